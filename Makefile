@@ -1,0 +1,40 @@
+# Kentongan: `make run` starts the whole platform, `make test` runs every test against the real stack.
+# Only Python 3.11+ is needed: the first target bootstraps uv into .tools/ and the workspace into .venv/.
+
+PYTHON ?= python3
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen --all-packages
+ROLE ?= operator
+
+.PHONY: install run test bench token lint lock clean
+
+install: .venv/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv>=0.5,<1"
+
+.venv/.installed: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	touch $@
+
+run: install  ## start PostgreSQL, Kafka, every service and demo data; Ctrl-C stops all
+	$(RUN) kentongan up
+
+test: install  ## the whole suite on the embedded broker and database
+	$(RUN) pytest
+
+bench: install  ## load and latency figures (long; not part of `make test`)
+	$(RUN) python -m bench
+
+token: install  ## a development bearer token, printed last: make token ROLE=operator|supervisor|admin|partner AGENCY=dp3a
+	@$(RUN) kentongan token --role $(ROLE) $(if $(AGENCY),--agency $(AGENCY))
+
+lint: install
+	$(RUN) ruff check shared services tests bench
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf .venv .tools .devstack

@@ -1,0 +1,41 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from alarm_gateway.alarms import service
+from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
+from alarm_gateway.dependencies import SessionDep, SettingsDep
+from alarm_gateway.devices.router import CurrentDevice
+
+router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
+
+
+@router.post("", status_code=202, response_model=Alarm, summary="Raise a panic alarm")
+async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, session: SessionDep,
+                      settings: SettingsDep) -> Alarm:
+    """202: stored durably and on its way to the Command Center."""
+    return await service.raise_alarm(session, device_id, body, settings)
+
+
+@router.get("", response_model=list[Alarm], summary="This device's alarms, newest first")
+async def list_alarms(device_id: CurrentDevice, session: SessionDep,
+                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Alarm]:
+    return await service.list_alarms(session, device_id, limit)
+
+
+@router.get("/{alarm_id}", response_model=Alarm, summary="Status of one of this device's alarms")
+async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDep) -> Alarm:
+    return await service.get_alarm(session, device_id, alarm_id)
+
+
+@router.post("/{alarm_id}/locations", status_code=202, response_model=Alarm,
+             summary="Send the caller's live location")
+async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: CurrentDevice,
+                          session: SessionDep) -> Alarm:
+    return await service.update_location(session, device_id, alarm_id, body)
+
+
+@router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason")
+async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep) -> Alarm:
+    return await service.cancel_alarm(session, device_id, alarm_id, body)

@@ -1,0 +1,12 @@
+"""alarm-gateway's typed settings dependency (the session dependency is the shared one)."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from alarm_gateway.settings import Settings
+from kentongan.dependencies import SessionDep, app_settings
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+__all__ = ["SessionDep", "SettingsDep"]

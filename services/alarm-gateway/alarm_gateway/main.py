@@ -1,0 +1,45 @@
+"""alarm-gateway: the mobile app's panic-alarm API."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from alarm_gateway import alarms, devices  # noqa: F401
+from alarm_gateway.alarms.router import router as alarms_router
+from alarm_gateway.consumers import HANDLERS
+from alarm_gateway.devices.router import router as devices_router
+from alarm_gateway.models import SCHEMA, inbox, outbox
+from alarm_gateway.settings import Settings
+from kentongan.consumer import EventConsumer
+from kentongan.events import topics
+from kentongan.outbox import OutboxRelay
+from kentongan.ratelimit import RateLimiter
+from kentongan.service import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="alarm-gateway", schema=SCHEMA, port=8001, app="alarm_gateway.main:create_app",
+    migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS),
+)
+
+
+async def relay_outbox(app: FastAPI) -> None:
+    await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
+                      producer_factory=app.state.producer_factory).run()
+
+
+async def consume_incidents(app: FastAPI) -> None:
+    await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="alarm-gateway",
+                        topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
+                        inbox=inbox).run()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = create_service_app(
+        spec=SPEC, settings=settings, routers=[devices_router, alarms_router],
+        workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
+        description="Panic alarms from the mobile app: raise, live location, cancel, status.",
+    )
+    app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
+    app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
+    return app

@@ -1,0 +1,4 @@
+from alarm_gateway.models import Base
+from kentongan.migrations import run_env
+
+run_env(Base.metadata)

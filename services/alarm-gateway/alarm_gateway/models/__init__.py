@@ -1,0 +1,15 @@
+"""alarm-gateway's tables, all in the `alarm_gateway` schema."""
+
+from kentongan.db import declarative_base
+from kentongan.inbox import inbox_table
+from kentongan.outbox import outbox_table
+
+SCHEMA = "alarm_gateway"
+Base = declarative_base(SCHEMA)
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+from alarm_gateway.models.alarm import Alarm  # noqa: E402
+from alarm_gateway.models.device import Device  # noqa: E402
+
+__all__ = ["Alarm", "Base", "Device", "inbox", "outbox"]

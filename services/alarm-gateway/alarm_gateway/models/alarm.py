@@ -1,0 +1,33 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alarm_gateway.models import Base
+
+
+class Alarm(Base):
+    """A panic alarm raised by a device; its id is the client-generated idempotency key."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (Index("ix_alarms_device_recent", "device_id", "created_at"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    device_id: Mapped[UUID] = mapped_column(ForeignKey("devices.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    silent: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[UUID | None]
+    press_count: Mapped[int] = mapped_column(Integer, default=1)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # [{"status": ..., "at": ISO time}] in order: what the app shows as the alarm's progress.
+    timeline: Mapped[list[dict]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=lambda: datetime.now(UTC))

@@ -1,0 +1,93 @@
+"""The mobile app's view of alarms: raise once, retry safely, only its own, clear errors."""
+
+from uuid import uuid4
+
+
+async def test_raise_returns_202_and_the_alarm_is_readable(gateway, device, alarm_body):
+    body = alarm_body()
+    response = await gateway.post("/v1/alarms", json=body, headers=device)
+    assert response.status_code == 202
+    assert response.json()["id"] == body["id"] and response.json()["status"] == "received"
+    status = await gateway.get(f"/v1/alarms/{body['id']}", headers=device)
+    assert status.status_code == 200
+    assert [step["status"] for step in status.json()["timeline"]] == ["received"]
+
+
+async def test_retried_post_returns_the_same_alarm_not_a_second_one(gateway, device, alarm_body):
+    body = alarm_body()
+    first = await gateway.post("/v1/alarms", json=body, headers=device)
+    second = await gateway.post("/v1/alarms", json=body, headers=device)
+    assert first.json()["id"] == second.json()["id"] == body["id"]
+    listed = await gateway.get("/v1/alarms", headers=device)
+    assert [a["id"] for a in listed.json()] == [body["id"]]
+
+
+async def test_repeated_presses_within_the_window_merge_into_one_alarm(gateway, device, alarm_body):
+    first = await gateway.post("/v1/alarms", json=alarm_body(), headers=device)
+    again = await gateway.post("/v1/alarms", json=alarm_body(), headers=device)
+    assert again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["press_count"] == 2
+
+
+async def test_a_device_cannot_see_another_devices_alarm(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    other = await gateway.post("/v1/devices", json={})
+    other_headers = {"Authorization": f"Bearer {other.json()['token']}"}
+    for method, path, payload in [("GET", "", None), ("POST", "/cancel", {"reason": "x"}),
+                                  ("POST", "/locations", {"lat": 0, "lon": 0, "accuracy_m": 1})]:
+        response = await gateway.request(method, f"/v1/alarms/{body['id']}{path}", json=payload,
+                                         headers=other_headers)
+        assert response.status_code == 404, (method, path)
+    reused = await gateway.post("/v1/alarms", json=body, headers=other_headers)
+    assert reused.status_code == 409
+
+
+async def test_calls_without_a_device_token_are_refused(gateway, alarm_body):
+    assert (await gateway.post("/v1/alarms", json=alarm_body())).status_code == 401
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert (await gateway.get(f"/v1/alarms/{uuid4()}", headers=bad)).status_code == 401
+
+
+async def test_location_updates_follow_the_caller_until_cancelled(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    moved = await gateway.post(f"/v1/alarms/{body['id']}/locations",
+                               json={"lat": -6.99, "lon": 110.42, "accuracy_m": 5}, headers=device)
+    assert moved.status_code == 202 and moved.json()["lat"] == -6.99
+    cancelled = await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "salah pencet"},
+                                   headers=device)
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancel_reason"] == "salah pencet"
+    late = await gateway.post(f"/v1/alarms/{body['id']}/locations",
+                              json={"lat": -6.99, "lon": 110.42, "accuracy_m": 5}, headers=device)
+    assert late.status_code == 409
+
+
+async def test_bad_input_names_the_field(gateway, device, alarm_body):
+    cases = {
+        "lat": alarm_body(lat=91), "lon": alarm_body(lon="east"), "category": alarm_body(category="alien"),
+        "id": alarm_body(id="123"), "accuracy_m": alarm_body(accuracy_m=-1),
+    }
+    for field, body in cases.items():
+        response = await gateway.post("/v1/alarms", json=body, headers=device)
+        assert response.status_code == 422
+        assert response.json()["error"] == "validation_error"
+        assert field in [d["field"] for d in response.json()["detail"]], field
+    missing = {k: v for k, v in alarm_body().items() if k != "category"}
+    assert (await gateway.post("/v1/alarms", json=missing, headers=device)).json()["detail"][0]["field"] == "category"
+    broken = await gateway.post("/v1/alarms", content=b"{not json", headers={**device, "content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["detail"][0]["field"] == "body"
+
+
+async def test_oversize_body_is_413(gateway, device, alarm_body):
+    body = alarm_body(note="x" * 200_000)
+    response = await gateway.post("/v1/alarms", json=body, headers=device)
+    assert response.status_code == 413
+
+
+async def test_a_device_past_its_rate_limit_gets_429_with_retry_after(gateway, device, alarm_body):
+    limiter = gateway._transport.app.state.device_limiter  # noqa: SLF001  (the app under test)
+    statuses = [(await gateway.get("/v1/alarms", headers=device)).status_code for _ in range(limiter._limit + 1)]
+    assert statuses[-1] == 429 and 200 in statuses

@@ -1,0 +1,1 @@
+"""The Kentongan shared library: one home for the mechanisms every service uses."""

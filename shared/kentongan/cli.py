@@ -1,0 +1,84 @@
+"""`kentongan`: run the platform locally, migrate, and mint development tokens."""
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from kentongan.settings import ServiceSettings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kentongan", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start the embedded stack and every service; Ctrl-C stops all")
+    up.add_argument("--data-dir", default=os.environ.get("KENTONGAN_DATA_DIR", ".devstack"))
+    up.add_argument("--host", default=os.environ.get("KENTONGAN_HOST", "127.0.0.1"))
+    up.add_argument("--no-demo", action="store_true", help="skip loading demo data")
+    commands.add_parser("migrate", help="migrate every installed service's schema and create topics")
+    token = commands.add_parser("token", help="print a development bearer token (last line)")
+    token.add_argument("--role", default="operator",
+                       help="operator | supervisor | admin | partner")
+    token.add_argument("--agency", help="with --role partner: dp3a | disdik | ...")
+    token.add_argument("--subject", help="the user name inside the token")
+    args = parser.parse_args(argv)
+    {"up": _up, "migrate": _migrate, "token": _token}[args.command](args)
+
+
+def _up(args: argparse.Namespace) -> None:
+    from kentongan.platform import Platform
+
+    platform = Platform(Path(args.data_dir).resolve(), host=args.host)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        print("Starting Kentongan ...", flush=True)
+        platform.start()
+        if not args.no_demo:
+            platform.load_demo_data()
+        _print_where(platform)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping Kentongan ...", flush=True)
+        platform.stop()
+        print("Stopped.", flush=True)
+
+
+def _print_where(platform) -> None:
+    env = platform.env or {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    print("\nKentongan is running:")
+    for name, service in platform.services.items():
+        print(f"  {name:<15} {service.url}   (API docs: {service.url}/docs)")
+    print(f"  PostgreSQL      {env['DATABASE_URL']}")
+    print(f"  Kafka           {env['KAFKA_BOOTSTRAP_SERVERS']}")
+    print(f"  logs            {platform.root / 'logs'}")
+    print("Operator token: make token ROLE=operator.  Press Ctrl-C to stop everything.", flush=True)
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from kentongan.platform import prepare
+    from kentongan.service import installed_services
+
+    specs = installed_services()
+    prepare(ServiceSettings(), specs)
+    print("migrated:", ", ".join(spec.name for spec in specs))
+
+
+def _token(args: argparse.Namespace) -> None:
+    from kentongan.security import operator_token, partner_token
+
+    settings = ServiceSettings()
+    if args.role == "partner":
+        if not args.agency:
+            sys.exit("--agency is required with --role partner")
+        print(partner_token(settings, args.agency.lower()))
+    else:
+        print(operator_token(settings, args.role, args.subject))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Request dependencies every service uses: the session that commits at the boundary, and the settings."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kentongan.db import unit_of_work
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
+
+
+def app_settings(request: Request):
+    """The app's settings object (annotate with the service's own Settings type)."""
+    return request.app.state.settings
+
+
+# scope="function": the transaction commits before the response is sent, so a 2xx means it is durable.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]

@@ -1,0 +1,14 @@
+"""Topic names. Versioned by suffix: add fields to an event, never change their meaning."""
+
+ALARMS = "alarms.v1"
+REPORTS = "reports.v1"
+REFERRALS = "referrals.v1"
+INCIDENTS = "incidents.v1"
+CCTV_SNAPSHOTS = "cctv.snapshots.v1"
+CCTV_HEALTH = "cctv.health.v1"
+
+ALL = [ALARMS, REPORTS, REFERRALS, INCIDENTS, CCTV_SNAPSHOTS, CCTV_HEALTH]
+
+
+def dead_letter(topic: str) -> str:
+    return f"{topic}.dlq"

@@ -1,0 +1,83 @@
+"""Kafka plumbing: producers, consumers and topics configured the same way in every service."""
+
+import asyncio
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+
+from kentongan.settings import ServiceSettings
+
+
+def connection_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Bootstrap servers plus TLS/SASL options, shared by producers, consumers and the admin client."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism or "PLAIN"
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            options["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return options
+
+
+def create_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas: nothing acknowledged is lost."""
+    return AIOKafkaProducer(
+        **connection_options(settings),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        request_timeout_ms=10_000,
+    )
+
+
+def create_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
+    """A consumer-group member that commits offsets only after its database transaction committed."""
+    return AIOKafkaConsumer(
+        *topics,
+        **connection_options(settings),
+        group_id=group_id,
+        client_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=200,
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
+    """Create missing topics (and their dead-letter twins); production declares them as resources instead."""
+    admin = AIOKafkaAdminClient(**connection_options(settings), client_id="kentongan-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for name in topics for t in (name, f"{name}.dlq") if t not in existing]
+        for topic in wanted:
+            try:
+                await admin.create_topics([NewTopic(topic, settings.kafka_topic_partitions,
+                                                    settings.kafka_replication_factor)])
+            except TopicAlreadyExistsError:
+                pass  # another service created it first
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(settings: ServiceSettings, timeout_s: float = 1.0) -> bool:
+    """True when a TCP connection to one bootstrap server opens in time (used by /readyz)."""
+    for server in settings.kafka_bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
+        except (OSError, asyncio.TimeoutError, ValueError):
+            continue
+        writer.close()
+        return True
+    return False

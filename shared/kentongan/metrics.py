@@ -1,0 +1,34 @@
+"""Prometheus metrics every service exports, named `kentongan_<noun>_<unit>` and labelled by service.
+
+Service-specific metrics live in the service, named `<svc>_<noun>_<unit>`.
+"""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "kentongan_http_requests_total", "HTTP requests by route template and status",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "kentongan_http_request_duration_seconds", "HTTP request latency by route template",
+    ["service", "method", "route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PRODUCED = Counter(
+    "kentongan_events_produced_total", "Events published from the outbox", ["service", "event_type"],
+)
+EVENTS_CONSUMED = Counter(
+    "kentongan_events_consumed_total", "Events consumed by type and outcome",
+    ["service", "event_type", "outcome"],
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "kentongan_events_dead_lettered_total", "Events sent to a dead-letter topic", ["service", "topic"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "kentongan_outbox_backlog_events", "Unpublished outbox rows seen by the relay (up to one batch)", ["service"],
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "kentongan_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"],
+)
+CONSUMER_LAG = Gauge(
+    "kentongan_consumer_lag_events", "Records behind the partition end, per topic", ["service", "topic"],
+)

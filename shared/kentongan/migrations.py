@@ -1,0 +1,77 @@
+"""Alembic helpers: each service migrates only its own schema, with its own version table.
+
+A service's `env.py` is two lines: import its metadata and call `run_env(metadata)`.
+"""
+
+import asyncio
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kentongan.db import NAMING_CONVENTION
+from kentongan.service import ServiceSpec
+
+
+def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(spec.migrations))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["schema"] = spec.schema
+    return config
+
+
+def upgrade(spec: ServiceSpec, database_url: str, revision: str = "head") -> None:
+    """Bring the service's schema to `revision` (blocking; call from a thread inside an event loop)."""
+    command.upgrade(alembic_config(spec, database_url), revision)
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of a service's Alembic `env.py`."""
+    config = context.config
+    schema = config.attributes.get("schema") or metadata.schema
+    url = config.get_main_option("sqlalchemy.url")
+    options = dict(target_metadata=metadata, version_table_schema=schema, include_schemas=True,
+                   include_name=lambda name, type_, _: type_ != "schema" or name == schema)
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    asyncio.run(_run_online(url, schema, options))
+
+
+async def _run_online(url: str, schema: str, options: dict) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        await connection.commit()
+        await connection.run_sync(_migrate, options)
+    await engine.dispose()
+
+
+def _migrate(connection, options: dict) -> None:
+    context.configure(connection=connection, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def create_outbox_and_inbox(schema: str) -> None:
+    """Create the shared outbox and inbox tables in a service's first migration."""
+    from alembic import op
+    from sqlalchemy import MetaData
+
+    from kentongan.inbox import inbox_table
+    from kentongan.outbox import outbox_table
+
+    metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+    for table in (outbox_table(metadata), inbox_table(metadata)):
+        table.create(op.get_bind())
+
+
+def drop_outbox_and_inbox(schema: str) -> None:
+    from alembic import op
+
+    op.drop_table("inbox", schema=schema)
+    op.drop_table("outbox", schema=schema)

@@ -1,0 +1,172 @@
+"""The transactional outbox: events commit with the state change, a relay publishes them afterwards.
+
+A service calls `add_event()` inside the transaction that changes its state; the row is durable the moment
+the transaction commits, so a broker outage only delays the event. The relay publishes pending rows in order
+with an idempotent producer (acks=all) and marks them sent; a crash between publish and mark re-sends, which
+the consumers' inbox turns into a no-op.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from aiokafka.errors import KafkaError
+from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, LargeBinary, MetaData, String, Table,
+                        delete, func, select, text, update)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kentongan import metrics
+from kentongan.events import Envelope, EventModel, encode
+from kentongan.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table of one service, in that service's schema."""
+    return Table(
+        "outbox", metadata,
+        Column("seq", BigInteger, Identity(), primary_key=True),  # publication order
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(128), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=True),
+        Column("headers", JSONB, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_outbox_pending", "seq", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+def notify_channel(schema: str) -> str:
+    return f"{schema}_outbox"
+
+
+async def add_event(session: AsyncSession, outbox: Table, event: EventModel, source: str) -> Envelope:
+    """Stage an event in the current transaction; it is published only if the transaction commits."""
+    envelope = Envelope.wrap(event, source)
+    message = encode(envelope)
+    await session.execute(outbox.insert().values(
+        event_id=envelope.id, event_type=envelope.type, topic=envelope.topic, key=envelope.subject,
+        headers={k: v.decode() for k, v in message.headers.items()}, value=message.value,
+    ))
+    # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll.
+    await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes a service's outbox rows to Kafka, in commit order, one active relay per schema."""
+
+    def __init__(self, *, settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession],
+                 outbox: Table, producer_factory, batch_size: int = 500, poll_interval_s: float = 1.0,
+                 retention: timedelta = timedelta(days=1)) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self._outbox = outbox
+        self._producer_factory = producer_factory
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._retention = retention
+        self._wake = asyncio.Event()
+        self._service = outbox.schema or "default"
+
+    async def run(self) -> None:
+        """Publish until cancelled; broker or database outages are waited out, never dropped."""
+        listener = asyncio.create_task(self._listen_for_commits())
+        producer = None
+        try:
+            while True:
+                try:
+                    if producer is None:
+                        producer = self._producer_factory()
+                        await producer.start()
+                    while await self._publish_batch(producer) == self._batch_size:
+                        pass
+                    await self._purge_published()
+                except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                    log.warning("outbox relay waiting for the broker: %s", exc)
+                    producer = await _stop_quietly(producer)
+                    await asyncio.sleep(1.0)
+                except Exception as exc:  # database restart and the like: wait, then go on
+                    log.warning("outbox relay error, retrying: %r", exc)
+                    await asyncio.sleep(1.0)
+                await self._wait_for_work()
+        finally:
+            listener.cancel()
+            await _stop_quietly(producer)
+
+    async def _wait_for_work(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+        except asyncio.TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _publish_batch(self, producer) -> int:
+        outbox = self._outbox
+        async with self._sessionmaker() as session, session.begin():
+            # One relay per schema publishes at a time, so events of one key keep their order.
+            locked = await session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(outbox.fullname))))
+            if not locked:
+                return 0
+            rows = (await session.execute(
+                select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.value,
+                       outbox.c.event_type, outbox.c.created_at)
+                .where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq).limit(self._batch_size)
+            )).all()
+            self._report_backlog(rows)
+            if not rows:
+                return 0
+            sends = [await producer.send(
+                row.topic, value=row.value, key=row.key.encode() if row.key else None,
+                headers=[(k, v.encode()) for k, v in row.headers.items()],
+            ) for row in rows]
+            await asyncio.wait_for(asyncio.gather(*sends), 30)
+            await session.execute(update(outbox).where(outbox.c.seq.in_([r.seq for r in rows]))
+                                  .values(published_at=func.now()))
+        for row in rows:
+            metrics.EVENTS_PRODUCED.labels(self._service, row.event_type).inc()
+        return len(rows)
+
+    def _report_backlog(self, rows) -> None:
+        oldest = (datetime.now(UTC) - rows[0].created_at).total_seconds() if rows else 0.0
+        metrics.OUTBOX_OLDEST_AGE.labels(self._service).set(oldest)
+        metrics.OUTBOX_BACKLOG.labels(self._service).set(len(rows))
+
+    async def _purge_published(self) -> None:
+        cutoff = datetime.now(UTC) - self._retention
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(delete(self._outbox).where(self._outbox.c.published_at < cutoff))
+
+    async def _listen_for_commits(self) -> None:
+        """Wake the relay on every commit that staged events (PostgreSQL LISTEN/NOTIFY)."""
+        dsn = make_url(self._settings.database_url).set(drivername="postgresql").render_as_string(False)
+        channel = notify_channel(self._outbox.schema)
+        while True:
+            try:
+                conn = await asyncpg.connect(dsn)
+                try:
+                    await conn.add_listener(channel, lambda *_: self._wake.set())
+                    while not conn.is_closed():
+                        await asyncio.sleep(2.0)
+                finally:
+                    await conn.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # polling still runs; reconnect the listener shortly
+                log.debug("outbox listener reconnecting: %r", exc)
+                await asyncio.sleep(1.0)
+
+
+async def _stop_quietly(producer) -> None:
+    if producer is not None:
+        try:
+            await producer.stop()
+        except Exception:  # a producer that never connected may fail to stop; it is discarded anyway
+            pass
+    return None

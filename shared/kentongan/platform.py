@@ -1,0 +1,131 @@
+"""Running the whole platform as local processes: the embedded stack (or configured servers), every
+installed service's migrations, topics, the services themselves and their demo data.
+
+Used by `kentongan up` (`make run`) and by the end-to-end test fixtures.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from kentongan.devstack import DevStack
+from kentongan.events import topics
+from kentongan.kafka import ensure_topics
+from kentongan.migrations import upgrade
+from kentongan.service import ServiceSpec, installed_services
+from kentongan.settings import ServiceSettings
+
+
+@dataclass
+class ServiceProcess:
+    """One service running under uvicorn in its own process."""
+
+    spec: ServiceSpec
+    env: dict[str, str]
+    port: int
+    log_dir: Path
+    host: str = "127.0.0.1"
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, wait: bool = True) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{self.spec.name}.log", "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
+             "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5"],
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.spec.name} exited; see {self.log_dir / self.spec.name}.log")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.spec.name} not ready after {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, mid-flight, with no chance to clean up."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def prepare(settings: ServiceSettings, specs: list[ServiceSpec]) -> None:
+    """Migrate every service's schema and create the topics (idempotent)."""
+    for spec in specs:
+        upgrade(spec, settings.database_url)
+    asyncio.run(ensure_topics(settings, topics.ALL))
+
+
+class Platform:
+    """The embedded stack (unless servers are configured) plus every installed service."""
+
+    def __init__(self, root: Path, *, pg_port: int = 54320, kafka_port: int = 19092,
+                 host: str = "127.0.0.1", port_offset: int = 0, extra_env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.stack: DevStack | None = None
+        configured = os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not configured:
+            self.stack = DevStack(root, pg_port=pg_port, kafka_port=kafka_port)
+        self.env = dict(self.stack.environment()) if self.stack else {}
+        self.env.update(extra_env or {})
+        self.specs = installed_services()
+        self.services = {spec.name: ServiceProcess(spec, self.env, spec.port + port_offset, root / "logs", host)
+                         for spec in self.specs}
+
+    def settings(self) -> ServiceSettings:
+        os.environ.update(self.env)
+        return ServiceSettings()
+
+    def start(self) -> None:
+        if self.stack:
+            self.stack.start()
+        prepare(self.settings(), self.specs)
+        for service in self.services.values():
+            service.start(wait=False)
+        for service in self.services.values():
+            service.wait_ready()
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        if self.stack:
+            self.stack.stop()
+
+    def load_demo_data(self) -> None:
+        from importlib import import_module
+
+        settings = self.settings()
+        for name, service in self.services.items():
+            if service.spec.demo:
+                module, _, func = service.spec.demo.partition(":")
+                asyncio.run(getattr(import_module(module), func)(service.url, settings))

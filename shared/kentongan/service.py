@@ -1,0 +1,126 @@
+"""What every service has in common: its description, its app factory, health, and background workers."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from kentongan.db import create_engine, create_sessionmaker
+from kentongan.errors import install_error_handlers
+from kentongan.kafka import broker_reachable, create_producer
+from kentongan.logging import configure_logging
+from kentongan.middleware import BodyLimitMiddleware, MetricsMiddleware
+from kentongan.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How the platform finds, migrates and starts a service (entry point group `kentongan.services`)."""
+
+    name: str  # "alarm-gateway"
+    schema: str  # "alarm_gateway"
+    port: int
+    app: str  # "alarm_gateway.main:create_app" (a factory)
+    migrations: Path  # the Alembic script folder
+    topics: tuple[str, ...] = ()  # topics it produces or consumes
+    demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of everything this service publishes."""
+        return f"/services/{self.name}"
+
+
+def installed_services() -> list[ServiceSpec]:
+    """Every installed service, in port order."""
+    from importlib.metadata import entry_points
+
+    specs = [ep.load() for ep in entry_points(group="kentongan.services")]
+    return sorted(specs, key=lambda spec: spec.port)
+
+
+Worker = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers: Iterable[APIRouter],
+                       workers: Iterable[Worker] = (), title: str, description: str = "",
+                       version: str = "1.0.0") -> FastAPI:
+    """A FastAPI app with the platform's errors, metrics, health, body limit and supervised workers."""
+    configure_logging(spec.name, settings.log_level)
+    workers = list(workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_engine(settings.database_url, settings.database_pool_size)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.producer_factory = lambda: create_producer(settings, spec.name)
+        tasks = [asyncio.create_task(_supervise(worker, app), name=worker.__name__) for worker in workers]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.state.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.spec = spec
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _supervise(worker: Worker, app: FastAPI) -> None:
+    """Run a background worker for the app's lifetime, restarting it if it crashes."""
+    while True:
+        try:
+            await worker(app)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker %s crashed; restarting", worker.__name__)
+            await asyncio.sleep(1.0)
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: the database and the broker are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": await _database_ok(request), "broker": await broker_reachable(request.app.state.settings)}
+        ready = all(checks.values())
+        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _database_ok(request: Request) -> bool:
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
+        return True
+    except Exception:  # any failure means not ready; the reason is in the database's own logs
+        return False

@@ -1,0 +1,59 @@
+"""Settings shared by every service, read from the environment (pydantic-settings).
+
+Platform-wide values (database, broker, auth) use plain names such as `DATABASE_URL`; a service's own knobs
+use its prefix (`ALARM_GATEWAY_...`). With nothing set, every value points at the embedded development stack
+that `make run` starts, so a fresh checkout works without configuration.
+"""
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:54320/kentongan"
+DEV_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
+PLACEHOLDER_SECRET = "dev-only-change-me-kentongan-secret-0000"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; subclass with `env_prefix` for the service's own."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias=_env("KENTONGAN_ENV")
+    )
+    database_url: str = Field(DEV_DATABASE_URL, validation_alias=_env("DATABASE_URL"))
+    database_pool_size: int = Field(10, validation_alias=_env("DATABASE_POOL_SIZE"))
+    kafka_bootstrap_servers: str = Field(DEV_KAFKA_BOOTSTRAP, validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"))
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", validation_alias=_env("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: str | None = Field(None, validation_alias=_env("KAFKA_SASL_MECHANISM"))
+    kafka_sasl_username: str | None = Field(None, validation_alias=_env("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: str | None = Field(None, validation_alias=_env("KAFKA_SSL_CAFILE"))
+    kafka_topic_partitions: int = Field(6, validation_alias=_env("KAFKA_TOPIC_PARTITIONS"))
+    kafka_replication_factor: int = Field(1, validation_alias=_env("KAFKA_REPLICATION_FACTOR"))
+
+    jwt_secret: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET), validation_alias=_env("KENTONGAN_JWT_SECRET"))
+    jwt_issuer: str = Field("kentongan-dev", validation_alias=_env("KENTONGAN_JWT_ISSUER"))
+
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    max_body_bytes: int = Field(64 * 1024, validation_alias=_env("KENTONGAN_MAX_BODY_BYTES"))
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> "ServiceSettings":
+        if self.environment == "production":
+            for name, value in self.secret_values().items():
+                if PLACEHOLDER_SECRET in value or value.startswith("dev-only"):
+                    raise ValueError(f"{name} still holds a development placeholder; set a real secret")
+        return self
+
+    def secret_values(self) -> dict[str, str]:
+        """Secrets to check for placeholders; services add theirs."""
+        return {"KENTONGAN_JWT_SECRET": self.jwt_secret.get_secret_value()}

@@ -1,0 +1,133 @@
+"""pytest plugin (loaded with `-p kentongan.testing`): the real embedded stack, started once per session.
+
+Fixtures:
+- `stack`: embedded PostgreSQL + Kafka-protocol broker on free ports, every installed service migrated and
+  every topic created; the environment points at them. Set `KENTONGAN_TEST_USE_ENV=1` with `DATABASE_URL` and
+  `KAFKA_BOOTSTRAP_SERVERS` to run the suite against real servers instead.
+- `services`: start any installed service as a real uvicorn process (`services.start("dispatch")`).
+- `serve`: an in-process httpx client for an app, with its lifespan (workers included) running.
+- `operator_headers`, `partner_headers`: development bearer tokens.
+"""
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kentongan.devstack import DevStack, free_port
+from kentongan.platform import ServiceProcess, prepare
+from kentongan.security import operator_token, partner_token
+from kentongan.service import installed_services
+from kentongan.settings import ServiceSettings
+
+
+class Services:
+    """Real service processes for end-to-end tests, stopped at the end of the session."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self._root = root
+        self._env = env
+        self._specs = {spec.name: spec for spec in installed_services()}
+        self._running: dict[str, ServiceProcess] = {}
+
+    def start(self, name: str, **extra_env: str) -> ServiceProcess:
+        """The named service, started (once) and ready."""
+        if name not in self._running:
+            process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, free_port(), self._root / "logs")
+            process.start()
+            self._running[name] = process
+        return self._running[name]
+
+    def stop_all(self) -> None:
+        for process in self._running.values():
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[DevStack | None]:
+    env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")
+    saved = {k: os.environ.get(k) for k in env_keys}
+    if os.environ.get("KENTONGAN_TEST_USE_ENV") == "1":
+        devstack = None
+    else:
+        root = Path(tempfile.mkdtemp(prefix="kentongan-test-"))
+        devstack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
+        devstack.start()
+        os.environ.update(devstack.environment())
+    os.environ["KENTONGAN_ENV"] = "test"
+    prepare(ServiceSettings(), installed_services())
+    try:
+        yield devstack
+    finally:
+        if devstack is not None:
+            devstack.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def services(stack) -> Iterator[Services]:
+    root = Path(tempfile.mkdtemp(prefix="kentongan-services-"))
+    env = {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")}
+    running = Services(root, env)
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def settings(stack) -> ServiceSettings:
+    return ServiceSettings()
+
+
+@asynccontextmanager
+async def _serve(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture(scope="session")
+def serve(stack) -> Callable:
+    """`async with serve(create_app()) as client:` an in-process app with its workers running."""
+    return _serve
+
+
+@pytest.fixture(scope="session")
+def operator_headers(settings) -> Callable[[str], dict[str, str]]:
+    def headers(role: str = "operator", subject: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {operator_token(settings, role, subject)}"}
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+def partner_headers(settings) -> Callable[[str], dict[str, str]]:
+    def headers(agency: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {partner_token(settings, agency)}"}
+
+    return headers
+
+
+async def eventually(check: Callable[[], Awaitable], timeout_s: float = 15.0, interval_s: float = 0.1):
+    """Poll `check` until it returns something truthy (returned) or the time is up (AssertionError)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s} s (last value: {last!r})")
