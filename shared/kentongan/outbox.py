@@ -10,16 +10,15 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from aiokafka.errors import KafkaError
 from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, LargeBinary, MetaData, String, Table,
                         delete, func, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
 from kentongan.events import Envelope, EventModel, encode
+from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -144,23 +143,8 @@ class OutboxRelay:
             await session.execute(delete(self._outbox).where(self._outbox.c.published_at < cutoff))
 
     async def _listen_for_commits(self) -> None:
-        """Wake the relay on every commit that staged events (PostgreSQL LISTEN/NOTIFY)."""
-        dsn = make_url(self._settings.database_url).set(drivername="postgresql").render_as_string(False)
-        channel = notify_channel(self._outbox.schema)
-        while True:
-            try:
-                conn = await asyncpg.connect(dsn)
-                try:
-                    await conn.add_listener(channel, lambda *_: self._wake.set())
-                    while not conn.is_closed():
-                        await asyncio.sleep(2.0)
-                finally:
-                    await conn.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # polling still runs; reconnect the listener shortly
-                log.debug("outbox listener reconnecting: %r", exc)
-                await asyncio.sleep(1.0)
+        """Wake the relay on every commit that staged events."""
+        await listen(self._settings.database_url, notify_channel(self._outbox.schema), lambda _: self._wake.set())
 
 
 async def _stop_quietly(producer) -> None:

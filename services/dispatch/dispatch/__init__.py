@@ -1,0 +1,1 @@
+"""dispatch: incidents, the operators' queue and live stream, unit assignment, escalation."""

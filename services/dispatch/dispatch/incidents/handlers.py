@@ -1,0 +1,141 @@
+"""Events that open, grow and follow incidents: alarms from alarm-gateway, urgent reports from
+report-intake, snapshots from cctv-ingest. Each runs inside the consumer's transaction."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch import metrics
+from dispatch.incidents import repository
+from dispatch.incidents.changes import record_change
+from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.settings import Settings
+from kentongan.events import Envelope
+from kentongan.events import incidents as events
+from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.reports import ReportUrgent
+from kentongan.geo import KECAMATAN, haversine_m, kecamatan_of
+
+# Where an urgent report without any place is pinned: the city hall (Balai Kota Semarang).
+CITY_CENTRE = (-6.9837, 110.4098)
+
+
+async def on_alarm_raised(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+    alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
+    if await repository.alarm(session, alarm.alarm_id) is not None:
+        return  # already attached (e.g. replayed from another source)
+    # One merge decision at a time across replicas, so two nearby alarms cannot open two incidents.
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("dispatch.alarm-merge"))))
+    incident = await _nearest_mergeable(session, alarm, settings)
+    if incident is None:
+        incident = _new_incident(category=alarm.category, lat=alarm.lat, lon=alarm.lon, source="alarm",
+                                 silent=alarm.silent, at=alarm.raised_at)
+        session.add(incident)
+        event: type[events.IncidentChanged] = events.IncidentOpened
+        metrics.INCIDENTS_OPENED.labels(alarm.category, "alarm").inc()
+    else:
+        incident.category = more_urgent(incident.category, alarm.category)
+        incident.priority = max(incident.priority, priority_of(alarm.category, alarm.silent))
+        incident.silent = incident.silent or alarm.silent
+        incident.last_alarm_at = max(incident.last_alarm_at, alarm.raised_at)
+        event = events.IncidentAlarmMerged
+        metrics.ALARMS_MERGED.inc()
+    incident.alarm_ids = [*incident.alarm_ids, alarm.alarm_id]
+    session.add(IncidentAlarm(alarm_id=alarm.alarm_id, incident_id=incident.id, device_id=alarm.device_id,
+                              category=alarm.category, note=alarm.note, silent=alarm.silent,
+                              raised_at=alarm.raised_at))
+    session.add(IncidentLocation(incident_id=incident.id, alarm_id=alarm.alarm_id, lat=alarm.lat, lon=alarm.lon,
+                                 accuracy_m=alarm.accuracy_m, recorded_at=alarm.raised_at))
+    await record_change(session, incident, event)
+
+
+async def _nearest_mergeable(session: AsyncSession, alarm: AlarmRaised, settings: Settings) -> Incident | None:
+    since = alarm.raised_at - timedelta(seconds=settings.merge_window_s)
+    candidates = await repository.active_near(session, alarm.lat, alarm.lon, settings.merge_radius_m, since)
+    scored = [(haversine_m(alarm.lat, alarm.lon, c.lat, c.lon), c) for c in candidates if c.source == "alarm"]
+    scored = [(d, c) for d, c in scored if d <= settings.merge_radius_m]
+    return min(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def _new_incident(*, category: str, lat: float, lon: float, source: str, silent: bool, at: datetime,
+                  report_id: UUID | None = None) -> Incident:
+    now = datetime.now(UTC)
+    return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
+                    lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
+                    silent=silent, alarm_ids=[], escalation_level=0, opened_at=at, last_alarm_at=at,
+                    updated_at=now, version=1)
+
+
+async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -> None:
+    update: AlarmLocationUpdated = envelope.data  # type: ignore[assignment]
+    alarm = await repository.alarm(session, update.alarm_id)
+    if alarm is None:
+        raise LookupError(f"location for unknown alarm {update.alarm_id}")  # retried, then dead-lettered
+    incident = await repository.get(session, alarm.incident_id, for_update=True)
+    session.add(IncidentLocation(incident_id=incident.id, alarm_id=alarm.alarm_id, lat=update.lat, lon=update.lon,
+                                 accuracy_m=update.accuracy_m, recorded_at=update.recorded_at))
+    incident.lat, incident.lon = update.lat, update.lon
+    incident.area = kecamatan_of(update.lat, update.lon)
+    await record_change(session, incident, events.IncidentLocationUpdated)
+
+
+async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
+    """The caller called it off. An incident nobody handles yet closes; a handled one gets a note."""
+    cancel: AlarmCancelled = envelope.data  # type: ignore[assignment]
+    alarm = await repository.alarm(session, cancel.alarm_id)
+    if alarm is None:
+        raise LookupError(f"cancel for unknown alarm {cancel.alarm_id}")
+    alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, cancel.reason
+    incident = await repository.get(session, alarm.incident_id, for_update=True)
+    alarms = await repository.alarms_of(session, incident.id)
+    if incident.status == "open" and all(a.cancelled_at is not None for a in alarms):
+        incident.status = "cancelled"
+        incident.outcome = f"cancelled by caller: {cancel.reason}"
+        await record_change(session, incident, events.IncidentCancelled)
+        return
+    session.add(IncidentNote(incident_id=incident.id, author="system",
+                             text=f"Alarm dibatalkan oleh pelapor / cancelled by caller: {cancel.reason}"))
+    await record_change(session, incident, events.IncidentNoteAdded)
+
+
+async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
+    """A reporter in immediate danger: an incident of its own, never merged with alarms."""
+    report: ReportUrgent = envelope.data  # type: ignore[assignment]
+    existing = await session.scalar(select(Incident).where(Incident.report_id == report.report_id))
+    if existing is not None:
+        return
+    lat, lon = _place_of(report)
+    incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
+                             at=report.reported_at, report_id=report.report_id)
+    if report.area and report.area in KECAMATAN:
+        incident.area = report.area
+    session.add(incident)
+    metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
+    await record_change(session, incident, events.IncidentOpened)
+
+
+def _place_of(report: ReportUrgent) -> tuple[float, float]:
+    if report.lat is not None and report.lon is not None:
+        return report.lat, report.lon
+    return KECAMATAN.get(report.area or "", CITY_CENTRE)
+
+
+async def on_snapshot_captured(session: AsyncSession, envelope: Envelope) -> None:
+    snapshot: SnapshotCaptured = envelope.data  # type: ignore[assignment]
+    if snapshot.incident_id is None:
+        return
+    incident = await repository.get(session, snapshot.incident_id, for_update=True)
+    if incident is None:
+        return  # an incident of another dispatch deployment, or long purged
+    inserted = await session.execute(insert(IncidentSnapshot).values(
+        incident_id=incident.id, camera_id=snapshot.camera_id, blob_ref=snapshot.blob_ref,
+        snapshot_url=snapshot.snapshot_url, distance_m=snapshot.distance_m, motion_score=snapshot.motion_score,
+        captured_at=snapshot.captured_at,
+    ).on_conflict_do_nothing().returning(IncidentSnapshot.id))
+    if inserted.first() is not None:
+        await record_change(session, incident, events.IncidentSnapshotAttached)

@@ -1,0 +1,86 @@
+"""Every query on incidents and what hangs off them."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.incidents.schemas import ACTIVE_STATUSES
+from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from kentongan.geo import bounding_box
+
+TRAIL_LIMIT = 500
+
+
+async def get(session: AsyncSession, incident_id: UUID, for_update: bool = False) -> Incident | None:
+    query = select(Incident).where(Incident.id == incident_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def list_queue(session: AsyncSession, *, statuses: list[str], category: str | None, area: str | None,
+                     limit: int, offset: int) -> list[Incident]:
+    """Highest priority first, then newest."""
+    query = select(Incident).where(Incident.status.in_(statuses))
+    if category:
+        query = query.where(Incident.category == category)
+    if area:
+        query = query.where(Incident.area == area)
+    query = query.order_by(Incident.priority.desc(), Incident.opened_at.desc()).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def active_near(session: AsyncSession, lat: float, lon: float, radius_m: float,
+                      since: datetime) -> list[Incident]:
+    """Active incidents with an alarm since `since` inside the bounding box of the radius, locked."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    return list(await session.scalars(
+        select(Incident).where(
+            Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= since,
+            Incident.lat.between(min_lat, max_lat), Incident.lon.between(min_lon, max_lon),
+        ).with_for_update()
+    ))
+
+
+async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
+    return await session.get(IncidentAlarm, alarm_id)
+
+
+async def alarms_of(session: AsyncSession, incident_id: UUID) -> list[IncidentAlarm]:
+    return list(await session.scalars(
+        select(IncidentAlarm).where(IncidentAlarm.incident_id == incident_id).order_by(IncidentAlarm.raised_at)))
+
+
+async def trail_of(session: AsyncSession, incident_id: UUID) -> list[IncidentLocation]:
+    rows = await session.scalars(
+        select(IncidentLocation).where(IncidentLocation.incident_id == incident_id)
+        .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT))
+    return list(reversed(list(rows)))
+
+
+async def notes_of(session: AsyncSession, incident_id: UUID) -> list[IncidentNote]:
+    return list(await session.scalars(
+        select(IncidentNote).where(IncidentNote.incident_id == incident_id).order_by(IncidentNote.id)))
+
+
+async def snapshots_of(session: AsyncSession, incident_id: UUID) -> list[IncidentSnapshot]:
+    return list(await session.scalars(
+        select(IncidentSnapshot).where(IncidentSnapshot.incident_id == incident_id)
+        .order_by(IncidentSnapshot.distance_m.nulls_last(), IncidentSnapshot.captured_at.desc())))
+
+
+async def overdue_for_escalation(session: AsyncSession, before: datetime, limit: int = 100) -> list[Incident]:
+    """Open incidents nobody acknowledged since `before`, locked so only one replica escalates each."""
+    return list(await session.scalars(
+        select(Incident).where(Incident.status == "open",
+                               func.coalesce(Incident.escalated_at, Incident.opened_at) <= before)
+        .order_by(Incident.priority.desc()).limit(limit).with_for_update(skip_locked=True)
+    ))
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Incident.status, func.count()).where(Incident.status.in_(ACTIVE_STATUSES)).group_by(Incident.status))
+    return {status: count for status, count in rows.all()}

@@ -1,0 +1,78 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette.sse import EventSourceResponse
+
+from dispatch.dependencies import SessionDep
+from dispatch.incidents import repository, service
+from dispatch.incidents.schemas import (ACTIVE_STATUSES, AssignRequest, Incident, IncidentDetail, IncidentStatus,
+                                        Note, NoteCreate, ReopenRequest, StatusRequest)
+from dispatch.units import service as units
+from dispatch.units.schemas import SuggestedUnit
+from kentongan.security import CurrentOperator, CurrentSupervisor
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+
+IfMatch = Annotated[int | None, Header(alias="If-Match", description="Act only if the version is still this")]
+
+
+@router.get("", response_model=list[Incident], summary="The queue: highest priority first, then newest")
+async def list_incidents(
+    session: SessionDep, _: CurrentOperator,
+    status: Annotated[list[IncidentStatus] | None, Query(description="Default: every active status")] = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    area: Annotated[str | None, Query(max_length=64, description="Kecamatan")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[Incident]:
+    return await repository.list_queue(session, statuses=list(status or ACTIVE_STATUSES), category=category,
+                                       area=area, limit=limit, offset=offset)
+
+
+@router.get("/stream", summary="Server-sent events: every incident change as it happens",
+            response_description="text/event-stream of `incident` events ({type, incident})")
+async def stream_incidents(request: Request, _: CurrentOperator) -> EventSourceResponse:
+    return EventSourceResponse(request.app.state.broadcaster.subscribe(), ping=15)
+
+
+@router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with alarms, trail, notes, snapshots")
+async def get_incident(incident_id: UUID, session: SessionDep, operator: CurrentOperator) -> IncidentDetail:
+    return await service.get_detail(session, incident_id, operator)
+
+
+@router.post("/{incident_id}/acknowledge", response_model=Incident, summary="Take the incident")
+async def acknowledge(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
+                      if_match: IfMatch = None) -> Incident:
+    return await service.acknowledge(session, incident_id, operator, if_match)
+
+
+@router.post("/{incident_id}/assign", response_model=Incident, summary="Send a patrol unit")
+async def assign(incident_id: UUID, body: AssignRequest, session: SessionDep, operator: CurrentOperator,
+                 if_match: IfMatch = None) -> Incident:
+    return await service.assign(session, incident_id, body.unit_id, operator, if_match)
+
+
+@router.post("/{incident_id}/status", response_model=Incident, summary="en_route, on_scene, or resolved with outcome")
+async def change_status(incident_id: UUID, body: StatusRequest, session: SessionDep, operator: CurrentOperator,
+                        if_match: IfMatch = None) -> Incident:
+    return await service.change_status(session, incident_id, body, operator, if_match)
+
+
+@router.post("/{incident_id}/reopen", response_model=Incident, summary="Supervisors: back to the queue")
+async def reopen(incident_id: UUID, body: ReopenRequest, session: SessionDep,
+                 supervisor: CurrentSupervisor) -> Incident:
+    return await service.reopen(session, incident_id, body.reason, supervisor)
+
+
+@router.post("/{incident_id}/notes", status_code=201, response_model=Note, summary="Add a note")
+async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, operator: CurrentOperator) -> Note:
+    return await service.add_note(session, incident_id, body.text, operator)
+
+
+@router.get("/{incident_id}/suggested-units", response_model=list[SuggestedUnit],
+            summary="Nearest available patrol units")
+async def suggested_units(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
+                          limit: Annotated[int, Query(ge=1, le=20)] = 3) -> list[SuggestedUnit]:
+    incident = await service.get_detail(session, incident_id, operator)
+    return await units.nearest_available(session, incident.lat, incident.lon, limit)

@@ -1,0 +1,99 @@
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
+ACTIVE_STATUSES = ("open", "acknowledged", "assigned", "en_route", "on_scene")
+
+
+class Incident(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    status: IncidentStatus
+    category: str
+    priority: int
+    lat: float
+    lon: float
+    area: str
+    source: Literal["alarm", "report"]
+    silent: bool
+    alarm_ids: list[UUID]
+    unit_id: str | None
+    escalation_level: int
+    outcome: str | None
+    acknowledged_by: str | None
+    opened_at: datetime
+    last_alarm_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class AlarmView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    alarm_id: UUID
+    category: str
+    note: str | None = Field(description="Withheld for sensitive categories unless supervisor or admin")
+    silent: bool
+    raised_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+class LocationPoint(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    recorded_at: datetime
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+class Snapshot(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    camera_id: str
+    blob_ref: str
+    snapshot_url: str | None
+    distance_m: float | None
+    motion_score: float | None
+    captured_at: datetime
+
+
+class IncidentDetail(Incident):
+    alarms: list[AlarmView]
+    trail: list[LocationPoint]
+    notes: list[Note]
+    snapshots: list[Snapshot]
+
+
+class AssignRequest(BaseModel):
+    unit_id: str = Field(min_length=1, max_length=64)
+
+
+class StatusRequest(BaseModel):
+    status: Literal["en_route", "on_scene", "resolved"]
+    outcome: str | None = Field(None, min_length=1, max_length=500,
+                                description="Required when resolving: what happened")
+
+
+class NoteCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ReopenRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)

@@ -1,0 +1,143 @@
+"""What operators do with incidents. Each action locks the incident row, checks the transition, and records
+the change, so two operators acting at once get one success and one 409."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch import metrics
+from dispatch.incidents import repository
+from dispatch.incidents.changes import record_change
+from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
+from dispatch.incidents.priority import SENSITIVE_CATEGORIES
+from dispatch.incidents.schemas import AlarmView, IncidentDetail, StatusRequest
+from dispatch.models import Incident, IncidentNote
+from dispatch.units import service as units
+from kentongan.events import incidents as events
+from kentongan.security import Operator
+
+STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
+                 "resolved": events.IncidentResolved}
+# Which statuses each new status may follow.
+ALLOWED_FROM = {
+    "en_route": {"assigned"},
+    "on_scene": {"assigned", "en_route"},
+    "resolved": {"open", "acknowledged", "assigned", "en_route", "on_scene"},
+}
+
+
+async def _load_for_change(session: AsyncSession, incident_id: UUID, expected_version: int | None) -> Incident:
+    incident = await repository.get(session, incident_id, for_update=True)
+    if incident is None:
+        raise IncidentNotFound()
+    if expected_version is not None and incident.version != expected_version:
+        raise IncidentChanged({"current_version": incident.version})
+    return incident
+
+
+async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator) -> IncidentDetail:
+    """The incident with its alarms, trail, notes and snapshots; sensitive notes only for supervisors."""
+    incident = await repository.get(session, incident_id)
+    if incident is None:
+        raise IncidentNotFound()
+    alarms = [AlarmView.model_validate(a) for a in await repository.alarms_of(session, incident_id)]
+    if incident.category in SENSITIVE_CATEGORIES and not viewer.has_role("supervisor"):
+        alarms = [a.model_copy(update={"note": None}) for a in alarms]
+    return IncidentDetail.model_validate({
+        **{k: getattr(incident, k) for k in IncidentDetail.model_fields if hasattr(incident, k)},
+        "alarms": alarms,
+        "trail": await repository.trail_of(session, incident_id),
+        "notes": await repository.notes_of(session, incident_id),
+        "snapshots": await repository.snapshots_of(session, incident_id),
+    })
+
+
+async def acknowledge(session: AsyncSession, incident_id: UUID, operator: Operator,
+                      expected_version: int | None = None) -> Incident:
+    incident = await _load_for_change(session, incident_id, expected_version)
+    if incident.status != "open":
+        raise InvalidTransition(f"incident is already {incident.status}")
+    _mark_acknowledged(incident, operator)
+    incident.status = "acknowledged"
+    await record_change(session, incident, events.IncidentAcknowledged)
+    return incident
+
+
+def _mark_acknowledged(incident: Incident, operator: Operator) -> None:
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = datetime.now(UTC)
+        incident.acknowledged_by = operator.subject
+        metrics.TIME_TO_ACKNOWLEDGE.observe((incident.acknowledged_at - incident.opened_at).total_seconds())
+
+
+async def assign(session: AsyncSession, incident_id: UUID, unit_id: str, operator: Operator,
+                 expected_version: int | None = None) -> Incident:
+    """Send a unit; an incident that has one already can only be reassigned by a supervisor."""
+    incident = await _load_for_change(session, incident_id, expected_version)
+    if incident.status in ("resolved", "cancelled"):
+        raise InvalidTransition(f"incident is {incident.status}")
+    if incident.unit_id is not None:
+        if incident.unit_id == unit_id:
+            raise AlreadyAssigned(f"unit {unit_id} is already assigned")
+        if not operator.has_role("supervisor"):
+            raise AlreadyAssigned()
+        await units.release(session, incident.unit_id)
+    await units.take(session, unit_id, incident.id)
+    _mark_acknowledged(incident, operator)
+    incident.unit_id = unit_id
+    incident.status = "assigned"
+    await record_change(session, incident, events.IncidentAssigned)
+    return incident
+
+
+async def change_status(session: AsyncSession, incident_id: UUID, request: StatusRequest, operator: Operator,
+                        expected_version: int | None = None) -> Incident:
+    incident = await _load_for_change(session, incident_id, expected_version)
+    if incident.status not in ALLOWED_FROM[request.status]:
+        raise InvalidTransition(f"cannot go from {incident.status} to {request.status}")
+    if request.status == "resolved":
+        if not request.outcome:
+            raise InvalidTransition("resolving needs an outcome")
+        incident.outcome = request.outcome
+        incident.resolved_at = datetime.now(UTC)
+        _mark_acknowledged(incident, operator)
+        if incident.unit_id:
+            await units.release(session, incident.unit_id)
+    incident.status = request.status
+    await record_change(session, incident, STATUS_EVENTS[request.status])
+    return incident
+
+
+async def reopen(session: AsyncSession, incident_id: UUID, reason: str, operator: Operator) -> Incident:
+    """Supervisors only: a closed incident goes back to the queue."""
+    incident = await _load_for_change(session, incident_id, None)
+    if incident.status not in ("resolved", "cancelled"):
+        raise InvalidTransition(f"incident is still {incident.status}")
+    incident.status, incident.unit_id, incident.outcome, incident.resolved_at = "open", None, None, None
+    session.add(IncidentNote(incident_id=incident.id, author=operator.subject, text=f"Reopened: {reason}"))
+    await record_change(session, incident, events.IncidentReopened)
+    return incident
+
+
+async def add_note(session: AsyncSession, incident_id: UUID, text: str, operator: Operator) -> IncidentNote:
+    incident = await _load_for_change(session, incident_id, None)
+    note = IncidentNote(incident_id=incident.id, author=operator.subject, text=text,
+                        created_at=datetime.now(UTC))
+    session.add(note)
+    await record_change(session, incident, events.IncidentNoteAdded)
+    return note
+
+
+async def escalate_overdue(session: AsyncSession, escalate_after_s: int) -> int:
+    """Raise the priority of incidents nobody acknowledged in time; returns how many."""
+    now = datetime.now(UTC)
+    overdue = await repository.overdue_for_escalation(session, now - timedelta(seconds=escalate_after_s))
+    for incident in overdue:
+        incident.priority = min(5, incident.priority + 1)
+        incident.escalation_level += 1
+        incident.escalated_at = now
+        metrics.ESCALATIONS.inc()
+        await record_change(session, incident, events.IncidentEscalated)
+    return len(overdue)
+

@@ -1,0 +1,58 @@
+"""The live stream: every committed incident change, pushed to every connected console.
+
+Changes arrive by PostgreSQL NOTIFY (sent in the same transaction as the change), so every dispatch replica
+sees every change the moment it commits, whichever replica made it. Each client gets a bounded queue; a client
+too slow to keep up is disconnected (its EventSource reconnects and reloads the queue) rather than slowing
+everyone else.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import orjson
+
+from dispatch import metrics
+from dispatch.incidents.changes import STREAM_CHANNEL
+from kentongan.notify import listen
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 15.0
+
+
+class IncidentBroadcaster:
+    def __init__(self, queue_size: int) -> None:
+        self._queue_size = queue_size
+        self._subscribers: set[asyncio.Queue] = set()
+
+    async def run(self, database_url: str) -> None:
+        await listen(database_url, STREAM_CHANNEL, self.publish)
+
+    def publish(self, payload: str) -> None:
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(payload)
+            except asyncio.QueueFull:
+                log.warning("dropping a live-stream client that fell %d events behind", self._queue_size)
+                self._subscribers.discard(queue)
+
+    async def subscribe(self) -> AsyncIterator[dict]:
+        """Server-sent events for one client, as dicts for sse-starlette."""
+        queue: asyncio.Queue = asyncio.Queue(self._queue_size)
+        self._subscribers.add(queue)
+        metrics.STREAM_CLIENTS.inc()
+        try:
+            yield {"event": "ready", "data": "{}"}
+            while queue in self._subscribers:
+                try:
+                    payload = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                except asyncio.TimeoutError:
+                    yield {"comment": "keep-alive"}
+                    continue
+                notice = orjson.loads(payload)
+                yield {"event": "incident", "id": notice["id"],
+                       "data": orjson.dumps({"type": notice["type"], "incident": notice["incident"]}).decode()}
+        finally:
+            self._subscribers.discard(queue)
+            metrics.STREAM_CLIENTS.dec()

@@ -1,0 +1,13 @@
+"""dispatch's own Prometheus metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+INCIDENTS_OPENED = Counter("dispatch_incidents_opened_total", "Incidents opened", ["category", "source"])
+ALARMS_MERGED = Counter("dispatch_alarms_merged_total", "Alarms that joined an existing incident")
+TIME_TO_ACKNOWLEDGE = Histogram(
+    "dispatch_incident_time_to_acknowledge_seconds", "From incident opened to first acknowledgement",
+    buckets=(5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)
+ESCALATIONS = Counter("dispatch_incident_escalations_total", "Escalations of unacknowledged incidents")
+OPEN_INCIDENTS = Gauge("dispatch_open_incidents", "Active incidents by status", ["status"])
+STREAM_CLIENTS = Gauge("dispatch_stream_clients", "Connected live-stream (SSE) clients")

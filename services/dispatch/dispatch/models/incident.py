@@ -1,0 +1,42 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import ARRAY, Boolean, DateTime, Float, Index, Integer, String, Uuid, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.models import Base
+
+
+class Incident(Base):
+    """Something happening that the Command Center handles: one or more alarms, or an urgent report."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_queue", "priority", "opened_at"),
+        Index("ix_incidents_active_place", "lat", "lon", postgresql_where=text("status NOT IN ('resolved', 'cancelled')")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    report_id: Mapped[UUID | None]
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    alarm_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(500))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_alarm_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=lambda: datetime.now(UTC))
+    # Bumped on every change; clients may send it as If-Match to act only on what they saw.
+    version: Mapped[int] = mapped_column(Integer, default=1)

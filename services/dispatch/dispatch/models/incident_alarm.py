@@ -1,0 +1,23 @@
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.models import Base
+
+
+class IncidentAlarm(Base):
+    """A panic alarm as dispatch keeps it, attached to the incident it opened or joined."""
+
+    __tablename__ = "incident_alarms"
+
+    alarm_id: Mapped[UUID] = mapped_column(primary_key=True)
+    incident_id: Mapped[UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    device_id: Mapped[UUID]
+    category: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+    silent: Mapped[bool] = mapped_column(Boolean)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))

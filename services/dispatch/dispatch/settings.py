@@ -1,0 +1,18 @@
+"""dispatch settings (`DISPATCH_*` on top of the platform's shared ones)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from kentongan.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore", populate_by_name=True)
+
+    # Alarms this close in space and time join one incident.
+    merge_radius_m: float = 300.0
+    merge_window_s: int = 600
+    # An incident nobody acknowledged is escalated after this long, and again after each further period.
+    escalate_after_s: int = 120
+    escalation_check_interval_s: float = 5.0
+    # Events buffered per live-stream client before a slow client is dropped (it reconnects and reloads).
+    stream_queue_size: int = 1000

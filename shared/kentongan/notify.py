@@ -1,0 +1,33 @@
+"""PostgreSQL LISTEN/NOTIFY: wake-ups that arrive the moment a transaction commits, across replicas."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The plain asyncpg DSN for a SQLAlchemy `postgresql+asyncpg://` URL."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def listen(database_url: str, channel: str, on_notify: Callable[[str], None]) -> None:
+    """Call `on_notify(payload)` for every NOTIFY on `channel` until cancelled; reconnects after outages."""
+    while True:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(database_url))
+            try:
+                await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_notify(payload))
+                while not conn.is_closed():
+                    await asyncio.sleep(1.0)
+            finally:
+                await conn.close()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database restarted or is unreachable: try again shortly
+            log.debug("listener on %s reconnecting: %r", channel, exc)
+            await asyncio.sleep(1.0)
