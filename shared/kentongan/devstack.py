@@ -5,7 +5,6 @@ Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses
 """
 
 import os
-import shutil
 import socket
 import stat
 import subprocess
@@ -158,13 +157,14 @@ class EmbeddedKafka:
 
 
 def _noida_binary() -> str:
-    beside_python = Path(sys.executable).parent / "noida-db"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("noida-db")
-    if found is None:
+    """The broker binary itself (not the `noida-db` console script, whose child would outlive a stop)."""
+    from importlib.resources import files
+
+    binary = Path(str(files("noida_db").joinpath("noida-db")))
+    if not binary.exists():
         raise FileNotFoundError("noida-db is not installed; run `make install`")
-    return found
+    binary.chmod(0o755)
+    return str(binary)
 
 
 @dataclass

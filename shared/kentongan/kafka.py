@@ -41,10 +41,12 @@ def create_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProduc
 
 def create_consumer(settings: ServiceSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
     """A consumer-group member that commits offsets only after its database transaction committed."""
+    instance = settings.kafka_group_instance_id
     return AIOKafkaConsumer(
         *topics,
         **connection_options(settings),
         group_id=group_id,
+        group_instance_id=f"{instance}-{group_id}" if instance else None,
         client_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

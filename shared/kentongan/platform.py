@@ -44,7 +44,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
              "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5"],
-            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}", **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         if wait:
             self.wait_ready()

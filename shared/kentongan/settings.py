@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = Field(None, validation_alias=_env("KAFKA_SASL_USERNAME"))
     kafka_sasl_password: SecretStr | None = Field(None, validation_alias=_env("KAFKA_SASL_PASSWORD"))
     kafka_ssl_cafile: str | None = Field(None, validation_alias=_env("KAFKA_SSL_CAFILE"))
+    # Static group membership: a restarted process with the same id takes its partitions back at once instead
+    # of waiting for the old member to time out. Set it per replica (e.g. the pod name); unset = dynamic.
+    kafka_group_instance_id: str | None = Field(None, validation_alias=_env("KAFKA_GROUP_INSTANCE_ID"))
     kafka_topic_partitions: int = Field(6, validation_alias=_env("KAFKA_TOPIC_PARTITIONS"))
     kafka_replication_factor: int = Field(1, validation_alias=_env("KAFKA_REPLICATION_FACTOR"))
 

@@ -1,0 +1,46 @@
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from dispatch.main import create_app
+from kentongan.events import Envelope
+from kentongan.events.alarms import AlarmRaised
+
+
+@pytest.fixture(scope="session")
+async def dispatch_app(serve):
+    app = create_app()
+    async with serve(app) as client:
+        client.app = app
+        yield client
+
+
+@pytest.fixture
+def raise_alarm(dispatch_app):
+    """Feed an AlarmRaised event through dispatch's own handler, as the consumer would; returns the incident."""
+    from dispatch.consumers import event_handlers
+    from kentongan.db import unit_of_work
+
+    app = dispatch_app.app
+    handler = event_handlers(app.state.settings)[AlarmRaised.ce_type]
+
+    async def feed(lat=-6.99, lon=110.42, category="crime", silent=False, note=None, at=None) -> AlarmRaised:
+        alarm = AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category=category, lat=lat, lon=lon,
+                            accuracy_m=10, silent=silent, note=note, raised_at=at or datetime.now(UTC))
+        async with unit_of_work(app.state.sessionmaker) as session:
+            await handler(session, Envelope.wrap(alarm, "/test"))
+        return alarm
+
+    return feed
+
+
+@pytest.fixture
+def unique_place():
+    """A coordinate in Semarang no other test uses, so merging never joins another test's incident."""
+    import random
+
+    def place() -> tuple[float, float]:
+        return -7.10 + random.random() * 0.15, 110.30 + random.random() * 0.18
+
+    return place

@@ -1,0 +1,92 @@
+"""How alarms become incidents: open, merge close ones, follow, cancel, escalate."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from sqlalchemy import select
+
+from dispatch.consumers import event_handlers
+from dispatch.incidents import service
+from dispatch.models import Incident
+from kentongan.db import unit_of_work
+from kentongan.events import Envelope
+from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated
+from kentongan.events.reports import ReportUrgent
+
+
+async def _incident_for(app, alarm_id) -> Incident:
+    async with unit_of_work(app.state.sessionmaker) as session:
+        return await session.scalar(select(Incident).where(Incident.alarm_ids.any(alarm_id)))
+
+
+async def _handle(app, event):
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await event_handlers(app.state.settings)[event.ce_type](session, Envelope.wrap(event, "/test"))
+
+
+async def test_alarms_close_in_space_and_time_merge_into_one_incident(dispatch_app, raise_alarm, unique_place):
+    app = dispatch_app.app
+    lat, lon = unique_place()
+    first = await raise_alarm(lat, lon, category="crime")
+    second = await raise_alarm(lat + 0.001, lon, category="violence")  # ~110 m away
+    far = await raise_alarm(lat + 0.01, lon)  # ~1.1 km away
+    merged = await _incident_for(app, first.alarm_id)
+    assert {first.alarm_id, second.alarm_id} <= set(merged.alarm_ids)
+    assert merged.category == "violence"  # the more urgent names it
+    assert far.alarm_id not in merged.alarm_ids
+
+
+async def test_alarms_far_apart_in_time_open_separate_incidents(dispatch_app, raise_alarm, unique_place):
+    lat, lon = unique_place()
+    old = await raise_alarm(lat, lon, at=datetime.now(UTC) - timedelta(hours=2))
+    new = await raise_alarm(lat, lon)
+    assert (await _incident_for(dispatch_app.app, old.alarm_id)).id != (
+        await _incident_for(dispatch_app.app, new.alarm_id)).id
+
+
+async def test_silent_alarm_is_more_urgent(dispatch_app, raise_alarm, unique_place):
+    loud = await _incident_for(dispatch_app.app, (await raise_alarm(*unique_place(), category="crime")).alarm_id)
+    silent = await _incident_for(dispatch_app.app,
+                                 (await raise_alarm(*unique_place(), category="crime", silent=True)).alarm_id)
+    assert silent.priority == loud.priority + 1
+
+
+async def test_live_location_moves_the_incident_and_extends_the_trail(dispatch_app, raise_alarm, unique_place,
+                                                                      operator_headers):
+    lat, lon = unique_place()
+    alarm = await raise_alarm(lat, lon)
+    await _handle(dispatch_app.app, AlarmLocationUpdated(alarm_id=alarm.alarm_id, lat=lat + 0.002, lon=lon,
+                                                         accuracy_m=5, recorded_at=datetime.now(UTC)))
+    incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
+    detail = (await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())).json()
+    assert detail["lat"] == lat + 0.002
+    assert [p["lat"] for p in detail["trail"]] == [lat, lat + 0.002]
+
+
+async def test_cancelling_the_only_alarm_cancels_an_unhandled_incident(dispatch_app, raise_alarm, unique_place):
+    alarm = await raise_alarm(*unique_place())
+    await _handle(dispatch_app.app, AlarmCancelled(alarm_id=alarm.alarm_id, reason="salah pencet",
+                                                   cancelled_at=datetime.now(UTC)))
+    incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
+    assert incident.status == "cancelled"
+
+
+async def test_urgent_report_opens_an_incident_once(dispatch_app):
+    report = ReportUrgent(report_id=uuid4(), category="domestic_violence", area="Genuk",
+                          reported_at=datetime.now(UTC))
+    await _handle(dispatch_app.app, report)
+    await _handle(dispatch_app.app, report)
+    async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
+        found = list(await session.scalars(select(Incident).where(Incident.report_id == report.report_id)))
+    assert len(found) == 1 and found[0].source == "report" and found[0].area == "Genuk"
+
+
+async def test_unacknowledged_incident_is_escalated(dispatch_app, raise_alarm, unique_place):
+    app = dispatch_app.app
+    alarm = await raise_alarm(*unique_place(), at=datetime.now(UTC) - timedelta(minutes=30))
+    before = await _incident_for(app, alarm.alarm_id)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await service.escalate_overdue(session, escalate_after_s=60)
+    after = await _incident_for(app, alarm.alarm_id)
+    assert after.escalation_level >= before.escalation_level + 1
+    assert after.priority == min(5, before.priority + 1) or after.escalation_level > 1
