@@ -32,6 +32,7 @@ class ServiceProcess:
     port: int
     log_dir: Path
     host: str = "127.0.0.1"
+    workers: int = 1
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -43,11 +44,17 @@ class ServiceProcess:
         log = open(self.log_dir / f"{self.spec.name}.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
-             "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5"],
-            env={**os.environ, "KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}", **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+             "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+             "--workers", str(self.workers), "--timeout-keep-alive", "75"],
+            env={**os.environ, **self._static_membership(), **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         if wait:
             self.wait_ready()
+
+    def _static_membership(self) -> dict[str, str]:
+        """A stable consumer identity, so a restarted process reclaims its partitions at once. Worker
+        processes of one uvicorn would share it and fence each other, so they stay dynamic members."""
+        return {"KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}"} if self.workers == 1 else {}
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s

@@ -1,0 +1,129 @@
+"""Panic-alarm figures: intake req/s and latency at fixed concurrency, and alarm-to-operator (SSE) latency at a
+steady 100 alarms/s, with PostgreSQL, the broker, alarm-gateway and dispatch all on this machine.
+
+Targets (2 cores): intake >= 1,500 alarms/s with p99 < 50 ms; alarm-to-SSE p99 < 250 ms.
+"""
+
+import asyncio
+import json
+import os
+import time
+from uuid import uuid4
+
+import httpx
+
+from bench.support import running_platform, summary_ms
+from kentongan.security import operator_token
+from kentongan.settings import ServiceSettings
+
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+INTAKE_SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "15"))
+STEADY_RATE = 100
+STEADY_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "20"))
+GATEWAY_WORKERS = int(os.environ.get("BENCH_GATEWAY_WORKERS", "2"))
+
+
+def _alarm(index: int) -> dict:
+    # Spread over the city so dispatch opens separate incidents (as separate callers would).
+    return {"id": str(uuid4()), "lat": -7.12 + (index % 200) * 0.001, "lon": 110.28 + (index // 200 % 200) * 0.001,
+            "accuracy_m": 10.0, "category": "crime", "silent": False}
+
+
+async def _register_devices(client: httpx.AsyncClient, count: int) -> list[dict[str, str]]:
+    async def one(_: int) -> dict[str, str]:
+        token = (await client.post("/v1/devices", json={})).json()["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    tokens = []
+    for start in range(0, count, CONCURRENCY):
+        tokens += await asyncio.gather(*(one(i) for i in range(start, min(count, start + CONCURRENCY))))
+    return tokens
+
+
+async def intake(gateway_url: str) -> dict:
+    """Closed loop: CONCURRENCY clients each raising alarms back to back, each alarm from its own device."""
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=30) as client:
+        devices = await _register_devices(client, int(INTAKE_SECONDS * 2_500))
+        latencies: list[float] = []
+        errors = 0
+        counter = iter(range(len(devices)))
+        deadline = time.perf_counter() + INTAKE_SECONDS
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                index = next(counter, None)
+                if index is None:
+                    return
+                started = time.perf_counter()
+                response = await client.post("/v1/alarms", json=_alarm(index), headers=devices[index])
+                latencies.append(time.perf_counter() - started)
+                errors += response.status_code != 202
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": CONCURRENCY, "alarms": len(latencies), "errors": errors,
+            "alarms_per_s": round(len(latencies) / elapsed, 1), **summary_ms(latencies)}
+
+
+async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
+    """Open loop at STEADY_RATE alarms/s; latency from the POST leaving to the incident event on the SSE stream."""
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    token = operator_token(ServiceSettings(), "operator", "bench")
+    ready = asyncio.Event()
+
+    async def listen() -> None:
+        async with httpx.AsyncClient(timeout=None) as client:
+            async with client.stream("GET", f"{dispatch_url}/v1/incidents/stream",
+                                     headers={"Authorization": f"Bearer {token}"}) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("event: ready"):
+                        ready.set()
+                    if line.startswith("data:") and "incident.opened" in line:
+                        now = time.perf_counter()
+                        for alarm_id in json.loads(line[5:])["incident"]["alarm_ids"]:
+                            seen.setdefault(alarm_id, now)
+
+    listener = asyncio.create_task(listen())
+    await asyncio.wait_for(ready.wait(), 10)
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, limits=limits) as client:
+        total = int(STEADY_RATE * STEADY_SECONDS)
+        devices = await _register_devices(client, total)
+
+        async def send(index: int) -> None:
+            body = _alarm(100_000 + index)
+            sent[body["id"]] = time.perf_counter()
+            await client.post("/v1/alarms", json=body, headers=devices[index])
+
+        tasks = []
+        start = time.perf_counter()
+        for index in range(total):
+            await asyncio.sleep(max(0.0, start + index / STEADY_RATE - time.perf_counter()))
+            tasks.append(asyncio.create_task(send(index)))
+        await asyncio.gather(*tasks)
+    deadline = time.perf_counter() + 15
+    while len(seen.keys() & sent.keys()) < len(sent) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    listener.cancel()
+    latencies = [seen[a] - sent[a] for a in sent if a in seen]
+    return {"rate_per_s": STEADY_RATE, "alarms": len(sent), "delivered": len(latencies), **summary_ms(latencies)}
+
+
+async def measure(gateway: str, dispatch: str) -> dict:
+    results = {"intake": await intake(gateway)}
+    await asyncio.sleep(5)  # let dispatch drain the intake burst before measuring steady latency
+    results["alarm_to_sse"] = await alarm_to_operator(gateway, dispatch)
+    return results
+
+
+def main() -> dict:
+    gateway_env = {"ALARM_GATEWAY_REGISTRATIONS_PER_MINUTE": "10000000"}
+    with running_platform(["alarm-gateway", "dispatch"], env={"alarm-gateway": gateway_env},
+                          workers=GATEWAY_WORKERS) as services:
+        results = asyncio.run(measure(services["alarm-gateway"].url, services["dispatch"].url))
+    print(json.dumps(results, indent=2))
+    return results
