@@ -1,4 +1,4 @@
-"""Fixtures for the offline checks of deploy/ and k8s/: where things are, and what the platform consists of."""
+"""Fixtures for the offline checks of deploy/ and k8s/: where things are, what the platform consists of."""
 
 import shutil
 import sys
