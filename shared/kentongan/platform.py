@@ -87,10 +87,11 @@ class ServiceProcess:
 
 
 def prepare(settings: ServiceSettings, specs: list[ServiceSpec]) -> None:
-    """Migrate every service's schema and create the topics (idempotent)."""
+    """Migrate every service's schema and create the topics unless they are managed elsewhere (idempotent)."""
     for spec in specs:
         upgrade(spec, settings.database_url)
-    asyncio.run(ensure_topics(settings, topics.ALL))
+    if settings.kafka_manage_topics:
+        asyncio.run(ensure_topics(settings, topics.ALL))
 
 
 class Platform:

@@ -42,6 +42,8 @@ class ServiceSettings(BaseSettings):
     kafka_group_instance_id: str | None = Field(None, validation_alias=_env("KAFKA_GROUP_INSTANCE_ID"))
     kafka_topic_partitions: int = Field(6, validation_alias=_env("KAFKA_TOPIC_PARTITIONS"))
     kafka_replication_factor: int = Field(1, validation_alias=_env("KAFKA_REPLICATION_FACTOR"))
+    # False where topics are declared as resources (Strimzi KafkaTopic) and clients may not create them.
+    kafka_manage_topics: bool = Field(True, validation_alias=_env("KAFKA_MANAGE_TOPICS"))
 
     jwt_secret: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET), validation_alias=_env("KENTONGAN_JWT_SECRET"))
     jwt_issuer: str = Field("kentongan-dev", validation_alias=_env("KENTONGAN_JWT_ISSUER"))
