@@ -35,12 +35,17 @@ class Services:
         self._running: dict[str, ServiceProcess] = {}
 
     def start(self, name: str, **extra_env: str) -> ServiceProcess:
-        """The named service, started (once) and ready."""
-        if name not in self._running:
-            process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, free_port(), self._root / "logs")
-            process.start()
-            self._running[name] = process
-        return self._running[name]
+        """The named service, ready; started once, or restarted if asked for settings it was not started with."""
+        running = self._running.get(name)
+        if running is not None and extra_env.items() <= running.env.items():
+            return running
+        if running is not None:
+            running.stop()
+            extra_env = {**running.env, **extra_env}
+        process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, free_port(), self._root / "logs")
+        process.start()
+        self._running[name] = process
+        return process
 
     def stop_all(self) -> None:
         for process in self._running.values():
