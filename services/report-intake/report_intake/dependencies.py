@@ -12,15 +12,17 @@ from report_intake.settings import Settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
+# Dependencies below are async: a sync one costs a thread-pool hop on every request.
 
-def _keyring(request: Request) -> Keyring:
+
+async def _keyring(request: Request) -> Keyring:
     return request.app.state.keyring
 
 
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 
-def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
+async def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
                authorization: Annotated[str | None, Header(max_length=400)] = None) -> str | None:
     """The reporter's case token: `X-Case-Token: <token>` or `Authorization: Bearer <token>`.
 
@@ -36,11 +38,11 @@ AccessReason = Annotated[str | None, Header(alias="X-Access-Reason", max_length=
                                             description="Why you open this case (written to the audit log)")]
 
 
-def staff_actor(operator: CurrentOperator, reason: AccessReason = None) -> Actor:
+async def staff_actor(operator: CurrentOperator, reason: AccessReason = None) -> Actor:
     return Actor(kind="staff", name=operator.subject, reason=reason)
 
 
-def partner_actor(partner: CurrentPartner, reason: AccessReason = None) -> Actor:
+async def partner_actor(partner: CurrentPartner, reason: AccessReason = None) -> Actor:
     return Actor(kind="partner", name=f"{partner.agency}/{partner.client_id}", reason=reason,
                  agency=partner.agency)
 

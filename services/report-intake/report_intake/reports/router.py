@@ -12,7 +12,7 @@ from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceip
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-def _submission_limiter(request: Request) -> None:
+async def _submission_limiter(request: Request) -> None:
     request.app.state.report_limiter.check(request.client.host if request.client else "unknown")
 
 
