@@ -6,6 +6,7 @@ Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses
 
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -148,13 +149,21 @@ class EmbeddedKafka:
     def stop(self) -> None:
         if self._process is None:
             return
-        self._process.terminate()
+        # The `noida-db` console script starts the broker as its child: signal the whole session (it was
+        # started with start_new_session), or the broker outlives every test run and benchmark.
+        self._signal(signal.SIGTERM)
         try:
             self._process.wait(10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._signal(signal.SIGKILL)
             self._process.wait()
         self._process = None
+
+    def _signal(self, signum: int) -> None:
+        try:
+            os.killpg(self._process.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _noida_binary() -> str:
