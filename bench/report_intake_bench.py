@@ -21,7 +21,7 @@ from kentongan.settings import ServiceSettings
 
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "20"))
 WARMUP_S = 3.0
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 
 BODIES = [
     {"category": "bullying", "school": "SMP Negeri 99 Semarang",
