@@ -6,6 +6,8 @@ from kentongan.settings import ServiceSettings
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from report_intake.crypto import Keyring
+
 # A development-only AES-256 key; its id starts with "dev-only", so production refuses to start with it.
 DEV_ENCRYPTION_KEYS = "dev-only:" + base64.b64encode(b"dev-only-report-intake-key-00000").decode()
 
@@ -22,8 +24,6 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _keyring_is_usable(self) -> "Settings":
-        from report_intake.crypto import Keyring
-
         Keyring.from_settings(self)  # raises ValueError naming what is wrong
         return self
 
