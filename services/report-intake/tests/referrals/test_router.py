@@ -93,6 +93,22 @@ async def test_steps_out_of_order_are_409_and_change_nothing(intake, submit, rep
     assert [t["status"] for t in detail.json()["timeline"]] == ["created", "accepted"]
 
 
+async def test_malformed_step_bodies_are_422_and_change_nothing(intake, submit, report_body, partner_headers,
+                                                                referral_id_for):
+    report_id, _ = await submit(report_body())
+    referral_id = await referral_id_for("disdik", report_id)
+    disdik = {**partner_headers("disdik"), "content-type": "application/json"}
+    attempts = [("decline", b'{"reason": '), ("decline", b'{"reason": "x", "extra": 1}'),
+                ("decline", b'{"reason": "' + b"x" * 1001 + b'"}'), ("accept", b'{"note": 5}'),
+                ("close", b'{"outcome": ""}'), ("accept", b"[]")]
+    for step, content in attempts:
+        response = await intake.post(f"/v1/referrals/{referral_id}/{step}", content=content, headers=disdik)
+        assert response.status_code == 422, (step, content[:40])
+    assert (await intake.post("/v1/referrals/not-a-uuid/accept", headers=disdik)).status_code == 422
+    detail = await intake.get(f"/v1/referrals/{referral_id}", headers=partner_headers("disdik"))
+    assert detail.json()["status"] == "created" and detail.json()["version"] == 1
+
+
 async def test_contact_reaches_the_agency_only_with_consent(intake, submit, report_body, partner_headers,
                                                             referral_id_for, topic_events):
     contact = {"phone": "+62 811 2222 3333", "safe_to_contact": True}
