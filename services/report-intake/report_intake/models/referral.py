@@ -3,9 +3,10 @@ from uuid import UUID
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from report_intake.models import Base
+from report_intake.models.report import Report
 
 
 class Referral(Base):
@@ -30,3 +31,5 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=lambda: datetime.now(UTC))
+    # Declared so one flush inserts the report before its referrals; never loaded implicitly.
+    report: Mapped[Report] = relationship(lazy="raise")

@@ -62,7 +62,7 @@ async def open_referral(session: AsyncSession, report: Report, agency: str, cont
     """Hand the case to one agency and announce it on `referrals.v1` (minimum necessary data)."""
     now = datetime.now(UTC)
     by = override.by if override else "triage"
-    referral = Referral(id=uuid7(), report_id=report.id, agency=agency, status="created", version=1,
+    referral = Referral(id=uuid7(), report=report, agency=agency, status="created", version=1,
                         consent_override_by=override and override.by,
                         consent_override_reason=override and override.reason,
                         timeline=[_entry("created", now, by)], created_at=now, updated_at=now)

@@ -47,7 +47,6 @@ async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) ->
         consent_share=consented, consent_contact=data.consent.contact_me, triaged_agencies=agencies,
         key_id=sealed.key_id, sealed=sealed.blob, created_at=now, updated_at=now)
     session.add(report)
-    await session.flush()  # the referrals below point at it
     contact = reachable_contact(report, data.private_part())
     for agency in agencies if consented else ():
         await open_referral(session, report, agency, contact)
