@@ -66,3 +66,11 @@ class ReferralClosed(_ReferralEvent):
 
     outcome: str
 
+
+
+class ReferralMessagePosted(_ReferralEvent):
+    """The reporter wrote on a case this agency holds; the text stays on the platform (read it via the API)."""
+
+    ce_type: ClassVar[str] = "kentongan.referral.message_posted"
+
+    message_id: UUID

@@ -10,6 +10,7 @@ from kentongan.events.referrals import (
     ReferralCreated,
     ReferralDeclined,
     ReferralInProgress,
+    ReferralMessagePosted,
     ReporterContact,
 )
 from kentongan.outbox import add_event
@@ -129,6 +130,15 @@ async def post_message(session: AsyncSession, keyring: Keyring, actor: Actor, re
     if referral.status not in OPEN_FOR_MESSAGES:
         raise ReferralStateConflict(f"the referral is {referral.status}; messages are closed")
     return await messages.post(session, keyring, report.id, referral.agency, body)
+
+
+async def announce_reporter_message(session: AsyncSession, report: Report, message: MessageOut) -> None:
+    """Tell every agency still working the case that the reporter wrote (the text is not in the event)."""
+    for referral in await repository.list_for_report(session, report.id):
+        if referral.status in OPEN_FOR_MESSAGES:
+            await add_event(session, outbox, ReferralMessagePosted(
+                referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
+                changed_at=message.created_at, version=referral.version, message_id=message.id), SOURCE)
 
 
 async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,

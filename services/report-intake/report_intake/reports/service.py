@@ -15,7 +15,7 @@ from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Report, outbox
 from report_intake.referrals import repository as referrals_repository
-from report_intake.referrals.service import Override, open_referral
+from report_intake.referrals.service import Override, announce_reporter_message, open_referral
 from report_intake.reports import repository
 from report_intake.reports.errors import CaseNotFound, NothingToRelease, ReportNotFound
 from report_intake.reports.private import open_report, reachable_contact
@@ -97,8 +97,11 @@ async def reporter_messages(session: AsyncSession, keyring: Keyring, report_id: 
 
 async def reporter_writes(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
                           body: str) -> MessageOut:
+    """The reporter writes to the case workers; agencies holding the case hear of it on `referrals.v1`."""
     report = await case_for_token(session, report_id, token)
-    return await messages.post(session, keyring, report.id, "reporter", body)
+    message = await messages.post(session, keyring, report.id, "reporter", body)
+    await announce_reporter_message(session, report, message)
+    return message
 
 
 async def list_for_staff(session: AsyncSession, actor: Actor, status: str | None, category: str | None,

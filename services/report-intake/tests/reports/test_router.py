@@ -1,6 +1,6 @@
 """The reporter's view: submit (anonymously), follow the case with the token only, talk to case workers."""
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from kentongan.events import topics
 from kentongan.testing import eventually
@@ -52,7 +52,7 @@ async def test_the_token_is_stored_only_as_a_hash_and_the_story_only_encrypted(i
 
 
 async def test_reporter_and_agency_talk_through_the_case(intake, submit, report_body, partner_headers,
-                                                         referral_id_for):
+                                                         referral_id_for, topic_events):
     report_id, token = await submit(report_body())
     case = {"X-Case-Token": token}
     written = await intake.post(f"/v1/reports/{report_id}/messages", json={"body": "Tolong bantu kami 🙏"},
@@ -68,6 +68,10 @@ async def test_reporter_and_agency_talk_through_the_case(intake, submit, report_
         ("reporter", "Tolong bantu kami 🙏"), ("disdik", "Kami akan menghubungi sekolah besok pagi.")]
     seen_by_agency = await intake.get(f"/v1/referrals/{referral_id}/messages", headers=partner_headers("disdik"))
     assert [m["author"] for m in seen_by_agency.json()] == ["reporter", "disdik"]
+    events = await eventually(lambda: _of_type(topic_events(topics.REFERRALS, referral_id),
+                                               "kentongan.referral.message_posted"))
+    assert events[0].data.message_id == UUID(written.json()["id"])
+    assert "Tolong" not in events[0].data.model_dump_json()
 
 
 async def test_immediate_danger_publishes_an_urgent_report_without_the_story(intake, submit, report_body,
@@ -91,3 +95,7 @@ async def test_a_calm_report_publishes_nothing_on_reports(intake, submit, report
     # The referral's event was staged in the same transaction: once it is out, so would be an urgent one.
     await eventually(lambda: topic_events(topics.REFERRALS, referral_id))
     assert await topic_events(topics.REPORTS, report_id) == []
+
+
+async def _of_type(events_awaitable, ce_type):
+    return [e for e in await events_awaitable if e.type == ce_type]
