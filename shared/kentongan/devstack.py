@@ -5,6 +5,7 @@ Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses
 """
 
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -147,13 +148,21 @@ class EmbeddedKafka:
     def stop(self) -> None:
         if self._process is None:
             return
-        self._process.terminate()
+        # Signal the broker's whole session (started with start_new_session): nothing it spawned may outlive
+        # a test run or benchmark.
+        self._signal(signal.SIGTERM)
         try:
             self._process.wait(10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            self._signal(signal.SIGKILL)
             self._process.wait()
         self._process = None
+
+    def _signal(self, signum: int) -> None:
+        try:
+            os.killpg(self._process.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _noida_binary() -> str:

@@ -53,8 +53,12 @@ async def add_event(session: AsyncSession, outbox: Table, event: EventModel, sou
         event_id=envelope.id, event_type=envelope.type, topic=envelope.topic, key=envelope.subject,
         headers={k: v.decode() for k, v in message.headers.items()}, value=message.value,
     ))
-    # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll.
-    await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
+    # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll; one per
+    # transaction is enough, so a request staging several events pays for it once.
+    transaction = session.get_transaction()
+    if session.info.get("outbox_notified") is not transaction:
+        await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
+        session.info["outbox_notified"] = transaction
     return envelope
 
 

@@ -5,6 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from kentongan.events.alarms import AlarmCategory
+from kentongan.text import Text
 
 AlarmStatus = Literal["received", "acknowledged", "unit_dispatched", "resolved", "cancelled"]
 
@@ -20,7 +21,7 @@ class AlarmCreate(BaseModel):
     accuracy_m: float = Accuracy
     category: AlarmCategory
     silent: bool = False
-    note: str | None = Field(None, max_length=500)
+    note: Text(500) | None = None
 
 
 class LocationUpdate(BaseModel):
@@ -31,7 +32,7 @@ class LocationUpdate(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text(500)
 
 
 class TimelineEntry(BaseModel):

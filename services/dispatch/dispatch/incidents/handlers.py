@@ -112,8 +112,7 @@ async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
     lat, lon = _place_of(report)
     incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
                              at=report.reported_at, report_id=report.report_id)
-    if report.area and report.area in KECAMATAN:
-        incident.area = report.area
+    incident.area = _kecamatan_named(report.area) or incident.area
     session.add(incident)
     metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
     await record_change(session, incident, events.IncidentOpened)
@@ -122,7 +121,13 @@ async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
 def _place_of(report: ReportUrgent) -> tuple[float, float]:
     if report.lat is not None and report.lon is not None:
         return report.lat, report.lon
-    return KECAMATAN.get(report.area or "", CITY_CENTRE)
+    return KECAMATAN.get(_kecamatan_named(report.area) or "", CITY_CENTRE)
+
+
+def _kecamatan_named(area: str | None) -> str | None:
+    """The kecamatan in a free-form area such as "Sendangmulyo, Tembalang" (kelurahan, kecamatan)."""
+    parts = [part.strip() for part in (area or "").split(",")]
+    return next((part for part in reversed(parts) if part in KECAMATAN), None)
 
 
 async def on_snapshot_captured(session: AsyncSession, envelope: Envelope) -> None:

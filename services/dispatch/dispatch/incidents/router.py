@@ -11,6 +11,7 @@ from dispatch.incidents.schemas import (ACTIVE_STATUSES, AssignRequest, Incident
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
 from kentongan.security import CurrentOperator, CurrentSupervisor
+from kentongan.text import Name
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
 
@@ -21,8 +22,8 @@ IfMatch = Annotated[int | None, Header(alias="If-Match", description="Act only i
 async def list_incidents(
     session: SessionDep, _: CurrentOperator,
     status: Annotated[list[IncidentStatus] | None, Query(description="Default: every active status")] = None,
-    category: Annotated[str | None, Query(max_length=32)] = None,
-    area: Annotated[str | None, Query(max_length=64, description="Kecamatan")] = None,
+    category: Annotated[Name | None, Query(max_length=32)] = None,
+    area: Annotated[Name | None, Query(max_length=64, description="Kecamatan")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[Incident]:

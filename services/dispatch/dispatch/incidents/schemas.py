@@ -4,6 +4,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kentongan.text import Text
+
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 ACTIVE_STATUSES = ("open", "acknowledged", "assigned", "en_route", "on_scene")
 
@@ -87,13 +89,12 @@ class AssignRequest(BaseModel):
 
 class StatusRequest(BaseModel):
     status: Literal["en_route", "on_scene", "resolved"]
-    outcome: str | None = Field(None, min_length=1, max_length=500,
-                                description="Required when resolving: what happened")
+    outcome: Text(500) | None = Field(None, description="Required when resolving: what happened")
 
 
 class NoteCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
+    text: Text(2000)
 
 
 class ReopenRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text(500)

@@ -4,12 +4,14 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kentongan.text import Name
+
 UnitStatus = Literal["available", "busy", "off_duty"]
 
 
 class UnitCreate(BaseModel):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Call sign")
-    name: str = Field(min_length=1, max_length=128)
+    name: Name
     kind: Literal["car", "motorbike", "foot", "boat"] = "car"
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

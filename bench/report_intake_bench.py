@@ -1,0 +1,137 @@
+"""Report submission throughput and latency, with encryption, through a real report-intake process.
+
+Starts its own embedded PostgreSQL + broker on free ports and one uvicorn process of report-intake, then
+POSTs reports (a mix that triage sends to DP3A, Disdik, both or nobody, some urgent) from concurrent
+clients for a fixed time. Prints and returns req/s and latency percentiles. Run: `python bench/report_intake_bench.py`.
+"""
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from kentongan.devstack import DevStack, free_port
+from kentongan.platform import ServiceProcess, prepare
+from kentongan.service import installed_services
+from kentongan.settings import ServiceSettings
+
+DURATION_S = float(os.environ.get("BENCH_DURATION_S", "20"))
+WARMUP_S = 3.0
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+
+BODIES = [
+    {"category": "bullying", "school": "SMP Negeri 99 Semarang",
+     "victim": {"age_group": "child", "gender": "male", "is_reporter": False}},
+    {"category": "sexual_violence", "victim": {"age_group": "child", "gender": "female", "is_reporter": False},
+     "contact": {"phone": "+62 812 0000 0001", "safe_to_contact": True}},
+    {"category": "domestic_violence", "immediate_danger": True,
+     "victim": {"age_group": "adult", "gender": "female", "is_reporter": True}},
+    {"category": "other", "victim": {"age_group": "adult", "is_reporter": True}},
+]
+
+
+def _body(i: int) -> dict:
+    return {"narrative": "Kekerasan terjadi di rumah tetangga saya, terdengar teriakan setiap malam. " * 6,
+            "location": {"lat": -7.05, "lon": 110.44, "kecamatan": "Tembalang", "kelurahan": "Tembalang"},
+            "anonymous": True, "consent": {"share_with_agencies": i % 5 != 0, "contact_me": i % 2 == 0},
+            **BODIES[i % len(BODIES)]}
+
+
+class _Connection:
+    """A minimal keep-alive HTTP/1.1 client: httpx costs more CPU per request than the service under test,
+    and on a 2-core machine the load generator must not starve it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def post_json(self, path: str, body: dict) -> int:
+        payload = orjson.dumps(body)
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _client(url: str, stop_at: float, record_from: float, latencies: list[float], errors: list[int],
+                  offset: int) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    connection = _Connection(host, int(port))
+    await connection.open()
+    i = offset
+    try:
+        while (now := time.perf_counter()) < stop_at:
+            status = await connection.post_json("/v1/reports", _body(i))
+            if status != 201:
+                errors.append(status)
+            elif now >= record_from:
+                latencies.append(time.perf_counter() - now)
+            i += 1
+    finally:
+        connection.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _drive(url: str, service_pid: int | None = None) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    start = time.perf_counter()
+    record_from, stop_at = start + WARMUP_S, start + WARMUP_S + DURATION_S
+    clients = asyncio.gather(*(_client(url, stop_at, record_from, latencies, errors, n * 100_000)
+                               for n in range(CONCURRENCY)))
+    await asyncio.sleep(WARMUP_S)
+    cpu_before = _cpu_seconds(service_pid) if service_pid else 0.0
+    await clients
+    cpu_used = (_cpu_seconds(service_pid) - cpu_before) if service_pid else 0.0
+    latencies.sort()
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {"report_submissions_per_s": round(len(latencies) / DURATION_S, 1),
+            "report_submit_p50_ms": round(quantiles[49] * 1000, 1),
+            "report_submit_p99_ms": round(quantiles[98] * 1000, 1),
+            "report_submit_errors": len(errors), "concurrency": CONCURRENCY, "duration_s": DURATION_S,
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            # CPU the service process spent per report: capacity per core is 1000 / this, whatever else runs.
+            "service_cpu_ms_per_report": round(cpu_used * 1000 / max(len(latencies), 1), 2)}
+
+
+def main() -> dict:
+    root = Path(tempfile.mkdtemp(prefix="kentongan-bench-report-intake-"))
+    stack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
+    stack.start()
+    service = None
+    try:
+        env = {**stack.environment(), "KENTONGAN_ENV": "development",
+               "REPORT_INTAKE_REPORTS_PER_MINUTE": "10000000", "LOG_LEVEL": "WARNING"}
+        os.environ.update(env)
+        spec = next(s for s in installed_services() if s.name == "report-intake")
+        prepare(ServiceSettings(), [spec])
+        service = ServiceProcess(spec, env, free_port(), root / "logs")
+        service.start()
+        figures = asyncio.run(_drive(service.url, service.process.pid))
+    finally:
+        if service is not None:
+            service.stop()
+        stack.stop()
+    print(figures)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

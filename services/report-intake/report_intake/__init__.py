@@ -1,0 +1,1 @@
+"""report-intake: confidential case reports, triage and referrals to partner agencies (DP3A, Disdik)."""

@@ -1,0 +1,24 @@
+"""Every query on the audit log."""
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from report_intake.audit.schemas import AuditQuery
+from report_intake.models import AuditEntry
+
+
+async def add_rows(session: AsyncSession, rows: list[dict]) -> None:
+    if rows:
+        await session.execute(insert(AuditEntry), rows)
+
+
+async def search(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
+    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(query.limit)
+    filters = {"resource_id": query.resource_id, "actor": query.actor, "action": query.action,
+               "actor_kind": query.actor_kind}
+    for column, value in filters.items():
+        if value is not None:
+            statement = statement.where(getattr(AuditEntry, column) == value)
+    if query.since is not None:
+        statement = statement.where(AuditEntry.at >= query.since)
+    return list(await session.scalars(statement))

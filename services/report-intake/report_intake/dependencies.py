@@ -1,0 +1,53 @@
+"""report-intake's request dependencies: settings, keyring, the reporter's case token, the audit actor."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from kentongan.dependencies import SessionDep, app_settings
+from kentongan.security import CurrentOperator, CurrentPartner
+
+from report_intake.audit.service import Actor
+from report_intake.crypto import Keyring
+from report_intake.settings import Settings
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+# Dependencies below are async: a sync one costs a thread-pool hop on every request.
+
+
+async def _keyring(request: Request) -> Keyring:
+    return request.app.state.keyring
+
+
+KeyringDep = Annotated[Keyring, Depends(_keyring)]
+
+
+async def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
+               authorization: Annotated[str | None, Header(max_length=400)] = None) -> str | None:
+    """The reporter's case token: `X-Case-Token: <token>` or `Authorization: Bearer <token>`.
+
+    A missing token is not an error here: the service answers 404 exactly as for a wrong one."""
+    if x_case_token:
+        return x_case_token.strip()
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token else None
+
+
+CaseToken = Annotated[str | None, Depends(case_token)]
+AccessReason = Annotated[str | None, Header(alias="X-Access-Reason", max_length=500,
+                                            description="Why you open this case (written to the audit log)")]
+
+
+async def staff_actor(operator: CurrentOperator, reason: AccessReason = None) -> Actor:
+    return Actor(kind="staff", name=operator.subject, reason=reason)
+
+
+async def partner_actor(partner: CurrentPartner, reason: AccessReason = None) -> Actor:
+    return Actor(kind="partner", name=f"{partner.agency}/{partner.client_id}", reason=reason,
+                 agency=partner.agency)
+
+
+StaffActor = Annotated[Actor, Depends(staff_actor)]
+PartnerActor = Annotated[Actor, Depends(partner_actor)]
+
+__all__ = ["AccessReason", "CaseToken", "KeyringDep", "PartnerActor", "SessionDep", "SettingsDep", "StaffActor"]

@@ -1,0 +1,41 @@
+"""report-intake: confidential case reports, triage, and referrals to partner agencies."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from kentongan.events import topics
+from kentongan.outbox import OutboxRelay
+from kentongan.ratelimit import RateLimiter
+from kentongan.service import ServiceSpec, create_service_app
+
+from report_intake.audit.router import router as audit_router
+from report_intake.crypto import Keyring
+from report_intake.models import SCHEMA, outbox
+from report_intake.referrals.router import router as referrals_router
+from report_intake.reports.router import router as reports_router
+from report_intake.reports.staff_router import router as staff_router
+from report_intake.settings import Settings
+
+SPEC = ServiceSpec(
+    name="report-intake", schema=SCHEMA, port=8002, app="report_intake.main:create_app",
+    migrations=Path(__file__).parent / "migrations", topics=(topics.REPORTS, topics.REFERRALS),
+    demo="report_intake.demo:load",
+)
+
+
+async def relay_outbox(app: FastAPI) -> None:
+    await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
+                      producer_factory=app.state.producer_factory).run()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = create_service_app(
+        spec=SPEC, settings=settings, routers=[reports_router, staff_router, referrals_router, audit_router],
+        workers=[relay_outbox], title="Kentongan report-intake",
+        description="Confidential case reports (anonymous with a case token), triage and referrals to DP3A "
+                    "and Disdik, with every read audited.",
+    )
+    app.state.keyring = Keyring.from_settings(settings)
+    app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
+    return app

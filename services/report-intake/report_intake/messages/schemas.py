@@ -1,0 +1,20 @@
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from report_intake.reports.schemas import Strict
+from kentongan.text import Text
+
+MESSAGE_MAX_CHARS = 4_000
+
+
+class MessageCreate(Strict):
+    body: Text(MESSAGE_MAX_CHARS)
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    author: str  # "reporter", "dp3a", "disdik"
+    body: str
+    created_at: datetime

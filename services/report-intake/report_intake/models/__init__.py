@@ -1,0 +1,17 @@
+"""report-intake's tables, all in the `report_intake` schema."""
+
+from kentongan.db import declarative_base
+from kentongan.inbox import inbox_table
+from kentongan.outbox import outbox_table
+
+SCHEMA = "report_intake"
+Base = declarative_base(SCHEMA)
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+from report_intake.models.audit_entry import AuditEntry
+from report_intake.models.message import Message
+from report_intake.models.referral import Referral
+from report_intake.models.report import Report
+
+__all__ = ["AuditEntry", "Base", "Message", "Referral", "Report", "inbox", "outbox"]

@@ -1,0 +1,35 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from report_intake.models import Base
+from report_intake.models.report import Report
+
+
+class Referral(Base):
+    """A case handed to one partner agency, with its lifecycle created -> accepted|declined -> in_progress
+    -> closed."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (UniqueConstraint("report_id", "agency"), Index("ix_referrals_agency_recent", "agency", "created_at"))
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    report_id: Mapped[UUID] = mapped_column(ForeignKey("reports.id"))
+    agency: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    decline_reason: Mapped[str | None] = mapped_column(String(1000))
+    outcome: Mapped[str | None] = mapped_column(String(2000))
+    # Set when a supervisor released the referral without the reporter's consent (who and why).
+    consent_override_by: Mapped[str | None] = mapped_column(String(200))
+    consent_override_reason: Mapped[str | None] = mapped_column(String(1000))
+    # [{"status", "at", "by", "note"?}] in order.
+    timeline: Mapped[list[dict]] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=lambda: datetime.now(UTC))
+    # Declared so one flush inserts the report before its referrals; never loaded implicitly.
+    report: Mapped[Report] = relationship(lazy="raise")

@@ -1,0 +1,33 @@
+"""Every query on referrals."""
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from report_intake.models import Referral, Report
+
+
+async def get_for_agency(session: AsyncSession, referral_id: UUID, agency: str,
+                         for_update: bool = False) -> tuple[Referral, Report] | None:
+    """The referral with its report, only if it belongs to `agency`."""
+    statement = (select(Referral, Report).join(Report, Report.id == Referral.report_id)
+                 .where(Referral.id == referral_id, Referral.agency == agency))
+    if for_update:
+        statement = statement.with_for_update(of=Referral)
+    row = (await session.execute(statement)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def list_for_agency(session: AsyncSession, agency: str, status: str | None,
+                          limit: int) -> list[tuple[Referral, Report]]:
+    statement = (select(Referral, Report).join(Report, Report.id == Referral.report_id)
+                 .where(Referral.agency == agency).order_by(Referral.created_at.desc()).limit(limit))
+    if status is not None:
+        statement = statement.where(Referral.status == status)
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def list_for_report(session: AsyncSession, report_id: UUID) -> list[Referral]:
+    return list(await session.scalars(select(Referral).where(Referral.report_id == report_id)
+                                      .order_by(Referral.created_at)))

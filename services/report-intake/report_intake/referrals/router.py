@@ -1,0 +1,74 @@
+"""The partner agencies' API: their own referrals only (another agency's is a 404)."""
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from kentongan.events.referrals import ReferralStatus
+
+from report_intake.dependencies import KeyringDep, PartnerActor, SessionDep
+from report_intake.messages.schemas import MessageCreate, MessageOut
+from report_intake.referrals import service
+from report_intake.referrals.schemas import (
+    AcceptBody,
+    CloseBody,
+    DeclineBody,
+    ProgressBody,
+    ReferralDetail,
+    ReferralSummary,
+)
+
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+
+
+@router.get("", response_model=list[ReferralSummary], summary="This agency's referrals, newest first")
+async def list_referrals(actor: PartnerActor, session: SessionDep, status: ReferralStatus | None = None,
+                         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ReferralSummary]:
+    return await service.list_referrals(session, actor, status, limit)
+
+
+@router.get("/{referral_id}", response_model=ReferralDetail, summary="One referral with the case (audited)")
+async def get_referral(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+                       keyring: KeyringDep) -> ReferralDetail:
+    return await service.read_referral(session, keyring, actor, referral_id)
+
+
+@router.post("/{referral_id}/accept", response_model=ReferralSummary, summary="Take the case on")
+async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+                 body: AcceptBody | None = None) -> ReferralSummary:
+    return await _step(session, actor, referral_id, "accept", body or AcceptBody())
+
+
+@router.post("/{referral_id}/decline", response_model=ReferralSummary, summary="Refuse the case, with the reason")
+async def decline(referral_id: UUID, body: DeclineBody, actor: PartnerActor, session: SessionDep) -> ReferralSummary:
+    return await _step(session, actor, referral_id, "decline", body)
+
+
+@router.post("/{referral_id}/progress", response_model=ReferralSummary, summary="Work on the case has started")
+async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+                   body: ProgressBody | None = None) -> ReferralSummary:
+    return await _step(session, actor, referral_id, "progress", body or ProgressBody())
+
+
+@router.post("/{referral_id}/close", response_model=ReferralSummary, summary="Close the case, with the outcome")
+async def close(referral_id: UUID, body: CloseBody, actor: PartnerActor, session: SessionDep) -> ReferralSummary:
+    return await _step(session, actor, referral_id, "close", body)
+
+
+@router.post("/{referral_id}/messages", status_code=201, response_model=MessageOut,
+             summary="Write to the reporter through the platform")
+async def post_message(referral_id: UUID, body: MessageCreate, actor: PartnerActor, session: SessionDep,
+                       keyring: KeyringDep) -> MessageOut:
+    return await service.post_message(session, keyring, actor, referral_id, body.body)
+
+
+@router.get("/{referral_id}/messages", response_model=list[MessageOut],
+            summary="The reporter's messages and this agency's (audited)")
+async def read_messages(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+                        keyring: KeyringDep) -> list[MessageOut]:
+    return await service.read_messages(session, keyring, actor, referral_id)
+
+
+async def _step(session, actor, referral_id: UUID, name: Literal["accept", "decline", "progress", "close"],
+                body) -> ReferralSummary:
+    return await service.step(session, actor, referral_id, name, body.model_dump())

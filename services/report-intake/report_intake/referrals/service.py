@@ -1,0 +1,170 @@
+"""The rules of referrals: opening one per agency, the lifecycle steps, and what an agency may read."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from kentongan.events.referrals import (
+    ReferralAccepted,
+    ReferralClosed,
+    ReferralCreated,
+    ReferralDeclined,
+    ReferralInProgress,
+    ReferralMessagePosted,
+    ReporterContact,
+)
+from kentongan.outbox import add_event
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from report_intake.audit.service import Actor, record
+from report_intake.crypto import Keyring
+from report_intake.messages import service as messages
+from report_intake.messages.schemas import MessageOut
+from report_intake.models import Referral, Report, outbox
+from report_intake.referrals import repository
+from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
+from report_intake.referrals.schemas import ReferralDetail, ReferralSummary, Step
+from report_intake.reports.private import open_report, reachable_contact
+from report_intake.reports.schemas import Contact
+
+SOURCE = "/services/report-intake"
+
+
+@dataclass(frozen=True)
+class Transition:
+    allowed_from: frozenset[str]
+    to: str
+    event: type
+
+
+# The lifecycle as data: created -> accepted | declined -> in_progress -> closed.
+TRANSITIONS: dict[Step, Transition] = {
+    "accept": Transition(frozenset({"created"}), "accepted", ReferralAccepted),
+    "decline": Transition(frozenset({"created"}), "declined", ReferralDeclined),
+    "progress": Transition(frozenset({"accepted"}), "in_progress", ReferralInProgress),
+    "close": Transition(frozenset({"in_progress"}), "closed", ReferralClosed),
+}
+# Body fields kept on the row (the rest live in the timeline).
+ROW_FIELDS = {"reason": "decline_reason", "outcome": "outcome"}
+OPEN_FOR_MESSAGES = frozenset({"created", "accepted", "in_progress"})
+
+
+@dataclass(frozen=True)
+class Override:
+    """A supervisor releasing a case without the reporter's consent."""
+
+    by: str
+    reason: str
+
+
+async def open_referral(session: AsyncSession, report: Report, agency: str, contact: Contact | None,
+                        override: Override | None = None) -> Referral:
+    """Hand the case to one agency and announce it on `referrals.v1` (minimum necessary data)."""
+    now = datetime.now(UTC)
+    by = override.by if override else "triage"
+    referral = Referral(id=uuid7(), report=report, agency=agency, status="created", version=1,
+                        consent_override_by=override and override.by,
+                        consent_override_reason=override and override.reason,
+                        timeline=[_entry("created", now, by)], created_at=now, updated_at=now)
+    session.add(referral)
+    await add_event(session, outbox, ReferralCreated(
+        referral_id=referral.id, report_id=report.id, agency=agency, status="created", changed_at=now, version=1,
+        category=report.category, victim_age_group=report.victim_age_group, area=report.area,
+        immediate_danger=report.immediate_danger, consent_override=override is not None,
+        contact=ReporterContact(phone=contact.phone, email=contact.email) if contact else None,
+    ), SOURCE)
+    return referral
+
+
+async def step(session: AsyncSession, actor: Actor, referral_id: UUID, name: Step, body: dict) -> ReferralSummary:
+    """Move the agency's referral one step along its lifecycle; 409 when the step is not allowed now."""
+    referral, report = await _owned(session, actor, referral_id, for_update=True)
+    transition = TRANSITIONS[name]
+    if referral.status not in transition.allowed_from:
+        raise ReferralStateConflict(f"cannot {name} a referral that is {referral.status}")
+    now = datetime.now(UTC)
+    details = {k: v for k, v in body.items() if v is not None}
+    referral.status = transition.to
+    referral.version += 1
+    referral.updated_at = now
+    referral.timeline = [*referral.timeline, _entry(transition.to, now, actor.name, **details)]
+    for field, column in ROW_FIELDS.items():
+        if field in details:
+            setattr(referral, column, details[field])
+    extra = {k: v for k, v in details.items() if k in transition.event.model_fields}
+    await add_event(session, outbox, transition.event(
+        referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
+        changed_at=now, version=referral.version, **extra), SOURCE)
+    await record(session, actor, f"referral.{name}", "referral", [referral.id])
+    await session.flush()
+    return _summary(referral, report)
+
+
+async def list_referrals(session: AsyncSession, actor: Actor, status: str | None,
+                         limit: int) -> list[ReferralSummary]:
+    """The agency's own referrals, newest first (each listed referral is an audited read)."""
+    rows = await repository.list_for_agency(session, actor.agency, status, limit)
+    await record(session, actor, "referral.list", "referral", [referral.id for referral, _ in rows])
+    return [_summary(referral, report) for referral, report in rows]
+
+
+async def read_referral(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID) -> ReferralDetail:
+    """The agency's referral with the case decrypted; another agency's is a 404."""
+    referral, report = await _owned(session, actor, referral_id)
+    private = open_report(keyring, report)
+    await record(session, actor, "referral.read", "referral", [referral.id])
+    victim = private["victim"]
+    return ReferralDetail(
+        **_summary(referral, report).model_dump(), narrative=private["narrative"],
+        occurred_at=private["occurred_at"], victim_gender=victim.get("gender"),
+        perpetrator_relation=private["perpetrator_relation"], school=private["school"],
+        contact=reachable_contact(report, private), decline_reason=referral.decline_reason,
+        outcome=referral.outcome, timeline=referral.timeline)
+
+
+async def post_message(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID,
+                       body: str) -> MessageOut:
+    """A case worker writes to the reporter through the platform (while the referral is open)."""
+    referral, report = await _owned(session, actor, referral_id)
+    if referral.status not in OPEN_FOR_MESSAGES:
+        raise ReferralStateConflict(f"the referral is {referral.status}; messages are closed")
+    return await messages.post(session, keyring, report.id, referral.agency, body)
+
+
+async def announce_reporter_message(session: AsyncSession, report: Report, message: MessageOut) -> None:
+    """Tell every agency still working the case that the reporter wrote (the text is not in the event)."""
+    for referral in await repository.list_for_report(session, report.id):
+        if referral.status in OPEN_FOR_MESSAGES:
+            await add_event(session, outbox, ReferralMessagePosted(
+                referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
+                changed_at=message.created_at, version=referral.version, message_id=message.id), SOURCE)
+
+
+async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,
+                        referral_id: UUID) -> list[MessageOut]:
+    """The reporter's messages and this agency's own, never another agency's."""
+    referral, report = await _owned(session, actor, referral_id)
+    await record(session, actor, "referral.messages.read", "referral", [referral.id])
+    return await messages.thread(session, keyring, report.id, ["reporter", referral.agency])
+
+
+async def _owned(session: AsyncSession, actor: Actor, referral_id: UUID,
+                 for_update: bool = False) -> tuple[Referral, Report]:
+    found = await repository.get_for_agency(session, referral_id, actor.agency, for_update)
+    if found is None:
+        raise ReferralNotFound()
+    return found
+
+
+def _summary(referral: Referral, report: Report) -> ReferralSummary:
+    return ReferralSummary(
+        id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
+        category=report.category,
+        immediate_danger=report.immediate_danger, victim_age_group=report.victim_age_group, area=report.area,
+        consent_override=referral.consent_override_by is not None, created_at=referral.created_at,
+        updated_at=referral.updated_at, version=referral.version)
+
+
+def _entry(status: str, at: datetime, by: str, **details: str) -> dict:
+    return {"status": status, "at": at.isoformat(), "by": by, **details}

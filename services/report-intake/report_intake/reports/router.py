@@ -1,0 +1,43 @@
+"""The mobile app's report API. The case token (`X-Case-Token`, or `Authorization: Bearer`) is the only key."""
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+
+from report_intake.dependencies import CaseToken, KeyringDep, SessionDep
+from report_intake.messages.schemas import MessageCreate, MessageOut
+from report_intake.reports import service
+from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceipt
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+async def _submission_limiter(request: Request) -> None:
+    request.app.state.report_limiter.check(request.client.host if request.client else "unknown")
+
+
+@router.post("", status_code=201, response_model=ReportReceipt, dependencies=[Depends(_submission_limiter)],
+             summary="Report a case, anonymously if you wish")
+async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep) -> ReportReceipt:
+    """201 with the case token, shown only this once: keep it to follow the case."""
+    return await service.submit(session, keyring, body)
+
+
+@router.get("/{report_id}", response_model=CaseStatus, summary="The case's progress (case token)")
+async def case_status(report_id: UUID, token: CaseToken, session: SessionDep) -> CaseStatus:
+    """404 for a wrong or missing token, exactly as for a case that does not exist."""
+    return await service.case_status(session, report_id, token)
+
+
+@router.get("/{report_id}/messages", response_model=list[MessageOut],
+            summary="Messages between the reporter and case workers (case token)")
+async def read_messages(report_id: UUID, token: CaseToken, session: SessionDep,
+                        keyring: KeyringDep) -> list[MessageOut]:
+    return await service.reporter_messages(session, keyring, report_id, token)
+
+
+@router.post("/{report_id}/messages", status_code=201, response_model=MessageOut,
+             summary="Write to the case workers (case token)")
+async def write_message(report_id: UUID, body: MessageCreate, token: CaseToken, session: SessionDep,
+                        keyring: KeyringDep) -> MessageOut:
+    return await service.reporter_writes(session, keyring, report_id, token, body.body)

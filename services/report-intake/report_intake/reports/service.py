@@ -1,0 +1,152 @@
+"""The rules of case reports: intake with triage, the reporter's token, staff views by role, consent."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from kentongan.events.reports import ReportUrgent
+from kentongan.outbox import add_event
+from kentongan.security import Operator
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from report_intake.audit.service import REPORTER, Actor, record
+from report_intake.crypto import Keyring, new_case_token, seal_json, token_digest, token_matches
+from report_intake.messages import service as messages
+from report_intake.messages.schemas import MessageOut
+from report_intake.models import Report, outbox
+from report_intake.referrals import repository as referrals_repository
+from report_intake.referrals.service import Override, announce_reporter_message, open_referral
+from report_intake.reports import repository
+from report_intake.reports.errors import CaseNotFound, NothingToRelease, ReportNotFound
+from report_intake.reports.private import open_report, reachable_contact
+from report_intake.reports.schemas import (
+    CaseStatus,
+    ConsentOverride,
+    ReferralProgress,
+    ReportCreate,
+    ReportDetail,
+    ReportReceipt,
+    ReportSummary,
+)
+from report_intake.triage.rules import agencies_for
+
+SOURCE = "/services/report-intake"
+
+
+async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) -> ReportReceipt:
+    """Store the sealed case, refer it where triage says (with consent), and raise the alarm if urgent."""
+    now = datetime.now(UTC)
+    report_id, token = uuid7(), new_case_token()
+    agencies = agencies_for(data)
+    consented = data.consent.share_with_agencies
+    sealed = seal_json(keyring, data.private_part(), report_id.bytes)
+    report = Report(
+        id=report_id, case_token_hash=token_digest(token), category=data.category, anonymous=data.anonymous,
+        status=_initial_status(agencies, consented), immediate_danger=data.immediate_danger,
+        victim_age_group=data.victim.age_group, area=data.location.area if data.location else None,
+        consent_share=consented, consent_contact=data.consent.contact_me, triaged_agencies=agencies,
+        key_id=sealed.key_id, sealed=sealed.blob, created_at=now, updated_at=now)
+    session.add(report)
+    contact = reachable_contact(report, data.private_part())
+    for agency in agencies if consented else ():
+        await open_referral(session, report, agency, contact)
+    if data.immediate_danger:
+        await _raise_urgent(session, report, data)
+    await session.flush()
+    return ReportReceipt(report_id=report_id, case_token=token)
+
+
+def _initial_status(agencies: list[str], consented: bool) -> str:
+    if not agencies:
+        return "received"
+    return "referred" if consented else "awaiting_consent"
+
+
+async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate) -> None:
+    # Safety first: this goes to dispatch whatever the consent, and carries no story and no identity.
+    location = data.location
+    await add_event(session, outbox, ReportUrgent(
+        report_id=report.id, category=report.category, lat=location and location.lat,
+        lon=location and location.lon, area=report.area, reported_at=report.created_at), SOURCE)
+
+
+async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None) -> Report:
+    """The reporter's case; a wrong or missing token is the same 404 as a missing case."""
+    report = await repository.get(session, report_id)
+    # The digest is compared even when the case is missing, so timing does not tell them apart.
+    if not token_matches(token, report.case_token_hash if report else b"\0" * 32) or report is None:
+        raise CaseNotFound()
+    return report
+
+
+async def case_status(session: AsyncSession, report_id: UUID, token: str | None) -> CaseStatus:
+    """The case's progress as its reporter sees it (audited)."""
+    report = await case_for_token(session, report_id, token)
+    await record(session, REPORTER, "report.status.read", "report", [report.id])
+    referrals = await referrals_repository.list_for_report(session, report.id)
+    return CaseStatus(report_id=report.id, category=report.category, status=report.status,
+                      created_at=report.created_at, referrals=[_progress(r) for r in referrals])
+
+
+async def reporter_messages(session: AsyncSession, keyring: Keyring, report_id: UUID,
+                            token: str | None) -> list[MessageOut]:
+    report = await case_for_token(session, report_id, token)
+    await record(session, REPORTER, "report.messages.read", "report", [report.id])
+    return await messages.thread(session, keyring, report.id)
+
+
+async def reporter_writes(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
+                          body: str) -> MessageOut:
+    """The reporter writes to the case workers; agencies holding the case hear of it on `referrals.v1`."""
+    report = await case_for_token(session, report_id, token)
+    message = await messages.post(session, keyring, report.id, "reporter", body)
+    await announce_reporter_message(session, report, message)
+    return message
+
+
+async def list_for_staff(session: AsyncSession, actor: Actor, status: str | None, category: str | None,
+                         limit: int) -> list[ReportSummary]:
+    """Reports' metadata for any operator, newest first (each listed report is an audited read)."""
+    reports = await repository.list_recent(session, status, category, limit)
+    await record(session, actor, "report.list", "report", [report.id for report in reports])
+    return [ReportSummary.model_validate(report) for report in reports]
+
+
+async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, operator: Operator,
+                         report_id: UUID) -> ReportSummary | ReportDetail:
+    """Operators see metadata; supervisors and admins see the decrypted case. Both reads are audited."""
+    report = await repository.get(session, report_id)
+    if report is None:
+        raise ReportNotFound()
+    if not operator.has_role("supervisor"):
+        await record(session, actor, "report.metadata.read", "report", [report.id])
+        return ReportSummary.model_validate(report)
+    await record(session, actor, "report.detail.read", "report", [report.id])
+    referrals = await referrals_repository.list_for_report(session, report.id)
+    private = open_report(keyring, report)
+    return ReportDetail(**ReportSummary.model_validate(report).model_dump(), **private,
+                        referrals=[_progress(r) for r in referrals])
+
+
+async def release_without_consent(session: AsyncSession, keyring: Keyring, actor: Actor, report_id: UUID,
+                                  data: ConsentOverride) -> list[ReferralProgress]:
+    """A supervisor refers a case the reporter did not consent to share; who and why are recorded."""
+    report = await repository.get(session, report_id, for_update=True)
+    if report is None:
+        raise ReportNotFound()
+    existing = {r.agency for r in await referrals_repository.list_for_report(session, report.id)}
+    agencies = [a for a in (data.agencies or report.triaged_agencies) if a not in existing]
+    if not agencies:
+        raise NothingToRelease()
+    contact = reachable_contact(report, open_report(keyring, report))
+    override = Override(by=actor.name, reason=data.reason)
+    referrals = [await open_referral(session, report, agency, contact, override) for agency in agencies]
+    report.status = "referred"
+    await record(session, Actor(actor.kind, actor.name, data.reason), "report.consent_override", "report",
+                 [report.id])
+    await session.flush()
+    return [_progress(r) for r in referrals]
+
+
+def _progress(referral) -> ReferralProgress:
+    return ReferralProgress(agency=referral.agency, status=referral.status, updated_at=referral.updated_at)

@@ -1,0 +1,29 @@
+"""Text field types: Unicode welcome (Bahasa Indonesia first), control characters that break storage not."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422 instead of a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def Text(max_length: int) -> type[str]:
+    """Free text of at most `max_length` characters, not blank, without NUL."""
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_length),
+                     AfterValidator(_no_nul), AfterValidator(_not_blank)]
+
+
+# A place or school name: one line.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]

@@ -1,0 +1,31 @@
+"""A reporter in immediate danger: report-intake -> reports.v1 -> dispatch opens an incident for operators,
+carrying no narrative and no identity."""
+
+import httpx
+
+from kentongan.testing import eventually
+
+
+async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, operator):
+    intake_url = services.start("report-intake").url
+    narrative = "Suami saya mengancam dengan pisau, saya bersembunyi di kamar."
+    body = {
+        "category": "domestic_violence", "narrative": narrative,
+        "location": {"kelurahan": "Genuk", "kecamatan": "Genuk"},
+        "victim": {"age_group": "adult", "gender": "female", "is_reporter": True},
+        "perpetrator_relation": "family", "anonymous": True,
+        "consent": {"share_with_agencies": False, "contact_me": False}, "immediate_danger": True,
+    }
+    async with httpx.AsyncClient(base_url=intake_url, timeout=10) as client:
+        submitted = await client.post("/v1/reports", json=body)
+    assert submitted.status_code == 201, submitted.text
+
+    async def incident_for_report():
+        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+        return [i for i in queue if i["source"] == "report" and i["area"] == "Genuk"
+                and i["category"] == "domestic_violence"]
+
+    incidents = await eventually(incident_for_report, timeout_s=20)
+    detail = (await operator.get(f"/v1/incidents/{incidents[-1]['id']}")).json()
+    assert detail["priority"] >= 4
+    assert narrative not in str(detail)
