@@ -8,7 +8,7 @@ STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
 CameraId = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Stable id, e.g. the NVR's channel id")
 Latitude = Field(ge=-90, le=90, description="WGS84 latitude in degrees")
 Longitude = Field(ge=-180, le=180, description="WGS84 longitude in degrees")
-Priority = Field(ge=0, le=10, description="0 normal .. 10 critical; high priorities are read continuously")
+Priority = Field(0, ge=0, le=10, description="0 normal .. 10 critical; high priorities are read continuously")
 
 
 def _check_stream_url(url: str | None) -> str | None:
@@ -36,13 +36,13 @@ class CameraUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    lat: float | None = Latitude
-    lon: float | None = Longitude
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
     kecamatan: str | None = Field(None, max_length=100)
     kelurahan: str | None = Field(None, max_length=100)
     rt: str | None = Field(None, max_length=20)
     stream_url: str | None = Field(None, max_length=1000)
-    priority: int | None = Priority
+    priority: int | None = Field(None, ge=0, le=10)
     enabled: bool | None = None
 
     _url = field_validator("stream_url")(_check_stream_url)
