@@ -26,6 +26,7 @@ class Settings(ServiceSettings):
     hot_interval_s: float = 5.0  # cameras near an open incident or with priority >= hot_priority
     hot_priority: int = 9
     hot_radius_m: float = 500.0
+    max_streams: int = 64  # held streams per worker; hot cameras beyond this are polled at hot_interval_s
     open_timeout_s: float = 5.0
     read_timeout_s: float = 5.0
     max_concurrent_reads: int = 32  # pool threads; each blocks on one camera at most open+read timeout

@@ -44,23 +44,22 @@ def grab_keyframe(url: str, limits: ReadLimits) -> Keyframe:
     try:
         with _open(url, limits) as container:
             stream = _video_stream(container)
-            for frame in _keyframes(container, stream):
+            for frame in _keyframes(container, stream, PacketRate()):
                 fps = _measured_fps(container, stream) or _nominal_fps(stream)
-                return _describe(frame, stream, fps, limits.snapshot_width)
-    except (av.FFmpegError, OSError, StopIteration) as exc:
+                return describe(frame, stream.codec_context.name, fps, limits.snapshot_width)
+    except (av.FFmpegError, OSError) as exc:
         raise CameraReadError(redact_text(f"{type(exc).__name__}: {exc}")) from None
     raise CameraReadError("stream ended without a keyframe")
 
 
-def watch_keyframes(url: str, limits: ReadLimits, describe_every: int = 1) -> Iterator[Keyframe]:
-    """Hold the stream open and yield every keyframe (continuous mode for cameras that matter now)."""
+def watch_frames(url: str, limits: ReadLimits) -> Iterator[tuple[av.VideoFrame, str, float | None]]:
+    """Hold the stream open and yield (keyframe, codec, measured fps) for every keyframe (continuous mode)."""
     try:
         with _open(url, limits) as container:
             stream = _video_stream(container)
-            fps = _nominal_fps(stream)
-            for index, frame in enumerate(_keyframes(container, stream)):
-                if index % describe_every == 0:
-                    yield _describe(frame, stream, fps, limits.snapshot_width)
+            rate = PacketRate()
+            for frame in _keyframes(container, stream, rate):
+                yield frame, stream.codec_context.name, rate.fps(stream.time_base) or _nominal_fps(stream)
     except (av.FFmpegError, OSError) as exc:
         raise CameraReadError(redact_text(f"{type(exc).__name__}: {exc}")) from None
 
@@ -80,8 +79,28 @@ def _video_stream(container) -> av.VideoStream:
     return stream
 
 
-def _keyframes(container, stream) -> Iterator[av.VideoFrame]:
+class PacketRate:
+    """Frames per second from the timestamps of the packets that went by (decoded or not)."""
+
+    def __init__(self) -> None:
+        self.count, self.first, self.last = 0, None, None
+
+    def add(self, pts: int | None) -> None:
+        if pts is None:
+            return
+        self.count += 1
+        self.first = pts if self.first is None else min(self.first, pts)
+        self.last = pts if self.last is None else max(self.last, pts)
+
+    def fps(self, time_base: Fraction | None) -> float | None:
+        if self.count < 2 or time_base is None or self.last == self.first:
+            return None
+        return round((self.count - 1) / float((self.last - self.first) * time_base), 2)
+
+
+def _keyframes(container, stream, rate: PacketRate) -> Iterator[av.VideoFrame]:
     for packet in container.demux(stream):
+        rate.add(packet.pts)
         if not packet.is_keyframe and packet.size:
             continue  # skip_frame would drop it anyway; not even handing it to the decoder is cheaper
         yield from packet.decode()
@@ -89,16 +108,12 @@ def _keyframes(container, stream) -> Iterator[av.VideoFrame]:
 
 def _measured_fps(container, stream) -> float | None:
     """Frames per second from the timestamps of the next few packets (demuxed, not decoded)."""
-    stamps = []
+    rate = PacketRate()
     for packet in container.demux(stream):
-        if packet.pts is not None:
-            stamps.append(packet.pts)
-        if len(stamps) >= FPS_SAMPLE_PACKETS:
+        rate.add(packet.pts)
+        if rate.count >= FPS_SAMPLE_PACKETS:
             break
-    if len(stamps) < 2 or stream.time_base is None:
-        return None
-    span = float((max(stamps) - min(stamps)) * stream.time_base)
-    return round((len(stamps) - 1) / span, 2) if span > 0 else None
+    return rate.fps(stream.time_base)
 
 
 def _nominal_fps(stream) -> float | None:
@@ -106,9 +121,10 @@ def _nominal_fps(stream) -> float | None:
     return round(float(rate), 2) if rate else None
 
 
-def _describe(frame: av.VideoFrame, stream, fps: float | None, snapshot_width: int) -> Keyframe:
+def describe(frame: av.VideoFrame, codec: str, fps: float | None, snapshot_width: int) -> Keyframe:
+    """The snapshot JPEG, size, codec, rate and motion sample of a decoded keyframe."""
     return Keyframe(jpeg=encode_jpeg(frame, snapshot_width), width=frame.width, height=frame.height,
-                    codec=stream.codec_context.name, fps=fps, grey=_grey_thumbnail(frame))
+                    codec=codec, fps=fps, grey=grey_thumbnail(frame))
 
 
 def encode_jpeg(frame: av.VideoFrame, width: int) -> bytes:
@@ -124,7 +140,7 @@ def encode_jpeg(frame: av.VideoFrame, width: int) -> bytes:
     return b"".join(bytes(packet) for packet in packets)
 
 
-def _grey_thumbnail(frame: av.VideoFrame) -> bytes:
+def grey_thumbnail(frame: av.VideoFrame) -> bytes:
     width, height = MOTION_SIZE
     plane = frame.reformat(width=width, height=height, format="gray").planes[0]
     data = bytes(plane)

@@ -3,6 +3,8 @@
 Three loops share one event loop:
 - membership: heartbeat, list live workers, reload the registry, keep the cameras this worker owns;
 - dispatch: a heap of (due time, camera); due cameras are read in a bounded thread pool (PyAV blocks);
+  hot cameras (near an open incident, or high priority) get a held stream instead (StreamWatcher), up to
+  `max_streams`, and fall back to fast polling beyond that;
 - flush: observations are written in batches, one transaction per batch, with their health events.
 A dead or hung camera holds one pool thread for at most open+read timeout and never delays the heap.
 """
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cctv_ingest.health import service as health
 from cctv_ingest.health.state import Observation, Rules
 from cctv_ingest.ingest.grabber import CameraReadError, Keyframe, ReadLimits, grab_keyframe, motion_score
+from cctv_ingest.ingest.watcher import StreamWatcher
 from cctv_ingest.ownership import repository as ownership
 from cctv_ingest.ownership.rendezvous import owned_by
 from cctv_ingest.settings import Settings
@@ -40,6 +43,7 @@ class Target:
     camera_id: str
     url: str
     interval_s: float
+    hot: bool = False
 
 
 class IngestScheduler:
@@ -56,6 +60,7 @@ class IngestScheduler:
         self._pool = ThreadPoolExecutor(settings.max_concurrent_reads, thread_name_prefix="camera-read")
         self._slots = asyncio.Semaphore(settings.max_concurrent_reads)
         self._targets: dict[str, Target] = {}
+        self._watchers: dict[str, StreamWatcher] = {}
         self._due: list[tuple[float, str]] = []
         self._grey: dict[str, bytes] = {}
         self._observations: list[Observation] = []
@@ -66,6 +71,11 @@ class IngestScheduler:
     def owned(self) -> int:
         return len(self._targets)
 
+    @property
+    def streamed(self) -> set[str]:
+        """The cameras read continuously (held streams) right now."""
+        return set(self._watchers)
+
     async def run(self) -> None:
         """Read cameras until cancelled, then leave so the other workers take over at once."""
         try:
@@ -74,6 +84,8 @@ class IngestScheduler:
                 group.create_task(self._dispatch_loop())
                 group.create_task(self._flush_loop())
         finally:
+            for watcher in self._watchers.values():
+                watcher.stop()
             self._pool.shutdown(wait=False, cancel_futures=True)
             await self._leave()
 
@@ -97,24 +109,53 @@ class IngestScheduler:
         cameras = await ownership.enabled_cameras(session)
         mine = owned_by(self.settings.worker_id, [camera.id for camera in cameras], workers)
         hot_places = await foci.open_foci(session)
-        fresh = {camera.id: Target(camera.id, camera.stream_url, self._interval(camera, hot_places))
-                 for camera in cameras if camera.id in mine}
-        now = time.monotonic()
-        for camera_id, target in fresh.items():
-            known = self._targets.get(camera_id)
-            if known is None:  # spread first reads over the interval instead of a thundering herd
-                heapq.heappush(self._due, (now + random.uniform(0, min(target.interval_s, 5.0)), camera_id))
-            elif target.interval_s < known.interval_s:
-                heapq.heappush(self._due, (now, camera_id))  # became hot: read it now
-        self._targets = fresh
+        fresh = {camera.id: self._target(camera, hot_places) for camera in cameras if camera.id in mine}
+        self._targets = self._schedule(fresh)
         self._wake.set()
         log.debug("worker %s owns %d of %d cameras (%d workers)", self.settings.worker_id, len(fresh),
                   len(cameras), len(workers))
 
-    def _interval(self, camera, hot_places: list[tuple[float, float]]) -> float:
+    def _target(self, camera, hot_places: list[tuple[float, float]]) -> Target:
         hot = camera.priority >= self.settings.hot_priority or any(
             haversine_m(camera.lat, camera.lon, lat, lon) <= self.settings.hot_radius_m for lat, lon in hot_places)
-        return self.settings.hot_interval_s if hot else self.settings.health_interval_s
+        interval = self.settings.hot_interval_s if hot else self.settings.health_interval_s
+        return Target(camera.id, camera.stream_url, interval, hot)
+
+    def _schedule(self, fresh: dict[str, Target]) -> dict[str, Target]:
+        """Start and stop held streams, and queue the cameras that are new or just became hot."""
+        streamed = set(sorted((t.camera_id for t in fresh.values() if t.hot))[:self.settings.max_streams])
+        for camera_id in list(self._watchers):
+            target = fresh.get(camera_id)
+            if camera_id not in streamed or target is None or target.url != self._watchers[camera_id].url:
+                self._watchers.pop(camera_id).stop()
+                self._due_at(camera_id, time.monotonic())  # back to polling (dropped if no longer ours)
+        for camera_id in streamed - set(self._watchers):
+            self._watchers[camera_id] = self._watch(fresh[camera_id])
+        now = time.monotonic()
+        for camera_id, target in fresh.items():
+            known = self._targets.get(camera_id)
+            if known is None:  # spread first reads over the interval instead of a thundering herd
+                self._due_at(camera_id, now + random.uniform(0, min(target.interval_s, 5.0)))
+            elif target.interval_s < known.interval_s:
+                self._due_at(camera_id, now)  # became hot: read it now
+        return fresh
+
+    def _due_at(self, camera_id: str, when: float) -> None:
+        heapq.heappush(self._due, (when, camera_id))
+
+    def _watch(self, target: Target) -> StreamWatcher:
+        loop = asyncio.get_running_loop()
+
+        def on_frame(camera_id: str, frame: Keyframe) -> None:
+            observation = self._observed(camera_id, datetime.now(UTC), frame)
+            loop.call_soon_threadsafe(lambda: self._observations.append(observation))
+
+        def on_failure(camera_id: str, error: str) -> None:
+            observation = Observation(camera_id, datetime.now(UTC), ok=False, error=error[:500])
+            loop.call_soon_threadsafe(lambda: self._observations.append(observation))
+
+        return StreamWatcher(target.camera_id, target.url, self._limits, target.interval_s, on_frame,
+                             on_failure).start()
 
     async def _dispatch_loop(self) -> None:
         while True:
@@ -122,8 +163,8 @@ class IngestScheduler:
             while self._due and self._due[0][0] <= now:
                 _, camera_id = heapq.heappop(self._due)
                 target = self._targets.get(camera_id)
-                if target is None:
-                    continue  # no longer ours, or disabled: drop it
+                if target is None or camera_id in self._watchers:
+                    continue  # no longer ours, disabled, or read continuously: drop it
                 await self._slots.acquire()
                 asyncio.create_task(self._read_one(target))
             delay = self._due[0][0] - time.monotonic() if self._due else 1.0
@@ -140,9 +181,8 @@ class IngestScheduler:
             self.reads += 1
         finally:
             self._slots.release()
-            if target.camera_id in self._targets:
-                due = time.monotonic() + self._targets[target.camera_id].interval_s
-                heapq.heappush(self._due, (due, target.camera_id))
+            if target.camera_id in self._targets and target.camera_id not in self._watchers:
+                self._due_at(target.camera_id, time.monotonic() + self._targets[target.camera_id].interval_s)
 
     def _observe(self, target: Target) -> Observation:
         """Runs in a pool thread: read one keyframe, store it as the latest snapshot."""
@@ -151,10 +191,14 @@ class IngestScheduler:
             frame = self._read(target.url, self._limits)
         except CameraReadError as exc:
             return Observation(target.camera_id, at, ok=False, error=str(exc)[:500])
-        ref = self._blobs.put(latest_key(target.camera_id), frame.jpeg)
-        score = motion_score(self._grey.get(target.camera_id), frame.grey)
-        self._grey[target.camera_id] = frame.grey
-        return Observation(target.camera_id, at, ok=True, width=frame.width, height=frame.height,
+        return self._observed(target.camera_id, at, frame)
+
+    def _observed(self, camera_id: str, at: datetime, frame: Keyframe) -> Observation:
+        """Store the keyframe as the camera's latest snapshot and score its motion (any thread)."""
+        ref = self._blobs.put(latest_key(camera_id), frame.jpeg)
+        score = motion_score(self._grey.get(camera_id), frame.grey)
+        self._grey[camera_id] = frame.grey
+        return Observation(camera_id, at, ok=True, width=frame.width, height=frame.height,
                            codec=frame.codec, fps=frame.fps, snapshot_ref=ref, motion_score=score)
 
     async def _flush_loop(self) -> None:

@@ -9,7 +9,8 @@ from itertools import islice
 from urllib.parse import quote
 
 from cctv_ingest.cameras.service import Nearby, snapshot_path
-from cctv_ingest.ingest.grabber import CameraReadError, ReadLimits, motion_score, watch_keyframes
+from cctv_ingest.ingest.grabber import (CameraReadError, ReadLimits, describe, grey_thumbnail, motion_score,
+                                        watch_frames)
 from cctv_ingest.redaction import redact_url
 from cctv_ingest.snapshots.blobs import BlobStore, incident_key
 
@@ -49,9 +50,11 @@ class SnapshotCapture:
         return [result for result in results if isinstance(result, Captured)]
 
     def _capture_one(self, camera: Nearby, incident_id: str) -> Captured:
-        frames = list(islice(watch_keyframes(camera.stream_url, self._limits), 2))
+        frames = list(islice(watch_frames(camera.stream_url, self._limits), 2))
         if not frames:
             raise CameraReadError("stream ended without a keyframe")
-        score = motion_score(frames[0].grey, frames[-1].grey) if len(frames) == 2 else None
-        ref = self._blobs.put(incident_key(camera.id, incident_id), frames[-1].jpeg)
+        frame, codec, fps = frames[-1]
+        shot = describe(frame, codec, fps, self._limits.snapshot_width)
+        score = motion_score(grey_thumbnail(frames[0][0]), shot.grey) if len(frames) == 2 else None
+        ref = self._blobs.put(incident_key(camera.id, incident_id), shot.jpeg)
         return Captured(camera, ref, datetime.now(UTC), score)

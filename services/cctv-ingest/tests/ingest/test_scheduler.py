@@ -77,3 +77,20 @@ async def test_health_counts_cameras_by_state_and_by_kecamatan(cctv, admin, oper
     assert area_after.get("online", 0) >= area_before.get("online", 0) + 1
     assert area_after.get("offline", 0) >= area_before.get("offline", 0) + 1
     assert after["total"] == sum(after["by_state"].values()) >= before["total"] + 2
+
+
+async def test_a_high_priority_camera_is_read_continuously_until_its_priority_drops(cctv, admin, operator,
+                                                                                   camera_body, fake_camera):
+    scheduler = cctv._transport.app.state.scheduler  # noqa: SLF001  (the worker of the app under test)
+    body = camera_body(stream_url=fake_camera().url, enabled=True, priority=10)
+    await cctv.post("/v1/cameras", json=body, headers=admin)
+    await eventually(lambda: _async(body["id"] in scheduler.streamed))
+    await eventually(lambda: _state_is(cctv, operator, body["id"], "online"))
+    await cctv.patch(f"/v1/cameras/{body['id']}", json={"priority": 1}, headers=admin)
+    await eventually(lambda: _async(body["id"] not in scheduler.streamed))
+    checked = (await _health(cctv, operator, body["id"]))["last_checked_at"]
+    await eventually(lambda: _checked_after(cctv, operator, body["id"], checked))  # polled again instead
+
+
+async def _async(value):
+    return value
