@@ -4,6 +4,7 @@ A camera is an MPEG-TS file on a loopback HTTP server (what many encoders and NV
 It can be stopped and started again on the same port, or made to hang: accept the connection, never answer.
 """
 
+import random
 import socket
 import threading
 from fractions import Fraction
@@ -17,28 +18,41 @@ CLIP_NAME = "stream.ts"
 
 
 def make_clip(path: Path, *, width: int = 320, height: int = 180, seconds: float = 2.0, fps: int = 10,
-              gop: int = 5) -> Path:
-    """Write an H.264 MPEG-TS clip of a moving gradient (a keyframe every `gop` frames)."""
+              gop: int = 5, detail: int = 0, preset: str = "ultrafast") -> Path:
+    """Write an H.264 MPEG-TS clip of a moving gradient (a keyframe every `gop` frames); `detail` 0..255 adds
+    that much fixed noise, so keyframes cost about what a real street scene costs to decode."""
     with av.open(str(path), "w", format="mpegts") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.gop_size = gop
         stream.codec_context.time_base = Fraction(1, fps)
-        stream.options = {"preset": "ultrafast", "tune": "zerolatency", "keyint_min": str(gop), "sc_threshold": "0"}
+        stream.options = {"preset": preset, "tune": "zerolatency", "keyint_min": str(gop), "sc_threshold": "0"}
+        scene = _scene(width, height, detail)
         for index in range(int(seconds * fps)):
-            frame = _pattern(width, height, index)
+            frame = _pattern(width, height, index, scene)
             frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
 
 
-def _pattern(width: int, height: int, index: int) -> av.VideoFrame:
+def _scene(width: int, height: int, detail: int) -> bytes:
+    """A grey gradient with `detail` levels of fixed noise, computed once per clip."""
+    rng = random.Random(detail)
+    row = [x * 255 // width for x in range(width)]
+    if not detail:
+        return bytes(row) * height
+    return bytes((row[i % width] + rng.randrange(detail)) & 0xFF for i in range(width * height))
+
+
+def _pattern(width: int, height: int, index: int, scene: bytes) -> av.VideoFrame:
+    """The scene scrolled down by two rows a frame, so consecutive frames differ (motion)."""
     frame = av.VideoFrame(width, height, "gray")
     plane = frame.planes[0]
-    row = bytes((x * 255 // width + index * 7) % 256 for x in range(width))
-    row = row + bytes(plane.line_size - width)
-    plane.update(row * height)
+    shift = (index * 2 % height) * width
+    pixels = scene[-shift:] + scene[:-shift] if shift else scene
+    padding = bytes(plane.line_size - width)
+    plane.update(b"".join(pixels[y * width:(y + 1) * width] + padding for y in range(height)))
     return frame.reformat(format="yuv420p")
 
 

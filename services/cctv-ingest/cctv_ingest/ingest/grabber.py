@@ -123,26 +123,32 @@ def _nominal_fps(stream) -> float | None:
 
 def describe(frame: av.VideoFrame, codec: str, fps: float | None, snapshot_width: int) -> Keyframe:
     """The snapshot JPEG, size, codec, rate and motion sample of a decoded keyframe."""
-    return Keyframe(jpeg=encode_jpeg(frame, snapshot_width), width=frame.width, height=frame.height,
-                    codec=codec, fps=fps, grey=grey_thumbnail(frame))
+    small = _scaled(frame, snapshot_width)  # scale the big frame once; the grey sample comes from the small one
+    return Keyframe(jpeg=encode_jpeg(small), width=frame.width, height=frame.height, codec=codec, fps=fps,
+                    grey=grey_thumbnail(small))
 
 
-def encode_jpeg(frame: av.VideoFrame, width: int) -> bytes:
-    """A JPEG of the frame scaled to `width` (aspect kept), encoded by FFmpeg's mjpeg encoder."""
+def _scaled(frame: av.VideoFrame, width: int) -> av.VideoFrame:
     width = min(width, frame.width) // 2 * 2
     height = max(2, round(frame.height * width / frame.width) // 2 * 2)
+    # Fast bilinear is plenty for a small snapshot and ~3x cheaper than the default bicubic at 1080p.
+    return frame.reformat(width=width, height=height, format="yuvj420p", interpolation="FAST_BILINEAR")
+
+
+def encode_jpeg(frame: av.VideoFrame) -> bytes:
+    """A JPEG of a yuvj420p frame, encoded by FFmpeg's mjpeg encoder."""
     encoder = av.CodecContext.create("mjpeg", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuvj420p"
+    encoder.width, encoder.height, encoder.pix_fmt = frame.width, frame.height, "yuvj420p"
     encoder.time_base = Fraction(1, 25)
     encoder.options = {"q": "5"}  # qscale 5: small files, faces and plates still readable at this size
-    scaled = frame.reformat(width=width, height=height, format="yuvj420p")
-    packets = encoder.encode(scaled) + encoder.encode(None)
+    packets = encoder.encode(frame) + encoder.encode(None)
     return b"".join(bytes(packet) for packet in packets)
 
 
 def grey_thumbnail(frame: av.VideoFrame) -> bytes:
+    """MOTION_SIZE grey pixels of the frame, row padding removed."""
     width, height = MOTION_SIZE
-    plane = frame.reformat(width=width, height=height, format="gray").planes[0]
+    plane = frame.reformat(width=width, height=height, format="gray", interpolation="AREA").planes[0]
     data = bytes(plane)
     return b"".join(data[row * plane.line_size: row * plane.line_size + width] for row in range(height))
 

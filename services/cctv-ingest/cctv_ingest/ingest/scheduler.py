@@ -132,10 +132,13 @@ class IngestScheduler:
         for camera_id in streamed - set(self._watchers):
             self._watchers[camera_id] = self._watch(fresh[camera_id])
         now = time.monotonic()
+        # At start-up spread the first reads over a whole interval (no thundering herd of 11,000 opens);
+        # a camera added later is read within a few seconds.
+        spread_cap = float("inf") if not self._targets else 5.0
         for camera_id, target in fresh.items():
             known = self._targets.get(camera_id)
-            if known is None:  # spread first reads over the interval instead of a thundering herd
-                self._due_at(camera_id, now + random.uniform(0, min(target.interval_s, 5.0)))
+            if known is None:
+                self._due_at(camera_id, now + random.uniform(0, min(target.interval_s, spread_cap)))
             elif target.interval_s < known.interval_s:
                 self._due_at(camera_id, now)  # became hot: read it now
         return fresh
