@@ -32,11 +32,11 @@ async def list_page(session: AsyncSession, kecamatan: str | None, limit: int, of
 
 async def upsert_many(session: AsyncSession, rows: Sequence[dict]) -> int:
     """Insert or replace cameras by id, in batches (11,000 rows take well under a second)."""
+    statement = insert(Camera)
+    excluded = {column: statement.excluded[column] for column in UPSERTED_COLUMNS}
+    statement = statement.on_conflict_do_update(index_elements=[Camera.id], set_={**excluded, "updated_at": func.now()})
     for start in range(0, len(rows), IMPORT_BATCH):
-        statement = insert(Camera).values(list(rows[start:start + IMPORT_BATCH]))
-        excluded = {column: statement.excluded[column] for column in UPSERTED_COLUMNS}
-        await session.execute(statement.on_conflict_do_update(
-            index_elements=[Camera.id], set_={**excluded, "updated_at": func.now()}))
+        await session.execute(statement, list(rows[start:start + IMPORT_BATCH]))  # batched executemany
     return len(rows)
 
 

@@ -2,32 +2,37 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cctv_ingest.models import Camera, CameraHealth
 
-
-async def current(session: AsyncSession, camera_ids: Sequence[str]) -> dict[str, CameraHealth]:
-    """The health rows of these cameras, locked until the transaction ends."""
-    rows = await session.scalars(select(CameraHealth).where(CameraHealth.camera_id.in_(camera_ids))
-                                 .with_for_update())
-    return {row.camera_id: row for row in rows}
+HEALTH_COLUMNS = ("state", "last_frame_at", "state_changed_at", "width", "height", "codec", "fps",
+                  "consecutive_failures", "snapshot_ref", "motion_score")
 
 
-async def kecamatan_of(session: AsyncSession, camera_ids: Sequence[str]) -> dict[str, str]:
-    rows = await session.execute(select(Camera.id, Camera.kecamatan).where(Camera.id.in_(camera_ids)))
-    return dict(rows.tuples().all())
+async def current(session: AsyncSession, camera_ids: Sequence[str]) -> dict[str, Row]:
+    """Each existing camera's kecamatan and health (None columns when never read).
+
+    The camera rows are locked (in id order, so two workers never deadlock) for the rare moment two workers
+    both read a camera during a hand-over; the later one sees the other's state change.
+    """
+    rows = await session.execute(
+        select(Camera.id, Camera.kecamatan, *[CameraHealth.__table__.c[name] for name in HEALTH_COLUMNS])
+        .outerjoin(CameraHealth, CameraHealth.camera_id == Camera.id)
+        .where(Camera.id.in_(camera_ids)).order_by(Camera.id).with_for_update(of=Camera, key_share=True))
+    return {row.id: row for row in rows}
 
 
 async def upsert(session: AsyncSession, rows: Sequence[dict]) -> None:
-    """Write the new health of many cameras in one statement."""
+    """Write the new health of many cameras (executemany of one cached statement)."""
     if not rows:
         return
-    statement = insert(CameraHealth).values(list(rows))
+    statement = insert(CameraHealth)
     columns = {key: statement.excluded[key] for key in rows[0] if key != "camera_id"}
-    await session.execute(statement.on_conflict_do_update(index_elements=[CameraHealth.camera_id], set_=columns))
+    await session.execute(statement.on_conflict_do_update(index_elements=[CameraHealth.camera_id], set_=columns),
+                          list(rows))
 
 
 async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:

@@ -3,12 +3,13 @@
 from collections import defaultdict
 from collections.abc import Sequence
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cctv_ingest.health import repository
 from cctv_ingest.health.schemas import HealthSummary
 from cctv_ingest.health.state import UNKNOWN, Observation, Rules, next_state
-from cctv_ingest.models import CameraHealth, outbox
+from cctv_ingest.models import outbox
 from kentongan.events.cctv import CameraHealthChanged
 from kentongan.outbox import add_event
 
@@ -19,40 +20,39 @@ async def record(session: AsyncSession, observations: Sequence[Observation], rul
     """Apply observations in order; returns how many cameras changed state (each one is an event)."""
     latest = {seen.camera_id: seen for seen in observations}  # one row per camera per batch
     known = await repository.current(session, list(latest))
-    areas = await repository.kecamatan_of(session, list(latest))
     rows, changed = [], 0
     for camera_id, seen in latest.items():
-        if camera_id not in areas:
-            continue  # deleted while being read
         before = known.get(camera_id)
+        if before is None:
+            continue  # deleted while being read
         row = _new_row(before, seen, rules)
         rows.append(row)
-        previous = before.state if before else UNKNOWN
+        previous = before.state or UNKNOWN
         if row["state"] != previous:
             changed += 1
             await add_event(session, outbox, CameraHealthChanged(
-                camera_id=camera_id, state=row["state"], previous_state=previous, kecamatan=areas[camera_id],
+                camera_id=camera_id, state=row["state"], previous_state=previous, kecamatan=before.kecamatan,
                 last_frame_at=row["last_frame_at"], consecutive_failures=row["consecutive_failures"],
                 reason=seen.error, changed_at=seen.at), SOURCE)
     await repository.upsert(session, rows)
     return changed
 
 
-def _new_row(before: CameraHealth | None, seen: Observation, rules: Rules) -> dict:
-    previous = before.state if before else UNKNOWN
-    last_frame_at = seen.at if seen.ok else (before.last_frame_at if before else None)
-    state = next_state(previous, before.last_frame_at if before else None, seen, rules)
-    keep = (lambda field: getattr(before, field) if before else None)
+def _new_row(before: Row, seen: Observation, rules: Rules) -> dict:
+    """The health row after `seen`; a failed read keeps what the last good one measured."""
+    previous = before.state or UNKNOWN
+    state = next_state(previous, before.last_frame_at, seen, rules)
+    measured = ({"width": seen.width, "height": seen.height, "codec": seen.codec, "fps": seen.fps,
+                 "motion_score": seen.motion_score} if seen.ok else
+                {"width": before.width, "height": before.height, "codec": before.codec, "fps": before.fps,
+                 "motion_score": before.motion_score})
     return {
-        "camera_id": seen.camera_id, "state": state, "last_frame_at": last_frame_at,
-        "last_checked_at": seen.at,
-        "state_changed_at": seen.at if state != previous else (before.state_changed_at if before else seen.at),
-        "width": seen.width if seen.ok else keep("width"), "height": seen.height if seen.ok else keep("height"),
-        "codec": seen.codec if seen.ok else keep("codec"), "fps": seen.fps if seen.ok else keep("fps"),
-        "consecutive_failures": 0 if seen.ok else (before.consecutive_failures if before else 0) + 1,
-        "last_error": None if seen.ok else seen.error,
-        "snapshot_ref": seen.snapshot_ref or keep("snapshot_ref"),
-        "motion_score": seen.motion_score if seen.ok else keep("motion_score"),
+        "camera_id": seen.camera_id, "state": state, "last_checked_at": seen.at,
+        "last_frame_at": seen.at if seen.ok else before.last_frame_at,
+        "state_changed_at": seen.at if state != previous else before.state_changed_at,
+        "consecutive_failures": 0 if seen.ok else (before.consecutive_failures or 0) + 1,
+        "last_error": None if seen.ok else seen.error, "snapshot_ref": seen.snapshot_ref or before.snapshot_ref,
+        **measured,
     }
 
 
