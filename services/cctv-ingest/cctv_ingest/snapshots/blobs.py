@@ -5,6 +5,7 @@ The filesystem store is the default and the only one implemented and tested here
 """
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -31,9 +32,12 @@ class FilesystemBlobStore:
 
     def put(self, key: str, data: bytes) -> str:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            temporary.write_bytes(data)
+        except FileNotFoundError:  # first snapshot of this camera; later ones skip the mkdir syscalls
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
         temporary.replace(path)  # readers see the old or the new snapshot, never half of one
         return key
 
