@@ -75,16 +75,17 @@ def camera_body():
 
 @pytest.fixture
 def events(settings):
-    """`await events(topic, match, count)`: envelopes read from the topic with a real consumer."""
+    """`await events(topic, match, done)`: the envelopes whose payload `match`es, read from the start of the
+    topic with a real consumer until `done(found)` holds (default: one found) or the time is up."""
 
-    async def read(topic: str, match, count: int = 1, timeout_s: float = 20.0) -> list:
+    async def read(topic: str, match, done=bool, timeout_s: float = 20.0) -> list:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap_servers,
                                     group_id=f"test-{uuid4()}", auto_offset_reset="earliest")
         await consumer.start()
         found = []
         try:
             async with asyncio.timeout(timeout_s):
-                while len(found) < count:
+                while not done(found):
                     for records in (await consumer.getmany(timeout_ms=300)).values():
                         envelopes = [decode(r.headers, r.key, r.value) for r in records]
                         found += [e for e in envelopes if match(e.data)]

@@ -124,7 +124,7 @@ class IngestScheduler:
 
     def _schedule(self, fresh: dict[str, Target]) -> dict[str, Target]:
         """Start and stop held streams, and queue the cameras that are new or just became hot."""
-        streamed = set(sorted((t.camera_id for t in fresh.values() if t.hot))[:self.settings.max_streams])
+        streamed = set(sorted(t.camera_id for t in fresh.values() if t.hot)[:self.settings.max_streams])
         for camera_id in list(self._watchers):
             target = fresh.get(camera_id)
             if camera_id not in streamed or target is None or target.url != self._watchers[camera_id].url:
