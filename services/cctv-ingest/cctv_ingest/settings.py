@@ -44,6 +44,8 @@ class Settings(ServiceSettings):
     snapshot_width: int = 640
     blob_store: Literal["filesystem"] = "filesystem"
     blob_dir: str = ".devstack/cctv-snapshots"
+    # Prefix of the snapshot URLs in events (e.g. https://cctv.kentongan.example); empty: relative URLs.
+    public_url: str = ""
     incident_cameras: int = 5
     incident_radius_m: float = 1000.0
 

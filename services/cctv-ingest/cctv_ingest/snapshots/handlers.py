@@ -31,8 +31,8 @@ def incident_opened_handler(capture: SnapshotCapture, settings: Settings):
         for shot in shots:
             await add_event(session, outbox, SnapshotCaptured(
                 camera_id=shot.camera.id, incident_id=incident.incident_id, blob_ref=shot.blob_ref,
-                snapshot_url=shot.snapshot_url, captured_at=shot.captured_at, distance_m=shot.camera.distance_m,
-                motion_score=shot.motion_score), SOURCE)
+                snapshot_url=settings.public_url.rstrip("/") + shot.snapshot_url, captured_at=shot.captured_at,
+                distance_m=shot.camera.distance_m, motion_score=shot.motion_score), SOURCE)
         log.info("incident %s: %d of %d nearby online cameras snapshotted", incident.incident_id,
                  len(shots), len(nearest))
 
