@@ -41,11 +41,11 @@ async def upsert_many(session: AsyncSession, rows: Sequence[dict]) -> int:
 
 
 async def within_box(session: AsyncSession, box: tuple[float, float, float, float]):
-    """Enabled cameras inside (min_lat, max_lat, min_lon, max_lon), with their health (index range scan)."""
+    """Cameras inside (min_lat, max_lat, min_lon, max_lon), with their health (index range scan)."""
     min_lat, max_lat, min_lon, max_lon = box
     return (await session.execute(
         select(Camera.id, Camera.name, Camera.lat, Camera.lon, Camera.kecamatan, Camera.stream_url,
-               CameraHealth.state, CameraHealth.last_frame_at)
+               Camera.enabled, CameraHealth.state, CameraHealth.last_frame_at)
         .outerjoin(CameraHealth, CameraHealth.camera_id == Camera.id)
-        .where(Camera.enabled, Camera.lat.between(min_lat, max_lat), Camera.lon.between(min_lon, max_lon))
+        .where(Camera.lat.between(min_lat, max_lat), Camera.lon.between(min_lon, max_lon))
     )).all()

@@ -39,7 +39,7 @@ async def list_cameras(_: CurrentOperator, session: SessionDep, kecamatan: str |
     return await service.list_cameras(session, kecamatan, limit, offset)
 
 
-@router.get("/nearby", response_model=list[NearbyCamera], summary="Cameras around a point, nearest first")
+@router.get("/nearby", response_model=list[NearbyCamera], summary="Cameras around a point, nearest first, with their state")
 async def nearby_cameras(_: CurrentOperator, session: SessionDep,
                          lat: Annotated[float, Query(ge=-90, le=90)],
                          lon: Annotated[float, Query(ge=-180, le=180)],

@@ -82,11 +82,14 @@ async def update(session: AsyncSession, camera_id: str, data: CameraUpdate) -> C
 
 async def nearby(session: AsyncSession, lat: float, lon: float, radius_m: float, limit: int,
                  online_only: bool = False) -> list[Nearby]:
-    """Enabled cameras within `radius_m`, nearest first: an indexed box, then exact great-circle distance."""
+    """Cameras within `radius_m`, nearest first: an indexed box, then exact great-circle distance.
+
+    Disabled cameras (not read by the workers) are listed with the state `disabled`.
+    """
     found = []
     for row in await repository.within_box(session, bounding_box(lat, lon, radius_m)):
         distance = haversine_m(lat, lon, row.lat, row.lon)
-        state = row.state or "unknown"
+        state = (row.state or "unknown") if row.enabled else "disabled"
         if distance <= radius_m and (not online_only or state in ("online", "degraded")):
             found.append(Nearby(row.id, row.name, row.lat, row.lon, row.kecamatan, row.stream_url,
                                 round(distance, 1), state, row.last_frame_at))

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,10 +36,10 @@ async def upsert(session: AsyncSession, rows: Sequence[dict]) -> None:
 
 
 async def counts(session: AsyncSession) -> list[tuple[str, str, int]]:
-    """(kecamatan, state, cameras) for every enabled camera; never read cameras count as unknown."""
-    state = func.coalesce(CameraHealth.state, "unknown")
+    """(kecamatan, state, cameras) for every camera: never read ones are unknown, disabled ones disabled."""
+    state = case((Camera.enabled.is_(False), "disabled"), else_=func.coalesce(CameraHealth.state, "unknown"))
     rows = await session.execute(
         select(Camera.kecamatan, state, func.count())
         .outerjoin(CameraHealth, CameraHealth.camera_id == Camera.id)
-        .where(Camera.enabled).group_by(Camera.kecamatan, state))
+        .group_by(Camera.kecamatan, state))
     return [tuple(row) for row in rows.all()]

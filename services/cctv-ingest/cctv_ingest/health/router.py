@@ -8,6 +8,6 @@ from kentongan.security import CurrentOperator
 router = APIRouter(prefix="/v1/cameras", tags=["camera health"])
 
 
-@router.get("/health", response_model=HealthSummary, summary="Enabled cameras by state and by kecamatan")
+@router.get("/health", response_model=HealthSummary, summary="Cameras by state (online, degraded, offline, unknown, disabled) and by kecamatan")
 async def camera_health(_: CurrentOperator, session: SessionDep) -> HealthSummary:
     return await service.summary(session)

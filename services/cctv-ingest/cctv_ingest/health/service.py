@@ -57,7 +57,7 @@ def _new_row(before: Row, seen: Observation, rules: Rules) -> dict:
 
 
 async def summary(session: AsyncSession) -> HealthSummary:
-    """Counts of enabled cameras by state, and by state within each kecamatan."""
+    """Counts of cameras by state, and by state within each kecamatan."""
     by_state: dict[str, int] = defaultdict(int)
     by_area: dict[str, dict[str, int]] = defaultdict(dict)
     for area, state, count in await repository.counts(session):

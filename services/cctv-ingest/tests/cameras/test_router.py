@@ -111,5 +111,8 @@ async def test_nearby_returns_what_haversine_says_nearest_first(cctv, admin, ope
         feature["properties"]["enabled"] = False
     await cctv.post("/v1/cameras/import", content=json.dumps(document),
                     headers={**admin, "content-type": "application/geo+json"})
+    disabled = await cctv.get("/v1/cameras/nearby", headers=operator,
+                              params={"lat": centre[0], "lon": centre[1], "radius_m": 600, "limit": 200})
+    assert len(disabled.json()) == len(expected) and {c["state"] for c in disabled.json()} == {"disabled"}
     bad = await cctv.get("/v1/cameras/nearby", headers=operator, params={"lat": 100, "lon": 110})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lat"
