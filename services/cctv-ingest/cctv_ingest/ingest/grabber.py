@@ -5,7 +5,7 @@ only ever occupies one pool thread until its timeout, never the event loop or an
 """
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -57,13 +57,15 @@ def grab_keyframe(url: str, limits: ReadLimits) -> Keyframe:
     raise CameraReadError("stream ended without a keyframe")
 
 
-def watch_frames(url: str, limits: ReadLimits) -> Iterator[tuple[av.VideoFrame, str, float | None]]:
-    """Hold the stream open and yield (keyframe, codec, measured fps) for every keyframe (continuous mode)."""
+def watch_frames(url: str, limits: ReadLimits,
+                 wanted: Callable[[], bool] = lambda: True) -> Iterator[tuple[av.VideoFrame, str, float | None]]:
+    """Hold the stream open and yield (keyframe, codec, measured fps) for each keyframe arriving while
+    `wanted()`; the others are demuxed but never decoded (continuous mode at the cost of the keyframes used)."""
     try:
         with _open(url, limits) as container:
             stream = _video_stream(container)
             rate = PacketRate()
-            for frame in _keyframes(container, stream, rate):
+            for frame in _keyframes(container, stream, rate, wanted):
                 yield frame, stream.codec_context.name, rate.fps(stream.time_base) or _nominal_fps(stream)
     except (av.FFmpegError, OSError) as exc:
         raise CameraReadError(redact_text(f"{type(exc).__name__}: {exc}")) from None
@@ -103,11 +105,14 @@ class PacketRate:
         return round((self.count - 1) / float((self.last - self.first) * time_base), 2)
 
 
-def _keyframes(container, stream, rate: PacketRate) -> Iterator[av.VideoFrame]:
+def _keyframes(container, stream, rate: PacketRate,
+               wanted: Callable[[], bool] = lambda: True) -> Iterator[av.VideoFrame]:
     for packet in container.demux(stream):
         rate.add(packet.pts)
         if not packet.is_keyframe and packet.size:
             continue  # skip_frame would drop it anyway; not even handing it to the decoder is cheaper
+        if packet.size and not wanted():
+            continue  # a keyframe decodes on its own, so skipping one costs the next nothing
         yield from packet.decode()
 
 

@@ -1,8 +1,8 @@
 """Continuous reading for the cameras that matter now (near an open incident, or high priority).
 
-A watcher thread holds one stream open, decodes its keyframes only, and reports one of them per interval;
-it reconnects when the stream drops. Holding a stream costs ~0.27 % of a core even idle, so the scheduler
-keeps only a bounded number of watchers and polls every other camera.
+A watcher thread holds one stream open and decodes one keyframe per interval (the others are demuxed and
+dropped undecoded); it reconnects when the stream drops. Holding a stream costs ~0.27 % of a core even
+idle, so the scheduler keeps only a bounded number of watchers and polls every other camera.
 """
 
 import logging
@@ -49,11 +49,14 @@ class StreamWatcher:
     def _hold(self) -> bool:
         """Report a keyframe per interval until the stream ends or we are stopped; False if none came."""
         next_report, seen = 0.0, False
-        for frame, codec, fps in watch_frames(self.url, self._limits):
+
+        def due() -> bool:  # keyframes between reports are not even decoded
+            return self._stopped.is_set() or time.monotonic() >= next_report
+
+        for frame, codec, fps in watch_frames(self.url, self._limits, due):
             seen = True
             if self._stopped.is_set():
                 break
-            if time.monotonic() >= next_report:
-                self._on_frame(self.camera_id, describe(frame, codec, fps, self._limits.snapshot_width))
-                next_report = time.monotonic() + self._interval_s
+            self._on_frame(self.camera_id, describe(frame, codec, fps, self._limits.snapshot_width))
+            next_report = time.monotonic() + self._interval_s
         return seen
