@@ -29,7 +29,7 @@ async def test_only_supervisors_and_admins_change_the_registry(cctv, operator, a
     assert (await cctv.patch(f"/v1/cameras/{body['id']}", json={"priority": 5}, headers=operator)).status_code == 403
 
 
-async def test_patch_moves_a_camera_and_recomputes_its_kecamatan(cctv, admin, operator, camera_body):
+async def test_patch_moves_a_camera_and_recomputes_its_kecamatan(cctv, admin, camera_body):
     body = camera_body()
     await cctv.post("/v1/cameras", json=body, headers=admin)
     moved = await cctv.patch(f"/v1/cameras/{body['id']}", json={"lat": -7.0530, "lon": 110.4380, "enabled": False},
