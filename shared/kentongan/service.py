@@ -53,8 +53,11 @@ Worker = Callable[[FastAPI], Awaitable[None]]
 
 def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers: Iterable[APIRouter],
                        workers: Iterable[Worker] = (), title: str, description: str = "",
-                       version: str = "1.0.0") -> FastAPI:
-    """A FastAPI app with the platform's errors, metrics, health, body limit and supervised workers."""
+                       version: str = "1.0.0", body_limits: dict[str, int] | None = None) -> FastAPI:
+    """A FastAPI app with the platform's errors, metrics, health, body limit and supervised workers.
+
+    `body_limits` raises (or lowers) the body limit for exact paths, such as a bulk import endpoint.
+    """
     configure_logging(spec.name, settings.log_level)
     workers = list(workers)
 
@@ -76,7 +79,7 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     app.state.settings = settings
     app.state.spec = spec
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(health_router())
     for router in routers:

@@ -1,7 +1,7 @@
 """Events of CCTV cameras, produced by cctv-ingest (key: camera id)."""
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from kentongan.events import topics
@@ -22,3 +22,23 @@ class SnapshotCaptured(EventModel):
     captured_at: datetime
     distance_m: float | None = None
     motion_score: float | None = None
+
+
+CameraState = Literal["unknown", "online", "degraded", "offline"]
+
+
+class CameraHealthChanged(EventModel):
+    """A camera changed state (went offline after its grace period, came back, degraded)."""
+
+    topic: ClassVar[str] = topics.CCTV_HEALTH
+    key_field: ClassVar[str] = "camera_id"
+    ce_type: ClassVar[str] = "kentongan.cctv.health_changed"
+
+    camera_id: str
+    state: CameraState
+    previous_state: CameraState
+    kecamatan: str | None = None
+    last_frame_at: datetime | None = None
+    consecutive_failures: int = 0
+    reason: str | None = None  # redacted: never holds stream credentials
+    changed_at: datetime

@@ -1,0 +1,102 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cctv_ingest.redaction import redact_url
+
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
+CameraId = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Stable id, e.g. the NVR's channel id")
+Latitude = Field(ge=-90, le=90, description="WGS84 latitude in degrees")
+Longitude = Field(ge=-180, le=180, description="WGS84 longitude in degrees")
+Priority = Field(0, ge=0, le=10, description="0 normal .. 10 critical; high priorities are read continuously")
+
+
+def _check_stream_url(url: str | None) -> str | None:
+    if url is not None and not url.lower().startswith(STREAM_SCHEMES):
+        raise ValueError("must be an rtsp(s):// or http(s):// URL (RTSP, MJPEG, HLS or MPEG-TS)")
+    return url
+
+
+class CameraCreate(BaseModel):
+    id: str = CameraId
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Latitude
+    lon: float = Longitude
+    kecamatan: str | None = Field(None, max_length=100, description="Defaults to the nearest kecamatan")
+    kelurahan: str | None = Field(None, max_length=100)
+    rt: str | None = Field(None, max_length=20)
+    stream_url: str = Field(max_length=1000, description="May carry credentials; never shown back")
+    priority: int = Priority
+    enabled: bool = True
+
+    _url = field_validator("stream_url")(_check_stream_url)
+
+
+class CameraUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    kecamatan: str | None = Field(None, max_length=100)
+    kelurahan: str | None = Field(None, max_length=100)
+    rt: str | None = Field(None, max_length=20)
+    stream_url: str | None = Field(None, max_length=1000)
+    priority: int | None = Field(None, ge=0, le=10)
+    enabled: bool | None = None
+
+    _url = field_validator("stream_url")(_check_stream_url)
+
+
+class CameraHealth(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    state: str
+    last_frame_at: datetime | None
+    last_checked_at: datetime | None
+    width: int | None
+    height: int | None
+    codec: str | None
+    fps: float | None
+    consecutive_failures: int
+    last_error: str | None
+    motion_score: float | None
+
+
+class Camera(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kecamatan: str
+    kelurahan: str | None
+    rt: str | None
+    stream_url: str = Field(description="Credentials redacted")
+    priority: int
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    _redact = field_validator("stream_url")(redact_url)
+
+
+class CameraWithHealth(Camera):
+    health: CameraHealth | None = None
+
+
+class NearbyCamera(BaseModel):
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kecamatan: str
+    distance_m: float
+    state: str
+    last_frame_at: datetime | None
+    snapshot_url: str
+
+
+class ImportResult(BaseModel):
+    imported: int

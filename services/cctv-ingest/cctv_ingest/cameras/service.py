@@ -1,0 +1,101 @@
+"""The rules of the registry: ids are unique, the area defaults from the location, nearest first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cctv_ingest.cameras import repository
+from cctv_ingest.cameras.errors import CameraIdTaken, CameraNotFound
+from cctv_ingest.cameras.schemas import CameraCreate, CameraUpdate
+from cctv_ingest.models import Camera, CameraHealth
+from kentongan.geo import bounding_box, haversine_m, kecamatan_of
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """A camera near a point, nearest first."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    kecamatan: str
+    stream_url: str
+    distance_m: float
+    state: str
+    last_frame_at: datetime | None
+
+    @property
+    def snapshot_url(self) -> str:
+        return snapshot_path(self.id)
+
+
+def snapshot_path(camera_id: str) -> str:
+    return f"/v1/cameras/{camera_id}/snapshot"
+
+
+def _row(data: CameraCreate) -> dict:
+    row = data.model_dump()
+    row["kecamatan"] = row["kecamatan"] or kecamatan_of(data.lat, data.lon)
+    return row
+
+
+async def register(session: AsyncSession, data: CameraCreate) -> Camera:
+    """A new camera; an existing id is a conflict."""
+    if await repository.get(session, data.id) is not None:
+        raise CameraIdTaken()
+    camera = Camera(**_row(data))
+    session.add(camera)
+    await session.flush()
+    await session.refresh(camera)
+    return camera
+
+
+async def import_many(session: AsyncSession, cameras: list[CameraCreate]) -> int:
+    """Insert or replace the cameras by id."""
+    return await repository.upsert_many(session, [_row(camera) for camera in cameras])
+
+
+async def get(session: AsyncSession, camera_id: str) -> tuple[Camera, CameraHealth | None]:
+    found = await repository.get_with_health(session, camera_id)
+    if found is None:
+        raise CameraNotFound()
+    return found
+
+
+async def update(session: AsyncSession, camera_id: str, data: CameraUpdate) -> Camera:
+    """Change the given fields; moving a camera without naming its kecamatan recomputes it."""
+    camera = await repository.get(session, camera_id)
+    if camera is None:
+        raise CameraNotFound()
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is not None:
+            setattr(camera, field, value)
+    if ("lat" in changes or "lon" in changes) and not changes.get("kecamatan"):
+        camera.kecamatan = kecamatan_of(camera.lat, camera.lon)
+    await session.flush()
+    await session.refresh(camera)
+    return camera
+
+
+async def nearby(session: AsyncSession, lat: float, lon: float, radius_m: float, limit: int,
+                 online_only: bool = False) -> list[Nearby]:
+    """Cameras within `radius_m`, nearest first: an indexed box, then exact great-circle distance.
+
+    Disabled cameras (not read by the workers) are listed with the state `disabled`.
+    """
+    found = []
+    for row in await repository.within_box(session, bounding_box(lat, lon, radius_m)):
+        distance = haversine_m(lat, lon, row.lat, row.lon)
+        state = (row.state or "unknown") if row.enabled else "disabled"
+        if distance <= radius_m and (not online_only or state in ("online", "degraded")):
+            found.append(Nearby(row.id, row.name, row.lat, row.lon, row.kecamatan, row.stream_url,
+                                round(distance, 1), state, row.last_frame_at))
+    found.sort(key=lambda camera: camera.distance_m)
+    return found[:limit]
+
+
+async def list_cameras(session: AsyncSession, kecamatan: str | None, limit: int, offset: int) -> list[Camera]:
+    return await repository.list_page(session, kecamatan, limit, offset)

@@ -1,0 +1,1 @@
+"""Camera health: the state machine of one camera, and the counts operators watch."""

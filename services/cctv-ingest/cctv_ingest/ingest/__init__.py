@@ -1,0 +1,1 @@
+"""Pulling keyframes from cameras with PyAV, and the scheduler that decides which camera to pull when."""

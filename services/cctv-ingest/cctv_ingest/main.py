@@ -1,0 +1,63 @@
+"""cctv-ingest: the camera registry, camera health, and snapshots where an incident happens."""
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cctv_ingest.metrics import export_camera_states
+
+from cctv_ingest.cameras.router import IMPORT_PATH
+from cctv_ingest.cameras.router import router as cameras_router
+from cctv_ingest.consumers import handlers
+from cctv_ingest.health.router import router as health_router
+from cctv_ingest.ingest.grabber import ReadLimits
+from cctv_ingest.ingest.scheduler import IngestScheduler
+from cctv_ingest.models import SCHEMA, inbox, outbox
+from cctv_ingest.settings import Settings
+from cctv_ingest.snapshots.blobs import FilesystemBlobStore
+from cctv_ingest.snapshots.capture import SnapshotCapture
+from cctv_ingest.snapshots.router import router as snapshots_router
+from kentongan.consumer import EventConsumer
+from kentongan.events import topics
+from kentongan.outbox import OutboxRelay
+from kentongan.service import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="cctv-ingest", schema=SCHEMA, port=8003, app="cctv_ingest.main:create_app",
+    migrations=Path(__file__).parent / "migrations",
+    topics=(topics.INCIDENTS, topics.CCTV_SNAPSHOTS, topics.CCTV_HEALTH), demo="cctv_ingest.demo:load",
+)
+
+
+async def relay_outbox(app: FastAPI) -> None:
+    await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
+                      producer_factory=app.state.producer_factory).run()
+
+
+async def consume_incidents(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width)
+    with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
+        capture = SnapshotCapture(app.state.blob_store, limits, pool)
+        await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",
+                            topics=[topics.INCIDENTS], handlers=handlers(capture, settings),
+                            sessionmaker=app.state.sessionmaker, inbox=inbox).run()
+
+
+async def ingest_cameras(app: FastAPI) -> None:
+    if app.state.settings.ingest_enabled:
+        app.state.scheduler = IngestScheduler(app.state.settings, app.state.sessionmaker, app.state.blob_store)
+        await app.state.scheduler.run()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = create_service_app(
+        spec=SPEC, settings=settings, routers=[health_router, cameras_router, snapshots_router],
+        workers=[relay_outbox, consume_incidents, ingest_cameras, export_camera_states], title="Kentongan cctv-ingest",
+        description="11,000 cameras: registry, nearby search, health, and snapshots near incidents.",
+        body_limits={IMPORT_PATH: settings.max_import_bytes},
+    )
+    app.state.blob_store = FilesystemBlobStore(Path(settings.blob_dir))
+    return app

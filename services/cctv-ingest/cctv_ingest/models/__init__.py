@@ -1,0 +1,17 @@
+"""cctv-ingest's tables, all in the `cctv_ingest` schema."""
+
+from kentongan.db import declarative_base
+from kentongan.inbox import inbox_table
+from kentongan.outbox import outbox_table
+
+SCHEMA = "cctv_ingest"
+Base = declarative_base(SCHEMA)
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+from cctv_ingest.models.camera import Camera  # noqa: E402
+from cctv_ingest.models.camera_health import CameraHealth  # noqa: E402
+from cctv_ingest.models.incident_focus import IncidentFocus  # noqa: E402
+from cctv_ingest.models.worker import IngestWorker  # noqa: E402
+
+__all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "inbox", "outbox"]

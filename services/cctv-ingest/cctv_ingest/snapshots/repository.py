@@ -1,0 +1,25 @@
+"""Every query on incident focus areas (the places whose cameras are read often)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cctv_ingest.models import IncidentFocus
+
+
+async def open_focus(session: AsyncSession, incident_id: UUID, lat: float, lon: float, at: datetime) -> None:
+    await session.execute(insert(IncidentFocus).values(incident_id=incident_id, lat=lat, lon=lon, opened_at=at)
+                          .on_conflict_do_nothing(index_elements=[IncidentFocus.incident_id]))
+
+
+async def close_focus(session: AsyncSession, incident_id: UUID, at: datetime) -> None:
+    await session.execute(update(IncidentFocus).where(IncidentFocus.incident_id == incident_id)
+                          .values(closed_at=at))
+
+
+async def open_foci(session: AsyncSession) -> list[tuple[float, float]]:
+    return [tuple(row) for row in (await session.execute(
+        select(IncidentFocus.lat, IncidentFocus.lon).where(IncidentFocus.closed_at.is_(None)))).all()]
