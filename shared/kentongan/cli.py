@@ -23,8 +23,19 @@ def main(argv: list[str] | None = None) -> None:
                        help="operator | supervisor | admin | partner")
     token.add_argument("--agency", help="with --role partner: dp3a | disdik | ...")
     token.add_argument("--subject", help="the user name inside the token")
+    asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
+    asyncapi.add_argument("--output", default="docs/asyncapi.json")
     args = parser.parse_args(argv)
-    {"up": _up, "migrate": _migrate, "token": _token}[args.command](args)
+    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi}[args.command](args)
+
+
+def _asyncapi(args: argparse.Namespace) -> None:
+    import json
+
+    from kentongan.events.asyncapi import document
+
+    Path(args.output).write_text(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.output}")
 
 
 def _up(args: argparse.Namespace) -> None:

@@ -76,6 +76,7 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._retention = retention
         self._wake = asyncio.Event()
+        self._last_purge = float("-inf")
         self._service = outbox.schema or "default"
 
     async def run(self) -> None:
@@ -90,7 +91,7 @@ class OutboxRelay:
                         await producer.start()
                     while await self._publish_batch(producer) == self._batch_size:
                         pass
-                    await self._purge_published()
+                    await self._purge_published_now_and_then()
                 except (KafkaError, OSError, asyncio.TimeoutError) as exc:
                     log.warning("outbox relay waiting for the broker: %s", exc)
                     producer = await _stop_quietly(producer)
@@ -141,7 +142,12 @@ class OutboxRelay:
         metrics.OUTBOX_OLDEST_AGE.labels(self._service).set(oldest)
         metrics.OUTBOX_BACKLOG.labels(self._service).set(len(rows))
 
-    async def _purge_published(self) -> None:
+    async def _purge_published_now_and_then(self) -> None:
+        """Delete rows published longer ago than the retention, at most once a minute (it scans the table)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._last_purge < 60:
+            return
+        self._last_purge = now
         cutoff = datetime.now(UTC) - self._retention
         async with self._sessionmaker() as session, session.begin():
             await session.execute(delete(self._outbox).where(self._outbox.c.published_at < cutoff))

@@ -72,7 +72,9 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks:
+                # A worker stuck closing a broker connection must not hold up shutdown for ever.
+                await asyncio.wait(tasks, timeout=10)
             await app.state.engine.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
