@@ -4,9 +4,10 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
+from kentongan.service import ServiceSpec, create_service_app
+
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
 from notifier.deliveries.router import router as deliveries_router
@@ -16,7 +17,6 @@ from notifier.models import SCHEMA, inbox
 from notifier.registry.router import router as registry_router
 from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
-from kentongan.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
@@ -26,7 +26,7 @@ SPEC = ServiceSpec(
 
 
 async def consume_events(app: FastAPI) -> None:
-    await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="notifier",
+    await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
                         topics=[topics.INCIDENTS, topics.REFERRALS, topics.ALARMS],
                         handlers=handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
                         inbox=inbox).run()

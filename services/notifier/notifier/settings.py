@@ -1,9 +1,8 @@
 """notifier settings (`NOTIFIER_*` on top of the platform's shared ones)."""
 
+from kentongan.settings import ServiceSettings
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
-
-from kentongan.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -14,6 +13,9 @@ class Settings(ServiceSettings):
     sms_api_key: str | None = None
     push_url: str | None = None
     push_api_key: str | None = None
+
+    # The Kafka consumer group of the notifier's replicas.
+    consumer_group: str = "notifier"
 
     # Who hears a broadcast: RTs whose centroid is within this radius (the incident's RT always does).
     broadcast_radius_m: float = 600.0

@@ -62,7 +62,7 @@ class DeliveryWorker:
     async def _wait(self) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._wake.clear()
 
@@ -106,7 +106,7 @@ class DeliveryWorker:
         try:
             result = await asyncio.wait_for(self._channels[delivery.channel].send(message),
                                             self._settings.request_timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             result = SendResult(False, None, f"timed out after {self._settings.request_timeout_s} s")
         except Exception as exc:  # a channel bug must fail this delivery, not the worker
             log.exception("channel %s failed", delivery.channel)

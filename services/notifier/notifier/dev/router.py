@@ -5,10 +5,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from kentongan.errors import NotFound
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from kentongan.errors import NotFound
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.models import Delivery, DevMessage
 

@@ -9,11 +9,11 @@ Base = declarative_base(SCHEMA)
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 
-from notifier.models.alarm_device import AlarmDevice  # noqa: E402
-from notifier.models.delivery import Delivery, DeliveryAttempt  # noqa: E402
-from notifier.models.dev_message import DevMessage  # noqa: E402
-from notifier.models.representative import Representative  # noqa: E402
-from notifier.models.subscription import Subscription  # noqa: E402
+from notifier.models.alarm_device import AlarmDevice
+from notifier.models.delivery import Delivery, DeliveryAttempt
+from notifier.models.dev_message import DevMessage
+from notifier.models.representative import Representative
+from notifier.models.subscription import Subscription
 
 __all__ = ["AlarmDevice", "Base", "Delivery", "DeliveryAttempt", "DevMessage", "Representative",
            "Subscription", "inbox", "outbox"]

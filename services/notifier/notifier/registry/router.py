@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
-
 from kentongan.security import CurrentAdmin, CurrentOperator
+
+from notifier.dependencies import SessionDep, SettingsDep
 from notifier.registry import service
 from notifier.registry.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn
-from notifier.dependencies import SessionDep, SettingsDep
 
 router = APIRouter(tags=["registry"])
 CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role,kecamatan,kelurahan,rw,rt,"

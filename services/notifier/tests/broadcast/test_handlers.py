@@ -3,7 +3,6 @@
 from uuid import uuid4
 
 import pytest
-
 from kentongan.events.incidents import IncidentAcknowledged, IncidentEscalated, IncidentOpened
 
 M = 1 / 111_320  # degrees of latitude per metre
@@ -28,7 +27,7 @@ async def test_an_incident_alerts_exactly_its_area_and_neighbours_once(
         publish, place_representative, incident_event, outbox_of, area):
     lat, lon = area
     kelurahan = f"Pekunden {uuid4().hex[:6]}"
-    home, neighbour, far, polisi, far_polisi = await _neighbourhood(place_representative, lat, lon, kelurahan)
+    home, neighbour, _far, polisi, _far_polisi = await _neighbourhood(place_representative, lat, lon, kelurahan)
     envelope = await publish(incident_event(IncidentOpened, lat, lon, category="fire"))
     await publish(envelope=envelope)  # the broker redelivers it
     await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged"))  # no broadcast

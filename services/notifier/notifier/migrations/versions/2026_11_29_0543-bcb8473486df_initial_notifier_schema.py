@@ -4,11 +4,10 @@ Revision ID: bcb8473486df
 Revises: 
 Create Date: 2026-11-29 05:43:16.863583
 """
-from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-
+from alembic import op
 from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
+from sqlalchemy.dialects import postgresql
 
 revision = 'bcb8473486df'
 down_revision = None
@@ -21,9 +20,11 @@ SCHEMA = "notifier"
 def upgrade() -> None:
     op.create_table('alarm_devices',
     sa.Column('alarm_id', sa.Uuid(), nullable=False),
-    sa.Column('device_id', sa.Uuid(), nullable=False),
+    sa.Column('device_id', sa.Uuid(), nullable=True),
     sa.Column('push_token', sa.String(length=512), nullable=True),
-    sa.Column('raised_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('milestone', sa.String(length=32), nullable=True),
+    sa.Column('silent', sa.Boolean(), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('alarm_id', name=op.f('pk_alarm_devices')),
     schema='notifier'
     )
