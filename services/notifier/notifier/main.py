@@ -34,8 +34,8 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    limits = httpx.Limits(max_connections=settings.delivery_concurrency * 2,
-                          max_keepalive_connections=settings.delivery_concurrency)
+    # A modest keep-alive pool: httpcore scans every pooled connection on each request.
+    limits = httpx.Limits(max_connections=settings.delivery_concurrency, max_keepalive_connections=32)
     timeout = httpx.Timeout(settings.request_timeout_s, connect=min(5.0, settings.request_timeout_s))
     async with httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False) as client:
         channels = build_channels(settings, client, app.state.sessionmaker)

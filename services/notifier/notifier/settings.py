@@ -22,8 +22,9 @@ class Settings(ServiceSettings):
     # The incident's own RT is the nearest centroid, if it is no farther than this.
     home_rt_max_m: float = 3000.0
 
-    # Delivery workers: requests in flight overall and per target host, and each request's timeout.
-    delivery_concurrency: int = 64
+    # Delivery workers: requests in flight overall and per webhook host (the SMS and push providers may use
+    # the whole pool), and each request's timeout.
+    delivery_concurrency: int = 128
     max_in_flight_per_host: int = 16
     request_timeout_s: float = 10.0
     # A claim older than this belongs to a worker that died mid-send: it is marked `interrupted`, not resent.

@@ -23,6 +23,9 @@ from notifier.models import Delivery
 from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
+CLAIM_INTERVAL_S = 0.01
+# Configured providers take the whole pool; the per-host cap is for partner and representative endpoints.
+PROVIDER_HOSTS = ("sms", "push", "dev")
 
 
 class DeliveryWorker:
@@ -53,6 +56,8 @@ class DeliveryWorker:
                     continue
                 if not claimed or self._free_slots() == 0:
                     await self._wait()
+                # Let completions gather so one claim serves many of them, not one round trip each.
+                await asyncio.sleep(CLAIM_INTERVAL_S)
         finally:
             await self._drain(helpers)
 
@@ -71,13 +76,12 @@ class DeliveryWorker:
         free = self._free_slots()
         if free <= 0:
             return 0
-        cap = self._settings.max_in_flight_per_host
-        busy = [host for host, n in self._in_flight.items() if n >= cap]
+        busy = [host for host, n in self._in_flight.items() if n >= self._cap(host)]
         chosen: list[tuple[Delivery, str | None]] = []
         async with self._sessionmaker() as session, session.begin():
             planned = Counter(self._in_flight)
             for delivery, secret in await repository.lock_due(session, free * 2, busy):
-                if len(chosen) < free and planned[delivery.target_host] < cap:
+                if len(chosen) < free and planned[delivery.target_host] < self._cap(delivery.target_host):
                     planned[delivery.target_host] += 1
                     chosen.append((delivery, secret))
             if chosen:
@@ -85,6 +89,11 @@ class DeliveryWorker:
         for delivery, secret in chosen:
             self._start(delivery, secret)
         return len(chosen)
+
+    def _cap(self, host: str) -> int:
+        if host in PROVIDER_HOSTS:
+            return self._settings.delivery_concurrency
+        return self._settings.max_in_flight_per_host
 
     def _start(self, delivery: Delivery, secret: str | None) -> None:
         self._in_flight[delivery.target_host] += 1

@@ -45,6 +45,8 @@ async def test_a_restart_mid_delivery_sends_no_duplicate(stack, receiver, publis
         envelope = await publish(ReferralCreated(referral_id=uuid4(), report_id=uuid4(), agency=agency,
                                                  category="bullying", status="referred", created_at=datetime.now(UTC)))
         await eventually(lambda: _received(receiver, hanging, healthy), timeout_s=30)
+        async with httpx.AsyncClient(base_url=first.url, headers=partner_headers(agency)) as client:
+            await eventually(lambda: _healthy_recorded(client, envelope.id, receiver.url(healthy)), timeout_s=30)
     finally:
         first.kill()  # SIGKILL while the request to `hanging` is in flight
     receiver.hang.discard(hanging)
@@ -71,6 +73,11 @@ async def test_a_restart_mid_delivery_sends_no_duplicate(stack, receiver, publis
 
 async def _received(receiver, *paths):
     return all(receiver.to(path) for path in paths)
+
+
+async def _healthy_recorded(client: httpx.AsyncClient, event_id: str, url: str) -> bool:
+    deliveries = (await client.get("/v1/deliveries")).json()
+    return any(d["event_id"] == event_id and d["target"] == url and d["status"] == "delivered" for d in deliveries)
 
 
 async def _settled(client: httpx.AsyncClient, event_id: str):
