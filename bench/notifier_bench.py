@@ -19,7 +19,6 @@ from uuid import uuid4
 
 import httpx
 import uvicorn
-
 from kentongan.devstack import DevStack, free_port
 from kentongan.events import Envelope, encode
 from kentongan.events.incidents import IncidentOpened

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.service import ServiceSpec, create_service_app
 
+from notifier.channels.http import HttpClients
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
 from notifier.deliveries.router import router as deliveries_router
@@ -34,11 +34,8 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    # A modest keep-alive pool: httpcore scans every pooled connection on each request.
-    limits = httpx.Limits(max_connections=settings.delivery_concurrency, max_keepalive_connections=32)
-    timeout = httpx.Timeout(settings.request_timeout_s, connect=min(5.0, settings.request_timeout_s))
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False) as client:
-        channels = build_channels(settings, client, app.state.sessionmaker)
+    async with HttpClients.open(settings.delivery_concurrency, settings.request_timeout_s) as clients:
+        channels = build_channels(settings, clients, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
 
 

@@ -1,15 +1,14 @@
 """Which transport carries each channel, from the settings: a provider URL, else the development inbox."""
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.channels.base import Channel
 from notifier.channels.dev_inbox import DevInboxChannel
-from notifier.channels.http import PushChannel, SmsGatewayChannel, WebhookChannel
+from notifier.channels.http import HttpClients, PushChannel, SmsGatewayChannel, WebhookChannel
 from notifier.settings import Settings
 
 
-def build_channels(settings: Settings, client: httpx.AsyncClient,
+def build_channels(settings: Settings, client: HttpClients,
                    sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
     """channel name -> transport."""
     dev_inbox = DevInboxChannel(sessionmaker)

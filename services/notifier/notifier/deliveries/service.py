@@ -40,7 +40,7 @@ def target_host(channel: str, target: str) -> str:
     return channel
 
 
-async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery]) -> int:
+async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery]) -> None:
     """Record deliveries for an event (a dedup key seen before is skipped); the workers send them."""
     rows = [{
         "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
@@ -48,7 +48,7 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
         "target": d.target, "target_host": target_host(d.channel, d.target), "agency": d.agency,
         "subscription_id": d.subscription_id, "payload": d.payload, "status": "pending", "attempts": 0,
     } for d in deliveries]
-    return await repository.insert_new(session, rows)
+    await repository.insert_new(session, rows)
 
 
 def next_attempt_delay(settings: Settings, attempts: int) -> float:
