@@ -4,7 +4,9 @@ Starts its own embedded PostgreSQL + broker on free ports and a real notifier pr
 and a deliberately slow webhook endpoint are local receivers on 127.0.0.1. Each incident alerts the
 `REPS_PER_AREA` RT representatives of its area. Phase "baseline" has only the fast gateway; phase
 "with_slow_receiver" adds, in every area, representatives whose webhook answers after `SLOW_DELAY_S`,
-and measures whether the gateway's rate holds. Run: `python bench/notifier_bench.py`.
+and measures whether the gateway's rate holds. Phases "baseline" and "with_slow_receiver" publish
+all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s.
+Run: `python bench/notifier_bench.py`.
 """
 
 import asyncio
@@ -33,6 +35,7 @@ AREAS = 150
 REPS_PER_AREA = 20
 SLOW_REPS_PER_AREA = 2
 SLOW_DELAY_S = 2.0
+PACED_INCIDENTS_PER_S = 25  # phase "paced": 500 notifications/s offered, for latency below saturation
 STEP = 0.0009  # ~100 m between representatives: all within the broadcast radius
 HEADER = "code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,webhook\n"
 
@@ -84,7 +87,7 @@ def registry_csv(phase: int, slow_url: str | None) -> str:
 
 
 async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gateway: Gateway,
-                    slow: Gateway | None) -> dict:
+                    slow: Gateway | None, pace_s: float = 0.0) -> dict:
     csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook")
     headers = {"Authorization": f"Bearer {operator_token(settings, 'admin')}", "content-type": "text/csv"}
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
@@ -110,6 +113,8 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
             published[area] = envelope.time.timestamp()
             await producer.send(envelope.topic, message.value, key=envelope.subject.encode(),
                                 headers=list(message.headers.items()))
+            if pace_s:
+                await asyncio.sleep(pace_s)
         await producer.flush()
     finally:
         await producer.stop()
@@ -150,11 +155,13 @@ async def main() -> dict:
         await asyncio.to_thread(process.start)
         baseline = await run_phase(1, process.url, settings, gateway, None)
         with_slow = await run_phase(2, process.url, settings, gateway, slow)
+        paced = await run_phase(3, process.url, settings, gateway, None, pace_s=1 / PACED_INCIDENTS_PER_S)
         for server in servers:
             server.should_exit = True
         result = {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
                   "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
-                                                               "slow_receiver_deliveries": len(slow.arrivals)}}
+                                                               "slow_receiver_deliveries": len(slow.arrivals)},
+                  "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
         print(json.dumps(result, indent=2))
         return result
     finally:

@@ -1,5 +1,6 @@
 """notifier: the digital kentongan, citizen updates and partner-agency webhooks."""
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -34,6 +35,8 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
+    # httpx logs every request at INFO: at broadcast rates that is most of the log; outcomes are in the DB.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     async with HttpClients.open(settings.delivery_concurrency, settings.request_timeout_s) as clients:
         channels = build_channels(settings, clients, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
