@@ -1,8 +1,9 @@
 """Alarm raised -> remember its device; incident progress -> "received", "acknowledged", "on the way" pushes.
 
 Each milestone reaches a device at most once, however many incident events carry the same status, and
-whichever of the alarm and the incident events arrives first. A silent alarm's pushes carry data only,
-so nothing appears on a lock screen someone else may see.
+whichever of the alarm and the incident events arrives first. Pushes for a silent alarm, or for a
+sexual-violence or child-abuse incident, carry data only: nothing appears on a lock screen someone else
+may see.
 """
 
 from kentongan.events import Envelope
@@ -11,6 +12,7 @@ from kentongan.events.incidents import IncidentChanged
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier import templates
+from notifier.broadcast.handlers import NO_DETAILS_CATEGORIES
 from notifier.citizens import repository
 from notifier.deliveries import service as deliveries
 from notifier.models import AlarmDevice
@@ -43,5 +45,6 @@ async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> Non
     milestone = MILESTONES.get(incident.status)
     if milestone is None or incident.source != "alarm" or not incident.alarm_ids:
         return
-    moved = await repository.advance(session, incident.alarm_ids, milestone, incident.silent)
+    discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
+    moved = await repository.advance(session, incident.alarm_ids, milestone, discreet)
     await deliveries.enqueue(session, envelope, [_push(row) for row in moved if row.device_id is not None])

@@ -4,6 +4,8 @@ import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import pytest
+
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import (
     IncidentAcknowledged,
@@ -63,12 +65,14 @@ async def test_an_alarm_arriving_after_its_incident_moved_on_hears_only_the_late
     assert push["payload"]["data"]["status"] == "acknowledged"
 
 
-async def test_a_silent_alarm_gets_data_only_pushes(notifier, publish, incident_event, area):
+@pytest.mark.parametrize(("silent", "category"), [(True, "crime"), (False, "sexual_violence")])
+async def test_silent_or_sensitive_alarms_get_data_only_pushes(notifier, publish, incident_event, area,
+                                                                silent, category):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
     await publish(raised)
-    await publish(incident_event(IncidentOpened, *area, alarm_ids=[raised.alarm_id], silent=True,
-                                 category="sexual_violence"))
+    await publish(incident_event(IncidentOpened, *area, alarm_ids=[raised.alarm_id], silent=silent,
+                                 category=category))
 
     [push] = await _pushes_to(notifier, token, 1)
 
