@@ -7,10 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from kentongan.errors import NotFound
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from notifier.dependencies import SessionDep, SettingsDep
-from notifier.models import Delivery, DevMessage
+from notifier.dev import repository
 
 router = APIRouter(prefix="/v1/dev", tags=["development"])
 
@@ -39,13 +38,7 @@ async def dev_outbox(session: SessionDep, settings: SettingsDep, event_id: str |
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
     if settings.environment == "production":
         raise DevOutboxDisabled()
-    query = (select(DevMessage, Delivery).join(Delivery, Delivery.id == DevMessage.delivery_id)
-             .where(DevMessage.seq > after).order_by(DevMessage.seq).limit(limit))
-    if event_id:
-        query = query.where(Delivery.event_id == event_id)
-    if target:
-        query = query.where(DevMessage.target == target)
     return [OutboxMessage(seq=m.seq, delivery_id=m.delivery_id, event_id=d.event_id, event_type=d.event_type,
                           recipient=d.recipient, channel=m.channel, target=m.target, payload=m.payload,
                           received_at=m.received_at)
-            for m, d in (await session.execute(query)).all()]
+            for m, d in await repository.messages(session, event_id, target, after, limit)]

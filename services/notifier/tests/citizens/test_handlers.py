@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import (
     IncidentAcknowledged,
