@@ -28,6 +28,8 @@ class AlarmRaised(_AlarmEvent):
     silent: bool
     note: str | None = None
     raised_at: datetime
+    # The device's push token at raise time, so the notifier can tell it how help is coming.
+    push_token: str | None = None
 
 
 class AlarmLocationUpdated(_AlarmEvent):

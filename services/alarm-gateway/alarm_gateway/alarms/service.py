@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.models import Alarm, outbox
+from alarm_gateway.models import Alarm, Device, outbox
 from alarm_gateway.settings import Settings
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.outbox import add_event
@@ -38,9 +38,11 @@ async def raise_alarm(session: AsyncSession, device_id: UUID, data: AlarmCreate,
                   accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
                   press_count=1, timeline=[_timeline_entry("received", now)], created_at=now, updated_at=now)
     session.add(alarm)
+    device = await session.get(Device, device_id)  # its push token: the notifier tells the caller
     await add_event(session, outbox, AlarmRaised(
         alarm_id=alarm.id, device_id=device_id, category=data.category, lat=data.lat, lon=data.lon,
         accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, raised_at=now,
+        push_token=device.push_token if device else None,
     ), SOURCE)
     await session.flush()
     return alarm

@@ -1,0 +1,175 @@
+"""notifier broadcast fan-out: notifications/s to a local SMS gateway and p99 from event to delivery.
+
+Starts its own embedded PostgreSQL + broker on free ports and a real notifier process; the "SMS gateway"
+and a deliberately slow webhook endpoint are local receivers on 127.0.0.1. Each incident alerts the
+`REPS_PER_AREA` RT representatives of its area. Phase "baseline" has only the fast gateway; phase
+"with_slow_receiver" adds, in every area, representatives whose webhook answers after `SLOW_DELAY_S`,
+and measures whether the gateway's rate holds. Phases "baseline" and "with_slow_receiver" publish
+all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s.
+Run: `python bench/notifier_bench.py`.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import uvicorn
+from kentongan.devstack import DevStack, free_port
+from kentongan.events import Envelope, encode
+from kentongan.events.incidents import IncidentOpened
+from kentongan.kafka import create_producer, ensure_topics
+from kentongan.migrations import upgrade
+from kentongan.platform import ServiceProcess
+from kentongan.security import operator_token
+from kentongan.settings import ServiceSettings
+from notifier.main import SPEC
+
+AREAS = 150
+REPS_PER_AREA = 20
+SLOW_REPS_PER_AREA = 2
+SLOW_DELAY_S = 2.0
+PACED_INCIDENTS_PER_S = 25  # phase "paced": 500 notifications/s offered, for latency below saturation
+STEP = 0.0009  # ~100 m between representatives: all within the broadcast radius
+HEADER = "code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,webhook\n"
+
+
+class Gateway:
+    """A local receiver: records (arrival time, phone) for SMS; answers webhooks after a delay."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.port, self.delay_s, self.arrivals = free_port(), delay_s, []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        self.arrivals.append((time.time(), json.loads(body).get("to")))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def serve(self) -> uvicorn.Server:
+        server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
+                                               lifespan="off", backlog=4096))
+        asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.05)
+        return server
+
+
+def _area_point(phase: int, area: int) -> tuple[float, float]:
+    return -40.0 + phase * 10 + area * 0.05, 20.0 + area * 0.05  # far apart: one area per incident
+
+
+def registry_csv(phase: int, slow_url: str | None) -> str:
+    rows = []
+    for area in range(AREAS):
+        lat, lon = _area_point(phase, area)
+        for i in range(REPS_PER_AREA):
+            rows.append(f"B{phase}-{area}-{i},Rep,rt,Bench,Kel {phase}-{area},01,{i:02d},{lat + (i % 5) * STEP},"
+                        f"{lon + (i // 5) * STEP},id,+{phase}{area:04d}{i:04d},")
+        for i in range(SLOW_REPS_PER_AREA if slow_url else 0):
+            rows.append(f"B{phase}-{area}-slow{i},Slow,rt,Bench,Kel {phase}-{area},01,9{i},{lat},{lon},id,,{slow_url}")
+    return HEADER + "\n".join(rows) + "\n"
+
+
+async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gateway: Gateway,
+                    slow: Gateway | None, pace_s: float = 0.0) -> dict:
+    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook")
+    headers = {"Authorization": f"Bearer {operator_token(settings, 'admin')}", "content-type": "text/csv"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        for start in range(0, AREAS, 20):  # the import is limited by the body size: send it in slices
+            lines = csv.splitlines()
+            per_area = REPS_PER_AREA + (SLOW_REPS_PER_AREA if slow else 0)
+            chunk = lines[1 + start * per_area: 1 + (start + 20) * per_area]
+            (await client.post("/v1/representatives/import", content=HEADER + "\n".join(chunk) + "\n",
+                               headers=headers)).raise_for_status()
+    gateway.arrivals.clear()
+    producer = create_producer(settings, "notifier-bench")
+    await producer.start()
+    published: dict[int, float] = {}
+    started = time.time()
+    try:
+        for area in range(AREAS):
+            lat, lon = _area_point(phase, area)
+            now = datetime.now(UTC)
+            envelope = Envelope.wrap(IncidentOpened(
+                incident_id=uuid4(), status="open", category="crime", priority=2, lat=lat, lon=lon, area="Bench",
+                opened_at=now, updated_at=now, version=1), "/bench")
+            message = encode(envelope)
+            published[area] = envelope.time.timestamp()
+            await producer.send(envelope.topic, message.value, key=envelope.subject.encode(),
+                                headers=list(message.headers.items()))
+            if pace_s:
+                await asyncio.sleep(pace_s)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    expected = AREAS * REPS_PER_AREA
+    deadline = time.time() + 60
+    while len(gateway.arrivals) < expected and time.time() < deadline:
+        await asyncio.sleep(0.05)
+    return _figures(gateway.arrivals, published, started, expected, phase)
+
+
+def _figures(arrivals, published, started, expected, phase) -> dict:
+    latencies = sorted(at - published[int(to[1 + len(str(phase)):][:4])] for at, to in arrivals)
+    last = max((at for at, _ in arrivals), default=started)
+    elapsed = max(last - started, 1e-6)
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else -1
+
+    return {"notifications": len(arrivals), "expected": expected, "seconds": round(elapsed, 2),
+            "notifications_per_s": round(len(arrivals) / elapsed, 1), "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+
+
+async def main() -> dict:
+    root = Path(tempfile.mkdtemp(prefix="notifier-bench-"))
+    stack = DevStack(root / "stack", pg_port=free_port(), kafka_port=free_port())
+    stack.start()
+    process = None
+    try:
+        os.environ.update(stack.environment())
+        settings = ServiceSettings()
+        await asyncio.to_thread(upgrade, SPEC, settings.database_url)
+        await ensure_topics(settings, list(SPEC.topics))
+        gateway, slow = Gateway(), Gateway(delay_s=SLOW_DELAY_S)
+        servers = [await gateway.serve(), await slow.serve()]
+        env = {**stack.environment(), "KENTONGAN_ENV": "development", "LOG_LEVEL": "WARNING",
+               "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000"}
+        process = ServiceProcess(SPEC, env, free_port(), root / "logs")
+        await asyncio.to_thread(process.start)
+        baseline = await run_phase(1, process.url, settings, gateway, None)
+        with_slow = await run_phase(2, process.url, settings, gateway, slow)
+        paced = await run_phase(3, process.url, settings, gateway, None, pace_s=1 / PACED_INCIDENTS_PER_S)
+        for server in servers:
+            server.should_exit = True
+        result = {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
+                  "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
+                                                               "slow_receiver_deliveries": len(slow.arrivals)},
+                  "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
+        print(json.dumps(result, indent=2))
+        return result
+    finally:
+        if process is not None:
+            process.stop()
+        stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

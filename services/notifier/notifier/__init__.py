@@ -1,0 +1,1 @@
+"""notifier: the digital kentongan, citizen updates and partner-agency webhooks."""

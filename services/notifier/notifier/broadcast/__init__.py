@@ -1,0 +1,1 @@
+"""The digital kentongan: alerting the neighbourhood when an incident opens or escalates."""

@@ -1,0 +1,62 @@
+"""Incident opened or escalated -> a message to every representative of that area and its neighbours.
+
+The message gives the category, an approximate place (kelurahan and kecamatan, never the coordinate) and
+the time; never anything about the victim. Sexual-violence and child-abuse incidents, and silent alarms,
+are never broadcast with details: the representatives are only asked to stand by.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from kentongan.events import Envelope
+from kentongan.events.incidents import IncidentChanged, IncidentEscalated
+from kentongan.geo import kecamatan_of
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier import templates
+from notifier.deliveries import service as deliveries
+from notifier.models import Representative
+from notifier.registry import service as registry
+from notifier.settings import Settings
+
+# Categories whose very mention could identify or endanger a victim.
+NO_DETAILS_CATEGORIES = frozenset({"sexual_violence", "child_abuse"})
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+def _kind(envelope: Envelope, incident: IncidentChanged) -> str:
+    if incident.category in NO_DETAILS_CATEGORIES or incident.silent:
+        return "broadcast.standby"
+    return "broadcast.escalated" if isinstance(incident, IncidentEscalated) else "broadcast.opened"
+
+
+def _place(home: Representative | None, incident: IncidentChanged) -> str:
+    if home is not None:
+        return f"Kel. {home.kelurahan}, Kec. {home.kecamatan}"
+    return f"Kec. {incident.area or kecamatan_of(incident.lat, incident.lon)}"
+
+
+def _time(at: datetime) -> str:
+    return at.astimezone(WIB).strftime("%H:%M WIB")
+
+
+def message_for(rep: Representative, kind: str, incident: IncidentChanged, place: str) -> dict:
+    """The rendered message and the little a recipient's app may show with it."""
+    if kind == "broadcast.standby":
+        text = templates.render(kind, rep.language)
+    else:
+        text = templates.render(kind, rep.language, {"place": place, "time": _time(incident.opened_at)},
+                                category=incident.category)
+    return {**text, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
+
+
+async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+    """Queue one message per representative and contact channel; a redelivered event adds nothing."""
+    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+    audience = await registry.audience(session, incident.lat, incident.lon, settings)
+    kind, place = _kind(envelope, incident), _place(audience.home, incident)
+    await deliveries.enqueue(session, envelope, [
+        deliveries.NewDelivery(
+            purpose="broadcast", recipient=f"rep:{rep.id}", channel=contact["channel"], target=contact["address"],
+            payload=message_for(rep, kind, incident, place),
+            dedup_key=f"{envelope.id}|rep:{rep.id}|{contact['channel']}")
+        for rep, _ in audience.alerted for contact in rep.contacts])

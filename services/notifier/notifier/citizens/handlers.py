@@ -1,0 +1,50 @@
+"""Alarm raised -> remember its device; incident progress -> "received", "acknowledged", "on the way" pushes.
+
+Each milestone reaches a device at most once, however many incident events carry the same status, and
+whichever of the alarm and the incident events arrives first. Pushes for a silent alarm, or for a
+sexual-violence or child-abuse incident, carry data only: nothing appears on a lock screen someone else
+may see.
+"""
+
+from kentongan.events import Envelope
+from kentongan.events.alarms import AlarmRaised
+from kentongan.events.incidents import IncidentChanged
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier import templates
+from notifier.broadcast.handlers import NO_DETAILS_CATEGORIES
+from notifier.citizens import repository
+from notifier.deliveries import service as deliveries
+from notifier.models import AlarmDevice
+
+MILESTONES = {"open": "received", "acknowledged": "acknowledged", "assigned": "unit_on_the_way",
+              "en_route": "unit_on_the_way"}
+
+
+def _push(alarm: AlarmDevice) -> deliveries.NewDelivery:
+    data = {"kind": f"citizen.{alarm.milestone}", "alarm_id": str(alarm.alarm_id), "status": alarm.milestone}
+    payload = {"data": data} if alarm.silent else {**templates.render(f"citizen.{alarm.milestone}"), "data": data}
+    return deliveries.NewDelivery(
+        purpose="citizen", recipient=f"device:{alarm.device_id}", channel="push",
+        target=alarm.push_token or f"device:{alarm.device_id}", payload=payload,
+        dedup_key=f"alarm:{alarm.alarm_id}:{alarm.milestone}|device:{alarm.device_id}|push")
+
+
+async def on_alarm_raised(session: AsyncSession, envelope: Envelope) -> None:
+    """Remember the device; if its incident already moved on, tell it the latest milestone now."""
+    alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
+    row = await repository.remember_device(session, alarm.alarm_id, alarm.device_id, alarm.push_token,
+                                           alarm.raised_at)
+    if row.milestone is not None:
+        await deliveries.enqueue(session, envelope, [_push(row)])
+
+
+async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> None:
+    """Tell each known device behind the incident's alarms about a milestone it has not heard."""
+    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+    milestone = MILESTONES.get(incident.status)
+    if milestone is None or incident.source != "alarm" or not incident.alarm_ids:
+        return
+    discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
+    moved = await repository.advance(session, incident.alarm_ids, milestone, discreet)
+    await deliveries.enqueue(session, envelope, [_push(row) for row in moved if row.device_id is not None])

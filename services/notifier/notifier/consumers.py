@@ -1,0 +1,34 @@
+"""Which events notifier consumes, and who handles them."""
+
+
+from kentongan.consumer import Handler
+from kentongan.events import Envelope, incidents
+from kentongan.events.alarms import AlarmRaised
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.broadcast.handlers import on_incident_alert
+from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
+from notifier.settings import Settings
+from notifier.subscriptions.handlers import on_partner_event
+from notifier.subscriptions.service import partner_event_types
+
+BROADCAST_TYPES = {incidents.IncidentOpened.ce_type, incidents.IncidentEscalated.ce_type}
+
+
+def _incident_handler(settings: Settings, ce_type: str) -> Handler:
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        if ce_type in BROADCAST_TYPES:
+            await on_incident_alert(session, envelope, settings)
+        await on_incident_progress(session, envelope)
+
+    return handle
+
+
+def handlers(settings: Settings) -> dict[str, Handler]:
+    """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices) and partner events."""
+    registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised}
+    for model in incidents.IncidentChanged.__subclasses__():
+        registry[model.ce_type] = _incident_handler(settings, model.ce_type)
+    for ce_type in partner_event_types():
+        registry[ce_type] = on_partner_event
+    return registry

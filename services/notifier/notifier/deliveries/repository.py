@@ -1,0 +1,85 @@
+"""Every query on deliveries and their attempts."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.models import Delivery, DeliveryAttempt, Subscription
+from notifier.models.delivery import DUE_STATUSES
+
+WAKE_CHANNEL = "notifier_deliveries"
+
+
+async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
+    """Insert deliveries, skipping any whose dedup key exists; wake the workers at commit."""
+    if not rows:
+        return
+    # executemany with one cached statement: compiling a fresh multi-row VALUES per event costs more.
+    await session.execute(insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
+
+
+async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> list[tuple[Delivery, str | None]]:
+    """Due deliveries (oldest first) with their subscription's secret, row-locked; others' locks skipped."""
+    query = (select(Delivery, Subscription.secret).outerjoin(Subscription, Subscription.id == Delivery.subscription_id)
+             .where(Delivery.status.in_(DUE_STATUSES), Delivery.next_attempt_at <= func.now())
+             .order_by(Delivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True, of=Delivery))
+    if busy_hosts:
+        query = query.where(Delivery.target_host.not_in(busy_hosts))
+    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+
+async def mark_sending(session: AsyncSession, ids: list[UUID]) -> None:
+    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
+        status="sending", attempts=Delivery.attempts + 1, claimed_at=func.now()))
+
+
+async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempts: list[dict]) -> None:
+    """Bulk-write delivery states (by primary key) and their attempt rows."""
+    if deliveries:
+        await session.execute(update(Delivery), deliveries)
+    await session.execute(insert(DeliveryAttempt.__table__), attempts)
+
+
+async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> list[tuple[UUID, int]]:
+    """Mark sends whose worker died as interrupted (never resent on their own); (id, attempt) of each."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_at < claimed_before)
+        .values(status="interrupted", last_error="the notifier stopped during the send; not resent "
+                                                 "automatically (at most once), replay to send again")
+        .returning(Delivery.id, Delivery.attempts))
+    return [(row.id, row.attempts) for row in result.all()]
+
+
+async def list_for_agency(session: AsyncSession, agency: str, status: str | None, limit: int) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.agency == agency).order_by(Delivery.created_at.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    return list(await session.scalars(query))
+
+
+async def attempts_of(session: AsyncSession, delivery_ids: list[UUID]) -> dict[UUID, list[DeliveryAttempt]]:
+    rows = await session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+                                 .order_by(DeliveryAttempt.number, DeliveryAttempt.id))
+    grouped: dict[UUID, list[DeliveryAttempt]] = {i: [] for i in delivery_ids}
+    for attempt in rows:
+        grouped[attempt.delivery_id].append(attempt)
+    return grouped
+
+
+async def get_for_agency(session: AsyncSession, delivery_id: UUID, agency: str,
+                         for_update: bool = False) -> Delivery | None:
+    query = select(Delivery).where(Delivery.id == delivery_id, Delivery.agency == agency)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def requeue(session: AsyncSession, delivery: Delivery) -> None:
+    delivery.status = "pending"
+    delivery.next_attempt_at = await session.scalar(select(func.now()))
+    await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
+    await session.flush()

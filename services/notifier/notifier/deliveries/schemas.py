@@ -1,0 +1,39 @@
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+DeliveryStatus = Literal["pending", "sending", "delivered", "retrying", "dead", "interrupted"]
+
+
+class Attempt(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    outcome: Literal["delivered", "failed", "interrupted"]
+    status_code: int | None
+    error: str | None
+    duration_ms: float | None
+    at: datetime
+
+
+class Delivery(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    event_id: str
+    event_type: str
+    subscription_id: UUID | None
+    target: str
+    status: DeliveryStatus
+    attempts: list[Attempt]
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery, attempts) -> "Delivery":
+        data = {c: getattr(delivery, c) for c in cls.model_fields if c != "attempts"}
+        return cls(**data, attempts=[Attempt.model_validate(a) for a in attempts])

@@ -1,0 +1,92 @@
+"""The rules of deliveries: enqueue once, back off with jitter, dead-letter after the window, replay."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from kentongan.events import Envelope
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from notifier.deliveries import repository
+from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
+from notifier.models import Delivery, DeliveryAttempt
+from notifier.settings import Settings
+
+REPLAYABLE = ("dead", "interrupted", "retrying")
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message for one recipient on one channel, to be sent at most once per `dedup_key`."""
+
+    purpose: str
+    recipient: str
+    channel: str
+    target: str
+    payload: dict
+    dedup_key: str
+    agency: str | None = None
+    subscription_id: UUID | None = None
+
+
+def target_host(channel: str, target: str) -> str:
+    """host:port for HTTP targets; for SMS/push the provider is one host, keyed by the channel."""
+    if channel == "webhook":
+        parts = urlsplit(target)
+        return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"[:300]
+    return channel
+
+
+async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery]) -> None:
+    """Record deliveries for an event (a dedup key seen before is skipped); the workers send them."""
+    rows = [{
+        "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
+        "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
+        "target": d.target, "target_host": target_host(d.channel, d.target), "agency": d.agency,
+        "subscription_id": d.subscription_id, "payload": d.payload, "status": "pending", "attempts": 0,
+    } for d in deliveries]
+    await repository.insert_new(session, rows)
+
+
+def next_attempt_delay(settings: Settings, attempts: int) -> float:
+    """Exponential backoff with full jitter: uniform in [base, min(max, base * 2^(attempts-1))]."""
+    ceiling = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** max(attempts - 1, 0))
+    return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))
+
+
+def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict:
+    """The delivery's next state after a failed attempt: retry later, or dead once the window is over."""
+    retry_at = now + timedelta(seconds=next_attempt_delay(settings, attempts))
+    if retry_at - created_at > timedelta(seconds=settings.retry_window_s):
+        return {"status": "dead"}
+    return {"status": "retrying", "next_attempt_at": retry_at}
+
+
+async def list_deliveries(session: AsyncSession, agency: str, status: str | None,
+                          limit: int) -> list[tuple[Delivery, list[DeliveryAttempt]]]:
+    """A partner's own deliveries, newest first, each with its attempts."""
+    deliveries = await repository.list_for_agency(session, agency, status, limit)
+    attempts = await repository.attempts_of(session, [d.id for d in deliveries])
+    return [(d, attempts[d.id]) for d in deliveries]
+
+
+async def get_delivery(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple[Delivery, list]:
+    delivery = await repository.get_for_agency(session, delivery_id, agency)
+    if delivery is None:
+        raise DeliveryNotFound()
+    return delivery, (await repository.attempts_of(session, [delivery.id]))[delivery.id]
+
+
+async def replay(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple[Delivery, list]:
+    """Send a dead, interrupted or waiting delivery again now (same webhook-id, so receivers can dedupe)."""
+    delivery = await repository.get_for_agency(session, delivery_id, agency, for_update=True)
+    if delivery is None:
+        raise DeliveryNotFound()
+    if delivery.status not in REPLAYABLE:
+        raise DeliveryNotReplayable(f"a {delivery.status} delivery cannot be replayed; "
+                                    f"only {', '.join(REPLAYABLE)} ones can")
+    await repository.requeue(session, delivery)
+    return delivery, (await repository.attempts_of(session, [delivery.id]))[delivery.id]

@@ -1,0 +1,196 @@
+"""The delivery worker: claim due deliveries in the database, send them concurrently, record the outcome.
+
+A delivery is claimed (status `sending`, committed) before its request goes out, so a crash or restart
+mid-send can never send it twice: a claim older than the request timeout is marked `interrupted` instead
+of being retried. Claims skip rows locked by other workers (FOR UPDATE SKIP LOCKED), and a per-host cap
+on requests in flight keeps one slow endpoint from taking every slot.
+"""
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from notifier import metrics
+from notifier.channels.base import Channel, Outgoing, SendResult
+from notifier.deliveries import repository, service
+from notifier.models import Delivery
+from notifier.settings import Settings
+
+log = logging.getLogger(__name__)
+CLAIM_INTERVAL_S = 0.01
+# Configured providers take the whole pool; the per-host cap is for partner and representative endpoints.
+PROVIDER_HOSTS = ("sms", "push", "dev")
+
+
+class DeliveryWorker:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                 channels: dict[str, Channel]) -> None:
+        self._settings = settings
+        self._sessionmaker = sessionmaker
+        self._channels = channels
+        self._wake = asyncio.Event()
+        self._in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task] = set()
+        self._outcomes: asyncio.Queue[tuple[Delivery, SendResult, float]] = asyncio.Queue()
+        self._last_recovery = 0.0
+
+    async def run(self) -> None:
+        """Send until cancelled; database hiccups are waited out."""
+        helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._record_outcomes())]
+        try:
+            while True:
+                try:
+                    await self._recover_stale()
+                    claimed = await self._claim()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # database restart and the like
+                    log.warning("delivery worker error, retrying: %r", exc)
+                    await asyncio.sleep(1.0)
+                    continue
+                if not claimed or self._free_slots() == 0:
+                    await self._wait()
+                # Let completions gather so one claim serves many of them, not one round trip each.
+                await asyncio.sleep(CLAIM_INTERVAL_S)
+        finally:
+            await self._drain(helpers)
+
+    def _free_slots(self) -> int:
+        return self._settings.delivery_concurrency - len(self._tasks)
+
+    async def _wait(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _claim(self) -> int:
+        """Claim up to the free slots' worth of due deliveries, within each host's cap, and start them."""
+        free = self._free_slots()
+        if free <= 0:
+            return 0
+        busy = [host for host, n in self._in_flight.items() if n >= self._cap(host)]
+        chosen: list[tuple[Delivery, str | None]] = []
+        async with self._sessionmaker() as session, session.begin():
+            planned = Counter(self._in_flight)
+            for delivery, secret in await repository.lock_due(session, free * 2, busy):
+                if len(chosen) < free and planned[delivery.target_host] < self._cap(delivery.target_host):
+                    planned[delivery.target_host] += 1
+                    chosen.append((delivery, secret))
+            if chosen:
+                await repository.mark_sending(session, [d.id for d, _ in chosen])
+        for delivery, secret in chosen:
+            self._start(delivery, secret)
+        return len(chosen)
+
+    def _cap(self, host: str) -> int:
+        if host in PROVIDER_HOSTS:
+            return self._settings.delivery_concurrency
+        return self._settings.max_in_flight_per_host
+
+    def _start(self, delivery: Delivery, secret: str | None) -> None:
+        self._in_flight[delivery.target_host] += 1
+        delivery.attempts += 1
+        task = asyncio.create_task(self._send(delivery, secret))
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._finished(t, delivery.target_host))
+
+    def _finished(self, task: asyncio.Task, host: str) -> None:
+        self._tasks.discard(task)
+        self._in_flight[host] -= 1
+        if self._in_flight[host] <= 0:
+            del self._in_flight[host]
+        self._wake.set()
+
+    async def _send(self, delivery: Delivery, secret: str | None) -> None:
+        message = Outgoing(delivery.id, delivery.channel, delivery.target, delivery.payload, secret)
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(self._channels[delivery.channel].send(message),
+                                            self._settings.request_timeout_s)
+        except TimeoutError:
+            result = SendResult(False, None, f"timed out after {self._settings.request_timeout_s} s")
+        except Exception as exc:  # a channel bug must fail this delivery, not the worker
+            log.exception("channel %s failed", delivery.channel)
+            result = SendResult(False, None, repr(exc)[:1000])
+        await self._outcomes.put((delivery, result, (time.perf_counter() - started) * 1000))
+
+    async def _record_outcomes(self) -> None:
+        """Write outcomes in batches: one transaction for many deliveries keeps up with the sends."""
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(batch) < 500:
+                batch.append(self._outcomes.get_nowait())
+            await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Delivery, SendResult, float]]) -> None:
+        now = datetime.now(UTC)
+        deliveries, attempts = [], []
+        for delivery, result, duration_ms in batch:
+            state = ({"status": "delivered", "delivered_at": now, "last_error": None} if result.ok else
+                     {**service.after_failure(self._settings, delivery.created_at, delivery.attempts, now),
+                      "last_error": result.error})
+            deliveries.append({"id": delivery.id, **state})
+            attempts.append({"delivery_id": delivery.id, "number": delivery.attempts,
+                             "outcome": "delivered" if result.ok else "failed", "status_code": result.status_code,
+                             "error": result.error, "duration_ms": duration_ms})
+            metrics.observe(delivery, state["status"], now)
+        while True:
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    await repository.record_outcomes(session, deliveries, attempts)
+                return
+            except Exception as exc:  # keep the outcome until the database is back
+                log.warning("could not record delivery outcomes, retrying: %r", exc)
+                await asyncio.sleep(1.0)
+
+    async def _recover_stale(self) -> None:
+        """Claims older than a request could take belong to a worker that died: mark them interrupted."""
+        if time.monotonic() - self._last_recovery < 1.0:
+            return
+        self._last_recovery = time.monotonic()
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
+        async with self._sessionmaker() as session, session.begin():
+            stale = await repository.interrupt_stale(session, cutoff)
+            if stale:
+                await repository.record_outcomes(session, [], [
+                    {"delivery_id": i, "number": n, "outcome": "interrupted", "status_code": None,
+                     "error": "the notifier stopped during this attempt", "duration_ms": None}
+                    for i, n in stale])
+                log.warning("marked %d interrupted deliveries", len(stale))
+
+    async def _listen(self) -> None:
+        """Wake on every commit that enqueued deliveries (PostgreSQL LISTEN/NOTIFY); polling covers gaps."""
+        dsn = make_url(self._settings.database_url).set(drivername="postgresql").render_as_string(False)
+        while True:
+            try:
+                conn = await asyncpg.connect(dsn)
+                try:
+                    await conn.add_listener(repository.WAKE_CHANNEL, lambda *_: self._wake.set())
+                    while not conn.is_closed():
+                        await asyncio.sleep(2.0)
+                finally:
+                    await conn.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("delivery listener reconnecting: %r", exc)
+                await asyncio.sleep(1.0)
+
+    async def _drain(self, helpers: list[asyncio.Task]) -> None:
+        """On shutdown, let sends in flight finish (each is bounded by its timeout) and record them."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self._settings.request_timeout_s)
+        while not self._outcomes.empty():
+            batch = [self._outcomes.get_nowait() for _ in range(min(500, self._outcomes.qsize()))]
+            await self._write(batch)
+        for task in helpers:
+            task.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""The local development inbox, where messages land when no provider is configured."""

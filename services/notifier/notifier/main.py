@@ -1,0 +1,52 @@
+"""notifier: the digital kentongan, citizen updates and partner-agency webhooks."""
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from kentongan.consumer import EventConsumer
+from kentongan.events import topics
+from kentongan.service import ServiceSpec, create_service_app
+
+from notifier.channels.http import HttpClients
+from notifier.channels.registry import build_channels
+from notifier.consumers import handlers
+from notifier.deliveries.router import router as deliveries_router
+from notifier.deliveries.worker import DeliveryWorker
+from notifier.dev.router import router as dev_router
+from notifier.models import SCHEMA, inbox
+from notifier.registry.router import router as registry_router
+from notifier.settings import Settings
+from notifier.subscriptions.router import router as subscriptions_router
+
+SPEC = ServiceSpec(
+    name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
+    migrations=Path(__file__).parent / "migrations",
+    topics=(topics.INCIDENTS, topics.REFERRALS, topics.ALARMS), demo="notifier.demo:load",
+)
+
+
+async def consume_events(app: FastAPI) -> None:
+    await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
+                        topics=[topics.INCIDENTS, topics.REFERRALS, topics.ALARMS],
+                        handlers=handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
+                        inbox=inbox).run()
+
+
+async def deliver(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    # httpx logs every request at INFO: at broadcast rates that is most of the log; outcomes are in the DB.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    async with HttpClients.open(settings.delivery_concurrency, settings.request_timeout_s) as clients:
+        channels = build_channels(settings, clients, app.state.sessionmaker)
+        await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(
+        spec=SPEC, settings=settings,
+        routers=[registry_router, subscriptions_router, deliveries_router, dev_router],
+        workers=[consume_events, deliver], title="Kentongan notifier",
+        description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",
+    )

@@ -1,0 +1,19 @@
+"""notifier's tables, all in the `notifier` schema."""
+
+from kentongan.db import declarative_base
+from kentongan.inbox import inbox_table
+from kentongan.outbox import outbox_table
+
+SCHEMA = "notifier"
+Base = declarative_base(SCHEMA)
+outbox = outbox_table(Base.metadata)
+inbox = inbox_table(Base.metadata)
+
+from notifier.models.alarm_device import AlarmDevice
+from notifier.models.delivery import Delivery, DeliveryAttempt
+from notifier.models.dev_message import DevMessage
+from notifier.models.representative import Representative
+from notifier.models.subscription import Subscription
+
+__all__ = ["AlarmDevice", "Base", "Delivery", "DeliveryAttempt", "DevMessage", "Representative",
+           "Subscription", "inbox", "outbox"]

@@ -1,0 +1,45 @@
+"""Every query on representatives."""
+
+from kentongan.geo import bounding_box
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.models import Representative
+
+
+async def upsert_many(session: AsyncSession, rows: list[dict]) -> None:
+    """Insert or update by `code`."""
+    statement = insert(Representative).values(rows)
+    updates = {c: statement.excluded[c] for c in rows[0] if c not in ("id", "code")}
+    await session.execute(statement.on_conflict_do_update(index_elements=["code"], set_=updates))
+
+
+async def rts_within(session: AsyncSession, lat: float, lon: float, radius_m: float) -> list[Representative]:
+    """RT representatives inside the bounding box of the circle (callers filter by exact distance)."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    return list(await session.scalars(select(Representative).where(
+        Representative.role == "rt", Representative.lat.between(min_lat, max_lat),
+        Representative.lon.between(min_lon, max_lon))))
+
+
+async def polisi_of_rws(session: AsyncSession, rws: set[tuple[str, str, str]]) -> list[Representative]:
+    if not rws:
+        return []
+    return list(await session.scalars(select(Representative).where(
+        Representative.role == "polisi_rw",
+        tuple_(Representative.kecamatan, Representative.kelurahan, Representative.rw).in_(list(rws)))))
+
+
+async def list_filtered(session: AsyncSession, kecamatan: str | None, kelurahan: str | None, limit: int,
+                        offset: int) -> list[Representative]:
+    query = select(Representative).order_by(Representative.code).limit(limit).offset(offset)
+    if kecamatan:
+        query = query.where(Representative.kecamatan == kecamatan)
+    if kelurahan:
+        query = query.where(Representative.kelurahan == kelurahan)
+    return list(await session.scalars(query))
+
+
+async def get_by_code(session: AsyncSession, code: str) -> Representative | None:
+    return await session.scalar(select(Representative).where(Representative.code == code))

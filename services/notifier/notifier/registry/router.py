@@ -1,0 +1,45 @@
+"""The registry API: representatives (admin writes, operators read), CSV import and area lookup."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from kentongan.security import CurrentAdmin, CurrentOperator
+
+from notifier.dependencies import SessionDep, SettingsDep
+from notifier.registry import service
+from notifier.registry.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn
+
+router = APIRouter(tags=["registry"])
+CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role,kecamatan,kelurahan,rw,rt,"
+                                                                 "lat,lon,language,sms,push,webhook")]
+
+
+@router.put("/v1/representatives/{code}", response_model=Representative, summary="Create or update one")
+async def put_representative(code: str, body: RepresentativeIn, _: CurrentAdmin,
+                             session: SessionDep) -> Representative:
+    return await service.save(session, body.model_copy(update={"code": code}))
+
+
+@router.get("/v1/representatives", response_model=list[Representative], summary="The registry, by area")
+async def list_representatives(_: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
+                               kelurahan: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                               offset: Annotated[int, Query(ge=0)] = 0) -> list[Representative]:
+    return await service.list_representatives(session, kecamatan, kelurahan, limit, offset)
+
+
+@router.get("/v1/representatives/{code}", response_model=Representative, summary="One representative")
+async def get_representative(code: str, _: CurrentOperator, session: SessionDep) -> Representative:
+    return await service.get(session, code)
+
+
+@router.post("/v1/representatives/import", response_model=ImportResult,
+             summary="Bulk import (upsert by code) from CSV: all rows or none")
+async def import_representatives(body: CsvBody, _: CurrentAdmin, session: SessionDep) -> ImportResult:
+    return ImportResult(imported=await service.import_csv(session, body))
+
+
+@router.get("/v1/areas/lookup", response_model=AreaLookup, summary="The area of a coordinate and who it alerts")
+async def lookup_area(_: CurrentOperator, session: SessionDep, settings: SettingsDep,
+                      lat: Annotated[float, Query(ge=-90, le=90)],
+                      lon: Annotated[float, Query(ge=-180, le=180)]) -> AreaLookup:
+    return await service.lookup(session, lat, lon, settings)

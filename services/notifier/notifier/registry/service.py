@@ -1,0 +1,89 @@
+"""The rules of the registry: save and import representatives, and find who to alert near a coordinate."""
+
+from dataclasses import dataclass
+
+from kentongan.geo import haversine_m, kecamatan_of
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from notifier.models import Representative
+from notifier.registry import csv_import, repository
+from notifier.registry.errors import InvalidCsv, RepresentativeNotFound
+from notifier.registry.schemas import AreaLookup, NearbyRepresentative, RepresentativeIn
+from notifier.settings import Settings
+
+MAX_IMPORT_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast at a coordinate reaches: the home RT (if any) and everyone alerted."""
+
+    home: Representative | None
+    alerted: list[tuple[Representative, float]]
+
+
+async def _upsert(session: AsyncSession, reps: list[RepresentativeIn]) -> None:
+    rows = [{"id": uuid7(), **rep.model_dump(mode="json")} for rep in reps]
+    for start in range(0, len(rows), 1000):  # stay under PostgreSQL's bind-parameter limit
+        await repository.upsert_many(session, rows[start:start + 1000])
+    await session.flush()
+
+
+async def save(session: AsyncSession, data: RepresentativeIn) -> Representative:
+    """Create or update one representative by code."""
+    await _upsert(session, [data])
+    return await get(session, data.code)
+
+
+async def get(session: AsyncSession, code: str) -> Representative:
+    rep = await repository.get_by_code(session, code)
+    if rep is None:
+        raise RepresentativeNotFound()
+    await session.refresh(rep)  # the upsert bypassed the identity map
+    return rep
+
+
+async def import_csv(session: AsyncSession, text: str) -> int:
+    """Import every row or none: a CSV with any bad row is refused, naming each line and field."""
+    reps, problems = csv_import.parse(text)
+    if len(reps) > MAX_IMPORT_ROWS:
+        problems.append({"line": MAX_IMPORT_ROWS + 2, "field": "row", "message": f"at most {MAX_IMPORT_ROWS} rows"})
+    if problems:
+        raise InvalidCsv(problems[:100])
+    if reps:
+        await _upsert(session, reps)
+    return len(reps)
+
+
+async def list_representatives(session: AsyncSession, kecamatan: str | None, kelurahan: str | None,
+                               limit: int, offset: int) -> list[Representative]:
+    return await repository.list_filtered(session, kecamatan, kelurahan, limit, offset)
+
+
+async def audience(session: AsyncSession, lat: float, lon: float, settings: Settings) -> Audience:
+    """The incident's own RT (nearest centroid), its neighbours within the radius, and their Polisi RW."""
+    reach = max(settings.broadcast_radius_m, settings.home_rt_max_m)
+    candidates = [(rep, haversine_m(lat, lon, rep.lat, rep.lon)) for rep in await repository.rts_within(
+        session, lat, lon, reach)]
+    candidates.sort(key=lambda pair: pair[1])
+    home = candidates[0] if candidates and candidates[0][1] <= settings.home_rt_max_m else None
+    rts = [pair for pair in candidates if pair[1] <= settings.broadcast_radius_m]
+    if home is not None and home not in rts:
+        rts.insert(0, home)
+    rws = {(rep.kecamatan, rep.kelurahan, rep.rw) for rep, _ in rts}
+    polisi = [(rep, haversine_m(lat, lon, rep.lat, rep.lon)) for rep in await repository.polisi_of_rws(session, rws)]
+    return Audience(home[0] if home else None, rts + polisi)
+
+
+def _nearby(rep: Representative, distance: float) -> NearbyRepresentative:
+    return NearbyRepresentative(code=rep.code, name=rep.name, role=rep.role, kecamatan=rep.kecamatan,
+                                kelurahan=rep.kelurahan, rw=rep.rw, rt=rep.rt, distance_m=round(distance, 1))
+
+
+async def lookup(session: AsyncSession, lat: float, lon: float, settings: Settings) -> AreaLookup:
+    """The area of a coordinate and who a broadcast there would alert."""
+    found = await audience(session, lat, lon, settings)
+    home = next((_nearby(r, d) for r, d in found.alerted if r is found.home), None)
+    return AreaLookup(kecamatan=found.home.kecamatan if found.home else kecamatan_of(lat, lon), home=home,
+                      alerted=[_nearby(r, d) for r, d in found.alerted])

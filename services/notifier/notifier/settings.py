@@ -1,0 +1,44 @@
+"""notifier settings (`NOTIFIER_*` on top of the platform's shared ones)."""
+
+from kentongan.settings import ServiceSettings
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
+
+    # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
+    sms_url: str | None = None
+    sms_api_key: str | None = None
+    push_url: str | None = None
+    push_api_key: str | None = None
+
+    # The Kafka consumer group of the notifier's replicas.
+    consumer_group: str = "notifier"
+
+    # Who hears a broadcast: RTs whose centroid is within this radius (the incident's RT always does).
+    broadcast_radius_m: float = 600.0
+    # The incident's own RT is the nearest centroid, if it is no farther than this.
+    home_rt_max_m: float = 3000.0
+
+    # Delivery workers: requests in flight overall and per webhook host (the SMS and push providers may use
+    # the whole pool), and each request's timeout.
+    delivery_concurrency: int = 128
+    max_in_flight_per_host: int = 16
+    request_timeout_s: float = 10.0
+    # A claim older than this belongs to a worker that died mid-send: it is marked `interrupted`, not resent.
+    interrupted_after_s: float = 30.0
+    poll_interval_s: float = 0.5
+    # Retries: exponential backoff with full jitter from `backoff_base_s` up to `backoff_max_s`,
+    # for `retry_window_s` after the delivery was created, then dead-lettered.
+    backoff_base_s: float = 5.0
+    backoff_max_s: float = 3600.0
+    retry_window_s: float = 26 * 3600.0
+
+    @model_validator(mode="after")
+    def _claims_outlive_requests(self) -> "Settings":
+        if self.interrupted_after_s < self.request_timeout_s + 1:
+            raise ValueError("NOTIFIER_INTERRUPTED_AFTER_S must exceed NOTIFIER_REQUEST_TIMEOUT_S by 1 s or more, "
+                             "or a slow send could be marked interrupted while it is still running")
+        return self

@@ -1,0 +1,1 @@
+"""Partner agencies' webhook subscriptions (Standard Webhooks)."""

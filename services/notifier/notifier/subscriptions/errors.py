@@ -1,0 +1,21 @@
+from kentongan.errors import NotFound, ServiceError
+
+
+class UnsafeTargetUrl(ServiceError):
+    """The webhook URL is not allowed."""
+
+    status_code = 422
+    error = "invalid_url"
+
+
+class UnknownEventTypes(ServiceError):
+    """Partners may subscribe only to partner event types."""
+
+    status_code = 422
+    error = "invalid_event_types"
+
+
+class SubscriptionNotFound(NotFound):
+    """No such subscription for this partner."""
+
+    error = "subscription_not_found"

@@ -1,0 +1,26 @@
+"""Every query on subscriptions."""
+
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifier.models import Subscription
+
+
+async def list_for_agency(session: AsyncSession, agency: str) -> list[Subscription]:
+    return list(await session.scalars(select(Subscription).where(Subscription.agency == agency, Subscription.active)
+                                      .order_by(Subscription.created_at)))
+
+
+async def get_for_agency(session: AsyncSession, subscription_id: UUID, agency: str) -> Subscription | None:
+    return await session.scalar(select(Subscription).where(
+        Subscription.id == subscription_id, Subscription.agency == agency, Subscription.active))
+
+
+async def matching(session: AsyncSession, event_type: str, agency: str | None) -> list[Subscription]:
+    """Active subscriptions to this event type (only the named agency's, when the event names one)."""
+    query = select(Subscription).where(Subscription.active, Subscription.event_types.any(event_type))
+    if agency is not None:
+        query = query.where(func.lower(Subscription.agency) == agency.lower())
+    return list(await session.scalars(query))

@@ -1,0 +1,67 @@
+"""The rules of subscriptions: partner event types only, safe URLs, a fresh secret, own subscriptions only."""
+
+import base64
+import secrets
+from uuid import UUID
+
+from kentongan.events.envelope import EventModel
+from kentongan.events.topics import REFERRALS
+from kentongan.security import Partner
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from notifier.models import Subscription
+from notifier.settings import Settings
+from notifier.subscriptions import repository
+from notifier.subscriptions.errors import SubscriptionNotFound, UnknownEventTypes
+from notifier.subscriptions.schemas import SubscriptionCreate
+from notifier.subscriptions.urls import validate_target
+
+
+def _event_types_on(topic: str) -> set[str]:
+    found, pending = set(), list(EventModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if "ce_type" in model.__dict__ and model.topic == topic:
+            found.add(model.ce_type)
+    return found
+
+
+def partner_event_types() -> set[str]:
+    """What partners may subscribe to: every event on the referrals topic (nothing about incidents)."""
+    return _event_types_on(REFERRALS)
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+async def create(session: AsyncSession, partner: Partner, data: SubscriptionCreate,
+                 settings: Settings) -> Subscription:
+    """A subscription for the partner's agency, with a new signing secret."""
+    allowed = partner_event_types()
+    unknown = sorted(set(data.event_types) - allowed)
+    if unknown:
+        raise UnknownEventTypes(f"event_types: {', '.join(unknown)} not available; choose from "
+                                f"{', '.join(sorted(allowed))}")
+    await validate_target(data.url, settings.environment)
+    subscription = Subscription(id=uuid7(), agency=partner.agency, url=data.url,
+                                event_types=sorted(set(data.event_types)), secret=new_secret(), active=True)
+    session.add(subscription)
+    await session.flush()
+    await session.refresh(subscription)
+    return subscription
+
+
+async def list_own(session: AsyncSession, partner: Partner) -> list[Subscription]:
+    return await repository.list_for_agency(session, partner.agency)
+
+
+async def deactivate(session: AsyncSession, partner: Partner, subscription_id: UUID) -> None:
+    """Stop deliveries to a subscription (its delivery history stays)."""
+    subscription = await repository.get_for_agency(session, subscription_id, partner.agency)
+    if subscription is None:
+        raise SubscriptionNotFound()
+    subscription.active = False
+    await session.flush()

@@ -1,0 +1,71 @@
+"""The neighbourhood broadcast through the real broker: the right people, once, and nothing about a victim."""
+
+from uuid import uuid4
+
+import pytest
+from kentongan.events.incidents import IncidentAcknowledged, IncidentEscalated, IncidentOpened
+
+M = 1 / 111_320  # degrees of latitude per metre
+
+
+async def _neighbourhood(place_representative, lat, lon, kelurahan):
+    """Home RT at the point, a neighbour 300 m away, a far RT 2 km away; a Polisi RW for each RW."""
+    home = await place_representative(lat, lon, rw="03", rt="02", kelurahan=kelurahan)
+    neighbour = await place_representative(lat + 300 * M, lon, rw="04", rt="01", kelurahan=kelurahan)
+    far = await place_representative(lat + 2000 * M, lon, rw="09", rt="05", kelurahan="Far " + kelurahan)
+    polisi = await place_representative(lat + 50 * M, lon, role="polisi_rw", rw="03", rt=None, kelurahan=kelurahan)
+    far_polisi = await place_representative(lat + 2000 * M, lon, role="polisi_rw", rw="09", rt=None,
+                                            kelurahan="Far " + kelurahan)
+    return home, neighbour, far, polisi, far_polisi
+
+
+def _addresses(*reps) -> list[str]:
+    return sorted(rep["contacts"][0]["address"] for rep in reps)
+
+
+async def test_an_incident_alerts_exactly_its_area_and_neighbours_once(
+        publish, place_representative, incident_event, outbox_of, area):
+    lat, lon = area
+    kelurahan = f"Pekunden {uuid4().hex[:6]}"
+    home, neighbour, _far, polisi, _far_polisi = await _neighbourhood(place_representative, lat, lon, kelurahan)
+    envelope = await publish(incident_event(IncidentOpened, lat, lon, category="fire"))
+    await publish(envelope=envelope)  # the broker redelivers it
+    await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged"))  # no broadcast
+
+    messages = await outbox_of(envelope.id, 3)
+
+    assert sorted(m["target"] for m in messages) == _addresses(home, neighbour, polisi)
+    body = messages[0]["payload"]["body"]
+    assert "kebakaran" in body and "fire" in body and body.index("kebakaran") < body.index("fire")
+    assert f"Kel. {kelurahan}" in body and f"{lat:.3f}" not in body
+
+
+async def test_an_escalation_alerts_the_area_again(publish, place_representative, incident_event, outbox_of,
+                                                   area):
+    lat, lon = area
+    home = await place_representative(lat, lon)
+    opened = await publish(incident_event(IncidentOpened, lat, lon, category="violence"))
+    escalated = await publish(incident_event(IncidentEscalated, lat, lon, category="violence", escalation_level=1))
+    assert [m["target"] for m in await outbox_of(opened.id, 1)] == _addresses(home)
+    [message] = await outbox_of(escalated.id, 1)
+    assert "ditingkatkan" in message["payload"]["title"]
+
+
+@pytest.mark.parametrize("category", ["sexual_violence", "child_abuse"])
+async def test_sensitive_incidents_only_ask_to_stand_by(publish, place_representative, incident_event,
+                                                        outbox_of, area, category):
+    lat, lon = area
+    kelurahan = f"Kembangsari {uuid4().hex[:6]}"
+    await place_representative(lat, lon, kelurahan=kelurahan)
+    await place_representative(lat, lon + 200 * M, kelurahan=kelurahan, language="en")
+    envelope = await publish(incident_event(IncidentOpened, lat, lon, category=category))
+
+    messages = await outbox_of(envelope.id, 2)
+
+    assert len(messages) == 2
+    for message in messages:
+        text = (message["payload"]["title"] + message["payload"]["body"]).lower()
+        assert "siaga" in text and "stand by" in text
+        for detail in ("seksual", "sexual", "kekerasan", "violence", "anak", "child", "kembangsari",
+                       "semarang", "wib"):
+            assert detail not in text, detail

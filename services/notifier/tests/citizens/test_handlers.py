@@ -1,0 +1,78 @@
+"""Citizen updates: the device behind an alarm hears each milestone once; silent alarms stay off the screen."""
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from kentongan.events.alarms import AlarmRaised
+from kentongan.events.incidents import (
+    IncidentAcknowledged,
+    IncidentAlarmMerged,
+    IncidentAssigned,
+    IncidentOpened,
+)
+from kentongan.testing import eventually
+
+
+def alarm(push_token: str | None) -> AlarmRaised:
+    return AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="crime", lat=-6.98, lon=110.41,
+                       accuracy_m=10, silent=False, raised_at=datetime.now(UTC), push_token=push_token)
+
+
+async def _pushes_to(notifier, target: str, count: int) -> list[dict]:
+    async def arrived():
+        found = (await notifier.get("/v1/dev/outbox", params={"target": target})).json()
+        return found if len(found) >= count else None
+
+    return await eventually(arrived, timeout_s=20)
+
+
+async def test_the_device_hears_received_acknowledged_and_on_the_way_once_each(
+        notifier, publish, incident_event, area):
+    token = f"push-{uuid4().hex}"
+    raised = alarm(token)
+    await publish(raised)
+    lat, lon = area
+    incident = {"incident_id": uuid4(), "alarm_ids": [raised.alarm_id]}
+    steps = [incident_event(IncidentOpened, lat, lon, **incident),
+             incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **incident),
+             incident_event(IncidentAssigned, lat, lon, status="assigned", unit_id="R-12", **incident)]
+    for count, event in enumerate(steps, start=1):
+        await publish(event)
+        await publish(incident_event(IncidentAlarmMerged, lat, lon, **{**incident, "status": event.status}))
+        await _pushes_to(notifier, token, count)  # the alarm and incident topics are not ordered together
+
+    await asyncio.sleep(0.5)
+    pushes = (await notifier.get("/v1/dev/outbox", params={"target": token})).json()
+    assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "acknowledged", "unit_on_the_way"]
+    assert all(p["channel"] == "push" for p in pushes)
+    assert "Bantuan menuju lokasi" in pushes[-1]["payload"]["title"]
+
+
+async def test_an_alarm_arriving_after_its_incident_moved_on_hears_only_the_latest(
+        notifier, publish, incident_event, area):
+    token = f"push-{uuid4().hex}"
+    raised = alarm(token)
+    incident = {"incident_id": uuid4(), "alarm_ids": [raised.alarm_id]}
+    await publish(incident_event(IncidentOpened, *area, **incident))
+    await publish(incident_event(IncidentAcknowledged, *area, status="acknowledged", **incident))
+    await asyncio.sleep(1.5)  # let the incident events be handled first
+    await publish(raised)
+
+    [push] = await _pushes_to(notifier, token, 1)
+    assert push["payload"]["data"]["status"] == "acknowledged"
+
+
+@pytest.mark.parametrize(("silent", "category"), [(True, "crime"), (False, "sexual_violence")])
+async def test_silent_or_sensitive_alarms_get_data_only_pushes(notifier, publish, incident_event, area,
+                                                                silent, category):
+    token = f"push-{uuid4().hex}"
+    raised = alarm(token)
+    await publish(raised)
+    await publish(incident_event(IncidentOpened, *area, alarm_ids=[raised.alarm_id], silent=silent,
+                                 category=category))
+
+    [push] = await _pushes_to(notifier, token, 1)
+
+    assert set(push["payload"]) == {"data"} and push["payload"]["data"]["status"] == "received"

@@ -1,0 +1,83 @@
+"""Partner webhooks through the real broker: signed per Standard Webhooks, retried, dead-lettered, replayed."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from kentongan.events.referrals import ReferralCreated
+from kentongan.testing import eventually
+from standardwebhooks.webhooks import Webhook
+
+
+def referral(agency: str) -> ReferralCreated:
+    return ReferralCreated(referral_id=uuid4(), report_id=uuid4(), agency=agency, category="domestic_violence",
+                           victim_age_group="adult", status="created", changed_at=datetime.now(UTC), version=1)
+
+
+async def _subscribe(notifier, partner_headers, agency: str, url: str) -> dict:
+    body = {"url": url, "event_types": [ReferralCreated.ce_type]}
+    response = await notifier.post("/v1/subscriptions", json=body, headers=partner_headers(agency))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _delivery(notifier, headers, event_id: str, statuses: tuple[str, ...]) -> dict:
+    async def settled():
+        found = [d for d in (await notifier.get("/v1/deliveries", headers=headers)).json() if d["event_id"] == event_id]
+        return found[0] if found and found[0]["status"] in statuses else None
+
+    return await eventually(settled, timeout_s=20)
+
+
+async def test_a_partner_receives_a_referral_whose_signature_verifies(notifier, partner_headers, receiver, publish):
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    path = f"/{agency}"
+    subscription = await _subscribe(notifier, partner_headers, agency, receiver.url(path))
+    other_path = f"/other-{agency}"
+    await _subscribe(notifier, partner_headers, f"disdik-{agency}", receiver.url(other_path))
+    event = referral(agency)
+    await publish(event)
+
+    [request] = await eventually(lambda: _received(receiver, path))
+    payload = Webhook(subscription["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "kentongan.referral.created"
+    assert payload["data"]["referral_id"] == str(event.referral_id)
+    assert request.headers["webhook-id"].startswith("msg_")
+    assert receiver.to(other_path) == []  # another agency's referral never reaches it
+
+
+async def _received(receiver, path):
+    return receiver.to(path) or None
+
+
+async def test_a_receiver_failing_three_times_then_succeeding_has_one_successful_delivery(
+        notifier, partner_headers, receiver, publish):
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    url = receiver.on(f"/{agency}", 500, 503, 500)
+    await _subscribe(notifier, partner_headers, agency, url)
+    envelope = await publish(referral(agency))
+
+    delivery = await _delivery(notifier, partner_headers(agency), envelope.id, ("delivered",))
+
+    assert [a["outcome"] for a in delivery["attempts"]] == ["failed", "failed", "failed", "delivered"]
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 503, 500, 200]
+    requests = receiver.to(f"/{agency}")
+    assert len(requests) == 4 and len({r.headers["webhook-id"] for r in requests}) == 1
+
+
+async def test_a_dead_receiver_is_dead_lettered_and_a_replay_delivers(notifier, partner_headers, receiver, publish):
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    url = receiver.on(f"/{agency}", *[500] * 1000)
+    await _subscribe(notifier, partner_headers, agency, url)
+    envelope = await publish(referral(agency))
+    dead = await _delivery(notifier, partner_headers(agency), envelope.id, ("dead",))
+    assert len(dead["attempts"]) >= 2 and all(a["outcome"] == "failed" for a in dead["attempts"])
+
+    other = await notifier.post(f"/v1/deliveries/{dead['id']}/retry", headers=partner_headers("someone-else"))
+    assert other.status_code == 404
+    receiver.scripts[f"/{agency}"] = []  # the partner fixed its endpoint
+    replay = await notifier.post(f"/v1/deliveries/{dead['id']}/retry", headers=partner_headers(agency))
+    assert replay.status_code == 202
+    delivered = await _delivery(notifier, partner_headers(agency), envelope.id, ("delivered",))
+    assert delivered["attempts"][-1]["outcome"] == "delivered"
+    again = await notifier.post(f"/v1/deliveries/{dead['id']}/retry", headers=partner_headers(agency))
+    assert again.status_code == 409
