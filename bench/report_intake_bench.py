@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import orjson
+from bench.support import KeepAliveConnection, cpu_seconds
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
 from kentongan.service import installed_services
@@ -40,35 +40,10 @@ def _body(i: int) -> dict:
             **BODIES[i % len(BODIES)]}
 
 
-class _Connection:
-    """A minimal keep-alive HTTP/1.1 client: httpx costs more CPU per request than the service under test,
-    and on a 2-core machine the load generator must not starve it."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-
-    async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-
-    async def post_json(self, path: str, body: dict) -> int:
-        payload = orjson.dumps(body)
-        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                          f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
-        await self.reader.readexactly(length)
-        return status
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def _client(url: str, stop_at: float, record_from: float, latencies: list[float], errors: list[int],
                   offset: int) -> None:
     host, port = url.removeprefix("http://").split(":")
-    connection = _Connection(host, int(port))
+    connection = KeepAliveConnection(host, int(port))
     await connection.open()
     i = offset
     try:
@@ -83,12 +58,6 @@ async def _client(url: str, stop_at: float, record_from: float, latencies: list[
         connection.close()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _drive(url: str, service_pid: int | None = None) -> dict:
     latencies: list[float] = []
     errors: list[int] = []
@@ -97,9 +66,9 @@ async def _drive(url: str, service_pid: int | None = None) -> dict:
     clients = asyncio.gather(*(_client(url, stop_at, record_from, latencies, errors, n * 100_000)
                                for n in range(CONCURRENCY)))
     await asyncio.sleep(WARMUP_S)
-    cpu_before = _cpu_seconds(service_pid) if service_pid else 0.0
+    cpu_before = cpu_seconds(service_pid) if service_pid else 0.0
     await clients
-    cpu_used = (_cpu_seconds(service_pid) - cpu_before) if service_pid else 0.0
+    cpu_used = (cpu_seconds(service_pid) - cpu_before) if service_pid else 0.0
     latencies.sort()
     quantiles = statistics.quantiles(latencies, n=100)
     return {"report_submissions_per_s": round(len(latencies) / DURATION_S, 1),

@@ -1,10 +1,13 @@
 """What the benchmarks share: a private embedded stack and real service processes on free ports."""
 
+import asyncio
 import os
 import statistics
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+import orjson
 
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
@@ -33,6 +36,38 @@ def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = N
         for process in processes.values():
             process.stop()
         stack.stop()
+
+
+class KeepAliveConnection:
+    """A minimal keep-alive HTTP/1.1 client: httpx costs more CPU per request than the service under test,
+    and on a 2-core machine the load generator must not starve it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def post_json(self, path: str, body: dict, headers: dict[str, str] | None = None) -> int:
+        payload = orjson.dumps(body)
+        extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                          f"{extra}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -30,7 +30,8 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,  # survive a database restart without failing the first request
+        # No pre-ping (it costs a round trip per request): after a database restart the first request fails
+        # with 503 "retry", and SQLAlchemy then invalidates the whole pool at once.
         pool_recycle=1800,
     )
 

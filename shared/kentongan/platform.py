@@ -69,6 +69,13 @@ class ServiceProcess:
             time.sleep(0.2)
         raise TimeoutError(f"{self.spec.name} not ready after {timeout_s} s")
 
+    def pids(self) -> list[int]:
+        """The server process and its worker processes (for CPU accounting)."""
+        import psutil
+
+        parent = psutil.Process(self.process.pid)
+        return [parent.pid, *(child.pid for child in parent.children(recursive=True))]
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -6,14 +6,17 @@ from uuid import UUID
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alarm_gateway.models import Alarm
+from alarm_gateway.models import Alarm, Device
 
 CLOSED = ("resolved", "cancelled")
 
 
-async def lock_device(session: AsyncSession, device_id: UUID) -> None:
-    """Serialise one device's concurrent presses for the rest of the transaction."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(device_id), 0))))
+async def lock_device(session: AsyncSession, device_id: UUID) -> str | None:
+    """Serialise one device's concurrent presses for the rest of the transaction; returns its push token
+    (fetched in the same round trip: the notifier tells the caller through it)."""
+    lock = func.pg_advisory_xact_lock(func.hashtextextended(str(device_id), 0))
+    row = (await session.execute(select(lock, Device.push_token).where(Device.id == device_id))).first()
+    return row.push_token if row else None
 
 
 async def find_same_or_recent(session: AsyncSession, alarm_id: UUID, device_id: UUID,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.models import Alarm, Device, outbox
+from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.outbox import add_event
@@ -23,7 +23,7 @@ def _timeline_entry(status: str, at: datetime) -> dict:
 async def raise_alarm(session: AsyncSession, device_id: UUID, data: AlarmCreate, settings: Settings) -> Alarm:
     """Store the alarm and its event in one transaction; a retry or a repeated press returns the same alarm."""
     now = datetime.now(UTC)
-    await repository.lock_device(session, device_id)
+    push_token = await repository.lock_device(session, device_id)
     since = now - timedelta(seconds=settings.merge_window_s)
     existing = await repository.find_same_or_recent(session, data.id, device_id, since)
     if existing is not None and existing.id == data.id:
@@ -38,11 +38,10 @@ async def raise_alarm(session: AsyncSession, device_id: UUID, data: AlarmCreate,
                   accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
                   press_count=1, timeline=[_timeline_entry("received", now)], created_at=now, updated_at=now)
     session.add(alarm)
-    device = await session.get(Device, device_id)  # its push token: the notifier tells the caller
     await add_event(session, outbox, AlarmRaised(
         alarm_id=alarm.id, device_id=device_id, category=data.category, lat=data.lat, lon=data.lon,
         accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, raised_at=now,
-        push_token=device.push_token if device else None,
+        push_token=push_token,
     ), SOURCE)
     await session.flush()
     return alarm
