@@ -43,6 +43,7 @@ def _up(args: argparse.Namespace) -> None:
 
     platform = Platform(Path(args.data_dir).resolve(), host=args.host)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
     try:
         print("Starting Kentongan ...", flush=True)
         platform.start()

