@@ -40,6 +40,10 @@ async def test_a_new_alarm_appears_on_the_open_page_within_two_seconds(console, 
     priorities = [int(p) for p in await page.locator("#queue li").evaluate_all(
         "rows => rows.map(r => r.dataset.priority)")]
     assert priorities == sorted(priorities, reverse=True)
+    await page.keyboard.press("j")  # selects the top of the queue
+    top = await page.locator("#queue li").first.get_attribute("data-id")
+    await page.locator(f'#queue li.selected[data-id="{top}"]').wait_for()
+    await page.locator("#detail-status").wait_for()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=SCREENSHOTS / "queue.png")
 

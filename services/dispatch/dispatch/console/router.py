@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from dispatch.console.errors import CamerasUnavailable, NotProxied
 from dispatch.settings import Settings
+from kentongan.geo import KECAMATAN
+from kentongan.security import CurrentOperator
 
 STATIC = Path(__file__).parent / "static"
 # Only what the console reads: nearby cameras, health by area, snapshots. Nothing that changes cameras.
@@ -28,14 +30,15 @@ async def console_page() -> FileResponse:
 
 
 @router.get("/config.json")
-async def console_config(request: Request) -> dict[str, str]:
-    """Settings the page needs; nothing secret."""
+async def console_config(request: Request) -> dict:
+    """Settings the page needs, and the kecamatan centres that label a map without tiles; nothing secret."""
     settings: Settings = request.app.state.settings
-    return {"tile_url": settings.map_tile_url, "tile_attribution": settings.map_tile_attribution}
+    return {"tile_url": settings.map_tile_url, "tile_attribution": settings.map_tile_attribution,
+            "areas": {name: list(centre) for name, centre in KECAMATAN.items()}}
 
 
 @router.get("/cctv/v1/cameras/{path:path}")
-async def cameras_proxy(path: str, request: Request) -> Response:
+async def cameras_proxy(path: str, request: Request, _: CurrentOperator) -> Response:
     if path.rsplit("/", 1)[-1] not in PROXIED:
         raise NotProxied()
     settings: Settings = request.app.state.settings

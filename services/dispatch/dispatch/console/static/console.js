@@ -159,7 +159,7 @@ function since(iso) {
   const s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}j ${Math.floor((s % 3600) / 60)}m`.replace("j", state.lang === "id" ? "j" : "h");
+  return `${Math.floor(s / 3600)}${state.lang === "id" ? "j" : "h"} ${Math.floor((s % 3600) / 60)}m`;
 }
 
 const fresh = new Set();
@@ -185,6 +185,15 @@ async function loadQueue() {
   const incidents = await api(`/v1/incidents?limit=500&${ACTIVE.map((s) => `status=${s}`).join("&")}`);
   state.incidents = new Map(incidents.map((i) => [i.id, i]));
   renderQueue();
+  if (!state.framed) frameCity();
+}
+
+// The first view shows the whole city and every active incident.
+function frameCity() {
+  if (!map) return;
+  const points = [...Object.values(state.config.areas ?? {}), ...sortedQueue().map((i) => [i.lat, i.lon])];
+  if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 14 });
+  state.framed = true;
 }
 
 function onIncidentEvent(message) {
@@ -229,6 +238,11 @@ function setupMap() {
     L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: state.config.tile_attribution }).addTo(map);
   } else {
     $("#map").classList.add("plain");
+  }
+  // Kecamatan names orient the operator on a plain background (and stay useful over tiles).
+  for (const [name, [lat, lon]] of Object.entries(state.config.areas ?? {})) {
+    L.marker([lat, lon], { interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "area-label", html: name, iconSize: null }) }).addTo(map);
   }
   for (const name of ["incidents", "units", "cameras"]) layers[name] = L.layerGroup().addTo(map);
 }
