@@ -21,7 +21,7 @@ async def browser():
 
 
 @pytest.fixture
-async def console(browser, dispatch_url, gateway_url, settings):
+async def console(browser, dispatch_url, settings):
     """`page = await console(role=..., live=...)`: a signed-in console in its own browser context.
 
     `live=False` blocks the page's live stream, as for an operator whose screen lags behind.

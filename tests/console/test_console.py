@@ -77,6 +77,25 @@ async def test_acknowledge_and_assign_on_the_page_change_the_incident(
     await page.locator("#detail li", has_text=camera_id).wait_for()  # nearby cameras, through dispatch
     await page.screenshot(path=SCREENSHOTS / "incident.png")
 
+    await page.keyboard.press("e")
+    await _wait_api_status(operator, incident["id"], "en_route")
+    await page.keyboard.press("r")
+    await page.keyboard.type("pelaku diamankan, motor kembali")
+    await page.keyboard.press("Enter")
+    resolved = await _wait_api_status(operator, incident["id"], "resolved")
+    assert resolved["outcome"] == "pelaku diamankan, motor kembali"
+    await page.locator(f'#queue li[data-id="{incident["id"]}"]').wait_for(state="detached")
+
+
+async def test_english_and_large_type_for_a_wall_screen(console):
+    page = await console()
+    await page.locator("#lang").click()
+    await page.locator(".queue-panel h2", has_text="Incident queue").wait_for()
+    await page.keyboard.press("l")
+    assert await page.evaluate("document.body.classList.contains('large')")
+    await page.keyboard.press("?")
+    await page.locator("#help", has_text="Keyboard shortcuts").wait_for()
+
 
 async def test_a_second_operator_acting_first_shows_someone_else_acted(console, citizens, alarm_body, operator):
     body = alarm_body("medical")

@@ -442,6 +442,7 @@ const setStatus = (status) => act("status", { status });
 function resolve() {
   const outcome = $("#outcome")?.value.trim();
   if (!outcome) { banner(t("outcomeRequired")); $("#outcome")?.focus(); return; }
+  $("#outcome").blur();
   act("status", { status: "resolved", outcome });
 }
 
@@ -451,6 +452,7 @@ async function addNote() {
   try {
     await api(`/v1/incidents/${state.detail.id}/notes`, { method: "POST", body: { text } });
     $("#note").value = "";
+    $("#note").blur();  // back to the shortcuts
   } catch (error) {
     banner(`${t("failed")}: ${error.message}`, "conflict");
   }
@@ -510,7 +512,11 @@ const KEYS = {
 };
 
 function onKey(event) {
-  if (event.target.closest("input, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, textarea")) {
+    if (event.key === "Escape") event.target.blur();  // leave a field, back to the shortcuts
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
   const action = KEYS[event.key];
   if (action && !$("#app").hidden) { event.preventDefault(); action(); }
 }
