@@ -247,6 +247,7 @@ function setupMap() {
   for (const name of ["incidents", "units", "cameras"]) layers[name] = L.layerGroup().addTo(map);
 }
 
+const CAMERA_COLOURS = { online: "#3fb950", degraded: "#d29922", offline: "#f85149" };
 const PRIORITY_COLOURS = { 5: "#ff4d4f", 4: "#ff8c1a", 3: "#e3b341", 2: "#58a6ff", 1: "#8b949e" };
 
 function renderIncidentMarkers() {
@@ -286,7 +287,7 @@ async function loadNearbyCameras(incident) {
   } catch { return []; }
   for (const c of cameras) {
     L.circleMarker([c.lat, c.lon], {
-      radius: 5, color: "#000", weight: 1, fillColor: c.state === "online" ? "#3fb950" : "#f85149", fillOpacity: 1,
+      radius: 5, color: "#000", weight: 1, fillColor: CAMERA_COLOURS[c.state] ?? "#8b949e", fillOpacity: 1,
     }).bindTooltip(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`).addTo(layers.cameras);
   }
   return cameras;
@@ -390,7 +391,7 @@ function renderDetailNow(cameras) {
       ? el("div", { class: "snapshots" }, d.snapshots.map((s) => snapshotFigure(s)))
       : el("p", { class: "muted" }, t("none"))),
     section(t("nearbyCameras"), listOr(cameras.slice(0, 5), (c) => el("li", {},
-      el("span", {}, el("strong", {}, c.id), ` ${c.name}`), el("span", { class: c.state === "online" ? "" : "error" },
+      el("span", {}, el("strong", {}, c.id), ` ${c.name}`), el("span", { class: `camera-state ${c.state}` },
         `${c.state} · ${Math.round(c.distance_m)} m`)))),
     section(t("trail"), listOr([...d.trail].reverse(), (p) => el("li", {},
       el("span", {}, `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`),
