@@ -301,7 +301,7 @@ async function select(id) {
   document.querySelector(`#queue li[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
   await loadDetail();
   const incident = state.incidents.get(id);
-  if (incident && map) map.setView([incident.lat, incident.lon], Math.max(map.getZoom(), 15));
+  if (incident && map) map.setView([incident.lat, incident.lon], Math.max(map.getZoom(), 15), { animate: false });
 }
 
 async function loadDetail() {
