@@ -15,8 +15,15 @@ def gateway_url(services) -> str:
 
 
 @pytest.fixture(scope="session")
-def dispatch_url(services) -> str:
-    return services.start("dispatch", DISPATCH_ESCALATE_AFTER_S="3600").url
+def cctv_url(services) -> str:
+    # The camera registry and its API only: no camera is polled in these tests.
+    return services.start("cctv-ingest", CCTV_INGEST_INGEST_ENABLED="false").url
+
+
+@pytest.fixture(scope="session")
+def dispatch_url(services, cctv_url) -> str:
+    # The console (tests/console) reaches cctv-ingest through dispatch.
+    return services.start("dispatch", DISPATCH_ESCALATE_AFTER_S="3600", DISPATCH_CCTV_INGEST_URL=cctv_url).url
 
 
 @pytest.fixture

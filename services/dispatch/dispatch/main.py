@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from dispatch.console.router import install_console
 from dispatch.consumers import event_handlers
 from dispatch.incidents.escalation import escalate_forever
 from dispatch.incidents.router import router as incidents_router
@@ -49,4 +50,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Incidents, the operators' queue and live stream, unit assignment, escalation.",
     )
     app.state.broadcaster = IncidentBroadcaster(settings.stream_queue_size)
+    install_console(app)
     return app

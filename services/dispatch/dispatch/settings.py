@@ -16,3 +16,10 @@ class Settings(ServiceSettings):
     escalation_check_interval_s: float = 5.0
     # Events buffered per live-stream client before a slow client is dropped (it reconnects and reloads).
     stream_queue_size: int = 1000
+
+    # The console (/console). cctv-ingest's base URL, for the page's camera views (proxied through dispatch).
+    cctv_ingest_url: str = "http://127.0.0.1:8003"
+    cctv_timeout_s: float = 5.0
+    # Map tiles, e.g. "https://tile.example.org/{z}/{x}/{y}.png"; empty: a plain background, no external requests.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""

@@ -1,0 +1,577 @@
+// Kentongan console: the live queue, map, incident detail and actions, on dispatch's API and SSE stream.
+/* global L */
+
+const SEMARANG = [-6.99, 110.42];
+const ACTIVE = ["open", "acknowledged", "assigned", "en_route", "on_scene"];
+const CLOSED = new Set(["resolved", "cancelled"]);
+// Categories whose alarm notes dispatch withholds from operators (victim privacy): say so, never guess.
+const SENSITIVE = new Set(["sexual_violence", "child_abuse", "domestic_violence"]);
+const OPENED = "kentongan.incident.opened";
+const ESCALATED = "kentongan.incident.escalated";
+
+const DICT = {
+  id: {
+    title: "Pusat Komando", signOut: "Keluar", signInTitle: "Masuk operator", signIn: "Masuk",
+    signInHelp: "Tempel token operator (pengembangan: make token ROLE=operator).", badToken: "Token ditolak.",
+    queue: "Antrean insiden", queueEmpty: "Tidak ada insiden aktif.", incident: "Insiden", unit: "Unit",
+    camera: "Kamera", selectHint: "Pilih insiden (j/k) untuk melihat detail.",
+    cameraHealth: "Kesehatan kamera per kecamatan", area: "Kecamatan", online: "Daring", offline: "Luring",
+    total: "Total", camerasDown: "Layanan kamera tidak tersedia.", live: "LANGSUNG", offlineLive: "TERPUTUS",
+    shortcuts: "Pintasan keyboard", close: "Tutup", largeType: "Huruf besar",
+    keySelect: "pilih insiden berikut / sebelumnya", keyAck: "terima (acknowledge)",
+    keyAssign: "kirim unit terdekat yang disarankan", keyStatus: "status: dalam perjalanan / di lokasi",
+    keyNote: "tulis catatan", keyResolve: "selesaikan dengan hasil", keyLarge: "huruf besar (layar dinding)",
+    keyHelp: "bantuan ini",
+    priority: "Prioritas", status: "Status", raised: "Dilaporkan", ago: "lalu", unitAssigned: "Unit",
+    ackBy: "Diterima oleh", source: "Sumber", silent: "senyap", escalation: "Eskalasi",
+    acknowledge: "Terima", enRoute: "Dalam perjalanan", onScene: "Di lokasi", resolve: "Selesaikan",
+    addNote: "Tambah catatan", notePlaceholder: "Catatan…", outcomePlaceholder: "Hasil penanganan…",
+    assign: "Kirim", suggested: "Unit terdekat yang disarankan", noUnits: "Tidak ada unit tersedia.",
+    alarms: "Alarm", trail: "Jejak lokasi", notes: "Catatan", snapshots: "Cuplikan CCTV",
+    nearbyCameras: "Kamera terdekat", none: "—", withheld: "Disembunyikan (privasi korban)",
+    noNote: "tanpa catatan", conflict: "Orang lain sudah bertindak lebih dulu. Tampilan diperbarui.",
+    failed: "Gagal", newAlarm: "Alarm baru", escalated: "Eskalasi", outcomeRequired: "Isi hasil penanganan.",
+    cats: { sexual_violence: "Kekerasan seksual", child_abuse: "Kekerasan anak", violence: "Kekerasan",
+      domestic_violence: "KDRT", fire: "Kebakaran", medical: "Medis", crime: "Kejahatan",
+      bullying: "Perundungan", other: "Lainnya" },
+    statuses: { open: "baru", acknowledged: "diterima", assigned: "unit dikirim", en_route: "dalam perjalanan",
+      on_scene: "di lokasi", resolved: "selesai", cancelled: "dibatalkan" },
+  },
+  en: {
+    title: "Command Center", signOut: "Sign out", signInTitle: "Operator sign-in", signIn: "Sign in",
+    signInHelp: "Paste an operator token (development: make token ROLE=operator).", badToken: "Token rejected.",
+    queue: "Incident queue", queueEmpty: "No active incidents.", incident: "Incident", unit: "Unit",
+    camera: "Camera", selectHint: "Select an incident (j/k) to see its details.",
+    cameraHealth: "Camera health by area", area: "Area", online: "Online", offline: "Offline",
+    total: "Total", camerasDown: "Camera service unavailable.", live: "LIVE", offlineLive: "DISCONNECTED",
+    shortcuts: "Keyboard shortcuts", close: "Close", largeType: "Large type",
+    keySelect: "select next / previous incident", keyAck: "acknowledge",
+    keyAssign: "assign the suggested nearest unit", keyStatus: "status: en route / on scene",
+    keyNote: "write a note", keyResolve: "resolve with an outcome", keyLarge: "large type (wall screen)",
+    keyHelp: "this help",
+    priority: "Priority", status: "Status", raised: "Raised", ago: "ago", unitAssigned: "Unit",
+    ackBy: "Acknowledged by", source: "Source", silent: "silent", escalation: "Escalation",
+    acknowledge: "Acknowledge", enRoute: "En route", onScene: "On scene", resolve: "Resolve",
+    addNote: "Add note", notePlaceholder: "Note…", outcomePlaceholder: "Outcome…",
+    assign: "Assign", suggested: "Suggested nearest units", noUnits: "No unit available.",
+    alarms: "Alarms", trail: "Location trail", notes: "Notes", snapshots: "CCTV snapshots",
+    nearbyCameras: "Nearby cameras", none: "—", withheld: "Withheld (victim privacy)",
+    noNote: "no note", conflict: "Someone else acted first. The view has been refreshed.",
+    failed: "Failed", newAlarm: "New alarm", escalated: "Escalated", outcomeRequired: "Enter the outcome.",
+    cats: { sexual_violence: "Sexual violence", child_abuse: "Child abuse", violence: "Violence",
+      domestic_violence: "Domestic violence", fire: "Fire", medical: "Medical", crime: "Crime",
+      bullying: "Bullying", other: "Other" },
+    statuses: { open: "open", acknowledged: "acknowledged", assigned: "assigned", en_route: "en route",
+      on_scene: "on scene", resolved: "resolved", cancelled: "cancelled" },
+  },
+};
+
+const state = {
+  token: sessionStorage.getItem("kentongan.token"),
+  lang: localStorage.getItem("kentongan.lang") || "id",
+  incidents: new Map(),
+  selectedId: null,
+  detail: null,
+  suggested: [],
+  units: [],
+  config: { tile_url: "" },
+  stream: null,
+};
+
+const $ = (sel) => document.querySelector(sel);
+const t = (key) => DICT[state.lang][key] ?? key;
+const category = (c) => DICT[state.lang].cats[c] ?? c;
+const statusName = (s) => DICT[state.lang].statuses[s] ?? s;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) if (child != null) node.append(child);
+  return node;
+}
+
+// ---------- API ----------
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.detail ?? `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+async function api(path, { method = "GET", body, version } = {}) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (version !== undefined) headers["If-Match"] = String(version);
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  if (response.status === 401) signOut();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+const cctv = (path) => `/console/cctv${path}`;
+
+// ---------- sound and banner ----------
+
+let audio = null;
+function beep(times = 1) {
+  try {
+    audio ??= new AudioContext();
+    for (let i = 0; i < times; i++) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      const start = audio.currentTime + i * 0.25;
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.25, start);
+      gain.gain.exponentialRampToValueAtTime(0.001, start + 0.2);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.2);
+    }
+  } catch { /* no audio device: the visual cue remains */ }
+}
+
+let bannerTimer = null;
+function banner(text, kind = "") {
+  const node = $("#banner");
+  node.textContent = text;
+  node.className = `banner ${kind}`;
+  node.hidden = false;
+  clearTimeout(bannerTimer);
+  bannerTimer = setTimeout(() => { node.hidden = true; }, 8000);
+}
+
+// ---------- queue ----------
+
+function sortedQueue() {
+  return [...state.incidents.values()]
+    .filter((i) => !CLOSED.has(i.status))
+    .sort((a, b) => b.priority - a.priority
+      || (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1)
+      || Date.parse(a.opened_at) - Date.parse(b.opened_at));
+}
+
+function since(iso) {
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}${state.lang === "id" ? "j" : "h"} ${Math.floor((s % 3600) / 60)}m`;
+}
+
+const fresh = new Set();
+
+function renderQueue() {
+  const list = sortedQueue();
+  $("#queue").replaceChildren(...list.map((i) => el("li", {
+    "data-id": i.id, "data-priority": i.priority, "data-status": i.status, "data-alarms": i.alarm_ids.join(" "),
+    class: [i.id === state.selectedId && "selected", fresh.has(i.id) && "fresh"].filter(Boolean).join(" "),
+    onclick: () => select(i.id),
+  },
+  el("span", { class: "prio" }, `P${i.priority}`),
+  el("span", { class: "cat" }, category(i.category), i.silent ? ` · ${t("silent")}` : ""),
+  el("span", { class: "age", "data-since": i.opened_at }, since(i.opened_at)),
+  el("span", { class: "sub" }, el("span", { class: `status ${i.status}` }, statusName(i.status)), ` ${i.area}`,
+    i.unit_id ? ` · ${i.unit_id}` : "", i.escalation_level ? ` · ⚠ ${t("escalation")} ${i.escalation_level}` : ""))));
+  $("#queue-count").textContent = list.length;
+  $("#queue-empty").hidden = list.length > 0;
+  renderIncidentMarkers();
+}
+
+async function loadQueue() {
+  const incidents = await api(`/v1/incidents?limit=500&${ACTIVE.map((s) => `status=${s}`).join("&")}`);
+  state.incidents = new Map(incidents.map((i) => [i.id, i]));
+  renderQueue();
+  if (!state.framed) frameCity();
+}
+
+// The first view shows the whole city and every active incident.
+function frameCity() {
+  if (!map) return;
+  const points = [...Object.values(state.config.areas ?? {}), ...sortedQueue().map((i) => [i.lat, i.lon])];
+  if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 14 });
+  state.framed = true;
+}
+
+function onIncidentEvent(message) {
+  const { type, incident } = JSON.parse(message.data);
+  const known = state.incidents.get(incident.id);
+  if (known && known.version > incident.version) return;  // an older notice arrived late
+  state.incidents.set(incident.id, incident);
+  if (type === OPENED || type === ESCALATED) {
+    fresh.add(incident.id);
+    setTimeout(() => { fresh.delete(incident.id); }, 4000);
+    beep(type === ESCALATED ? 3 : 2);
+    banner(`${type === OPENED ? t("newAlarm") : t("escalated")}: P${incident.priority} ${category(incident.category)} — ${incident.area}`);
+  }
+  renderQueue();
+  if (incident.id === state.selectedId) loadDetail();
+}
+
+function connectStream() {
+  state.stream?.close();
+  const stream = new EventSource(`/v1/incidents/stream?access_token=${encodeURIComponent(state.token)}`);
+  // On every (re)connection reload the queue: changes made while disconnected are not replayed.
+  stream.addEventListener("ready", () => { setLive(true); loadQueue().catch(() => {}); });
+  stream.addEventListener("incident", onIncidentEvent);
+  stream.onerror = () => setLive(false);
+  state.stream = stream;
+}
+
+function setLive(on) {
+  $("#live").dataset.state = on ? "on" : "off";
+  $("#live-text").textContent = on ? t("live") : t("offlineLive");
+}
+
+// ---------- map ----------
+
+let map = null;
+const layers = {};
+
+function setupMap() {
+  map = L.map("map", { zoomControl: true, attributionControl: Boolean(state.config.tile_url) })
+    .setView(SEMARANG, 12);
+  if (state.config.tile_url) {
+    L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: state.config.tile_attribution }).addTo(map);
+  } else {
+    $("#map").classList.add("plain");
+  }
+  // Kecamatan names orient the operator on a plain background (and stay useful over tiles).
+  for (const [name, [lat, lon]] of Object.entries(state.config.areas ?? {})) {
+    L.marker([lat, lon], { interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "area-label", html: name, iconSize: null }) }).addTo(map);
+  }
+  for (const name of ["incidents", "units", "cameras"]) layers[name] = L.layerGroup().addTo(map);
+}
+
+const CAMERA_COLOURS = { online: "#3fb950", degraded: "#d29922", offline: "#f85149" };
+const PRIORITY_COLOURS = { 5: "#ff4d4f", 4: "#ff8c1a", 3: "#e3b341", 2: "#58a6ff", 1: "#8b949e" };
+
+function renderIncidentMarkers() {
+  if (!map) return;
+  layers.incidents.clearLayers();
+  for (const i of sortedQueue()) {
+    const selected = i.id === state.selectedId;
+    L.circleMarker([i.lat, i.lon], {
+      radius: selected ? 13 : 9, color: selected ? "#ffffff" : "#000000", weight: selected ? 3 : 1,
+      fillColor: PRIORITY_COLOURS[i.priority] ?? "#8b949e", fillOpacity: 0.95,
+    }).bindTooltip(`P${i.priority} ${category(i.category)} · ${statusName(i.status)}`)
+      .on("click", () => select(i.id)).addTo(layers.incidents);
+  }
+}
+
+function renderUnits() {
+  if (!map) return;
+  layers.units.clearLayers();
+  for (const u of state.units) {
+    L.circleMarker([u.lat, u.lon], {
+      radius: 7, color: "#ffffff", weight: 1, fillColor: u.status === "available" ? "#2f81f7" : "#6e7681",
+      fillOpacity: 1,
+    }).bindTooltip(`${u.id} · ${u.name} (${u.status})`).addTo(layers.units);
+  }
+}
+
+async function loadUnits() {
+  state.units = await api("/v1/units");
+  renderUnits();
+}
+
+async function loadNearbyCameras(incident) {
+  layers.cameras.clearLayers();
+  let cameras = [];
+  try {
+    cameras = await api(cctv(`/v1/cameras/nearby?lat=${incident.lat}&lon=${incident.lon}&radius_m=1000&limit=20`));
+  } catch { return []; }
+  for (const c of cameras) {
+    L.circleMarker([c.lat, c.lon], {
+      radius: 5, color: "#000", weight: 1, fillColor: CAMERA_COLOURS[c.state] ?? "#8b949e", fillOpacity: 1,
+    }).bindTooltip(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`).addTo(layers.cameras);
+  }
+  return cameras;
+}
+
+// ---------- detail ----------
+
+async function select(id) {
+  state.selectedId = id;
+  renderQueue();
+  document.querySelector(`#queue li[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
+  await loadDetail();
+  const incident = state.incidents.get(id);
+  if (incident && map) map.setView([incident.lat, incident.lon], Math.max(map.getZoom(), 15), { animate: false });
+}
+
+async function loadDetail() {
+  const id = state.selectedId;
+  if (!id) return;
+  const [detail, suggested] = await Promise.all([
+    api(`/v1/incidents/${id}`),
+    api(`/v1/incidents/${id}/suggested-units`).catch(() => []),
+  ]);
+  if (id !== state.selectedId) return;
+  state.detail = detail;
+  state.suggested = suggested;
+  state.incidents.set(detail.id, { ...state.incidents.get(detail.id), ...detail });
+  renderDetail(await loadNearbyCameras(detail));
+  renderQueue();
+}
+
+function section(title, ...content) {
+  return el("section", {}, el("h4", {}, title), ...content);
+}
+
+function listOr(items, render) {
+  return items.length ? el("ul", { class: "list" }, items.map(render)) : el("p", { class: "muted" }, t("none"));
+}
+
+function alarmNote(alarm, incident) {
+  if (alarm.note) return el("span", {}, alarm.note);
+  if (SENSITIVE.has(incident.category)) return el("span", { class: "withheld" }, t("withheld"));
+  return el("span", { class: "muted" }, t("noNote"));
+}
+
+// A live update re-renders the detail: keep what the operator is typing, and where.
+function keepTyping(render) {
+  const typed = Object.fromEntries(["note", "outcome"].map((id) => [id, document.getElementById(id)?.value ?? ""]));
+  const focused = document.activeElement?.id;
+  const sameIncident = $("#detail").dataset.id === state.detail.id;
+  render();
+  $("#detail").dataset.id = state.detail.id;
+  if (!sameIncident) return;
+  for (const [id, value] of Object.entries(typed)) {
+    const input = document.getElementById(id);
+    if (input) input.value = value;
+  }
+  if (focused === "note" || focused === "outcome") document.getElementById(focused)?.focus();
+}
+
+function renderDetail(cameras) {
+  keepTyping(() => renderDetailNow(cameras));
+}
+
+function renderDetailNow(cameras) {
+  const d = state.detail;
+  const can = (status) => ({
+    ack: d.status === "open", en_route: d.status === "assigned", on_scene: ["assigned", "en_route"].includes(d.status),
+    resolve: ACTIVE.includes(d.status), assign: ACTIVE.includes(d.status) && !d.unit_id,
+  })[status];
+  const time = (iso) => new Date(iso).toLocaleTimeString(state.lang === "id" ? "id-ID" : "en-GB");
+  $("#detail").replaceChildren(
+    el("h3", {}, `P${d.priority} · ${category(d.category)}`),
+    el("div", {}, el("span", { class: `status ${d.status}`, id: "detail-status" }, statusName(d.status)),
+      ` ${d.area}`),
+    el("dl", { class: "facts" },
+      el("dt", {}, t("raised")), el("dd", {}, `${time(d.opened_at)} (`, el("span", { "data-since": d.opened_at },
+        since(d.opened_at)), ` ${t("ago")})`),
+      el("dt", {}, t("source")), el("dd", {}, `${d.source}${d.silent ? ` · ${t("silent")}` : ""}`),
+      el("dt", {}, t("unitAssigned")), el("dd", { id: "detail-unit" }, d.unit_id ?? t("none")),
+      el("dt", {}, t("ackBy")), el("dd", {}, d.acknowledged_by ?? t("none")),
+      el("dt", {}, t("escalation")), el("dd", {}, String(d.escalation_level))),
+    section("", el("div", { class: "actions" },
+      el("button", { class: "primary", id: "act-ack", disabled: !can("ack"), onclick: acknowledge }, `${t("acknowledge")} (a)`),
+      el("button", { id: "act-en-route", disabled: !can("en_route"), onclick: () => setStatus("en_route") }, `${t("enRoute")} (e)`),
+      el("button", { id: "act-on-scene", disabled: !can("on_scene"), onclick: () => setStatus("on_scene") }, `${t("onScene")} (o)`),
+      el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); resolve(); } },
+        el("input", { id: "outcome", placeholder: t("outcomePlaceholder"), disabled: !can("resolve"), maxlength: 500 }),
+        el("button", { class: "danger", id: "act-resolve", disabled: !can("resolve") }, `${t("resolve")} (r)`)),
+      el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); addNote(); } },
+        el("input", { id: "note", placeholder: t("notePlaceholder"), maxlength: 2000 }),
+        el("button", { id: "act-note" }, `${t("addNote")} (n)`)))),
+    section(t("suggested"), listOr(state.suggested, (u, index) => el("li", {},
+      el("span", {}, el("strong", {}, u.id), ` ${u.name} · ${Math.round(u.distance_m)} m`),
+      el("button", { class: index === 0 ? "primary" : "", "data-unit": u.id, disabled: !can("assign"),
+        onclick: () => assign(u.id) }, t("assign"))))),
+    section(t("alarms"), listOr(d.alarms, (a) => el("li", { class: "alarm" },
+      el("span", {}, `${time(a.raised_at)} · ${category(a.category)}${a.silent ? ` · ${t("silent")}` : ""}`),
+      alarmNote(a, d)))),
+    section(t("snapshots"), d.snapshots.length
+      ? el("div", { class: "snapshots" }, d.snapshots.map((s) => snapshotFigure(s)))
+      : el("p", { class: "muted" }, t("none"))),
+    section(t("nearbyCameras"), listOr(cameras.slice(0, 5), (c) => el("li", {},
+      el("span", {}, el("strong", {}, c.id), ` ${c.name}`), el("span", { class: `camera-state ${c.state}` },
+        `${c.state} · ${Math.round(c.distance_m)} m`)))),
+    section(t("trail"), listOr([...d.trail].reverse(), (p) => el("li", {},
+      el("span", {}, `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`),
+      el("span", { class: "muted" }, `${time(p.recorded_at)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} m` : ""}`)))),
+    section(t("notes"), listOr(d.notes, (n) => el("li", { class: "note" },
+      el("span", {}, n.text), el("span", { class: "muted" }, `${n.author} · ${time(n.created_at)}`)))),
+  );
+}
+
+function snapshotFigure(snapshot) {
+  const img = el("img", { alt: snapshot.camera_id });
+  // Snapshots need the operator's token, which an <img src> cannot send: fetch, then show the blob.
+  const url = snapshot.snapshot_url?.startsWith("/") ? cctv(snapshot.snapshot_url) : snapshot.snapshot_url;
+  if (url) {
+    fetch(url, { headers: { Authorization: `Bearer ${state.token}` } })
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => { if (blob) img.src = URL.createObjectURL(blob); })
+      .catch(() => {});
+  }
+  const distance = snapshot.distance_m == null ? "" : ` · ${Math.round(snapshot.distance_m)} m`;
+  return el("figure", {}, img, el("figcaption", {}, `${snapshot.camera_id}${distance}`));
+}
+
+// ---------- actions ----------
+
+async function act(path, body) {
+  const incident = state.detail;
+  if (!incident) return;
+  try {
+    const updated = await api(`/v1/incidents/${incident.id}/${path}`, { method: "POST", body, version: incident.version });
+    if (updated?.version !== undefined) {
+      state.incidents.set(updated.id, updated);
+      // The next action must carry the new version, even before the detail reloads.
+      if (state.detail?.id === updated.id) state.detail = { ...state.detail, ...updated };
+    }
+  } catch (error) {
+    if (error.status === 409) banner(t("conflict"), "conflict");
+    else banner(`${t("failed")}: ${error.message}`, "conflict");
+    await loadQueue().catch(() => {});
+  }
+  await loadDetail();
+  loadUnits().catch(() => {});
+}
+
+const acknowledge = () => state.detail?.status === "open" && act("acknowledge");
+const assign = (unitId) => act("assign", { unit_id: unitId });
+const setStatus = (status) => act("status", { status });
+
+function resolve() {
+  const outcome = $("#outcome")?.value.trim();
+  if (!outcome) { banner(t("outcomeRequired")); $("#outcome")?.focus(); return; }
+  $("#outcome").blur();
+  act("status", { status: "resolved", outcome });
+}
+
+async function addNote() {
+  const text = $("#note")?.value.trim();
+  if (!text || !state.detail) return;
+  try {
+    await api(`/v1/incidents/${state.detail.id}/notes`, { method: "POST", body: { text } });
+    $("#note").value = "";
+    $("#note").blur();  // back to the shortcuts
+  } catch (error) {
+    banner(`${t("failed")}: ${error.message}`, "conflict");
+  }
+  await loadDetail();
+}
+
+// ---------- camera health ----------
+
+async function loadHealth() {
+  let summary;
+  try {
+    summary = await api(cctv("/v1/cameras/health"));
+  } catch {
+    $("#health").replaceChildren(el("p", { class: "muted" }, t("camerasDown")));
+    return;
+  }
+  const rows = Object.entries(summary.by_kecamatan).sort(([a], [b]) => a.localeCompare(b));
+  const sum = (counts) => Object.values(counts).reduce((x, y) => x + y, 0);
+  $("#health").replaceChildren(el("table", { class: "health" },
+    el("thead", {}, el("tr", {}, el("th", {}, t("area")), el("th", {}, t("online")), el("th", {}, t("offline")),
+      el("th", {}, t("total")))),
+    el("tbody", {}, rows.map(([area, counts]) => el("tr", {}, el("td", {}, area),
+      el("td", { class: "on" }, String(counts.online ?? 0)), el("td", { class: "off" }, String(counts.offline ?? 0)),
+      el("td", {}, String(sum(counts))))),
+    el("tr", {}, el("td", {}, el("strong", {}, t("total"))),
+      el("td", { class: "on" }, String(summary.by_state.online ?? 0)),
+      el("td", { class: "off" }, String(summary.by_state.offline ?? 0)), el("td", {}, String(summary.total))))));
+}
+
+// ---------- language, keys, start ----------
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
+  $("#lang").textContent = state.lang === "id" ? "EN" : "ID";
+  setLive($("#live").dataset.state === "on");
+  renderQueue();
+  if (state.detail) loadDetail();
+  if (state.token) loadHealth();
+}
+
+function moveSelection(step) {
+  const list = sortedQueue();
+  if (!list.length) return;
+  const index = list.findIndex((i) => i.id === state.selectedId);
+  const next = index < 0 ? 0 : Math.min(list.length - 1, Math.max(0, index + step));
+  select(list[next].id);
+}
+
+const KEYS = {
+  j: () => moveSelection(1), k: () => moveSelection(-1), a: () => acknowledge(),
+  s: () => state.suggested[0] && assign(state.suggested[0].id),
+  e: () => setStatus("en_route"), o: () => setStatus("on_scene"),
+  n: () => $("#note")?.focus(), r: () => $("#outcome")?.focus(),
+  l: () => document.body.classList.toggle("large"), "?": () => $("#help").showModal(),
+};
+
+function onKey(event) {
+  if (event.target.closest("input, textarea")) {
+    if (event.key === "Escape") event.target.blur();  // leave a field, back to the shortcuts
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const action = KEYS[event.key];
+  if (action && !$("#app").hidden) { event.preventDefault(); action(); }
+}
+
+function signOut() {
+  sessionStorage.removeItem("kentongan.token");
+  state.token = null;
+  state.stream?.close();
+  $("#app").hidden = true;
+  $("#signin").hidden = false;
+}
+
+async function start() {
+  try {
+    await api("/v1/units");
+  } catch {
+    $("#signin-error").textContent = t("badToken");
+    signOut();
+    return;
+  }
+  $("#signin").hidden = true;
+  $("#app").hidden = false;
+  state.config = await fetch("/console/config.json").then((r) => r.json());
+  if (!map) setupMap();
+  map.invalidateSize();
+  await loadQueue();
+  connectStream();
+  loadUnits().catch(() => {});
+  loadHealth();
+}
+
+$("#signin-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.token = $("#token").value.trim();
+  sessionStorage.setItem("kentongan.token", state.token);
+  beep(0);  // unlock audio on this user gesture so alarm beeps can play later
+  start();
+});
+$("#signout").addEventListener("click", signOut);
+$("#lang").addEventListener("click", () => {
+  state.lang = state.lang === "id" ? "en" : "id";
+  localStorage.setItem("kentongan.lang", state.lang);
+  applyLanguage();
+});
+$("#large").addEventListener("click", () => document.body.classList.toggle("large"));
+$("#help-btn").addEventListener("click", () => $("#help").showModal());
+document.addEventListener("keydown", onKey);
+
+setInterval(() => {
+  for (const node of document.querySelectorAll("[data-since]")) node.textContent = since(node.dataset.since);
+  $("#clock").textContent = new Date().toLocaleTimeString(state.lang === "id" ? "id-ID" : "en-GB");
+}, 1000);
+setInterval(() => { if (state.token) loadUnits().catch(() => {}); }, 15000);
+setInterval(() => { if (state.token) loadHealth(); }, 30000);
+
+applyLanguage();
+if (state.token) start(); else signOut();

@@ -1,0 +1,41 @@
+"""The console's page, assets, settings and camera proxy (the page itself is tested in tests/console)."""
+
+import httpx
+import pytest
+
+from dispatch.main import create_app
+from dispatch.settings import Settings
+from kentongan.devstack import free_port
+
+
+@pytest.fixture
+async def console_client(stack):
+    # Nothing listens on this port: cctv-ingest is down. The console routes need no workers or database.
+    app = create_app(Settings(cctv_ingest_url=f"http://127.0.0.1:{free_port()}", map_tile_url=""))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
+
+
+async def test_the_page_and_its_vendored_assets_are_served_without_any_cdn(console_client):
+    page = await console_client.get("/console")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("console.js", "console.css", "vendor/leaflet/leaflet.js", "vendor/leaflet/images/marker-icon.png"):
+        assert (await console_client.get(f"/console/static/{asset}")).status_code == 200, asset
+
+
+async def test_config_has_no_tiles_by_default_and_names_the_kecamatan(console_client):
+    config = (await console_client.get("/console/config.json")).json()
+    assert config["tile_url"] == ""
+    assert config["areas"]["Semarang Tengah"] == [-6.9785, 110.418]
+
+
+async def test_the_camera_proxy_needs_a_token_and_forwards_only_read_views(console_client, operator_headers):
+    assert (await console_client.get("/console/cctv/v1/cameras/health")).status_code == 401
+    other = await console_client.get("/console/cctv/v1/cameras/import", headers=operator_headers())
+    assert other.status_code == 404 and other.json()["error"] == "not_proxied"
+
+
+async def test_an_unreachable_cctv_ingest_is_a_plain_502(console_client, operator_headers):
+    response = await console_client.get("/console/cctv/v1/cameras/health", headers=operator_headers())
+    assert response.status_code == 502 and response.json()["error"] == "cameras_unavailable"

@@ -1,0 +1,52 @@
+"""A real headless Chromium (Debian's `chromium` package) driven by Playwright, and signed-in console pages."""
+
+import shutil
+
+import pytest
+from playwright.async_api import async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail("the console tests need Debian's chromium: apt-get install -y chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def console(browser, dispatch_url, settings):
+    """`page = await console(role=..., live=...)`: a signed-in console in its own browser context.
+
+    `live=False` blocks the page's live stream, as for an operator whose screen lags behind.
+    """
+    from kentongan.security import operator_token
+
+    contexts = []
+
+    async def open_page(role: str = "operator", live: bool = True):
+        context = await browser.new_context(viewport={"width": 1600, "height": 900}, locale="id-ID")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = await context.new_page()
+        if not live:
+            await page.route("**/v1/incidents/stream*", lambda route: route.abort())
+        await page.goto(f"{dispatch_url}/console")
+        subject = f"console-{'fast' if live else 'slow'}" if role == "operator" else f"console-{role}"
+        await page.fill("#token", operator_token(settings, role, subject))
+        await page.click("#signin-form button[type=submit]")
+        if live:
+            await page.locator('#live[data-state="on"]').wait_for(timeout=10_000)
+        else:
+            await page.locator("#app").wait_for()
+        return page
+
+    yield open_page
+    for context in contexts:
+        await context.close()
