@@ -16,8 +16,10 @@ from kentongan.settings import ServiceSettings
 
 
 @contextmanager
-def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = None, workers: int = 1):
-    """The embedded stack plus the named services; yields {name: ServiceProcess}."""
+def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = None,
+                     workers: dict[str, int] | None = None):
+    """The embedded stack plus the named services (uvicorn worker processes per service, default one);
+    yields {name: ServiceProcess}."""
     root = Path(tempfile.mkdtemp(prefix="kentongan-bench-"))
     stack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
     stack.start()
@@ -28,7 +30,7 @@ def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = N
     try:
         for name in names:
             process = ServiceProcess(specs[name], {**stack.environment(), **(env or {}).get(name, {})},
-                                     free_port(), root / "logs", workers=workers)
+                                     free_port(), root / "logs", workers=(workers or {}).get(name, 1))
             process.start()
             processes[name] = process
         yield processes
