@@ -103,10 +103,6 @@ def decode(headers: list[tuple[str, bytes]] | dict[str, bytes], key: bytes | Non
                     event.get_subject() or data.key, data)
 
 
-def model_for(ce_type: str) -> type[EventModel]:
-    return _REGISTRY[ce_type]
-
-
 def registered_types() -> dict[str, type[EventModel]]:
     """Every event type this library knows, by CloudEvents `type`."""
     return dict(_REGISTRY)

@@ -9,6 +9,7 @@ from dispatch.models import Unit
 from dispatch.units import repository
 from dispatch.units.errors import UnitNotFound, UnitUnavailable
 from dispatch.units.schemas import SuggestedUnit, UnitCreate, UnitUpdate
+from dispatch.units.schemas import Unit as UnitView
 from kentongan.geo import haversine_m
 
 
@@ -66,9 +67,5 @@ async def nearest_available(session: AsyncSession, lat: float, lon: float, limit
     """Available units nearest first (straight-line distance; the fleet is small enough to rank in memory)."""
     units = await repository.list_units(session, "available")
     ranked = sorted(((haversine_m(lat, lon, u.lat, u.lon), u) for u in units), key=lambda pair: pair[0])
-    return [SuggestedUnit.model_validate({**_unit_fields(u), "distance_m": round(d, 1)}) for d, u in ranked[:limit]]
-
-
-def _unit_fields(unit: Unit) -> dict:
-    return {name: getattr(unit, name) for name in ("id", "name", "kind", "status", "lat", "lon", "incident_id",
-                                                     "updated_at")}
+    return [SuggestedUnit(**UnitView.model_validate(unit).model_dump(), distance_m=round(distance, 1))
+            for distance, unit in ranked[:limit]]

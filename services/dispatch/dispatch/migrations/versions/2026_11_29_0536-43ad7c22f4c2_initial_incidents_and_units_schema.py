@@ -8,7 +8,6 @@ from alembic import op
 import sqlalchemy as sa
 
 from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
-from sqlalchemy.dialects import postgresql
 
 revision = '43ad7c22f4c2'
 down_revision = None
