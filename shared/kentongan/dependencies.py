@@ -14,7 +14,9 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def app_settings(request: Request):
+# Dependencies are `async def` even without awaiting anything: FastAPI runs a plain `def` dependency in its
+# thread pool, a thread hand-off per request that cost more CPU than the dependency itself.
+async def app_settings(request: Request):
     """The app's settings object (annotate with the service's own Settings type)."""
     return request.app.state.settings
 

@@ -5,10 +5,38 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.consumer.fetcher import Fetcher
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
 from kentongan.settings import ServiceSettings
+
+
+# A broker should hold an empty fetch up to fetch_max_wait_ms (Kafka does: long polling). The embedded
+# noida broker answers at once, and aiokafka's fetcher then asks again at once: thousands of fetches a second
+# per idle consumer, most of a core across the platform. So an empty fetch answered sooner than this is
+# followed by a pause up to this interval; against Kafka, whose empty answers take fetch_max_wait_ms, it
+# never pauses. It bounds the extra delay of a new record to this interval.
+IDLE_FETCH_INTERVAL_S = 0.02
+
+
+def _pace_empty_fetches() -> None:
+    fetch = Fetcher._proc_fetch_request
+
+    async def paced(self, assignment, node_id, request):
+        started = asyncio.get_running_loop().time()
+        got_records = await fetch(self, assignment, node_id, request)
+        if not got_records:
+            try:
+                await asyncio.sleep(started + IDLE_FETCH_INTERVAL_S - asyncio.get_running_loop().time())
+            except asyncio.CancelledError:  # closing or unassigned: like the fetch it wraps, end quietly
+                pass
+        return got_records
+
+    Fetcher._proc_fetch_request = paced
+
+
+_pace_empty_fetches()
 
 
 def connection_options(settings: ServiceSettings) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def _settings(request: Request) -> ServiceSettings:
     return request.app.state.settings
 
 
-def current_operator(request: Request) -> Operator:
+async def current_operator(request: Request) -> Operator:
     claims = decode_token(_settings(request), bearer_token(request), OPERATOR)
     return Operator(subject=claims["sub"], roles=frozenset(claims.get("roles", [])))
 
@@ -90,7 +90,7 @@ def current_operator(request: Request) -> Operator:
 def require_role(role: str):
     """A dependency admitting staff with `role` or above."""
 
-    def dependency(operator: Annotated[Operator, Depends(current_operator)]) -> Operator:
+    async def dependency(operator: Annotated[Operator, Depends(current_operator)]) -> Operator:
         if not operator.has_role(role):
             raise Forbidden(f"requires the {role} role")
         return operator
@@ -98,7 +98,7 @@ def require_role(role: str):
     return dependency
 
 
-def current_partner(request: Request) -> Partner:
+async def current_partner(request: Request) -> Partner:
     claims = decode_token(_settings(request), bearer_token(request), PARTNER)
     agency = claims.get("agency")
     if not agency:

@@ -11,7 +11,7 @@ from kentongan.dependencies import SessionDep, app_settings
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
-def _blob_store(request: Request) -> BlobStore:
+async def _blob_store(request: Request) -> BlobStore:
     return request.app.state.blob_store
 
 

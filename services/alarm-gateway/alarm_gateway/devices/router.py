@@ -12,7 +12,7 @@ from kentongan.security import bearer_token
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
 
-def _registration_limiter(request: Request) -> None:
+async def _registration_limiter(request: Request) -> None:
     limiter: RateLimiter = request.app.state.registration_limiter
     limiter.check(request.client.host if request.client else "unknown")
 
@@ -23,7 +23,7 @@ async def register_device(body: DeviceRegistration, session: SessionDep, setting
     return await service.register(session, body, settings)
 
 
-def current_device(request: Request, settings: SettingsDep) -> UUID:
+async def current_device(request: Request, settings: SettingsDep) -> UUID:
     """The device behind the bearer token, counted against its rate limit."""
     device_id = service.device_id_from_token(settings, bearer_token(request))
     request.app.state.device_limiter.check(str(device_id))
