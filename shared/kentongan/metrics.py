@@ -32,3 +32,7 @@ OUTBOX_OLDEST_AGE = Gauge(
 CONSUMER_LAG = Gauge(
     "kentongan_consumer_lag_events", "Records behind the partition end, per topic", ["service", "topic"],
 )
+GROUP_COMMIT_BATCH = Histogram(
+    "kentongan_group_commit_batch_items", "Items written per group-commit transaction", ["batch"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)

@@ -47,19 +47,28 @@ def notify_channel(schema: str) -> str:
 
 async def add_event(session: AsyncSession, outbox: Table, event: EventModel, source: str) -> Envelope:
     """Stage an event in the current transaction; it is published only if the transaction commits."""
-    envelope = Envelope.wrap(event, source)
-    message = encode(envelope)
-    await session.execute(outbox.insert().values(
-        event_id=envelope.id, event_type=envelope.type, topic=envelope.topic, key=envelope.subject,
-        headers={k: v.decode() for k, v in message.headers.items()}, value=message.value,
-    ))
+    return (await add_events(session, outbox, [event], source))[0]
+
+
+async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel], source: str) -> list[Envelope]:
+    """Stage several events with one statement (in order); published only if the transaction commits."""
+    envelopes = [Envelope.wrap(event, source) for event in events]
+    rows = []
+    for envelope in envelopes:
+        message = encode(envelope)
+        rows.append({"event_id": envelope.id, "event_type": envelope.type, "topic": envelope.topic,
+                     "key": envelope.subject, "headers": {k: v.decode() for k, v in message.headers.items()},
+                     "value": message.value})
+    if not rows:
+        return []
+    await session.execute(outbox.insert(), rows)
     # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll; one per
     # transaction is enough, so a request staging several events pays for it once.
     transaction = session.get_transaction()
     if session.info.get("outbox_notified") is not transaction:
         await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
         session.info["outbox_notified"] = transaction
-    return envelope
+    return envelopes
 
 
 class OutboxRelay:

@@ -1,17 +1,20 @@
 """alarm-gateway: the mobile app's panic-alarm API."""
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from alarm_gateway import alarms, devices  # noqa: F401
 from alarm_gateway.alarms.router import router as alarms_router
+from alarm_gateway.alarms.service import raise_alarms
 from alarm_gateway.consumers import HANDLERS
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, inbox, outbox
 from alarm_gateway.settings import Settings
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
+from kentongan.group_commit import GroupCommit
 from kentongan.outbox import OutboxRelay
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
@@ -40,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
+    # New alarms are written in group commits: one transaction for the alarms that arrive together.
+    app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
+                                         partial(raise_alarms, settings=settings))
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
     app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
     return app

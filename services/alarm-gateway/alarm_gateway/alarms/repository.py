@@ -11,23 +11,22 @@ from alarm_gateway.models import Alarm, Device
 CLOSED = ("resolved", "cancelled")
 
 
-async def lock_device(session: AsyncSession, device_id: UUID) -> str | None:
-    """Serialise one device's concurrent presses for the rest of the transaction; returns its push token
-    (fetched in the same round trip: the notifier tells the caller through it)."""
-    lock = func.pg_advisory_xact_lock(func.hashtextextended(str(device_id), 0))
-    row = (await session.execute(select(lock, Device.push_token).where(Device.id == device_id))).first()
-    return row.push_token if row else None
+async def lock_devices(session: AsyncSession, device_ids: set[UUID]) -> dict[UUID, str | None]:
+    """Serialise each device's concurrent presses for the rest of the transaction (rows locked in id order, so
+    two batches cannot deadlock); returns their push tokens."""
+    rows = await session.execute(select(Device.id, Device.push_token).where(Device.id.in_(device_ids))
+                                 .order_by(Device.id).with_for_update())
+    return {row.id: row.push_token for row in rows}
 
 
-async def find_same_or_recent(session: AsyncSession, alarm_id: UUID, device_id: UUID,
-                              since: datetime) -> Alarm | None:
-    """The alarm with this id, else the device's open alarm raised since `since`."""
-    return await session.scalar(
-        select(Alarm).where(or_(
-            Alarm.id == alarm_id,
-            (Alarm.device_id == device_id) & (Alarm.created_at >= since) & Alarm.status.not_in(CLOSED),
-        )).order_by((Alarm.id == alarm_id).desc(), Alarm.created_at.desc()).limit(1)
-    )
+async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], device_ids: list[UUID],
+                              since: datetime) -> list[Alarm]:
+    """The alarms with these ids, and the devices' open alarms raised since `since`."""
+    result = await session.scalars(select(Alarm).where(or_(
+        Alarm.id.in_(alarm_ids),
+        Alarm.device_id.in_(device_ids) & (Alarm.created_at >= since) & Alarm.status.not_in(CLOSED),
+    )))
+    return list(result)
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,

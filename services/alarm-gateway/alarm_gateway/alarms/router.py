@@ -5,17 +5,17 @@ from fastapi import APIRouter, Query
 
 from alarm_gateway.alarms import service
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.dependencies import SessionDep, SettingsDep
+from alarm_gateway.dependencies import AlarmIntakeDep, SessionDep
 from alarm_gateway.devices.router import CurrentDevice
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
 
 @router.post("", status_code=202, response_model=Alarm, summary="Raise a panic alarm")
-async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, session: SessionDep,
-                      settings: SettingsDep) -> Alarm:
-    """202: stored durably and on its way to the Command Center."""
-    return await service.raise_alarm(session, device_id, body, settings)
+async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, intake: AlarmIntakeDep) -> Alarm:
+    """202: stored durably (committed with alarms raised at the same moment) and on its way to the Command
+    Center."""
+    return await intake.submit(service.AlarmRequest(device_id, body))
 
 
 @router.get("", response_model=list[Alarm], summary="This device's alarms, newest first")

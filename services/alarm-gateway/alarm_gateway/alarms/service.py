@@ -1,5 +1,6 @@
 """The rules of panic alarms: raise once, follow the caller, cancel, and report progress."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -11,7 +12,8 @@ from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpd
 from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
-from kentongan.outbox import add_event
+from kentongan.errors import ServiceError, Unauthorized
+from kentongan.outbox import add_event, add_events
 
 SOURCE = "/services/alarm-gateway"
 
@@ -20,31 +22,64 @@ def _timeline_entry(status: str, at: datetime) -> dict:
     return {"status": status, "at": at.isoformat()}
 
 
-async def raise_alarm(session: AsyncSession, device_id: UUID, data: AlarmCreate, settings: Settings) -> Alarm:
-    """Store the alarm and its event in one transaction; a retry or a repeated press returns the same alarm."""
+@dataclass(frozen=True)
+class AlarmRequest:
+    """One press of the panic button, as the gateway received it."""
+
+    device_id: UUID
+    data: AlarmCreate
+
+
+async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
+                       settings: Settings) -> list[Alarm | ServiceError]:
+    """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
+    a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
+    an id already used by another device is refused. Called by the group commit with whatever arrived together."""
     now = datetime.now(UTC)
-    push_token = await repository.lock_device(session, device_id)
+    push_tokens = await repository.lock_devices(session, {request.device_id for request in requests})
     since = now - timedelta(seconds=settings.merge_window_s)
-    existing = await repository.find_same_or_recent(session, data.id, device_id, since)
-    if existing is not None and existing.id == data.id:
-        if existing.device_id != device_id:
-            raise AlarmIdTaken()
-        return existing  # a retried POST
-    if existing is not None:
-        existing.press_count += 1  # pressed again: the same emergency, not a second one
-        await session.flush()
-        return existing
-    alarm = Alarm(id=data.id, device_id=device_id, category=data.category, lat=data.lat, lon=data.lon,
-                  accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
-                  press_count=1, timeline=[_timeline_entry("received", now)], created_at=now, updated_at=now)
-    session.add(alarm)
-    await add_event(session, outbox, AlarmRaised(
-        alarm_id=alarm.id, device_id=device_id, category=data.category, lat=data.lat, lon=data.lon,
-        accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, raised_at=now,
-        push_token=push_token,
-    ), SOURCE)
+    known = await repository.find_same_or_recent(session, [request.data.id for request in requests],
+                                                 list(push_tokens), since)
+    by_id = {alarm.id: alarm for alarm in known}
+    recent = {alarm.device_id: alarm for alarm in sorted(known, key=lambda a: a.created_at)
+              if alarm.created_at >= since and alarm.status not in repository.CLOSED}
+    results: list[Alarm | ServiceError] = []
+    raised: list[Alarm] = []
+    for request in requests:
+        if request.device_id not in push_tokens:  # a valid token for a device this database does not know
+            results.append(Unauthorized("unknown device; register again"))
+            continue
+        alarm = by_id.get(request.data.id)
+        if alarm is not None:  # a retried POST (or another device's id)
+            results.append(alarm if alarm.device_id == request.device_id else AlarmIdTaken())
+            continue
+        alarm = recent.get(request.device_id)
+        if alarm is not None:
+            alarm.press_count += 1  # pressed again: the same emergency, not a second one
+        else:
+            alarm = _new_alarm(request, now)
+            raised.append(alarm)
+            by_id[alarm.id] = recent[alarm.device_id] = alarm
+        results.append(alarm)
+    session.add_all(raised)
+    await add_events(session, outbox, [_raised_event(alarm, push_tokens.get(alarm.device_id)) for alarm in raised],
+                     SOURCE)
     await session.flush()
-    return alarm
+    return results
+
+
+def _new_alarm(request: AlarmRequest, now: datetime) -> Alarm:
+    data = request.data
+    return Alarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
+                 accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received", press_count=1,
+                 timeline=[_timeline_entry("received", now)], created_at=now, updated_at=now)
+
+
+def _raised_event(alarm: Alarm, push_token: str | None) -> AlarmRaised:
+    # The push token travels with the alarm: the notifier tells the caller through it.
+    return AlarmRaised(alarm_id=alarm.id, device_id=alarm.device_id, category=alarm.category, lat=alarm.lat,
+                       lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=alarm.note,
+                       raised_at=alarm.created_at, push_token=push_token)
 
 
 async def get_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, for_update: bool = False) -> Alarm:

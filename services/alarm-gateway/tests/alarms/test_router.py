@@ -1,5 +1,6 @@
 """The mobile app's view of alarms: raise once, retry safely, only its own, clear errors."""
 
+import asyncio
 from uuid import uuid4
 
 
@@ -28,6 +29,44 @@ async def test_repeated_presses_within_the_window_merge_into_one_alarm(gateway, 
     assert again.status_code == 202
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["press_count"] == 2
+
+
+async def test_presses_at_the_same_moment_still_make_one_alarm(gateway, device, alarm_body):
+    # They arrive together, so they are written in one group commit (and across commits under the device lock).
+    presses = await asyncio.gather(*(gateway.post("/v1/alarms", json=alarm_body(), headers=device)
+                                     for _ in range(8)))
+    assert {response.status_code for response in presses} == {202}
+    assert len({response.json()["id"] for response in presses}) == 1
+    listed = await gateway.get("/v1/alarms", headers=device)
+    assert len(listed.json()) == 1 and listed.json()[0]["press_count"] == 8
+
+
+async def test_simultaneous_retries_of_one_alarm_store_it_once(gateway, device, alarm_body):
+    body = alarm_body()
+    retries = await asyncio.gather(*(gateway.post("/v1/alarms", json=body, headers=device) for _ in range(5)))
+    assert {response.json()["id"] for response in retries} == {body["id"]}
+    listed = await gateway.get("/v1/alarms", headers=device)
+    assert [(a["id"], a["press_count"]) for a in listed.json()] == [(body["id"], 1)]
+
+
+async def test_many_devices_at_once_each_get_their_own_alarm(gateway, alarm_body):
+    devices = await asyncio.gather(*(gateway.post("/v1/devices", json={"platform": "ios"}) for _ in range(12)))
+    headers = [{"Authorization": f"Bearer {d.json()['token']}"} for d in devices]
+    bodies = [alarm_body() for _ in headers]
+    raised = await asyncio.gather(*(gateway.post("/v1/alarms", json=b, headers=h) for b, h in zip(bodies, headers)))
+    assert [r.json()["id"] for r in raised] == [b["id"] for b in bodies]
+    for body, device in zip(bodies, headers):
+        assert (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).status_code == 200
+
+
+async def test_an_alarm_id_used_by_another_device_is_a_conflict_and_changes_nothing(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    other = await gateway.post("/v1/devices", json={"platform": "android"})
+    stolen = await gateway.post("/v1/alarms", json=body | {"lat": 0.0},
+                                headers={"Authorization": f"Bearer {other.json()['token']}"})
+    assert stolen.status_code == 409 and stolen.json()["error"] == "alarm_id_taken"
+    assert (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()["lat"] == body["lat"]
 
 
 async def test_a_device_cannot_see_another_devices_alarm(gateway, device, alarm_body):
