@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
@@ -27,6 +27,14 @@ async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], devi
         Alarm.device_id.in_(device_ids) & (Alarm.created_at >= since) & Alarm.status.not_in(CLOSED),
     )))
     return list(result)
+
+
+async def insert_alarms(session: AsyncSession, alarms: list[Alarm]) -> None:
+    """Insert new alarms with one statement (a bulk insert: the objects stay out of the session's unit of work,
+    which would cost more than the insert itself)."""
+    if alarms:
+        columns = [column.key for column in Alarm.__table__.columns]
+        await session.execute(insert(Alarm), [{key: getattr(alarm, key) for key in columns} for alarm in alarms])
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,

@@ -61,10 +61,10 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             raised.append(alarm)
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
-    session.add_all(raised)
+    await repository.insert_alarms(session, raised)
     await add_events(session, outbox, [_raised_event(alarm, push_tokens.get(alarm.device_id)) for alarm in raised],
                      SOURCE)
-    await session.flush()
+    await session.flush()  # the repeated presses
     return results
 
 
