@@ -1,11 +1,13 @@
 """Database access: one async engine per service, sessions that only the boundary commits."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import ARRAY, MetaData, any_, bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,3 +52,10 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
         except BaseException:
             await session.rollback()
             raise
+
+
+def any_of(values: Iterable[Any], item_type: TypeEngine):
+    """`column == any_of(values, type)` renders `= ANY($1)` with one array parameter: one statement text
+    whatever the number of values (an IN list is a new prepared statement, parsed and planned again, for
+    every length)."""
+    return any_(bindparam(None, list(values), type_=ARRAY(item_type)))

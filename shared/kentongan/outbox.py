@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
+from kentongan.db import any_of
 from kentongan.events import Envelope, EventModel, encode
 from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
@@ -140,7 +141,7 @@ class OutboxRelay:
                 headers=[(k, v.encode()) for k, v in row.headers.items()],
             ) for row in rows]
             await asyncio.wait_for(asyncio.gather(*sends), 30)
-            await session.execute(update(outbox).where(outbox.c.seq.in_([r.seq for r in rows]))
+            await session.execute(update(outbox).where(outbox.c.seq == any_of([r.seq for r in rows], BigInteger()))
                                   .values(published_at=func.now()))
         for row in rows:
             metrics.EVENTS_PRODUCED.labels(self._service, row.event_type).inc()

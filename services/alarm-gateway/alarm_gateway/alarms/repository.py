@@ -1,27 +1,22 @@
 """Every query on alarms."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Uuid, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
+from kentongan.db import any_of
 
 CLOSED = ("resolved", "cancelled")
-
-
-def _any(ids: Iterable[UUID]):
-    """`= ANY(array)`: one statement text whatever the batch size (an IN list would be a new prepared
-    statement, parsed and planned again, for every length)."""
-    return any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))
 
 
 async def lock_devices(session: AsyncSession, device_ids: set[UUID]) -> dict[UUID, str | None]:
     """Serialise each device's concurrent presses for the rest of the transaction (rows locked in id order, so
     two batches cannot deadlock); returns their push tokens."""
-    rows = await session.execute(select(Device.id, Device.push_token).where(Device.id == _any(device_ids))
+    rows = await session.execute(select(Device.id, Device.push_token)
+                                 .where(Device.id == any_of(device_ids, Uuid()))
                                  .order_by(Device.id).with_for_update())
     return {row.id: row.push_token for row in rows}
 
@@ -30,18 +25,20 @@ async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], devi
                               since: datetime) -> list[Alarm]:
     """The alarms with these ids, and the devices' open alarms raised since `since`."""
     result = await session.scalars(select(Alarm).where(or_(
-        Alarm.id == _any(alarm_ids),
-        (Alarm.device_id == _any(device_ids)) & (Alarm.created_at >= since) & Alarm.status.not_in(CLOSED),
+        Alarm.id == any_of(alarm_ids, Uuid()),
+        (Alarm.device_id == any_of(device_ids, Uuid())) & (Alarm.created_at >= since)
+        & Alarm.status.not_in(CLOSED),
     )))
     return list(result)
 
 
 async def insert_alarms(session: AsyncSession, alarms: list[Alarm]) -> None:
-    """Insert new alarms with one statement (a bulk insert: the objects stay out of the session's unit of work,
-    which would cost more than the insert itself)."""
+    """Insert new alarms with one statement (a bulk insert: the objects stay out of the session's unit of
+    work, which would cost more than the insert itself)."""
     if alarms:
         columns = [column.key for column in Alarm.__table__.columns]
-        await session.execute(insert(Alarm), [{key: getattr(alarm, key) for key in columns} for alarm in alarms])
+        rows = [{key: getattr(alarm, key) for key in columns} for alarm in alarms]
+        await session.execute(insert(Alarm), rows)
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,
@@ -62,7 +59,7 @@ async def set_status_for_incident(session: AsyncSession, alarm_ids: list[UUID], 
                                   status: str | None, at: datetime) -> None:
     """Record the incident and (if given) the new status on open alarms, appending to their timeline."""
     values: dict = {"incident_id": incident_id}
-    targets = (Alarm.id == _any(alarm_ids)) & (Alarm.status != "cancelled")
+    targets = (Alarm.id == any_of(alarm_ids, Uuid())) & (Alarm.status != "cancelled")
     if status is not None:
         changed = Alarm.status != status
         entry = func.jsonb_build_array(func.jsonb_build_object("status", status, "at", at.isoformat()))
