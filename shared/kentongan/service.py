@@ -1,6 +1,7 @@
 """What every service has in common: its description, its app factory, health, and background workers."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -67,6 +68,10 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.producer_factory = lambda: create_producer(settings, spec.name)
         tasks = [asyncio.create_task(_supervise(worker, app), name=worker.__name__) for worker in workers]
+        # Everything loaded so far lives as long as the process; a full garbage collection walking it all took
+        # up to ~90 ms under load (a latency spike for every request in flight). Frozen, it is skipped.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
