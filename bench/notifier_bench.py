@@ -37,7 +37,7 @@ from notifier.main import SPEC
 
 from bench.support import cpu_seconds, tree_cpu_seconds
 
-AREAS = 150
+AREAS = 300
 REPS_PER_AREA = 20
 SLOW_REPS_PER_AREA = 2
 SLOW_DELAY_S = 2.0
