@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
-
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
 from kentongan.service import installed_services
@@ -92,7 +91,7 @@ def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def summary_ms(latencies_s: list[float]) -> dict[str, float]:

@@ -42,6 +42,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     scripts: dict[str, list[int]] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> where a 307 sends the client
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -64,7 +65,10 @@ class Receiver:
             await asyncio.sleep(0.1)
         script = self.scripts.get(path) or []
         status = script.pop(0) if script else 200
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        headers = [(b"content-type", b"text/plain")]
+        if path in self.redirects:
+            status, headers = 307, [*headers, (b"location", self.redirects[path].encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"ok"})
 
 

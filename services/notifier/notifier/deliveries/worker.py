@@ -52,7 +52,7 @@ class DeliveryWorker:
                     claimed = await self._claim()
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # database restart and the like
+                except Exception as exc:  # noqa: BLE001 - a database restart and the like
                     log.warning("delivery worker error, retrying: %r", exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -149,7 +149,7 @@ class DeliveryWorker:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
                 return
-            except Exception as exc:  # keep the outcome until the database is back
+            except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
                 await asyncio.sleep(1.0)
 
@@ -182,7 +182,7 @@ class DeliveryWorker:
                     await conn.close()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - polling covers the gap until it reconnects
                 log.debug("delivery listener reconnecting: %r", exc)
                 await asyncio.sleep(1.0)
 
