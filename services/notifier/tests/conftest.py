@@ -80,6 +80,14 @@ async def receiver():
 
 
 @pytest.fixture(scope="session")
+async def other_receiver():
+    """A second receiver on a port of its own: another host to the per-host limits."""
+    app = Receiver(free_port())
+    async with serving(app, app.port):
+        yield app
+
+
+@pytest.fixture(scope="session")
 async def publish(settings):
     """`await publish(event)` sends an event to its topic on the real broker and returns its envelope;
     `await publish(event, envelope=env)` re-sends an envelope (a redelivery)."""
