@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, String, Uuid, all_, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from kentongan.db import any_of
+from sqlalchemy import Row, String, Uuid, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.models import Delivery, DeliveryAttempt, Subscription
@@ -27,28 +28,24 @@ async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
     await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
 
 
-# The claim's two statements are built once: the worker runs them many times a second.
-_LOCK_DUE = (
-    select(delivery_table.c.id, delivery_table.c.target_host)
-    .where(DUE, delivery_table.c.next_attempt_at <= func.now(),
-           delivery_table.c.target_host != all_(bindparam("busy_hosts", type_=ARRAY(String))))
-    .order_by(delivery_table.c.next_attempt_at).limit(bindparam("limit")).with_for_update(skip_locked=True))
-_MARK_SENDING = (
-    update(delivery_table).where(delivery_table.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
-    .values(status="sending", attempts=delivery_table.c.attempts + 1, claimed_at=func.now())
-    .returning(*CLAIMED_COLUMNS, select(Subscription.secret)
-               .where(Subscription.id == delivery_table.c.subscription_id).scalar_subquery().label("secret")))
-
-
 async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> Sequence[Row]:
     """(id, target_host) of due deliveries, oldest first, row-locked; rows other workers hold are skipped."""
-    return (await session.execute(_LOCK_DUE, {"limit": limit, "busy_hosts": busy_hosts})).all()
+    query = (select(delivery_table.c.id, delivery_table.c.target_host)
+             .where(DUE, delivery_table.c.next_attempt_at <= func.now(),
+                    ~(delivery_table.c.target_host == any_of(busy_hosts, String)))
+             .order_by(delivery_table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
+    return (await session.execute(query)).all()
 
 
 async def mark_sending(session: AsyncSession, ids: list[UUID]) -> Sequence[Row]:
     """Claim locked deliveries in one statement (status `sending`, one attempt more); each comes back with
     what its send needs, including its subscription's signing secret."""
-    return (await session.execute(_MARK_SENDING, {"ids": ids})).all()
+    secret = select(Subscription.secret).where(Subscription.id == delivery_table.c.subscription_id)
+    result = await session.execute(
+        update(delivery_table).where(delivery_table.c.id == any_of(ids, Uuid))
+        .values(status="sending", attempts=delivery_table.c.attempts + 1, claimed_at=func.now())
+        .returning(*CLAIMED_COLUMNS, secret.scalar_subquery().label("secret")))
+    return result.all()
 
 
 async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempts: list[dict]) -> None:
