@@ -6,7 +6,7 @@ and a deliberately slow webhook endpoint are local receivers on 127.0.0.1. Each 
 "with_slow_receiver" adds, in every area, representatives whose webhook answers after `SLOW_DELAY_S`,
 and measures whether the gateway's rate holds. Phases "baseline" and "with_slow_receiver" publish
 all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s.
-Each phase also reports the cores each process kept busy (the notifier, this process with its receivers
+A small untimed burst warms the notifier up first. Each phase also reports the cores each process kept busy (the notifier, this process with its receivers
 and producer, PostgreSQL, the broker) and the load average.
 Run: `python -m bench notifier_bench`.
 """
@@ -38,6 +38,7 @@ from notifier.main import SPEC
 from bench.support import cpu_seconds, tree_cpu_seconds
 
 AREAS = 300
+WARM_UP_AREAS = 40
 REPS_PER_AREA = 20
 SLOW_REPS_PER_AREA = 2
 SLOW_DELAY_S = 2.0
@@ -67,9 +68,9 @@ def _area_point(phase: int, area: int) -> tuple[float, float]:
     return -40.0 + phase * 10 + area * 0.05, 20.0 + area * 0.05  # far apart: one area per incident
 
 
-def registry_csv(phase: int, slow_url: str | None) -> str:
+def registry_csv(phase: int, slow_url: str | None, areas: int) -> str:
     rows = []
-    for area in range(AREAS):
+    for area in range(areas):
         lat, lon = _area_point(phase, area)
         for i in range(REPS_PER_AREA):
             rows.append(f"B{phase}-{area}-{i},Rep,rt,Bench,Kel {phase}-{area},01,{i:02d},{lat + (i % 5) * STEP},"
@@ -80,11 +81,12 @@ def registry_csv(phase: int, slow_url: str | None) -> str:
 
 
 async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gateway: Gateway,
-                    slow: Gateway | None, meters: dict[str, Callable[[], float]], pace_s: float = 0.0) -> dict:
-    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook")
+                    slow: Gateway | None, meters: dict[str, Callable[[], float]], pace_s: float = 0.0,
+                    areas: int = AREAS) -> dict:
+    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook", areas)
     headers = {"Authorization": f"Bearer {operator_token(settings, 'admin')}", "content-type": "text/csv"}
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        for start in range(0, AREAS, 20):  # the import is limited by the body size: send it in slices
+        for start in range(0, areas, 20):  # the import is limited by the body size: send it in slices
             lines = csv.splitlines()
             per_area = REPS_PER_AREA + (SLOW_REPS_PER_AREA if slow else 0)
             chunk = lines[1 + start * per_area: 1 + (start + 20) * per_area]
@@ -97,7 +99,7 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
     cpu_before = {name: meter() for name, meter in meters.items()}
     started = time.time()
     try:
-        for area in range(AREAS):
+        for area in range(areas):
             lat, lon = _area_point(phase, area)
             now = datetime.now(UTC)
             envelope = Envelope.wrap(IncidentOpened(
@@ -112,7 +114,7 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
         await producer.flush()
     finally:
         await producer.stop()
-    expected = AREAS * REPS_PER_AREA
+    expected = areas * REPS_PER_AREA
     deadline = time.time() + 60
     while len(gateway.arrivals) < expected and time.time() < deadline:
         await asyncio.sleep(0.05)
@@ -165,6 +167,9 @@ async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gatew
               "postgres": lambda: tree_cpu_seconds(stack.postgres.pid),
               "broker": lambda: tree_cpu_seconds(stack.kafka.pid)}
     try:
+        # Untimed warm-up: connections, prepared statements and caches, so that the first measured phase does
+        # not carry start-up costs the others do not.
+        await run_phase(0, process.url, settings, gateway, None, meters, areas=WARM_UP_AREAS)
         baseline = await run_phase(1, process.url, settings, gateway, None, meters)
         with_slow = await run_phase(2, process.url, settings, gateway, slow, meters)
         paced = await run_phase(3, process.url, settings, gateway, None, meters, pace_s=1 / PACED_INCIDENTS_PER_S)
