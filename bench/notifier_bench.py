@@ -6,7 +6,9 @@ and a deliberately slow webhook endpoint are local receivers on 127.0.0.1. Each 
 "with_slow_receiver" adds, in every area, representatives whose webhook answers after `SLOW_DELAY_S`,
 and measures whether the gateway's rate holds. Phases "baseline" and "with_slow_receiver" publish
 all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s.
-Run: `python bench/notifier_bench.py`.
+A small untimed burst warms the notifier up first. Each phase also reports the cores each process kept busy (the notifier, this process with its receivers
+and producer, PostgreSQL, the broker) and the load average.
+Run: `python -m bench notifier_bench`.
 """
 
 import asyncio
@@ -15,23 +17,28 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
-import uvicorn
+import orjson
 from kentongan.devstack import DevStack, free_port
 from kentongan.events import Envelope, encode
 from kentongan.events.incidents import IncidentOpened
 from kentongan.kafka import create_producer, ensure_topics
 from kentongan.migrations import upgrade
 from kentongan.platform import ServiceProcess
+from kentongan.receivers import disconnected_within, read_body, serving
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 from notifier.main import SPEC
 
-AREAS = 150
+from bench.support import cpu_seconds, tree_cpu_seconds
+
+AREAS = 300
+WARM_UP_AREAS = 40
 REPS_PER_AREA = 20
 SLOW_REPS_PER_AREA = 2
 SLOW_DELAY_S = 2.0
@@ -49,34 +56,21 @@ class Gateway:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        self.arrivals.append((time.time(), json.loads(body).get("to")))
+        body = await read_body(receive)
+        if self.delay_s and await disconnected_within(receive, self.delay_s):
+            return
+        self.arrivals.append((time.time(), orjson.loads(body).get("to")))
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
-
-    async def serve(self) -> uvicorn.Server:
-        server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
-                                               lifespan="off", backlog=4096))
-        asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.05)
-        return server
 
 
 def _area_point(phase: int, area: int) -> tuple[float, float]:
     return -40.0 + phase * 10 + area * 0.05, 20.0 + area * 0.05  # far apart: one area per incident
 
 
-def registry_csv(phase: int, slow_url: str | None) -> str:
+def registry_csv(phase: int, slow_url: str | None, areas: int) -> str:
     rows = []
-    for area in range(AREAS):
+    for area in range(areas):
         lat, lon = _area_point(phase, area)
         for i in range(REPS_PER_AREA):
             rows.append(f"B{phase}-{area}-{i},Rep,rt,Bench,Kel {phase}-{area},01,{i:02d},{lat + (i % 5) * STEP},"
@@ -87,11 +81,12 @@ def registry_csv(phase: int, slow_url: str | None) -> str:
 
 
 async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gateway: Gateway,
-                    slow: Gateway | None, pace_s: float = 0.0) -> dict:
-    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook")
+                    slow: Gateway | None, meters: dict[str, Callable[[], float]], pace_s: float = 0.0,
+                    areas: int = AREAS) -> dict:
+    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook", areas)
     headers = {"Authorization": f"Bearer {operator_token(settings, 'admin')}", "content-type": "text/csv"}
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        for start in range(0, AREAS, 20):  # the import is limited by the body size: send it in slices
+        for start in range(0, areas, 20):  # the import is limited by the body size: send it in slices
             lines = csv.splitlines()
             per_area = REPS_PER_AREA + (SLOW_REPS_PER_AREA if slow else 0)
             chunk = lines[1 + start * per_area: 1 + (start + 20) * per_area]
@@ -101,9 +96,10 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
     producer = create_producer(settings, "notifier-bench")
     await producer.start()
     published: dict[int, float] = {}
+    cpu_before = {name: meter() for name, meter in meters.items()}
     started = time.time()
     try:
-        for area in range(AREAS):
+        for area in range(areas):
             lat, lon = _area_point(phase, area)
             now = datetime.now(UTC)
             envelope = Envelope.wrap(IncidentOpened(
@@ -118,11 +114,16 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
         await producer.flush()
     finally:
         await producer.stop()
-    expected = AREAS * REPS_PER_AREA
+    expected = areas * REPS_PER_AREA
     deadline = time.time() + 60
     while len(gateway.arrivals) < expected and time.time() < deadline:
         await asyncio.sleep(0.05)
-    return _figures(gateway.arrivals, published, started, expected, phase)
+    window = time.time() - started
+    # Average cores busy per process over the phase: shows which one limits the rate (the bench's own
+    # receivers must not be it).
+    cpu = {name: round((meter() - cpu_before[name]) / window, 2) for name, meter in meters.items()}
+    return {**_figures(gateway.arrivals, published, started, expected, phase), "cpu_cores_busy": cpu,
+            "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def _figures(arrivals, published, started, expected, phase) -> dict:
@@ -141,34 +142,43 @@ async def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="notifier-bench-"))
     stack = DevStack(root / "stack", pg_port=free_port(), kafka_port=free_port())
     stack.start()
-    process = None
     try:
         os.environ.update(stack.environment())
         settings = ServiceSettings()
         await asyncio.to_thread(upgrade, SPEC, settings.database_url)
         await ensure_topics(settings, list(SPEC.topics))
         gateway, slow = Gateway(), Gateway(delay_s=SLOW_DELAY_S)
-        servers = [await gateway.serve(), await slow.serve()]
-        env = {**stack.environment(), "KENTONGAN_ENV": "development", "LOG_LEVEL": "WARNING",
-               "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000"}
-        process = ServiceProcess(SPEC, env, free_port(), root / "logs")
-        await asyncio.to_thread(process.start)
-        baseline = await run_phase(1, process.url, settings, gateway, None)
-        with_slow = await run_phase(2, process.url, settings, gateway, slow)
-        paced = await run_phase(3, process.url, settings, gateway, None, pace_s=1 / PACED_INCIDENTS_PER_S)
-        for server in servers:
-            server.should_exit = True
-        result = {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
-                  "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
-                                                               "slow_receiver_deliveries": len(slow.arrivals)},
-                  "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
+        async with serving(gateway, gateway.port, backlog=4096), serving(slow, slow.port, backlog=4096):
+            result = await _measure(root, stack, settings, gateway, slow)
         print(json.dumps(result, indent=2))
         return result
     finally:
-        if process is not None:
-            process.stop()
         stack.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gateway: Gateway, slow: Gateway) -> dict:
+    env = {**stack.environment(), "KENTONGAN_ENV": "development", "LOG_LEVEL": "WARNING",
+           "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000"}
+    process = ServiceProcess(SPEC, env, free_port(), root / "logs")
+    await asyncio.to_thread(process.start)
+    meters = {"notifier": lambda: cpu_seconds(process.process.pid),
+              "bench_receivers_and_producer": lambda: cpu_seconds(os.getpid()),
+              "postgres": lambda: tree_cpu_seconds(stack.postgres.pid),
+              "broker": lambda: tree_cpu_seconds(stack.kafka.pid)}
+    try:
+        # Untimed warm-up: connections, prepared statements and caches, so that the first measured phase does
+        # not carry start-up costs the others do not.
+        await run_phase(0, process.url, settings, gateway, None, meters, areas=WARM_UP_AREAS)
+        baseline = await run_phase(1, process.url, settings, gateway, None, meters)
+        with_slow = await run_phase(2, process.url, settings, gateway, slow, meters)
+        paced = await run_phase(3, process.url, settings, gateway, None, meters, pace_s=1 / PACED_INCIDENTS_PER_S)
+    finally:
+        process.stop()  # before the receivers, so that no request is cut off by them
+    return {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
+            "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
+                                                         "slow_receiver_deliveries": len(slow.arrivals)},
+            "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
 
 
 if __name__ == "__main__":

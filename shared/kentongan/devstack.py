@@ -69,6 +69,11 @@ class EmbeddedPostgres:
     def running(self) -> bool:
         return (self.data_dir / "pgdata" / "postmaster.pid").exists() and self._pg_ctl_ok("status")
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (for CPU accounting)."""
+        return int((self.data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+
     def _init_data_dir(self) -> None:
         pgdata = self.data_dir / "pgdata"
         if (pgdata / "PG_VERSION").exists():
@@ -135,6 +140,10 @@ class EmbeddedKafka:
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -1,6 +1,5 @@
 """notifier: the digital kentongan, citizen updates and partner-agency webhooks."""
 
-import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -8,7 +7,7 @@ from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.service import ServiceSpec, create_service_app
 
-from notifier.channels.http import HttpClients
+from notifier.channels.http import http_session
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
 from notifier.deliveries.router import router as deliveries_router
@@ -35,10 +34,8 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    # httpx logs every request at INFO: at broadcast rates that is most of the log; outcomes are in the DB.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    async with HttpClients.open(settings.delivery_concurrency, settings.request_timeout_s) as clients:
-        channels = build_channels(settings, clients, app.state.sessionmaker)
+    async with http_session(settings.delivery_concurrency, settings.request_timeout_s) as session:
+        channels = build_channels(settings, session, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from uuid import uuid4
 
 import pytest
-import uvicorn
 from kentongan.devstack import free_port
 from kentongan.events import Envelope, encode
 from kentongan.kafka import create_producer
+from kentongan.receivers import read_body, serving
 from kentongan.testing import eventually
 from notifier.main import create_app
 from notifier.settings import Settings
@@ -42,6 +42,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     scripts: dict[str, list[int]] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> where a 307 sends the client
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -57,33 +58,33 @@ class Receiver:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         path = scope["path"]
-        self.requests.append(Received(path, {k.decode(): v.decode() for k, v in scope["headers"]}, body))
+        self.requests.append(Received(path, {k.decode(): v.decode() for k, v in scope["headers"]},
+                                      await read_body(receive)))
         while path in self.hang:  # held open until the test lets go
             await asyncio.sleep(0.1)
         script = self.scripts.get(path) or []
         status = script.pop(0) if script else 200
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        headers = [(b"content-type", b"text/plain")]
+        if path in self.redirects:
+            status, headers = 307, [*headers, (b"location", self.redirects[path].encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"ok"})
 
 
 @pytest.fixture(scope="session")
 async def receiver():
     app = Receiver(free_port())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=app.port, log_level="warning",
-                                           lifespan="off", timeout_graceful_shutdown=1))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield app
-    server.should_exit = True
-    await asyncio.wait([task], timeout=5)
+    async with serving(app, app.port):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def other_receiver():
+    """A second receiver on a port of its own: another host to the per-host limits."""
+    app = Receiver(free_port())
+    async with serving(app, app.port):
+        yield app
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,22 @@
 """Every query on deliveries and their attempts."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from kentongan.db import any_of
+from sqlalchemy import Row, String, Uuid, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.models import Delivery, DeliveryAttempt, Subscription
-from notifier.models.delivery import DUE_STATUSES
+from notifier.models.delivery import DUE
 
 WAKE_CHANNEL = "notifier_deliveries"
+delivery_table = Delivery.__table__
+# What a claimed delivery carries to its send and to the record of how it went.
+CLAIMED_COLUMNS = [delivery_table.c[name] for name in (
+    "id", "purpose", "channel", "target", "target_host", "payload", "attempts", "event_time", "created_at")]
 
 
 async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
@@ -18,23 +24,28 @@ async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
     if not rows:
         return
     # executemany with one cached statement: compiling a fresh multi-row VALUES per event costs more.
-    await session.execute(insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    await session.execute(insert(delivery_table).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
     await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
 
 
-async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> list[tuple[Delivery, str | None]]:
-    """Due deliveries (oldest first) with their subscription's secret, row-locked; others' locks skipped."""
-    query = (select(Delivery, Subscription.secret).outerjoin(Subscription, Subscription.id == Delivery.subscription_id)
-             .where(Delivery.status.in_(DUE_STATUSES), Delivery.next_attempt_at <= func.now())
-             .order_by(Delivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True, of=Delivery))
-    if busy_hosts:
-        query = query.where(Delivery.target_host.not_in(busy_hosts))
-    return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> Sequence[Row]:
+    """(id, target_host) of due deliveries, oldest first, row-locked; rows other workers hold are skipped."""
+    query = (select(delivery_table.c.id, delivery_table.c.target_host)
+             .where(DUE, delivery_table.c.next_attempt_at <= func.now(),
+                    ~(delivery_table.c.target_host == any_of(busy_hosts, String)))
+             .order_by(delivery_table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
+    return (await session.execute(query)).all()
 
 
-async def mark_sending(session: AsyncSession, ids: list[UUID]) -> None:
-    await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
-        status="sending", attempts=Delivery.attempts + 1, claimed_at=func.now()))
+async def mark_sending(session: AsyncSession, ids: list[UUID]) -> Sequence[Row]:
+    """Claim locked deliveries in one statement (status `sending`, one attempt more); each comes back with
+    what its send needs, including its subscription's signing secret."""
+    secret = select(Subscription.secret).where(Subscription.id == delivery_table.c.subscription_id)
+    result = await session.execute(
+        update(delivery_table).where(delivery_table.c.id == any_of(ids, Uuid))
+        .values(status="sending", attempts=delivery_table.c.attempts + 1, claimed_at=func.now())
+        .returning(*CLAIMED_COLUMNS, secret.scalar_subquery().label("secret")))
+    return result.all()
 
 
 async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempts: list[dict]) -> None:

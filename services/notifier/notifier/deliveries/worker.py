@@ -10,16 +10,18 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import asyncpg
+from sqlalchemy import Row
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier import metrics
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.deliveries import repository, service
-from notifier.models import Delivery
 from notifier.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
-        self._outcomes: asyncio.Queue[tuple[Delivery, SendResult, float]] = asyncio.Queue()
+        self._outcomes: asyncio.Queue[tuple[Row, SendResult, float]] = asyncio.Queue()
         self._last_recovery = 0.0
 
     async def run(self) -> None:
@@ -50,7 +52,7 @@ class DeliveryWorker:
                     claimed = await self._claim()
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # database restart and the like
+                except Exception as exc:  # noqa: BLE001 - a database restart and the like
                     log.warning("delivery worker error, retrying: %r", exc)
                     await asyncio.sleep(1.0)
                     continue
@@ -77,28 +79,28 @@ class DeliveryWorker:
         if free <= 0:
             return 0
         busy = [host for host, n in self._in_flight.items() if n >= self._cap(host)]
-        chosen: list[tuple[Delivery, str | None]] = []
+        chosen: list[UUID] = []
+        claimed: Sequence[Row] = []
         async with self._sessionmaker() as session, session.begin():
             planned = Counter(self._in_flight)
-            for delivery, secret in await repository.lock_due(session, free * 2, busy):
-                if len(chosen) < free and planned[delivery.target_host] < self._cap(delivery.target_host):
-                    planned[delivery.target_host] += 1
-                    chosen.append((delivery, secret))
+            for row in await repository.lock_due(session, free * 2, busy):
+                if len(chosen) < free and planned[row.target_host] < self._cap(row.target_host):
+                    planned[row.target_host] += 1
+                    chosen.append(row.id)
             if chosen:
-                await repository.mark_sending(session, [d.id for d, _ in chosen])
-        for delivery, secret in chosen:
-            self._start(delivery, secret)
-        return len(chosen)
+                claimed = await repository.mark_sending(session, chosen)
+        for delivery in claimed:
+            self._start(delivery)
+        return len(claimed)
 
     def _cap(self, host: str) -> int:
         if host in PROVIDER_HOSTS:
             return self._settings.delivery_concurrency
         return self._settings.max_in_flight_per_host
 
-    def _start(self, delivery: Delivery, secret: str | None) -> None:
+    def _start(self, delivery: Row) -> None:
         self._in_flight[delivery.target_host] += 1
-        delivery.attempts += 1
-        task = asyncio.create_task(self._send(delivery, secret))
+        task = asyncio.create_task(self._send(delivery))
         self._tasks.add(task)
         task.add_done_callback(lambda t: self._finished(t, delivery.target_host))
 
@@ -109,12 +111,12 @@ class DeliveryWorker:
             del self._in_flight[host]
         self._wake.set()
 
-    async def _send(self, delivery: Delivery, secret: str | None) -> None:
-        message = Outgoing(delivery.id, delivery.channel, delivery.target, delivery.payload, secret)
+    async def _send(self, delivery: Row) -> None:
+        message = Outgoing(delivery.id, delivery.channel, delivery.target, delivery.payload, delivery.secret)
         started = time.perf_counter()
         try:
-            result = await asyncio.wait_for(self._channels[delivery.channel].send(message),
-                                            self._settings.request_timeout_s)
+            async with asyncio.timeout(self._settings.request_timeout_s):
+                result = await self._channels[delivery.channel].send(message)
         except TimeoutError:
             result = SendResult(False, None, f"timed out after {self._settings.request_timeout_s} s")
         except Exception as exc:  # a channel bug must fail this delivery, not the worker
@@ -130,7 +132,7 @@ class DeliveryWorker:
                 batch.append(self._outcomes.get_nowait())
             await self._write(batch)
 
-    async def _write(self, batch: list[tuple[Delivery, SendResult, float]]) -> None:
+    async def _write(self, batch: list[tuple[Row, SendResult, float]]) -> None:
         now = datetime.now(UTC)
         deliveries, attempts = [], []
         for delivery, result, duration_ms in batch:
@@ -147,7 +149,7 @@ class DeliveryWorker:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
                 return
-            except Exception as exc:  # keep the outcome until the database is back
+            except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
                 await asyncio.sleep(1.0)
 
@@ -180,7 +182,7 @@ class DeliveryWorker:
                     await conn.close()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - polling covers the gap until it reconnects
                 log.debug("delivery listener reconnecting: %r", exc)
                 await asyncio.sleep(1.0)
 

@@ -49,6 +49,20 @@ async def _received(receiver, path):
     return receiver.to(path) or None
 
 
+async def test_a_redirect_is_not_followed(notifier, partner_headers, receiver, publish):
+    """The partner's URL was checked when it subscribed; where that URL redirects to was not."""
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    elsewhere = f"/{agency}/elsewhere"
+    receiver.redirects[f"/{agency}"] = receiver.url(elsewhere)
+    await _subscribe(notifier, partner_headers, agency, receiver.url(f"/{agency}"))
+    envelope = await publish(referral(agency))
+
+    delivery = await _delivery(notifier, partner_headers(agency), envelope.id, ("retrying", "dead"))
+
+    assert delivery["attempts"][0]["outcome"] == "failed" and delivery["attempts"][0]["status_code"] == 307
+    assert len(receiver.to(f"/{agency}")) >= 1 and receiver.to(elsewhere) == []
+
+
 async def test_a_receiver_failing_three_times_then_succeeding_has_one_successful_delivery(
         notifier, partner_headers, receiver, publish):
     agency = f"dp3a-{uuid4().hex[:6]}"
