@@ -7,7 +7,7 @@ from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.service import ServiceSpec, create_service_app
 
-from notifier.channels.http import http_session
+from notifier.channels.http import http_client
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
 from notifier.deliveries.router import router as deliveries_router
@@ -34,8 +34,8 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    async with http_session(settings.delivery_concurrency, settings.request_timeout_s) as session:
-        channels = build_channels(settings, session, app.state.sessionmaker)
+    async with http_client(settings.delivery_concurrency, settings.request_timeout_s) as client:
+        channels = build_channels(settings, client, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
 
 

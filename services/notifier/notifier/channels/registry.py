@@ -1,6 +1,6 @@
 """Which transport carries each channel, from the settings: a provider URL, else the development inbox."""
 
-import aiohttp
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.channels.base import Channel
@@ -9,13 +9,13 @@ from notifier.channels.http import PushChannel, SmsGatewayChannel, WebhookChanne
 from notifier.settings import Settings
 
 
-def build_channels(settings: Settings, session: aiohttp.ClientSession,
+def build_channels(settings: Settings, client: httpx.AsyncClient,
                    sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
     """channel name -> transport."""
     dev_inbox = DevInboxChannel(sessionmaker)
     return {
-        "webhook": WebhookChannel(session),
-        "sms": SmsGatewayChannel(session, settings.sms_url, settings.sms_api_key) if settings.sms_url else dev_inbox,
-        "push": PushChannel(session, settings.push_url, settings.push_api_key) if settings.push_url else dev_inbox,
+        "webhook": WebhookChannel(client),
+        "sms": SmsGatewayChannel(client, settings.sms_url, settings.sms_api_key) if settings.sms_url else dev_inbox,
+        "push": PushChannel(client, settings.push_url, settings.push_api_key) if settings.push_url else dev_inbox,
         "dev": dev_inbox,
     }
