@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Uuid, func, insert, or_, select, text, update
+from sqlalchemy import Uuid, case, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
@@ -57,12 +57,13 @@ async def list_for_device(session: AsyncSession, device_id: UUID, limit: int) ->
 
 async def set_status_for_incident(session: AsyncSession, alarm_ids: list[UUID], incident_id: UUID,
                                   status: str | None, at: datetime) -> None:
-    """Record the incident and (if given) the new status on open alarms, appending to their timeline."""
+    """Record the incident and (if given) the new status on open alarms, appending to their timeline when the
+    status changes; one statement."""
     values: dict = {"incident_id": incident_id}
-    targets = (Alarm.id == any_of(alarm_ids, Uuid())) & (Alarm.status != "cancelled")
     if status is not None:
-        changed = Alarm.status != status
         entry = func.jsonb_build_array(func.jsonb_build_object("status", status, "at", at.isoformat()))
-        values["timeline"] = func.coalesce(Alarm.timeline, text("'[]'::jsonb")).op("||")(entry)
-        await session.execute(update(Alarm).where(targets & changed).values(status=status, **values))
-    await session.execute(update(Alarm).where(targets).values(incident_id=incident_id))
+        appended = func.coalesce(Alarm.timeline, text("'[]'::jsonb")).op("||")(entry)
+        values["timeline"] = case((Alarm.status != status, appended), else_=Alarm.timeline)
+        values["status"] = status
+    await session.execute(update(Alarm).where(Alarm.id == any_of(alarm_ids, Uuid()), Alarm.status != "cancelled")
+                          .values(**values))
