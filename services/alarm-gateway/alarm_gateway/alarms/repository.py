@@ -65,5 +65,5 @@ async def set_status_for_incident(session: AsyncSession, alarm_ids: list[UUID], 
         appended = func.coalesce(Alarm.timeline, text("'[]'::jsonb")).op("||")(entry)
         values["timeline"] = case((Alarm.status != status, appended), else_=Alarm.timeline)
         values["status"] = status
-    await session.execute(update(Alarm).where(Alarm.id == any_of(alarm_ids, Uuid()), Alarm.status != "cancelled")
-                          .values(**values))
+    open_alarms = (Alarm.id == any_of(alarm_ids, Uuid())) & (Alarm.status != "cancelled")
+    await session.execute(update(Alarm).where(open_alarms).values(**values))
