@@ -25,8 +25,9 @@ from kentongan.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
-def outbox_table(metadata: MetaData) -> Table:
-    """The outbox table of one service, in that service's schema."""
+def outbox_table(metadata: MetaData, source: str = "") -> Table:
+    """The outbox table of one service, in that service's schema; events staged in it carry `source` as their
+    CloudEvents source ("/services/<name>")."""
     return Table(
         "outbox", metadata,
         Column("seq", BigInteger, Identity(), primary_key=True),  # publication order
@@ -39,6 +40,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True), nullable=True),
         Index("ix_outbox_pending", "seq", postgresql_where=text("published_at IS NULL")),
+        info={"source": source},
     )
 
 
@@ -46,14 +48,14 @@ def notify_channel(schema: str) -> str:
     return f"{schema}_outbox"
 
 
-async def add_event(session: AsyncSession, outbox: Table, event: EventModel, source: str) -> Envelope:
+async def add_event(session: AsyncSession, outbox: Table, event: EventModel) -> Envelope:
     """Stage an event in the current transaction; it is published only if the transaction commits."""
-    return (await add_events(session, outbox, [event], source))[0]
+    return (await add_events(session, outbox, [event]))[0]
 
 
-async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel], source: str) -> list[Envelope]:
+async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel]) -> list[Envelope]:
     """Stage several events with one statement (in order); published only if the transaction commits."""
-    envelopes = [Envelope.wrap(event, source) for event in events]
+    envelopes = [Envelope.wrap(event, outbox.info["source"]) for event in events]
     rows = []
     for envelope in envelopes:
         message = encode(envelope)

@@ -35,11 +35,6 @@ class ServiceSpec:
     topics: tuple[str, ...] = ()  # topics it produces or consumes
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
 
-    @property
-    def source(self) -> str:
-        """The CloudEvents `source` of everything this service publishes."""
-        return f"/services/{self.name}"
-
 
 def installed_services() -> list[ServiceSpec]:
     """Every installed service, in port order."""

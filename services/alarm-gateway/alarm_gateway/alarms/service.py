@@ -15,8 +15,6 @@ from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmR
 from kentongan.errors import ServiceError, Unauthorized
 from kentongan.outbox import add_event, add_events
 
-SOURCE = "/services/alarm-gateway"
-
 
 def _timeline_entry(status: str, at: datetime) -> dict:
     return {"status": status, "at": at.isoformat()}
@@ -62,8 +60,7 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
     await repository.insert_alarms(session, raised)
-    await add_events(session, outbox, [_raised_event(alarm, push_tokens.get(alarm.device_id)) for alarm in raised],
-                     SOURCE)
+    await add_events(session, outbox, [_raised_event(alarm, push_tokens.get(alarm.device_id)) for alarm in raised])
     await session.flush()  # the repeated presses
     return results
 
@@ -103,7 +100,7 @@ async def update_location(session: AsyncSession, device_id: UUID, alarm_id: UUID
     alarm.lat, alarm.lon, alarm.accuracy_m = data.lat, data.lon, data.accuracy_m
     await add_event(session, outbox, AlarmLocationUpdated(
         alarm_id=alarm.id, lat=data.lat, lon=data.lon, accuracy_m=data.accuracy_m, recorded_at=recorded_at,
-    ), SOURCE)
+    ))
     await session.flush()
     return alarm
 
@@ -119,7 +116,6 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, d
     alarm.status = "cancelled"
     alarm.cancel_reason = data.reason
     alarm.timeline = [*alarm.timeline, _timeline_entry("cancelled", now)]
-    await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=data.reason, cancelled_at=now),
-                    SOURCE)
+    await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=data.reason, cancelled_at=now))
     await session.flush()
     return alarm

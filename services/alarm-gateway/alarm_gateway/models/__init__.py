@@ -6,7 +6,7 @@ from kentongan.outbox import outbox_table
 
 SCHEMA = "alarm_gateway"
 Base = declarative_base(SCHEMA)
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/alarm-gateway")
 inbox = inbox_table(Base.metadata)
 
 from alarm_gateway.models.alarm import Alarm  # noqa: E402

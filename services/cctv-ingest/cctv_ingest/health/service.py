@@ -13,8 +13,6 @@ from cctv_ingest.models import outbox
 from kentongan.events.cctv import CameraHealthChanged
 from kentongan.outbox import add_event
 
-SOURCE = "/services/cctv-ingest"
-
 
 async def record(session: AsyncSession, observations: Sequence[Observation], rules: Rules) -> int:
     """Apply observations in order; returns how many cameras changed state (each one is an event)."""
@@ -33,7 +31,7 @@ async def record(session: AsyncSession, observations: Sequence[Observation], rul
             await add_event(session, outbox, CameraHealthChanged(
                 camera_id=camera_id, state=row["state"], previous_state=previous, kecamatan=before.kecamatan,
                 last_frame_at=row["last_frame_at"], consecutive_failures=row["consecutive_failures"],
-                reason=seen.error, changed_at=seen.at), SOURCE)
+                reason=seen.error, changed_at=seen.at))
     await repository.upsert(session, rows)
     return changed
 

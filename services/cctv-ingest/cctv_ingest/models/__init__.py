@@ -6,7 +6,7 @@ from kentongan.outbox import outbox_table
 
 SCHEMA = "cctv_ingest"
 Base = declarative_base(SCHEMA)
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/cctv-ingest")
 inbox = inbox_table(Base.metadata)
 
 from cctv_ingest.models.camera import Camera  # noqa: E402

@@ -16,7 +16,6 @@ from kentongan.events.incidents import IncidentChanged
 from kentongan.outbox import add_event
 
 log = logging.getLogger(__name__)
-SOURCE = "/services/cctv-ingest"
 
 
 def incident_opened_handler(capture: SnapshotCapture, settings: Settings):
@@ -32,7 +31,7 @@ def incident_opened_handler(capture: SnapshotCapture, settings: Settings):
             await add_event(session, outbox, SnapshotCaptured(
                 camera_id=shot.camera.id, incident_id=incident.incident_id, blob_ref=shot.blob_ref,
                 snapshot_url=settings.public_url.rstrip("/") + shot.snapshot_url, captured_at=shot.captured_at,
-                distance_m=shot.camera.distance_m, motion_score=shot.motion_score), SOURCE)
+                distance_m=shot.camera.distance_m, motion_score=shot.motion_score))
         log.info("incident %s: %d of %d nearby online cameras snapshotted", incident.incident_id,
                  len(shots), len(nearest))
 

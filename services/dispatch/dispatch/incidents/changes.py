@@ -10,7 +10,6 @@ from dispatch.models import Incident, outbox
 from kentongan.events import incidents as events
 from kentongan.outbox import add_event
 
-SOURCE = "/services/dispatch"
 STREAM_CHANNEL = "dispatch_incident_changes"
 
 
@@ -26,6 +25,6 @@ async def record_change(session: AsyncSession, incident: Incident, event: type[e
         alarm_ids=incident.alarm_ids, unit_id=incident.unit_id, escalation_level=incident.escalation_level,
         outcome=incident.outcome, opened_at=incident.opened_at, updated_at=view.updated_at,
         version=incident.version,
-    ), SOURCE)
+    ))
     notice = {"id": envelope.id, "type": envelope.type, "incident": view.model_dump(mode="json")}
     await session.execute(select(func.pg_notify(STREAM_CHANNEL, orjson.dumps(notice).decode())))

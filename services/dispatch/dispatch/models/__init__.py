@@ -6,7 +6,7 @@ from kentongan.outbox import outbox_table
 
 SCHEMA = "dispatch"
 Base = declarative_base(SCHEMA)
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/dispatch")
 inbox = inbox_table(Base.metadata)
 
 from dispatch.models.incident import Incident  # noqa: E402

@@ -6,7 +6,7 @@ from kentongan.outbox import outbox_table
 
 SCHEMA = "report_intake"
 Base = declarative_base(SCHEMA)
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/report-intake")
 inbox = inbox_table(Base.metadata)
 
 from report_intake.models.audit_entry import AuditEntry

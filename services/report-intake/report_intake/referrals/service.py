@@ -28,8 +28,6 @@ from report_intake.referrals.schemas import ReferralDetail, ReferralSummary, Ste
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import Contact
 
-SOURCE = "/services/report-intake"
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -73,7 +71,7 @@ async def open_referral(session: AsyncSession, report: Report, agency: str, cont
         category=report.category, victim_age_group=report.victim_age_group, area=report.area,
         immediate_danger=report.immediate_danger, consent_override=override is not None,
         contact=ReporterContact(phone=contact.phone, email=contact.email) if contact else None,
-    ), SOURCE)
+    ))
     return referral
 
 
@@ -95,7 +93,7 @@ async def step(session: AsyncSession, actor: Actor, referral_id: UUID, name: Ste
     extra = {k: v for k, v in details.items() if k in transition.event.model_fields}
     await add_event(session, outbox, transition.event(
         referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
-        changed_at=now, version=referral.version, **extra), SOURCE)
+        changed_at=now, version=referral.version, **extra))
     await record(session, actor, f"referral.{name}", "referral", [referral.id])
     await session.flush()
     return _summary(referral, report)
@@ -138,7 +136,7 @@ async def announce_reporter_message(session: AsyncSession, report: Report, messa
         if referral.status in OPEN_FOR_MESSAGES:
             await add_event(session, outbox, ReferralMessagePosted(
                 referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
-                changed_at=message.created_at, version=referral.version, message_id=message.id), SOURCE)
+                changed_at=message.created_at, version=referral.version, message_id=message.id))
 
 
 async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,

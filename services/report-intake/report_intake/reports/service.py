@@ -30,8 +30,6 @@ from report_intake.reports.schemas import (
 )
 from report_intake.triage.rules import agencies_for
 
-SOURCE = "/services/report-intake"
-
 
 async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) -> ReportReceipt:
     """Store the sealed case, refer it where triage says (with consent), and raise the alarm if urgent."""
@@ -67,7 +65,7 @@ async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreat
     location = data.location
     await add_event(session, outbox, ReportUrgent(
         report_id=report.id, category=report.category, lat=location and location.lat,
-        lon=location and location.lon, area=report.area, reported_at=report.created_at), SOURCE)
+        lon=location and location.lon, area=report.area, reported_at=report.created_at))
 
 
 async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None) -> Report:
