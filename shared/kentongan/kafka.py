@@ -11,7 +11,6 @@ from aiokafka.helpers import create_ssl_context
 
 from kentongan.settings import ServiceSettings
 
-
 # A broker should hold an empty fetch up to fetch_max_wait_ms (Kafka does: long polling). The embedded
 # noida broker answers at once, and aiokafka's fetcher then asks again at once: thousands of fetches a second
 # per idle consumer, most of a core across the platform. So an empty fetch answered sooner than this is
@@ -106,7 +105,7 @@ async def broker_reachable(settings: ServiceSettings, timeout_s: float = 1.0) ->
         host, _, port = server.strip().rpartition(":")
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
-        except (OSError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, OSError, ValueError):
             continue
         writer.close()
         return True

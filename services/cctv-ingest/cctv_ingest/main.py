@@ -5,14 +5,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cctv_ingest.metrics import export_camera_states
-
 from cctv_ingest.cameras.router import IMPORT_PATH
 from cctv_ingest.cameras.router import router as cameras_router
 from cctv_ingest.consumers import handlers
 from cctv_ingest.health.router import router as health_router
 from cctv_ingest.ingest.grabber import ReadLimits
 from cctv_ingest.ingest.scheduler import IngestScheduler
+from cctv_ingest.metrics import export_camera_states
 from cctv_ingest.models import SCHEMA, inbox, outbox
 from cctv_ingest.settings import Settings
 from cctv_ingest.snapshots.blobs import FilesystemBlobStore

@@ -1,11 +1,11 @@
 """Which events notifier consumes, and who handles them."""
 
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kentongan.consumer import Handler
 from kentongan.events import Envelope, incidents
 from kentongan.events.alarms import AlarmRaised
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifier.broadcast.handlers import on_incident_alert
 from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
 from notifier.settings import Settings

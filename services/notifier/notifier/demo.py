@@ -8,6 +8,7 @@ import csv
 import io
 
 import httpx
+
 from kentongan.geo import KECAMATAN
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings

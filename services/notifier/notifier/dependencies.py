@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from fastapi import Depends
-from kentongan.dependencies import SessionDep, app_settings
 
+from kentongan.dependencies import SessionDep, app_settings
 from notifier.settings import Settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.service import ServiceSpec, create_service_app
-
 from notifier.channels.http import http_client
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers

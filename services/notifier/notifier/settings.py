@@ -1,8 +1,9 @@
 """notifier settings (`NOTIFIER_*` on top of the platform's shared ones)."""
 
-from kentongan.settings import ServiceSettings
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
+
+from kentongan.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from uuid import uuid4
 
 import pytest
+
 from kentongan.devstack import free_port
 from kentongan.events import Envelope, encode
 from kentongan.kafka import create_producer

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+
 from kentongan.dependencies import SessionDep, app_settings
 from kentongan.security import CurrentOperator, CurrentPartner
-
 from report_intake.audit.service import Actor
 from report_intake.crypto import Keyring
 from report_intake.settings import Settings

@@ -2,10 +2,10 @@
 
 import base64
 
-from kentongan.settings import ServiceSettings
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.settings import ServiceSettings
 from report_intake.crypto import Keyring
 
 # A development-only AES-256 key; its id starts with "dev-only", so production refuses to start with it.

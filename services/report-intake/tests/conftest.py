@@ -3,10 +3,11 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from kentongan.events import decode
 from kentongan.kafka import connection_options
 from report_intake.main import create_app
-from sqlalchemy.ext.asyncio import create_async_engine
 
 
 @pytest.fixture(scope="session")

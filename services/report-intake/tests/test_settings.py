@@ -5,6 +5,7 @@ import base64
 import pytest
 from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError
+
 from report_intake.crypto import Keyring, open_json, seal_json
 from report_intake.settings import Settings
 

@@ -11,8 +11,8 @@ from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.errors import ServiceError, Unauthorized
+from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.outbox import add_event, add_events
 
 

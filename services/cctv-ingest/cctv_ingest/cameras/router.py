@@ -4,10 +4,16 @@ from fastapi import APIRouter, Query, Request
 
 from cctv_ingest.cameras import importers, service
 from cctv_ingest.cameras.errors import UnsupportedImportType
-from cctv_ingest.cameras.schemas import (Camera, CameraCreate, CameraUpdate, CameraWithHealth, ImportResult,
-                                         NearbyCamera)
+from cctv_ingest.cameras.schemas import (
+    Camera,
+    CameraCreate,
+    CameraUpdate,
+    CameraWithHealth,
+    ImportResult,
+    NearbyCamera,
+)
 from cctv_ingest.dependencies import SessionDep
-from kentongan.security import CurrentSupervisor, CurrentOperator
+from kentongan.security import CurrentOperator, CurrentSupervisor
 
 router = APIRouter(prefix="/v1/cameras", tags=["cameras"])
 IMPORT_PATH = "/v1/cameras/import"

@@ -9,8 +9,14 @@ from itertools import islice
 from urllib.parse import quote
 
 from cctv_ingest.cameras.service import Nearby, snapshot_path
-from cctv_ingest.ingest.grabber import (CameraReadError, ReadLimits, describe, grey_thumbnail, motion_score,
-                                        watch_frames)
+from cctv_ingest.ingest.grabber import (
+    CameraReadError,
+    ReadLimits,
+    describe,
+    grey_thumbnail,
+    motion_score,
+    watch_frames,
+)
 from cctv_ingest.redaction import redact_url
 from cctv_ingest.snapshots.blobs import BlobStore, incident_key
 

@@ -6,8 +6,17 @@ from sse_starlette.sse import EventSourceResponse
 
 from dispatch.dependencies import SessionDep
 from dispatch.incidents import repository, service
-from dispatch.incidents.schemas import (ACTIVE_STATUSES, AssignRequest, Incident, IncidentDetail, IncidentStatus,
-                                        Note, NoteCreate, ReopenRequest, StatusRequest)
+from dispatch.incidents.schemas import (
+    ACTIVE_STATUSES,
+    AssignRequest,
+    Incident,
+    IncidentDetail,
+    IncidentStatus,
+    Note,
+    NoteCreate,
+    ReopenRequest,
+    StatusRequest,
+)
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
 from kentongan.security import CurrentOperator, CurrentSupervisor

@@ -47,7 +47,7 @@ class IncidentBroadcaster:
             while queue in self._subscribers:
                 try:
                     payload = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield {"comment": "keep-alive"}
                     continue
                 notice = orjson.loads(payload)

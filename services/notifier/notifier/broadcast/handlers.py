@@ -7,11 +7,11 @@ are never broadcast with details: the representatives are only asked to stand by
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kentongan.events import Envelope
 from kentongan.events.incidents import IncidentChanged, IncidentEscalated
 from kentongan.geo import kecamatan_of
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifier import templates
 from notifier.deliveries import service as deliveries
 from notifier.models import Representative

@@ -6,11 +6,11 @@ sexual-violence or child-abuse incident, carry data only: nothing appears on a l
 may see.
 """
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kentongan.events import Envelope
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import IncidentChanged
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from notifier import templates
 from notifier.broadcast.handlers import NO_DETAILS_CATEGORIES
 from notifier.citizens import repository

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from kentongan.db import any_of
 from sqlalchemy import Row, String, Uuid, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.db import any_of
 from notifier.models import Delivery, DeliveryAttempt, Subscription
 from notifier.models.delivery import DUE
 

@@ -4,9 +4,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+
 from kentongan.dependencies import SessionDep
 from kentongan.security import CurrentPartner
-
 from notifier.deliveries import service
 from notifier.deliveries.schemas import Delivery, DeliveryStatus
 

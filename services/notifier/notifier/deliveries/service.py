@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from kentongan.events import Envelope
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.events import Envelope
 from notifier.deliveries import repository
 from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
 from notifier.models import Delivery, DeliveryAttempt

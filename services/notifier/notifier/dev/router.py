@@ -5,9 +5,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from kentongan.errors import NotFound
 from pydantic import BaseModel, ConfigDict
 
+from kentongan.errors import NotFound
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.dev import repository
 

@@ -1,10 +1,10 @@
 """Every query on representatives."""
 
-from kentongan.geo import bounding_box
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.geo import bounding_box
 from notifier.models import Representative
 
 

@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
-from kentongan.security import CurrentAdmin, CurrentOperator
 
+from kentongan.security import CurrentAdmin, CurrentOperator
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.registry import service
 from notifier.registry.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from kentongan.geo import haversine_m, kecamatan_of
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.geo import haversine_m, kecamatan_of
 from notifier.models import Representative
 from notifier.registry import csv_import, repository
 from notifier.registry.errors import InvalidCsv, RepresentativeNotFound

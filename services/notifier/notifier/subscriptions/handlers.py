@@ -1,8 +1,8 @@
 """Any partner event -> one signed webhook delivery per matching subscription."""
 
-from kentongan.events import Envelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.events import Envelope
 from notifier.deliveries import service as deliveries
 from notifier.subscriptions import repository
 

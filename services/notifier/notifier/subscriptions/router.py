@@ -3,8 +3,8 @@
 from uuid import UUID
 
 from fastapi import APIRouter
-from kentongan.security import CurrentPartner
 
+from kentongan.security import CurrentPartner
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.subscriptions import service
 from notifier.subscriptions.schemas import CreatedSubscription, Subscription, SubscriptionCreate

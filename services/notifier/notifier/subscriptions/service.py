@@ -4,12 +4,12 @@ import base64
 import secrets
 from uuid import UUID
 
-from kentongan.events.envelope import EventModel
-from kentongan.events.topics import REFERRALS
-from kentongan.security import Partner
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.events.envelope import EventModel
+from kentongan.events.topics import REFERRALS
+from kentongan.security import Partner
 from notifier.models import Subscription
 from notifier.settings import Settings
 from notifier.subscriptions import repository

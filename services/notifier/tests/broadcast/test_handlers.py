@@ -3,6 +3,7 @@
 from uuid import uuid4
 
 import pytest
+
 from kentongan.events.incidents import IncidentAcknowledged, IncidentEscalated, IncidentOpened
 
 M = 1 / 111_320  # degrees of latitude per metre

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import (
     IncidentAcknowledged,

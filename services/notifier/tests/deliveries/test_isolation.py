@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import httpx
+
 from kentongan.devstack import free_port
 from kentongan.events.referrals import ReferralCreated
 from kentongan.platform import ServiceProcess

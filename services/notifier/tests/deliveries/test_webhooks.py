@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from standardwebhooks.webhooks import Webhook
+
 from kentongan.events.referrals import ReferralCreated
 from kentongan.testing import eventually
-from standardwebhooks.webhooks import Webhook
 
 
 def referral(agency: str) -> ReferralCreated:

@@ -1,6 +1,7 @@
 """Partner subscriptions: a secret on creation, partner event types only, own subscriptions only."""
 
 import pytest
+
 from notifier.subscriptions.errors import UnsafeTargetUrl
 from notifier.subscriptions.urls import validate_target
 

@@ -1,9 +1,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+
 from kentongan.dependencies import SessionDep
 from kentongan.security import CurrentSupervisor
-
 from report_intake.audit import service
 from report_intake.audit.schemas import AuditQuery, AuditRecord
 

@@ -3,8 +3,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from report_intake.reports.schemas import Strict
 from kentongan.text import Text
+from report_intake.reports.schemas import Strict
 
 MESSAGE_MAX_CHARS = 4_000
 

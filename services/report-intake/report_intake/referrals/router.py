@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from kentongan.events.referrals import ReferralStatus
 
+from kentongan.events.referrals import ReferralStatus
 from report_intake.dependencies import KeyringDep, PartnerActor, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.referrals import service

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from kentongan.events.referrals import ReferralStatus
 from pydantic import BaseModel, ConfigDict
 
-from report_intake.reports.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
+from kentongan.events.referrals import ReferralStatus
 from kentongan.text import Text
+from report_intake.reports.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
 
 Step = Literal["accept", "decline", "progress", "close"]
 

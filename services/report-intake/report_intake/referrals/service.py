@@ -4,6 +4,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
 from kentongan.events.referrals import (
     ReferralAccepted,
     ReferralClosed,
@@ -14,9 +17,6 @@ from kentongan.events.referrals import (
     ReporterContact,
 )
 from kentongan.outbox import add_event
-from sqlalchemy.ext.asyncio import AsyncSession
-from uuid6 import uuid7
-
 from report_intake.audit.service import Actor, record
 from report_intake.crypto import Keyring
 from report_intake.messages import service as messages

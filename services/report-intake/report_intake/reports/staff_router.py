@@ -7,8 +7,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from kentongan.security import CurrentOperator, CurrentSupervisor
 
+from kentongan.security import CurrentOperator, CurrentSupervisor
 from report_intake.dependencies import KeyringDep, SessionDep, StaffActor
 from report_intake.reports import service
 from report_intake.reports.schemas import (

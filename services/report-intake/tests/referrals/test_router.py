@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import jwt
+
 from kentongan.events import topics
 from kentongan.security import partner_token
 from kentongan.testing import eventually

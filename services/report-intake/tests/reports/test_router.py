@@ -2,9 +2,10 @@
 
 from uuid import UUID, uuid4
 
+from sqlalchemy import text
+
 from kentongan.events import topics
 from kentongan.testing import eventually
-from sqlalchemy import text
 
 
 async def test_anonymous_report_gets_a_token_that_opens_its_case(intake, submit, report_body):

@@ -1,6 +1,7 @@
 """The triage table sends each kind of case to the right agencies."""
 
 import pytest
+
 from report_intake.reports.schemas import ReportCreate
 from report_intake.triage.rules import agencies_for
 

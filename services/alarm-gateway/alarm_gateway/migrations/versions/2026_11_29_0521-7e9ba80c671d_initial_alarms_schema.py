@@ -4,8 +4,8 @@ Revision ID: 7e9ba80c671d
 Revises: 
 Create Date: 2026-11-29 05:21:06.165804
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox

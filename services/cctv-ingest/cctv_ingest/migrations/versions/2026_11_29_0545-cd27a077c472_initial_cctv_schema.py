@@ -4,8 +4,8 @@ Revision ID: cd27a077c472
 Revises: 
 Create Date: 2026-11-29 05:45:29.143667
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 

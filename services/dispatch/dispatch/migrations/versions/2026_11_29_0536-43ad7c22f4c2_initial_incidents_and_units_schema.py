@@ -4,8 +4,8 @@ Revision ID: 43ad7c22f4c2
 Revises: 
 Create Date: 2026-11-29 05:36:48.594627
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 

@@ -6,8 +6,9 @@ Create Date: 2026-11-29 05:43:16.863583
 """
 import sqlalchemy as sa
 from alembic import op
-from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 from sqlalchemy.dialects import postgresql
+
+from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 
 revision = 'bcb8473486df'
 down_revision = None

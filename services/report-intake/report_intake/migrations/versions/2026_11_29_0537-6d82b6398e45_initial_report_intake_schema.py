@@ -6,8 +6,9 @@ Create Date: 2026-11-29 05:37:19.868987
 """
 import sqlalchemy as sa
 from alembic import op
-from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 from sqlalchemy.dialects import postgresql
+
+from kentongan.migrations import create_outbox_and_inbox, drop_outbox_and_inbox
 
 revision = '6d82b6398e45'
 down_revision = None
