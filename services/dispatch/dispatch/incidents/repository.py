@@ -3,11 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, exists, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
-from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.models import Base, Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from kentongan.geo import bounding_box
 
 TRAIL_LIMIT = 500
@@ -32,16 +32,35 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
     return list(await session.scalars(query))
 
 
-async def active_near(session: AsyncSession, lat: float, lon: float, radius_m: float,
+async def active_near(session: AsyncSession, places: list[tuple[float, float]], radius_m: float,
                       since: datetime) -> list[Incident]:
-    """Active incidents with an alarm since `since` inside the bounding box of the radius, locked."""
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    """Active incidents with an alarm since `since` inside the bounding box of the radius around any of the
+    places (one statement for a batch of alarms), locked."""
+    boxes = [bounding_box(lat, lon, radius_m) for lat, lon in places]
+    box = func.unnest(*(_floats([b[i] for b in boxes]) for i in range(4))).table_valued(
+        "min_lat", "max_lat", "min_lon", "max_lon").render_derived()
     return list(await session.scalars(
         select(Incident).where(
             Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= since,
-            Incident.lat.between(min_lat, max_lat), Incident.lon.between(min_lon, max_lon),
-        ).with_for_update()
+            exists().where(Incident.lat.between(box.c.min_lat, box.c.max_lat),
+                           Incident.lon.between(box.c.min_lon, box.c.max_lon)),
+        ).with_for_update(of=Incident)
     ))
+
+
+def _floats(values: list[float]):
+    return bindparam(None, values, type_=ARRAY(Float))
+
+
+async def insert_all(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:
+    """Insert many rows in one statement (no ORM objects to track)."""
+    await session.execute(insert(model), rows)
+
+
+async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[UUID]:
+    """Those of the alarms that already belong to an incident."""
+    ids = bindparam(None, alarm_ids, type_=ARRAY(Uuid))
+    return set(await session.scalars(select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(ids))))
 
 
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
