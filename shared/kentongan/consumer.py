@@ -1,8 +1,8 @@
 """The consumer loop: decode, skip what was seen, handle in one transaction, then commit the offset.
 
 Handlers are plain `async def handler(session, envelope)` functions looked up by CloudEvents type; a
-`Batched` handler also takes a run of events of its type at once. The records of one poll (per partition)
-are handled in one transaction. A database or broker outage blocks the partition until it heals (nothing is
+`Batched` handler also takes a run of events of its type at once. The records of one poll are handled in
+one transaction. A database or broker outage blocks the partition until it heals (nothing is
 skipped); an event that fails for any other reason is retried a few times on its own and then sent, with
 the error, to `<topic>.dlq`.
 """
@@ -32,6 +32,7 @@ from kentongan.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+MAX_BATCH = 200  # records handled in one transaction at most
 TRANSIENT_ERRORS = (OperationalError, OSError, ConnectionError, asyncio.TimeoutError)
 
 
@@ -66,7 +67,7 @@ class EventConsumer:
 
     def __init__(self, *, settings: ServiceSettings, service: str, group_id: str, topics: list[str],
                  handlers: dict[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
-                 max_attempts: int = 3) -> None:
+                 max_attempts: int = 3, linger_s: float = 0.02) -> None:
         self._settings = settings
         self._service = service
         self._group_id = group_id
@@ -75,6 +76,7 @@ class EventConsumer:
         self._sessionmaker = sessionmaker
         self._inbox = inbox
         self._max_attempts = max_attempts
+        self._linger_s = linger_s
         self._dlq_producer = None
 
     async def run(self) -> None:
@@ -97,11 +99,17 @@ class EventConsumer:
 
     async def _consume(self, consumer) -> None:
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            batches = await consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
+            if not batches:
+                continue
+            await self._process([record for records in batches.values() for record in records])
+            await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
             for partition, records in batches.items():
-                await self._process(records)
-                await consumer.commit({partition: records[-1].offset + 1})
                 self._report_lag(consumer, partition, records[-1].offset)
+            if sum(map(len, batches.values())) < MAX_BATCH:
+                # A steady stream yields a few records per poll, and a transaction's statements cost about
+                # the same for a few events as for a hundred: waiting a moment lets the next poll take more.
+                await asyncio.sleep(self._linger_s)
 
     def _report_lag(self, consumer, partition: TopicPartition, offset: int) -> None:
         end = consumer.highwater(partition)
@@ -109,7 +117,7 @@ class EventConsumer:
             metrics.CONSUMER_LAG.labels(self._service, partition.topic).set(max(0, end - offset - 1))
 
     async def _process(self, records: list[ConsumerRecord]) -> None:
-        """Handle one partition's records in one transaction; if one of them fails, each on its own.
+        """Handle a poll's records in one transaction; if one of them fails, each on its own.
 
         One transaction (and one inbox statement) for the whole batch is what makes a busy consumer cheap.
         A failing event rolls the batch back, so handling its neighbours again one by one does them once."""

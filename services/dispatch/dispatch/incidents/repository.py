@@ -32,35 +32,35 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
     return list(await session.scalars(query))
 
 
+# The statements a batch of alarms runs, built once: building and keying them costs more CPU than running them.
+_BOX = func.unnest(*(bindparam(name, type_=ARRAY(Float)) for name in ("min_lats", "max_lats", "min_lons", "max_lons"))
+                   ).table_valued("min_lat", "max_lat", "min_lon", "max_lon").render_derived()
+_ACTIVE_NEAR = select(Incident).where(
+    Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= bindparam("since"),
+    exists().where(Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat),
+                   Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon)),
+).with_for_update(of=Incident)
+_ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+
+
 async def active_near(session: AsyncSession, places: list[tuple[float, float]], radius_m: float,
                       since: datetime) -> list[Incident]:
     """Active incidents with an alarm since `since` inside the bounding box of the radius around any of the
     places (one statement for a batch of alarms), locked."""
-    boxes = [bounding_box(lat, lon, radius_m) for lat, lon in places]
-    box = func.unnest(*(_floats([b[i] for b in boxes]) for i in range(4))).table_valued(
-        "min_lat", "max_lat", "min_lon", "max_lon").render_derived()
-    return list(await session.scalars(
-        select(Incident).where(
-            Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= since,
-            exists().where(Incident.lat.between(box.c.min_lat, box.c.max_lat),
-                           Incident.lon.between(box.c.min_lon, box.c.max_lon)),
-        ).with_for_update(of=Incident)
-    ))
-
-
-def _floats(values: list[float]):
-    return bindparam(None, values, type_=ARRAY(Float))
+    min_lats, max_lats, min_lons, max_lons = zip(*(bounding_box(lat, lon, radius_m) for lat, lon in places),
+                                                 strict=True)
+    return list(await session.scalars(_ACTIVE_NEAR, {"since": since, "min_lats": min_lats, "max_lats": max_lats,
+                                                     "min_lons": min_lons, "max_lons": max_lons}))
 
 
 async def insert_all(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:
     """Insert many rows in one statement (no ORM objects to track)."""
-    await session.execute(insert(model), rows)
+    await session.execute(insert(model.__table__), rows)
 
 
 async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[UUID]:
     """Those of the alarms that already belong to an incident."""
-    ids = bindparam(None, alarm_ids, type_=ARRAY(Uuid))
-    return set(await session.scalars(select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(ids))))
+    return set(await session.scalars(_ATTACHED, {"ids": alarm_ids}))
 
 
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
