@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 MAX_BATCH = 200  # records handled in one transaction at most
+LINGER_AFTER = 3  # records in a poll that make the next one wait a moment (see _consume)
 TRANSIENT_ERRORS = (OperationalError, OSError, ConnectionError, asyncio.TimeoutError)
 
 
@@ -106,9 +107,10 @@ class EventConsumer:
             await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
             for partition, records in batches.items():
                 self._report_lag(consumer, partition, records[-1].offset)
-            if sum(map(len, batches.values())) < MAX_BATCH:
-                # A steady stream yields a few records per poll, and a transaction's statements cost about
-                # the same for a few events as for a hundred: waiting a moment lets the next poll take more.
+            if LINGER_AFTER <= sum(map(len, batches.values())) < MAX_BATCH:
+                # A busy stream yields a few records per poll, and a transaction's statements cost about the
+                # same for a few events as for a hundred: waiting a moment lets the next poll take more. A poll
+                # of one or two records (a quiet stream) is followed at once: a lone alarm is not held back.
                 await asyncio.sleep(self._linger_s)
 
     def _report_lag(self, consumer, partition: TopicPartition, offset: int) -> None:
