@@ -9,10 +9,12 @@ from dispatch.consumers import event_handlers
 from dispatch.incidents import service
 from dispatch.models import Incident, outbox
 from kentongan.db import unit_of_work
-from kentongan.events import Envelope
+from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.reports import ReportUrgent
+from kentongan.kafka import create_producer
+from kentongan.testing import eventually
 
 
 async def _incident_for(app, alarm_id) -> Incident:
@@ -81,6 +83,35 @@ async def test_live_location_moves_the_incident_and_extends_the_trail(dispatch_a
     detail = (await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())).json()
     assert detail["lat"] == lat + 0.002
     assert [p["lat"] for p in detail["trail"]] == [lat, lat + 0.002]
+
+
+async def test_a_location_right_behind_its_alarm_lands_on_the_new_incident(dispatch_app, unique_place,
+                                                                         operator_headers):
+    """Both events usually arrive in one poll of the consumer, and so are handled in one transaction."""
+    app = dispatch_app.app
+    lat, lon = unique_place()
+    alarm = AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="crime", lat=lat, lon=lon, accuracy_m=10,
+                        silent=False, raised_at=datetime.now(UTC))
+    moved = AlarmLocationUpdated(alarm_id=alarm.alarm_id, lat=lat + 0.002, lon=lon, accuracy_m=5,
+                                 recorded_at=datetime.now(UTC))
+    producer = create_producer(app.state.settings, "test-dispatch")
+    await producer.start()
+    try:
+        for event in (alarm, moved):
+            message = encode(Envelope.wrap(event, "/test"))
+            await producer.send(topics.ALARMS, message.value, key=message.key.encode(),
+                                headers=list(message.headers.items()))
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    async def trail():
+        incident = await _incident_for(app, alarm.alarm_id)
+        if incident is not None:
+            detail = await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())
+            return [point["lat"] for point in detail.json()["trail"]] == [lat, lat + 0.002]
+
+    await eventually(trail, timeout_s=30)
 
 
 async def test_cancelling_the_only_alarm_cancels_an_unhandled_incident(dispatch_app, raise_alarm, unique_place):
