@@ -14,6 +14,7 @@ from uuid import uuid4
 import httpx
 
 from bench.support import KeepAliveConnection, cpu_seconds, running_platform, summary_ms
+from kentongan.events.alarms import AlarmRaised
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 
@@ -41,11 +42,43 @@ async def _register_devices(client: httpx.AsyncClient, count: int) -> list[dict[
     return tokens
 
 
-async def intake(gateway_url: str, gateway_pids: list[int]) -> dict:
+class DispatchCost:
+    """Dispatch's CPU per alarm it consumed, from a start mark until it consumed a given number of alarms.
+
+    Dispatch lags behind the gateway's relay under load, so its CPU counts until it caught up; the consumed
+    count comes from its own metrics (every outcome, duplicates included)."""
+
+    def __init__(self, url: str, pids: list[int]) -> None:
+        self.url, self.pids = url, pids
+
+    async def consumed(self) -> float:
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(f"{self.url}/metrics")).text
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("kentongan_events_consumed_total{") and f'"{AlarmRaised.ce_type}"' in line)
+
+    async def start(self) -> None:
+        self._cpu, self._consumed, self._started = self._cpu_now(), await self.consumed(), time.perf_counter()
+
+    async def until_consumed(self, alarms: int, timeout_s: float = 60) -> dict:
+        during = await self.consumed() - self._consumed
+        deadline = time.perf_counter() + timeout_s
+        while (done := await self.consumed() - self._consumed) < alarms and time.perf_counter() < deadline:
+            await asyncio.sleep(0.2)
+        return {"dispatch_consumed_during_intake": int(during), "dispatch_consumed": int(done),
+                "dispatch_done_after_s": round(time.perf_counter() - self._started, 1),
+                "dispatch_cpu_ms_per_alarm": round((self._cpu_now() - self._cpu) * 1000 / max(1, done), 3)}
+
+    def _cpu_now(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+
+async def intake(gateway_url: str, gateway_pids: list[int], dispatch: DispatchCost) -> dict:
     """Closed loop: CONCURRENCY keep-alive clients raising alarms back to back, each alarm from its own device.
 
     A minimal HTTP client drives the load (httpx would cost more CPU than the service it measures), and the
-    gateway's own CPU per alarm is reported too: capacity per core is 1000 / that, whatever else runs here."""
+    gateway's own CPU per alarm is reported too: capacity per core is 1000 / that, whatever else runs here.
+    So is dispatch's, which shares these cores."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         devices = await _register_devices(client, int(INTAKE_SECONDS * 2_500))
     host, port = gateway_url.removeprefix("http://").split(":")
@@ -72,13 +105,16 @@ async def intake(gateway_url: str, gateway_pids: list[int]) -> dict:
     gc.collect()
     gc.freeze()
     cpu_before = sum(cpu_seconds(pid) for pid in gateway_pids)
+    await dispatch.start()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     elapsed = time.perf_counter() - started
     cpu_ms = (sum(cpu_seconds(pid) for pid in gateway_pids) - cpu_before) * 1000 / max(1, len(latencies))
+    load = os.getloadavg()[0]
     return {"concurrency": CONCURRENCY, "alarms": len(latencies), "errors": len(errors),
             "alarms_per_s": round(len(latencies) / elapsed, 1), **summary_ms(latencies),
-            "gateway_cpu_ms_per_alarm": round(cpu_ms, 3), "load_average_1m": round(os.getloadavg()[0], 2)}
+            "gateway_cpu_ms_per_alarm": round(cpu_ms, 3), "load_average_1m": round(load, 2),
+            **await dispatch.until_consumed(len(latencies))}
 
 
 async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
@@ -126,10 +162,10 @@ async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
     return {"rate_per_s": STEADY_RATE, "alarms": len(sent), "delivered": len(latencies), **summary_ms(latencies)}
 
 
-async def measure(gateway: str, dispatch: str, gateway_pids: list[int]) -> dict:
+async def measure(gateway: str, dispatch: str, gateway_pids: list[int], dispatch_pids: list[int]) -> dict:
     # Steady latency first: the intake burst leaves dispatch a backlog that would be measured instead.
     results = {"alarm_to_sse": await alarm_to_operator(gateway, dispatch)}
-    results["intake"] = await intake(gateway, gateway_pids)
+    results["intake"] = await intake(gateway, gateway_pids, DispatchCost(dispatch, dispatch_pids))
     return results
 
 
@@ -138,6 +174,7 @@ def main() -> dict:
     with running_platform(["alarm-gateway", "dispatch"], env={"alarm-gateway": gateway_env},
                           workers={"alarm-gateway": GATEWAY_WORKERS}) as services:
         gateway = services["alarm-gateway"]
-        results = asyncio.run(measure(gateway.url, services["dispatch"].url, gateway.pids()))
+        dispatch = services["dispatch"]
+        results = asyncio.run(measure(gateway.url, dispatch.url, gateway.pids(), dispatch.pids()))
     print(json.dumps(results, indent=2))
     return results

@@ -1,13 +1,18 @@
 """The consumer loop: decode, skip what was seen, handle in one transaction, then commit the offset.
 
-Handlers are plain `async def handler(session, envelope)` functions looked up by CloudEvents type.
-A database or broker outage blocks the partition until it heals (nothing is skipped); an event that fails
-for any other reason is retried a few times and then sent, with the error, to `<topic>.dlq`.
+Handlers are plain `async def handler(session, envelope)` functions looked up by CloudEvents type; a
+`Batched` handler also takes a run of events of its type at once. The records of one poll are handled in
+one transaction. A database or broker outage blocks the partition until it heals (nothing is
+skipped); an event that fails for any other reason is retried a few times on its own and then sent, with
+the error, to `<topic>.dlq`.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -19,7 +24,7 @@ from kentongan import metrics
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, MalformedEvent, UnknownEventType, decode
 from kentongan.events.topics import dead_letter
-from kentongan.inbox import first_delivery
+from kentongan.inbox import first_deliveries
 from kentongan.kafka import create_consumer, create_producer
 from kentongan.logging import bind_event
 from kentongan.settings import ServiceSettings
@@ -27,7 +32,29 @@ from kentongan.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+MAX_BATCH = 200  # records handled in one transaction at most
+LINGER_AFTER = 3  # records in a poll that make the next one wait a moment (see _consume)
 TRANSIENT_ERRORS = (OperationalError, OSError, ConnectionError, asyncio.TimeoutError)
+
+
+class Batched:
+    """A handler of many events of one type at once (`handle_many(session, envelopes)`), which lets it use a
+    few set-based statements for a whole batch. Called with one envelope it is an ordinary handler."""
+
+    def __init__(self, handle_many: Callable[[AsyncSession, list[Envelope]], Awaitable[None]]) -> None:
+        self.handle_many = handle_many
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
+        await self.handle_many(session, [envelope])
+
+
+@dataclass(frozen=True)
+class Work:
+    """A record to handle: its decoded envelope and the handler of its type."""
+
+    record: ConsumerRecord
+    envelope: Envelope
+    handler: Handler
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -41,7 +68,7 @@ class EventConsumer:
 
     def __init__(self, *, settings: ServiceSettings, service: str, group_id: str, topics: list[str],
                  handlers: dict[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
-                 max_attempts: int = 3) -> None:
+                 max_attempts: int = 3, linger_s: float = 0.02) -> None:
         self._settings = settings
         self._service = service
         self._group_id = group_id
@@ -50,6 +77,7 @@ class EventConsumer:
         self._sessionmaker = sessionmaker
         self._inbox = inbox
         self._max_attempts = max_attempts
+        self._linger_s = linger_s
         self._dlq_producer = None
 
     async def run(self) -> None:
@@ -72,62 +100,99 @@ class EventConsumer:
 
     async def _consume(self, consumer) -> None:
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            batches = await consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
+            if not batches:
+                continue
+            await self._process([record for records in batches.values() for record in records])
+            await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
             for partition, records in batches.items():
-                for record in records:
-                    await self._process(record)
-                await consumer.commit({partition: records[-1].offset + 1})
                 self._report_lag(consumer, partition, records[-1].offset)
+            if LINGER_AFTER <= sum(map(len, batches.values())) < MAX_BATCH:
+                # A busy stream yields a few records per poll, and a transaction's statements cost about the
+                # same for a few events as for a hundred: waiting a moment lets the next poll take more. A poll
+                # of one or two records (a quiet stream) is followed at once: a lone alarm is not held back.
+                await asyncio.sleep(self._linger_s)
 
     def _report_lag(self, consumer, partition: TopicPartition, offset: int) -> None:
         end = consumer.highwater(partition)
         if end is not None:
             metrics.CONSUMER_LAG.labels(self._service, partition.topic).set(max(0, end - offset - 1))
 
-    async def _process(self, record: ConsumerRecord) -> None:
+    async def _process(self, records: list[ConsumerRecord]) -> None:
+        """Handle a poll's records in one transaction; if one of them fails, each on its own.
+
+        One transaction (and one inbox statement) for the whole batch is what makes a busy consumer cheap.
+        A failing event rolls the batch back, so handling its neighbours again one by one does them once."""
+        work = [item for record in records if (item := await self._decode(record)) is not None]
+        if not work:
+            return
+        try:
+            outcomes = await self._handle_waiting_out_outages(work)
+        except Exception as exc:
+            log.warning("a batch of %d events failed (%r); handling them one by one", len(work), exc)
+            for item in work:
+                await self._handle_with_retries(item)
+            return
+        for item, outcome in zip(work, outcomes, strict=True):
+            metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, outcome).inc()
+
+    async def _decode(self, record: ConsumerRecord) -> Work | None:
+        """The record's envelope and handler; None when there is nothing to handle (ignored or dead-lettered)."""
         try:
             envelope = decode(record.headers, record.key, record.value)
         except UnknownEventType as exc:
             metrics.EVENTS_CONSUMED.labels(self._service, str(exc), "ignored").inc()
-            return
+            return None
         except MalformedEvent as exc:
             await self._dead_letter(record, f"malformed: {exc}")
-            return
+            return None
         handler = self._handlers.get(envelope.type)
         if handler is None:
             metrics.EVENTS_CONSUMED.labels(self._service, envelope.type, "ignored").inc()
-            return
-        await self._handle_with_retries(record, envelope, handler)
+            return None
+        return Work(record, envelope, handler)
 
-    async def _handle_with_retries(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+    async def _handle_waiting_out_outages(self, work: list[Work]) -> list[str]:
+        """Handle the events together; a database or broker outage is waited out, any other error raised."""
+        while True:
+            try:
+                return await self._handle_once(work)
+            except Exception as exc:
+                if not _is_transient(exc):
+                    raise
+                log.warning("transient failure handling %d events, waiting: %r", len(work), exc)
+                await asyncio.sleep(1.0)
+
+    async def _handle_with_retries(self, item: Work) -> None:
         attempt = 0
-        with bind_event(envelope):
+        with bind_event(item.envelope):
             while True:
                 try:
-                    outcome = await self._handle_once(envelope, handler)
-                    metrics.EVENTS_CONSUMED.labels(self._service, envelope.type, outcome).inc()
+                    [outcome] = await self._handle_waiting_out_outages([item])
+                    metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, outcome).inc()
                     return
-                except asyncio.CancelledError:
-                    raise
                 except Exception as exc:
-                    if _is_transient(exc):
-                        log.warning("transient failure handling %s, waiting: %r", envelope.type, exc)
-                        await asyncio.sleep(1.0)
-                        continue
                     attempt += 1
                     if attempt >= self._max_attempts:
-                        log.error("giving up on %s after %d attempts: %r", envelope.type, attempt, exc)
-                        await self._dead_letter(record, repr(exc))
-                        metrics.EVENTS_CONSUMED.labels(self._service, envelope.type, "dead_lettered").inc()
+                        log.error("giving up on %s after %d attempts: %r", item.envelope.type, attempt, exc)
+                        await self._dead_letter(item.record, repr(exc))
+                        metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, "dead_lettered").inc()
                         return
                     await asyncio.sleep(0.2 * 2 ** attempt)
 
-    async def _handle_once(self, envelope: Envelope, handler: Handler) -> str:
+    async def _handle_once(self, work: list[Work]) -> list[str]:
+        """One transaction: the inbox rows of the events and the effects of their handlers commit together."""
         async with unit_of_work(self._sessionmaker) as session:
-            if not await first_delivery(session, self._inbox, envelope.id, envelope.type):
-                return "duplicate"
-            await handler(session, envelope)
-        return "handled"
+            fresh = await first_deliveries(session, self._inbox, [item.envelope for item in work])
+            outcomes = []
+            for item in work:
+                outcomes.append("handled" if item.envelope.id in fresh else "duplicate")
+                fresh.discard(item.envelope.id)  # the same event twice in one batch is handled once
+            todo = [item for item, outcome in zip(work, outcomes, strict=True) if outcome == "handled"]
+            # Consecutive events of one type go to their handler together, so a Batched one gets them all.
+            for handler, items in groupby(todo, key=attrgetter("handler")):
+                await _call(handler, session, [item.envelope for item in items])
+        return outcomes
 
     async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
         """Park the record on `<topic>.dlq` with its original headers and the error, then move on."""
@@ -142,6 +207,18 @@ class EventConsumer:
         await self._dlq_producer.send_and_wait(dead_letter(record.topic), record.value, key=record.key,
                                                headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self._service, record.topic).inc()
+
+
+async def _call(handler: Handler, session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """A Batched handler takes the events at once, any other handler one at a time."""
+    if isinstance(handler, Batched):
+        await handler.handle_many(session, envelopes)
+        await session.flush()
+        return
+    for envelope in envelopes:
+        await handler(session, envelope)
+        # The next handler in this transaction must see what this one did (autoflush is off).
+        await session.flush()
 
 
 async def _quietly(awaitable: Awaitable) -> None:

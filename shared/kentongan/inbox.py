@@ -4,6 +4,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.events import Envelope
+
 
 def inbox_table(metadata: MetaData) -> Table:
     """The inbox table of one service, in that service's schema."""
@@ -15,10 +17,10 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-async def first_delivery(session: AsyncSession, inbox: Table, event_id: str, event_type: str) -> bool:
-    """Record the event id; False when it was already handled (a redelivery)."""
+async def first_deliveries(session: AsyncSession, inbox: Table, envelopes: list[Envelope]) -> set[str]:
+    """Record the events' ids in one statement; the ids not handled before (redeliveries are left out)."""
     result = await session.execute(
-        insert(inbox).values(event_id=event_id, event_type=event_type)
-        .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id)
+        insert(inbox).on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id),
+        [{"event_id": envelope.id, "event_type": envelope.type} for envelope in envelopes],
     )
-    return result.first() is not None
+    return set(result.scalars())

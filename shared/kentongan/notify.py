@@ -5,7 +5,9 @@ import logging
 from collections.abc import Callable
 
 import asyncpg
+from sqlalchemy import ARRAY, Text, bindparam, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -13,6 +15,13 @@ log = logging.getLogger(__name__)
 def asyncpg_dsn(database_url: str) -> str:
     """The plain asyncpg DSN for a SQLAlchemy `postgresql+asyncpg://` URL."""
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
+    """NOTIFY `channel` once per payload, in order, with one statement; delivered when the transaction commits."""
+    if payloads:
+        each = func.unnest(bindparam("payloads", payloads, type_=ARRAY(Text)))
+        await session.execute(select(func.pg_notify(channel, each)))
 
 
 async def listen(database_url: str, channel: str, on_notify: Callable[[str], None]) -> None:

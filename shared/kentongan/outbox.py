@@ -11,8 +11,22 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from aiokafka.errors import KafkaError
-from sqlalchemy import (BigInteger, Column, DateTime, Identity, Index, LargeBinary, MetaData, String, Table,
-                        delete, func, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,28 +64,29 @@ def notify_channel(schema: str) -> str:
 
 async def add_event(session: AsyncSession, outbox: Table, event: EventModel) -> Envelope:
     """Stage an event in the current transaction; it is published only if the transaction commits."""
-    return (await add_events(session, outbox, [event]))[0]
+    [envelope] = await add_events(session, outbox, [event])
+    return envelope
 
 
 async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel]) -> list[Envelope]:
-    """Stage several events with one statement (in order); published only if the transaction commits."""
+    """Stage events, in this order, in the current transaction with one statement (see `add_event`)."""
     envelopes = [Envelope.wrap(event, outbox.info["source"]) for event in events]
-    rows = []
-    for envelope in envelopes:
-        message = encode(envelope)
-        rows.append({"event_id": envelope.id, "event_type": envelope.type, "topic": envelope.topic,
-                     "key": envelope.subject, "headers": {k: v.decode() for k, v in message.headers.items()},
-                     "value": message.value})
-    if not rows:
+    if not envelopes:
         return []
-    await session.execute(outbox.insert(), rows)
+    await session.execute(outbox.insert(), [_row(envelope) for envelope in envelopes])
     # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll; one per
-    # transaction is enough, so a request staging several events pays for it once.
+    # transaction is enough, so a transaction staging many events pays for it once.
     transaction = session.get_transaction()
     if session.info.get("outbox_notified") is not transaction:
         await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
         session.info["outbox_notified"] = transaction
     return envelopes
+
+
+def _row(envelope: Envelope) -> dict:
+    message = encode(envelope)
+    return {"event_id": envelope.id, "event_type": envelope.type, "topic": envelope.topic, "key": envelope.subject,
+            "headers": {k: v.decode() for k, v in message.headers.items()}, "value": message.value}
 
 
 class OutboxRelay:

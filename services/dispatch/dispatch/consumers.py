@@ -4,7 +4,7 @@ from functools import partial
 
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
-from kentongan.consumer import Handler
+from kentongan.consumer import Batched, Handler
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.reports import ReportUrgent
@@ -12,7 +12,7 @@ from kentongan.events.reports import ReportUrgent
 
 def event_handlers(settings: Settings) -> dict[str, Handler]:
     return {
-        AlarmRaised.ce_type: partial(handlers.on_alarm_raised, settings=settings),
+        AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
         ReportUrgent.ce_type: handlers.on_report_urgent,

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch import metrics
 from dispatch.incidents import repository
-from dispatch.incidents.changes import record_change
-from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.incidents.changes import Change, change, record_change, record_changes
+from dispatch.incidents.merging import Nearby, merge
+from dispatch.incidents.priority import priority_of
 from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from dispatch.settings import Settings
 from kentongan.events import Envelope
@@ -19,47 +20,71 @@ from kentongan.events import incidents as events
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.reports import ReportUrgent
-from kentongan.geo import KECAMATAN, haversine_m, kecamatan_of
+from kentongan.geo import KECAMATAN, kecamatan_of
 
 # Where an urgent report without any place is pinned: the city hall (Balai Kota Semarang).
 CITY_CENTRE = (-6.9837, 110.4098)
 
 
-async def on_alarm_raised(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
-    alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
-    if await repository.alarm(session, alarm.alarm_id) is not None:
-        return  # already attached (e.g. replayed from another source)
+async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings) -> None:
+    """Each new alarm joins the nearest active incident close in space and time, or opens one.
+
+    A batch of alarms costs a few statements whatever its size: the merge decisions are made in memory over
+    the incidents near any of them, in the alarms' order, as if they came one at a time."""
+    alarms = await _unattached(session, [envelope.data for envelope in envelopes])  # type: ignore[misc]
+    if not alarms:
+        return
     # One merge decision at a time across replicas, so two nearby alarms cannot open two incidents.
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("dispatch.alarm-merge"))))
-    incident = await _nearest_mergeable(session, alarm, settings)
+    since = min(alarm.raised_at for alarm in alarms) - timedelta(seconds=settings.merge_window_s)
+    nearby = Nearby(await repository.active_near(session, [(a.lat, a.lon) for a in alarms],
+                                                 settings.merge_radius_m, since))
+    changes = [_join_or_open(alarm, nearby, settings) for alarm in alarms]
+    session.add_all(nearby.opened)
+    await session.flush()  # the incidents first: the alarms and their locations refer to them
+    placed = [(alarm, change.event.incident_id) for alarm, change in zip(alarms, changes, strict=True)]
+    await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to) for alarm, to in placed])
+    await repository.insert_all(session, IncidentLocation, [_location_row(alarm, to) for alarm, to in placed])
+    await record_changes(session, changes)
+
+
+async def _unattached(session: AsyncSession, alarms: list[AlarmRaised]) -> list[AlarmRaised]:
+    """The alarms not yet attached to an incident (e.g. replayed from another source), each once."""
+    attached = await repository.attached_alarms(session, [alarm.alarm_id for alarm in alarms])
+    fresh = []
+    for alarm in alarms:
+        if alarm.alarm_id not in attached:
+            fresh.append(alarm)
+            attached.add(alarm.alarm_id)
+    return fresh
+
+
+def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Change:
+    """The alarm joins the nearest incident that may take it, or opens one; the change as it is now."""
+    since = alarm.raised_at - timedelta(seconds=settings.merge_window_s)
+    incident = nearby.nearest(alarm.lat, alarm.lon, settings.merge_radius_m, since)
     if incident is None:
         incident = _new_incident(category=alarm.category, lat=alarm.lat, lon=alarm.lon, source="alarm",
                                  silent=alarm.silent, at=alarm.raised_at)
-        session.add(incident)
+        nearby.open(incident)
         event: type[events.IncidentChanged] = events.IncidentOpened
         metrics.INCIDENTS_OPENED.labels(alarm.category, "alarm").inc()
     else:
-        incident.category = more_urgent(incident.category, alarm.category)
-        incident.priority = max(incident.priority, priority_of(alarm.category, alarm.silent))
-        incident.silent = incident.silent or alarm.silent
-        incident.last_alarm_at = max(incident.last_alarm_at, alarm.raised_at)
+        merge(incident, alarm)
         event = events.IncidentAlarmMerged
         metrics.ALARMS_MERGED.inc()
     incident.alarm_ids = [*incident.alarm_ids, alarm.alarm_id]
-    session.add(IncidentAlarm(alarm_id=alarm.alarm_id, incident_id=incident.id, device_id=alarm.device_id,
-                              category=alarm.category, note=alarm.note, silent=alarm.silent,
-                              raised_at=alarm.raised_at))
-    session.add(IncidentLocation(incident_id=incident.id, alarm_id=alarm.alarm_id, lat=alarm.lat, lon=alarm.lon,
-                                 accuracy_m=alarm.accuracy_m, recorded_at=alarm.raised_at))
-    await record_change(session, incident, event)
+    return change(incident, event)
 
 
-async def _nearest_mergeable(session: AsyncSession, alarm: AlarmRaised, settings: Settings) -> Incident | None:
-    since = alarm.raised_at - timedelta(seconds=settings.merge_window_s)
-    candidates = await repository.active_near(session, alarm.lat, alarm.lon, settings.merge_radius_m, since)
-    scored = [(haversine_m(alarm.lat, alarm.lon, c.lat, c.lon), c) for c in candidates if c.source == "alarm"]
-    scored = [(d, c) for d, c in scored if d <= settings.merge_radius_m]
-    return min(scored, key=lambda pair: pair[0])[1] if scored else None
+def _alarm_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
+    return {"alarm_id": alarm.alarm_id, "incident_id": incident_id, "device_id": alarm.device_id,
+            "category": alarm.category, "note": alarm.note, "silent": alarm.silent, "raised_at": alarm.raised_at}
+
+
+def _location_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
+    return {"incident_id": incident_id, "alarm_id": alarm.alarm_id, "lat": alarm.lat, "lon": alarm.lon,
+            "accuracy_m": alarm.accuracy_m, "recorded_at": alarm.raised_at}
 
 
 def _new_incident(*, category: str, lat: float, lon: float, source: str, silent: bool, at: datetime,

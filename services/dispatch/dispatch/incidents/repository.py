@@ -3,11 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, exists, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
-from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.models import Base, Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from kentongan.geo import bounding_box
 
 TRAIL_LIMIT = 500
@@ -32,16 +32,35 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
     return list(await session.scalars(query))
 
 
-async def active_near(session: AsyncSession, lat: float, lon: float, radius_m: float,
+# The statements a batch of alarms runs, built once: building and keying them costs more CPU than running them.
+_BOX = func.unnest(*(bindparam(name, type_=ARRAY(Float)) for name in ("min_lats", "max_lats", "min_lons", "max_lons"))
+                   ).table_valued("min_lat", "max_lat", "min_lon", "max_lon").render_derived()
+_ACTIVE_NEAR = select(Incident).where(
+    Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= bindparam("since"),
+    exists().where(Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat),
+                   Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon)),
+).with_for_update(of=Incident)
+_ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+
+
+async def active_near(session: AsyncSession, places: list[tuple[float, float]], radius_m: float,
                       since: datetime) -> list[Incident]:
-    """Active incidents with an alarm since `since` inside the bounding box of the radius, locked."""
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-    return list(await session.scalars(
-        select(Incident).where(
-            Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= since,
-            Incident.lat.between(min_lat, max_lat), Incident.lon.between(min_lon, max_lon),
-        ).with_for_update()
-    ))
+    """Active incidents with an alarm since `since` inside the bounding box of the radius around any of the
+    places (one statement for a batch of alarms), locked."""
+    min_lats, max_lats, min_lons, max_lons = zip(*(bounding_box(lat, lon, radius_m) for lat, lon in places),
+                                                 strict=True)
+    return list(await session.scalars(_ACTIVE_NEAR, {"since": since, "min_lats": min_lats, "max_lats": max_lats,
+                                                     "min_lons": min_lons, "max_lons": max_lons}))
+
+
+async def insert_all(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:
+    """Insert many rows in one statement (no ORM objects to track)."""
+    await session.execute(insert(model.__table__), rows)
+
+
+async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[UUID]:
+    """Those of the alarms that already belong to an incident."""
+    return set(await session.scalars(_ATTACHED, {"ids": alarm_ids}))
 
 
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:

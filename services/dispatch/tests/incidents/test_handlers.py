@@ -7,11 +7,14 @@ from sqlalchemy import select
 
 from dispatch.consumers import event_handlers
 from dispatch.incidents import service
-from dispatch.models import Incident
+from dispatch.models import Incident, outbox
 from kentongan.db import unit_of_work
-from kentongan.events import Envelope
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated
+from kentongan.events import Envelope, encode, topics
+from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.reports import ReportUrgent
+from kentongan.kafka import create_producer
+from kentongan.testing import eventually
 
 
 async def _incident_for(app, alarm_id) -> Incident:
@@ -34,6 +37,25 @@ async def test_alarms_close_in_space_and_time_merge_into_one_incident(dispatch_a
     assert {first.alarm_id, second.alarm_id} <= set(merged.alarm_ids)
     assert merged.category == "violence"  # the more urgent names it
     assert far.alarm_id not in merged.alarm_ids
+
+
+async def test_alarms_arriving_together_merge_as_if_they_came_one_by_one(dispatch_app, unique_place):
+    app = dispatch_app.app
+    lat, lon = unique_place()
+    first, near, far = (AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category=category, lat=at_lat, lon=lon,
+                                    accuracy_m=10, silent=False, raised_at=datetime.now(UTC))
+                        for category, at_lat in (("crime", lat), ("violence", lat + 0.001), ("crime", lat + 0.01)))
+    envelopes = [Envelope.wrap(alarm, "/test") for alarm in (first, near, far, first)]  # `first` replayed
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await event_handlers(app.state.settings)[AlarmRaised.ce_type].handle_many(session, envelopes)
+    merged = await _incident_for(app, first.alarm_id)
+    assert merged.alarm_ids == [first.alarm_id, near.alarm_id]  # the replay did not attach it twice
+    assert (merged.category, merged.version) == ("violence", 2)  # opened, then one merge
+    assert (await _incident_for(app, far.alarm_id)).alarm_ids == [far.alarm_id]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        announced = (await session.execute(select(outbox.c.event_type).where(outbox.c.key == str(merged.id))
+                                           .order_by(outbox.c.seq))).scalars().all()
+    assert announced == [IncidentOpened.ce_type, IncidentAlarmMerged.ce_type]
 
 
 async def test_alarms_far_apart_in_time_open_separate_incidents(dispatch_app, raise_alarm, unique_place):
@@ -61,6 +83,35 @@ async def test_live_location_moves_the_incident_and_extends_the_trail(dispatch_a
     detail = (await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())).json()
     assert detail["lat"] == lat + 0.002
     assert [p["lat"] for p in detail["trail"]] == [lat, lat + 0.002]
+
+
+async def test_a_location_right_behind_its_alarm_lands_on_the_new_incident(dispatch_app, unique_place,
+                                                                         operator_headers):
+    """Both events usually arrive in one poll of the consumer, and so are handled in one transaction."""
+    app = dispatch_app.app
+    lat, lon = unique_place()
+    alarm = AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="crime", lat=lat, lon=lon, accuracy_m=10,
+                        silent=False, raised_at=datetime.now(UTC))
+    moved = AlarmLocationUpdated(alarm_id=alarm.alarm_id, lat=lat + 0.002, lon=lon, accuracy_m=5,
+                                 recorded_at=datetime.now(UTC))
+    producer = create_producer(app.state.settings, "test-dispatch")
+    await producer.start()
+    try:
+        for event in (alarm, moved):
+            message = encode(Envelope.wrap(event, "/test"))
+            await producer.send(topics.ALARMS, message.value, key=message.key.encode(),
+                                headers=list(message.headers.items()))
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    async def trail():
+        incident = await _incident_for(app, alarm.alarm_id)
+        if incident is not None:
+            detail = await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())
+            return [point["lat"] for point in detail.json()["trail"]] == [lat, lat + 0.002]
+
+    await eventually(trail, timeout_s=30)
 
 
 async def test_cancelling_the_only_alarm_cancels_an_unhandled_incident(dispatch_app, raise_alarm, unique_place):

@@ -1,0 +1,44 @@
+"""Which incident an alarm joins: the nearest active alarm incident within the merge radius and window."""
+
+from bisect import bisect_left, bisect_right
+from datetime import datetime
+from operator import attrgetter, itemgetter
+
+from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.models import Incident
+from kentongan.events.alarms import AlarmRaised
+from kentongan.geo import bounding_box, haversine_m
+
+
+class Nearby:
+    """The incidents a batch of alarms may join, including those the batch opens, ordered by latitude so
+    each alarm looks only at its own band."""
+
+    def __init__(self, incidents: list[Incident]) -> None:
+        self._incidents = sorted((i for i in incidents if i.source == "alarm"), key=attrgetter("lat"))
+        self._lats = [incident.lat for incident in self._incidents]
+        self.opened: list[Incident] = []
+
+    def open(self, incident: Incident) -> None:
+        """A new incident, which later alarms of the batch may join."""
+        self.opened.append(incident)
+        at = bisect_right(self._lats, incident.lat)
+        self._lats.insert(at, incident.lat)
+        self._incidents.insert(at, incident)
+
+    def nearest(self, lat: float, lon: float, radius_m: float, since: datetime) -> Incident | None:
+        """The closest one within the radius with an alarm since `since`, if any."""
+        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+        band = self._incidents[bisect_left(self._lats, min_lat):bisect_right(self._lats, max_lat)]
+        scored = [(haversine_m(lat, lon, c.lat, c.lon), c) for c in band
+                  if min_lon <= c.lon <= max_lon and c.last_alarm_at >= since]
+        scored = [(distance, c) for distance, c in scored if distance <= radius_m]
+        return min(scored, key=itemgetter(0))[1] if scored else None
+
+
+def merge(incident: Incident, alarm: AlarmRaised) -> None:
+    """The incident takes on the alarm: the more urgent category and priority, the latest alarm time."""
+    incident.category = more_urgent(incident.category, alarm.category)
+    incident.priority = max(incident.priority, priority_of(alarm.category, alarm.silent))
+    incident.silent = incident.silent or alarm.silent
+    incident.last_alarm_at = max(incident.last_alarm_at, alarm.raised_at)

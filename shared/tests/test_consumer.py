@@ -1,0 +1,151 @@
+"""The consumer loop on the real broker and database: a poison event is parked alone while its neighbours
+are handled exactly once, and a batch delivered again changes nothing."""
+
+import asyncio
+from collections import Counter
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, select, text
+
+from kentongan import metrics
+from kentongan.consumer import Batched, EventConsumer
+from kentongan.db import create_engine, create_sessionmaker
+from kentongan.events import Envelope, encode
+from kentongan.events.alarms import AlarmRaised
+from kentongan.events.topics import dead_letter
+from kentongan.inbox import inbox_table
+from kentongan.kafka import create_consumer, create_producer, ensure_topics
+from kentongan.testing import eventually
+
+SCHEMA = "consumer_test"
+SERVICE = "consumer-test"
+metadata = MetaData(schema=SCHEMA)
+inbox = inbox_table(metadata)
+handled = Table("handled", metadata, Column("seq", BigInteger, Identity(), primary_key=True),
+                Column("alarm_id", String(64), nullable=False))
+
+
+@pytest.fixture(scope="module")
+async def sessionmaker(settings):
+    engine = create_engine(settings.database_url, pool_size=2)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        await conn.run_sync(metadata.create_all)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+def _alarm() -> AlarmRaised:
+    return AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="crime", lat=-7.0, lon=110.4, accuracy_m=5,
+                       silent=False, raised_at=datetime.now(UTC))
+
+
+async def _topic_with(settings, envelopes: list[Envelope]) -> str:
+    """A new topic holding the envelopes, in order, on one partition (one poll, one batch)."""
+    topic = f"test.consumer.{uuid4().hex[:12]}"
+    await ensure_topics(settings.model_copy(update={"kafka_topic_partitions": 1}), [topic])
+    producer = create_producer(settings, "consumer-test")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            message = encode(envelope)
+            await producer.send_and_wait(topic, message.value, key=message.key.encode(),
+                                         headers=list(message.headers.items()))
+    finally:
+        await producer.stop()
+    return topic
+
+
+@asynccontextmanager
+async def _consuming(settings, sessionmaker, topic: str, handler, group: str | None = None):
+    consumer = EventConsumer(settings=settings, service=SERVICE, group_id=group or f"g-{uuid4().hex[:8]}",
+                             topics=[topic], handlers={AlarmRaised.ce_type: handler}, sessionmaker=sessionmaker,
+                             inbox=inbox)
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _handled(sessionmaker, alarms: list[AlarmRaised]) -> Counter:
+    async with sessionmaker() as session:
+        ids = await session.scalars(select(handled.c.alarm_id).where(
+            handled.c.alarm_id.in_([str(a.alarm_id) for a in alarms])).order_by(handled.c.seq))
+        return Counter(ids)
+
+
+async def _all_handled(sessionmaker, alarms: list[AlarmRaised]) -> Counter | None:
+    seen = await _handled(sessionmaker, alarms)
+    return seen if len(seen) == len(alarms) else None
+
+
+async def _parked(settings, topic: str) -> list:
+    consumer = create_consumer(settings, f"dlq-reader-{uuid4().hex[:8]}", [dead_letter(topic)])
+    await consumer.start()
+    try:
+        records: list = []
+        while not records:
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records += batch
+        return records
+    finally:
+        await consumer.stop()
+
+
+def _refusing(poison: AlarmRaised):
+    async def handle(session, envelope: Envelope) -> None:
+        if envelope.data.alarm_id == poison.alarm_id:
+            raise ValueError("this alarm cannot be handled")
+        await session.execute(handled.insert().values(alarm_id=str(envelope.data.alarm_id)))
+
+    return handle
+
+
+def _refusing_in_batches(poison: AlarmRaised):
+    one = _refusing(poison)
+
+    async def handle_many(session, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            await one(session, envelope)
+
+    return Batched(handle_many)
+
+
+@pytest.mark.parametrize("handler_for", [_refusing, _refusing_in_batches], ids=["one_by_one", "batched"])
+async def test_a_poison_event_is_dead_lettered_alone_and_its_neighbours_are_handled_once(settings, sessionmaker,
+                                                                                      handler_for):
+    alarms = [_alarm() for _ in range(5)]
+    poison = alarms[2]
+    topic = await _topic_with(settings, [Envelope.wrap(a, "/test") for a in alarms])
+    good = [a for a in alarms if a is not poison]
+    async with _consuming(settings, sessionmaker, topic, handler_for(poison)):
+        parked = await asyncio.wait_for(_parked(settings, topic), 60)
+        seen = await eventually(lambda: _all_handled(sessionmaker, good), timeout_s=30)
+    assert [record.key.decode() for record in parked] == [str(poison.alarm_id)]
+    assert b"this alarm cannot be handled" in dict(parked[0].headers)["dlq_error"]
+    assert seen == Counter({str(a.alarm_id): 1 for a in good})
+
+
+async def test_a_batch_delivered_again_changes_nothing(settings, sessionmaker):
+    alarms = [_alarm() for _ in range(5)]
+    envelopes = [Envelope.wrap(a, "/test") for a in alarms]
+    # The second copy of the first event is what a relay crashing between publish and mark sends again.
+    topic = await _topic_with(settings, [*envelopes, envelopes[0]])
+    handler = _refusing(_alarm())
+    async with _consuming(settings, sessionmaker, topic, handler):
+        await eventually(lambda: _all_handled(sessionmaker, alarms), timeout_s=30)
+    duplicates = metrics.EVENTS_CONSUMED.labels(SERVICE, AlarmRaised.ce_type, "duplicate")
+    before = duplicates._value.get()
+    # Another group reads the whole topic again, like a consumer that crashed before committing its offset.
+
+    async def all_seen_again() -> bool:
+        return duplicates._value.get() - before >= len(envelopes) + 1
+
+    async with _consuming(settings, sessionmaker, topic, handler):
+        await eventually(all_seen_again, timeout_s=30)
+    assert await _handled(sessionmaker, alarms) == Counter({str(a.alarm_id): 1 for a in alarms})
