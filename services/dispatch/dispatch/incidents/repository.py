@@ -3,11 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, exists, func, insert, select
+from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
-from dispatch.models import Base, Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.models import ACTIVE, Base, Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from kentongan.geo import bounding_box
 
 TRAIL_LIMIT = 500
@@ -35,11 +35,12 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
 # The statements a batch of alarms runs, built once: building and keying them costs more CPU than running them.
 _BOX = func.unnest(*(bindparam(name, type_=ARRAY(Float)) for name in ("min_lats", "max_lats", "min_lons", "max_lons"))
                    ).table_valued("min_lat", "max_lat", "min_lon", "max_lon").render_derived()
-_ACTIVE_NEAR = select(Incident).where(
-    Incident.status.in_(ACTIVE_STATUSES), Incident.last_alarm_at >= bindparam("since"),
-    exists().where(Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat),
-                   Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon)),
-).with_for_update(of=Incident)
+# Driven by the boxes: an index range scan per alarm (the active-place partial index), not every active
+# incident compared with every box.
+_NEAR_IDS = select(Incident.id).select_from(_BOX).join(Incident, and_(
+    Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat), Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon),
+)).where(ACTIVE, Incident.last_alarm_at >= bindparam("since"))
+_ACTIVE_NEAR = select(Incident).where(Incident.id.in_(_NEAR_IDS)).with_for_update(of=Incident)
 _ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
 
 
