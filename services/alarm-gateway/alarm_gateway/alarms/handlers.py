@@ -3,8 +3,8 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms import repository
+from alarm_gateway.alarms.service import timeline_entry
 from kentongan.events import Envelope
-from kentongan.events.incidents import IncidentChanged
 
 # Incident status -> what the citizen sees. Escalations and notes change nothing for them.
 ALARM_STATUS = {
@@ -18,9 +18,18 @@ ALARM_STATUS = {
 }
 
 
-async def on_incident_changed(session: AsyncSession, envelope: Envelope) -> None:
-    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-    if incident.source != "alarm" or not incident.alarm_ids:
-        return
-    await repository.set_status_for_incident(session, incident.alarm_ids, incident.incident_id,
-                                             ALARM_STATUS.get(incident.status), incident.updated_at)
+async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """A poll's incident events, applied in order to the alarms they name (locked and loaded at once)."""
+    changes = [envelope.data for envelope in envelopes
+               if envelope.data.source == "alarm" and envelope.data.alarm_ids]  # type: ignore[attr-defined]
+    named = {alarm_id for change in changes for alarm_id in change.alarm_ids}
+    alarms = await repository.lock_alarms(session, named)
+    for incident in changes:
+        status = ALARM_STATUS.get(incident.status)
+        for alarm in (alarms[alarm_id] for alarm_id in incident.alarm_ids if alarm_id in alarms):
+            if alarm.status == "cancelled":
+                continue  # the caller called it off: later incident changes no longer concern them
+            alarm.incident_id = incident.incident_id
+            if status is not None and alarm.status != status:
+                alarm.status = status
+                alarm.timeline = [*alarm.timeline, timeline_entry(status, incident.updated_at)]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Uuid, case, func, insert, or_, select, text, update
+from sqlalchemy import Uuid, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
@@ -55,15 +55,8 @@ async def list_for_device(session: AsyncSession, device_id: UUID, limit: int) ->
     return list(result)
 
 
-async def set_status_for_incident(session: AsyncSession, alarm_ids: list[UUID], incident_id: UUID,
-                                  status: str | None, at: datetime) -> None:
-    """Record the incident and (if given) the new status on open alarms, appending to their timeline when the
-    status changes; one statement."""
-    values: dict = {"incident_id": incident_id}
-    if status is not None:
-        entry = func.jsonb_build_array(func.jsonb_build_object("status", status, "at", at.isoformat()))
-        appended = func.coalesce(Alarm.timeline, text("'[]'::jsonb")).op("||")(entry)
-        values["timeline"] = case((Alarm.status != status, appended), else_=Alarm.timeline)
-        values["status"] = status
-    open_alarms = (Alarm.id == any_of(alarm_ids, Uuid())) & (Alarm.status != "cancelled")
-    await session.execute(update(Alarm).where(open_alarms).values(**values))
+async def lock_alarms(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUID, Alarm]:
+    """These alarms, locked in id order for the rest of the transaction."""
+    rows = await session.scalars(select(Alarm).where(Alarm.id == any_of(alarm_ids, Uuid()))
+                                 .order_by(Alarm.id).with_for_update())
+    return {alarm.id: alarm for alarm in rows}

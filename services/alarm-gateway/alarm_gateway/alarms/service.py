@@ -16,7 +16,7 @@ from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmR
 from kentongan.outbox import add_event, add_events
 
 
-def _timeline_entry(status: str, at: datetime) -> dict:
+def timeline_entry(status: str, at: datetime) -> dict:
     return {"status": status, "at": at.isoformat()}
 
 
@@ -69,7 +69,7 @@ def _new_alarm(request: AlarmRequest, now: datetime) -> Alarm:
     data = request.data
     return Alarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
                  accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received", press_count=1,
-                 timeline=[_timeline_entry("received", now)], created_at=now, updated_at=now)
+                 timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
 
 
 def _raised_event(alarm: Alarm, push_token: str | None) -> AlarmRaised:
@@ -115,7 +115,7 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, d
     now = datetime.now(UTC)
     alarm.status = "cancelled"
     alarm.cancel_reason = data.reason
-    alarm.timeline = [*alarm.timeline, _timeline_entry("cancelled", now)]
+    alarm.timeline = [*alarm.timeline, timeline_entry("cancelled", now)]
     await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=data.reason, cancelled_at=now))
     await session.flush()
     return alarm
