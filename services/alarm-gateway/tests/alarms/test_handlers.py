@@ -1,0 +1,43 @@
+"""Incident events arriving together (one consumer poll) reach the app's status in the order they happened."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from alarm_gateway.alarms.handlers import on_incidents_changed
+from kentongan.db import unit_of_work
+from kentongan.events import Envelope
+from kentongan.events import incidents as events
+
+
+def _event(kind: type[events.IncidentChanged], incident_id: UUID, alarm_id: str, status: str,
+           at: datetime) -> Envelope:
+    return Envelope.wrap(kind(incident_id=incident_id, status=status, category="crime", priority=3, lat=-6.98,
+                              lon=110.41, area="Semarang Tengah", alarm_ids=[UUID(alarm_id)], opened_at=at,
+                              updated_at=at, version=1), "/services/dispatch")
+
+
+async def test_events_of_one_poll_apply_in_order_once_each(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    incident, now = uuid4(), datetime.now(UTC)
+    poll = [_event(events.IncidentOpened, incident, body["id"], "open", now),
+            _event(events.IncidentAcknowledged, incident, body["id"], "acknowledged", now + timedelta(seconds=1)),
+            _event(events.IncidentAssigned, incident, body["id"], "assigned", now + timedelta(seconds=2)),
+            _event(events.IncidentStatusChanged, incident, body["id"], "en_route", now + timedelta(seconds=3))]
+    async with unit_of_work(gateway._transport.app.state.sessionmaker) as session:  # noqa: SLF001
+        await on_incidents_changed(session, poll)
+    alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()
+    assert alarm["incident_id"] == str(incident)
+    assert [step["status"] for step in alarm["timeline"]] == ["received", "acknowledged", "unit_dispatched"]
+
+
+async def test_a_cancelled_alarm_keeps_its_status_whatever_follows(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "salah pencet"}, headers=device)
+    async with unit_of_work(gateway._transport.app.state.sessionmaker) as session:  # noqa: SLF001
+        await on_incidents_changed(session, [_event(events.IncidentAcknowledged, uuid4(), body["id"],
+                                                    "acknowledged", datetime.now(UTC))])
+    alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()
+    assert alarm["status"] == "cancelled"
+    assert [step["status"] for step in alarm["timeline"]] == ["received", "cancelled"]
