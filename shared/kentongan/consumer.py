@@ -15,7 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -104,7 +104,15 @@ class EventConsumer:
             if not batches:
                 continue
             await self._process([record for records in batches.values() for record in records])
-            await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
+            offsets = {partition: records[-1].offset + 1 for partition, records in batches.items()}
+            try:
+                await consumer.commit(offsets)
+            except CommitFailedError:
+                # The group rebalanced while we handled the batch: its partitions may now be another member's,
+                # which gets these records again (the inbox makes that a no-op). aiokafka rejoins on the next
+                # poll; tearing the consumer down would only cause another rebalance.
+                log.info("consumer %s: offsets not committed, the group rebalanced", self._group_id)
+                continue
             for partition, records in batches.items():
                 self._report_lag(consumer, partition, records[-1].offset)
             if LINGER_AFTER <= sum(map(len, batches.values())) < MAX_BATCH:
