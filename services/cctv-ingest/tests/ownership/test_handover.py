@@ -1,10 +1,11 @@
 """Ownership through the database: a worker that joins takes a share, and when it dies the share comes back."""
 
+import asyncio
+import contextlib
+from datetime import timedelta
 from uuid import uuid4
 
-from sqlalchemy import insert
-
-from cctv_ingest.models import IngestWorker
+from cctv_ingest.ownership.repository import heartbeat
 from kentongan.db import unit_of_work
 from kentongan.testing import eventually
 
@@ -17,11 +18,23 @@ async def test_a_dead_workers_cameras_move_back_to_the_live_one(cctv, admin, cam
         await cctv.post("/v1/cameras", json=camera_body(stream_url=url, enabled=True), headers=admin)
     alone = await eventually(lambda: _async(scheduler.owned if scheduler.owned >= 12 else None))
 
-    async with unit_of_work(app.state.sessionmaker) as session:  # a second worker joins, then dies silently
-        await session.execute(insert(IngestWorker).values(id=f"worker-that-dies-{uuid4()}"))
-    shared = await eventually(lambda: _async(scheduler.owned if scheduler.owned < alone else None))
+    # A second worker joins and heartbeats like a live one until it has taken its share, then dies silently.
+    other = asyncio.create_task(_beat(app.state.sessionmaker, f"worker-that-dies-{uuid4()}"))
+    try:
+        shared = await eventually(lambda: _async(scheduler.owned if scheduler.owned < alone else None))
+    finally:
+        other.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await other
     assert 0 < shared < alone
     await eventually(lambda: _async(scheduler.owned >= alone), timeout_s=20)  # its heartbeat expired
+
+
+async def _beat(sessionmaker, worker_id: str) -> None:
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            await heartbeat(session, worker_id, timedelta(seconds=5))
+        await asyncio.sleep(0.3)
 
 
 async def _async(value):
