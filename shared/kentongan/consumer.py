@@ -17,11 +17,10 @@ from operator import attrgetter
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
-from kentongan.db import unit_of_work
+from kentongan.db import is_transient, unit_of_work
 from kentongan.events import Envelope, MalformedEvent, UnknownEventType, decode
 from kentongan.events.topics import dead_letter
 from kentongan.inbox import first_deliveries
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 MAX_BATCH = 200  # records handled in one transaction at most
 LINGER_AFTER = 3  # records in a poll that make the next one wait a moment (see _consume)
-TRANSIENT_ERRORS = (OperationalError, OSError, ConnectionError, asyncio.TimeoutError)
 
 
 class Batched:
@@ -55,12 +53,6 @@ class Work:
     record: ConsumerRecord
     envelope: Envelope
     handler: Handler
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT_ERRORS):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class EventConsumer:
@@ -166,7 +158,7 @@ class EventConsumer:
             try:
                 return await self._handle_once(work)
             except Exception as exc:
-                if not _is_transient(exc):
+                if not is_transient(exc):
                     raise
                 log.warning("transient failure handling %d events, waiting: %r", len(work), exc)
                 await asyncio.sleep(1.0)

@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kentongan.db import is_transient
+
 
 class ServiceError(Exception):
     """Base of every error a service raises on purpose; subclasses set the status and error code."""
@@ -94,7 +96,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OSError)
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         # The database is restarting or unreachable: nothing was stored, the client may safely retry.
-        if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+        if not is_transient(exc):
             raise exc
         return JSONResponse({"error": "unavailable", "detail": "storage temporarily unavailable; retry"}, 503,
                             headers={"Retry-After": "1"})

@@ -8,7 +8,7 @@ returns only after the commit, so an answer still means the item is durable.
 
 `write` returns one result per item, in order: a value, or a ServiceError for that item alone (the others
 still commit). A batch that raises is retried item by item, so one bad item cannot fail its neighbours; a
-database outage fails each of them (the request boundary turns that into 503).
+database outage fails them all at once (the request boundary turns that into 503).
 """
 
 import asyncio
@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan import metrics
-from kentongan.db import unit_of_work
+from kentongan.db import is_transient, unit_of_work
 from kentongan.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ class GroupCommit(Generic[Item, Result]):
             async with unit_of_work(self._sessionmaker) as session:
                 results = await self._write(session, [item for item, _ in batch])
         except Exception as exc:
-            if len(batch) == 1:
-                _answer(batch, [exc])
+            if len(batch) == 1 or is_transient(exc):  # alone, or the database is down for all of them
+                _answer(batch, [exc] * len(batch))
                 return
             log.warning("%s: a batch of %d failed (%r); writing its items one by one", self._name, len(batch), exc)
             for one in batch:

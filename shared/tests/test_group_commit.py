@@ -61,3 +61,16 @@ async def test_a_batch_that_fails_is_written_item_by_item(sessionmaker):
                                    return_exceptions=True)
     assert results[:2] == ["A", "B"] and results[3:] == ["C", "D"]
     assert isinstance(results[2], ValueError)
+
+
+async def test_a_database_outage_fails_the_whole_batch_at_once(sessionmaker):
+    attempts = []
+
+    async def database_down(session, items):
+        attempts.append(list(items))
+        raise ConnectionError("connection refused")
+
+    group = GroupCommit("test", sessionmaker, database_down, writers=1)
+    results = await asyncio.gather(*(group.submit(item) for item in range(5)), return_exceptions=True)
+    assert all(isinstance(result, ConnectionError) for result in results)
+    assert attempts == [[0, 1, 2, 3, 4]]  # not retried item by item: each would fail the same way

@@ -7,7 +7,15 @@ from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, func, insert, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
-from dispatch.models import ACTIVE, Base, Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.models import (
+    ACTIVE,
+    Base,
+    Incident,
+    IncidentAlarm,
+    IncidentLocation,
+    IncidentNote,
+    IncidentSnapshot,
+)
 from kentongan.geo import bounding_box
 
 TRAIL_LIMIT = 500

@@ -6,7 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
 
-
 # Word for word the partial index's predicate, so a prepared statement's generic plan can use that index.
 ACTIVE = text("status NOT IN ('resolved', 'cancelled')")
 
