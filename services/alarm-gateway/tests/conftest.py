@@ -5,8 +5,11 @@ import pytest
 from alarm_gateway.main import create_app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def gateway(serve):
+    """The gateway in-process, one per module: an app living the whole session would stay in the service's
+    consumer group while the cross-service tests run the real process, holding partitions whenever a
+    synchronous test blocks the event loop."""
     async with serve(create_app()) as client:
         yield client
 

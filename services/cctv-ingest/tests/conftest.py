@@ -21,8 +21,11 @@ def cctv_settings(stack) -> Settings:
                     blob_dir=tempfile.mkdtemp(prefix="cctv-blobs-"), max_concurrent_reads=8)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def cctv(serve, cctv_settings):
+    """cctv-ingest in-process, one per module: an app living the whole session would stay in the service's
+    consumer group while the cross-service tests run the real process, holding partitions whenever a
+    synchronous test blocks the event loop."""
     async with serve(create_app(cctv_settings)) as client:
         yield client
 

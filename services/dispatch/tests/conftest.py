@@ -8,8 +8,11 @@ from kentongan.events import Envelope
 from kentongan.events.alarms import AlarmRaised
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def dispatch_app(serve):
+    """Dispatch in-process, one per module: an app living the whole session would stay in the service's
+    consumer group while the cross-service tests run the real process, holding partitions whenever a
+    synchronous test blocks the event loop."""
     app = create_app()
     async with serve(app) as client:
         client.app = app

@@ -10,8 +10,11 @@ from kentongan.kafka import connection_options
 from report_intake.main import create_app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def intake(serve):
+    """Report-intake in-process, one per module: an app living the whole session would stay in the service's
+    consumer group while the cross-service tests run the real process, holding partitions whenever a
+    synchronous test blocks the event loop."""
     async with serve(create_app()) as client:
         yield client
 
