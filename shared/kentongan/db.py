@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, MetaData, any_, bindparam
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -43,7 +44,14 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         # No pre-ping (it costs a round trip per request): after a database restart the first request fails
         # with 503 "retry", and SQLAlchemy then invalidates the whole pool at once.
         pool_recycle=1800,
+        # JSON columns (timelines, outbox headers, payloads) through orjson: several times faster than json.
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
     )
+
+
+def _json_text(value) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import orjson
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -78,7 +77,7 @@ def encode(envelope: Envelope) -> KafkaMessage:
             "datacontenttype": "application/json",
             "partitionkey": envelope.subject,
         },
-        data=orjson.loads(envelope.data.model_dump_json()),
+        data=envelope.data.model_dump_json(),  # already JSON: the SDK writes a string as it is
     )
     message = to_binary(event, _FORMAT)
     message.headers.pop("ce_partitionkey", None)  # the Kafka key already carries it
