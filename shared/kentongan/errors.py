@@ -54,6 +54,16 @@ class Forbidden(ServiceError):
     error = "forbidden"
 
 
+class ServiceUnavailable(ServiceError):
+    """Something this request depends on is down; nothing was changed, retry shortly."""
+
+    status_code = 503
+    error = "unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "1"})
+
+
 class TooManyRequests(ServiceError):
     """Too many requests; slow down."""
 

@@ -2,24 +2,32 @@
 
 Bearer JWTs (PyJWT) with an audience per kind of principal: devices (`kentongan:device`), Command Center
 staff (`kentongan:operator`, with roles) and partner agencies (`kentongan:partner`, scoped to one agency).
-Development signs with a shared HS256 secret; production can verify staff tokens from an OIDC issuer's JWKS.
+The gateway signs device tokens with the shared HS256 secret. Staff and partner tokens come from an OIDC
+provider when one is configured (KENTONGAN_OIDC_ISSUER / KENTONGAN_OIDC_JWKS_URL: only tokens signed with its
+published keys count); otherwise from the local development issuer (`make token`), with the same secret.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
 import jwt
 from cachetools import TLRUCache
 from fastapi import Depends, Request
 
-from kentongan.errors import Forbidden, Unauthorized
+from kentongan.errors import Forbidden, ServiceUnavailable, Unauthorized
 from kentongan.settings import ServiceSettings
 
 DEVICE = "kentongan:device"
 OPERATOR = "kentongan:operator"
 PARTNER = "kentongan:partner"
+
+# What an OIDC provider may sign with: asymmetric algorithms only (an HS* header must never make the provider's
+# public key an HMAC secret).
+PROVIDER_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 
 # Each role includes the ones before it.
 ROLE_ORDER = ("operator", "supervisor", "admin")
@@ -60,22 +68,73 @@ _verified: TLRUCache = TLRUCache(maxsize=100_000, ttu=lambda _key, claims, _now:
 
 
 def decode_token(settings: ServiceSettings, token: str, audience: str) -> dict[str, Any]:
-    """The verified claims; 401 for a bad or expired token, 403 for a valid token of another audience."""
+    """The verified claims of a token from the local issuer (HS256); 401 for a bad or expired token, 403 for a
+    valid token of another audience."""
     key = settings.jwt_secret.get_secret_value()
     cache_key = (token, key, settings.jwt_issuer)
     claims = _verified.get(cache_key)
     if claims is None:
-        try:
-            claims = jwt.decode(token, key, algorithms=["HS256"], issuer=settings.jwt_issuer,
-                                options={"verify_aud": False, "require": ["exp", "sub", "aud"]})
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("token expired") from exc
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized("invalid token") from exc
+        claims = _checked(lambda: jwt.decode(token, key, algorithms=["HS256"], issuer=settings.jwt_issuer,
+                                             options=_OPTIONS))
         _verified[cache_key] = claims
-    if claims.get("aud") != audience:
+    return _for_audience(claims, audience)
+
+
+async def decode_user_token(settings: ServiceSettings, token: str, audience: str) -> dict[str, Any]:
+    """The verified claims of a staff or partner token: from the OIDC provider when one is configured (its
+    token's `aud` must name `audience`), else from the local issuer (`decode_token`)."""
+    if settings.oidc_jwks_url is None:
+        return decode_token(settings, token, audience)
+    cache_key = (token, settings.oidc_jwks_url, settings.oidc_issuer)
+    claims = _verified.get(cache_key)
+    if claims is None:
+        signing_key = await _provider_key(settings.oidc_jwks_url, token)
+        claims = _checked(lambda: jwt.decode(token, signing_key, algorithms=PROVIDER_ALGORITHMS,
+                                             issuer=settings.oidc_issuer, options=_OPTIONS))
+        _verified[cache_key] = claims
+    return _for_audience(claims, audience)
+
+
+_OPTIONS = {"verify_aud": False, "require": ["exp", "sub", "aud"]}  # the audience decides 401 or 403 below
+
+
+def _checked(decode) -> dict[str, Any]:
+    try:
+        return decode()
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("invalid token") from exc
+
+
+def _for_audience(claims: dict[str, Any], audience: str) -> dict[str, Any]:
+    granted = claims.get("aud")
+    if audience != granted and not (isinstance(granted, list) and audience in granted):
         raise Forbidden("this token is not valid for this API")
     return claims
+
+
+# The provider's key set is cached for 5 minutes. A token naming a key id not in the cache (the provider rotated
+# its keys) makes the client fetch the set again, at most once per cooldown: forged key ids cannot turn every
+# request into a fetch from the provider.
+KEYS_CACHED_S = 300
+KEYS_REFETCH_COOLDOWN_S = 30
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=KEYS_CACHED_S, timeout=5,
+                           cooldown_duration=KEYS_REFETCH_COOLDOWN_S)
+
+
+async def _provider_key(jwks_url: str, token: str) -> jwt.PyJWK:
+    """The provider's published key that signed `token` (PyJWKClient fetches with urllib: off the event loop)."""
+    try:
+        return await asyncio.to_thread(_jwks_client(jwks_url).get_signing_key_from_jwt, token)
+    except jwt.PyJWKClientConnectionError as exc:
+        raise ServiceUnavailable("the identity provider's keys cannot be fetched; retry") from exc
+    except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+        raise Unauthorized("invalid token") from exc
 
 
 def bearer_token(request: Request) -> str:
@@ -95,8 +154,18 @@ def _settings(request: Request) -> ServiceSettings:
 
 
 async def current_operator(request: Request) -> Operator:
-    claims = decode_token(_settings(request), bearer_token(request), OPERATOR)
-    return Operator(subject=claims["sub"], roles=frozenset(claims.get("roles", [])))
+    settings = _settings(request)
+    claims = await decode_user_token(settings, bearer_token(request), OPERATOR)
+    roles_claim = settings.oidc_roles_claim if settings.oidc_jwks_url else "roles"  # where the local issuer puts them
+    return Operator(subject=claims["sub"], roles=_roles(claims, roles_claim))
+
+
+def _roles(claims: dict[str, Any], path: str) -> frozenset[str]:
+    """The roles found at a dotted claim path ("roles", "realm_access.roles"); none when absent."""
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return frozenset(r for r in value if isinstance(r, str)) if isinstance(value, list) else frozenset()
 
 
 def require_role(role: str):
@@ -111,7 +180,7 @@ def require_role(role: str):
 
 
 async def current_partner(request: Request) -> Partner:
-    claims = decode_token(_settings(request), bearer_token(request), PARTNER)
+    claims = await decode_user_token(_settings(request), bearer_token(request), PARTNER)
     agency = claims.get("agency")
     if not agency:
         raise Unauthorized("partner token without agency")

@@ -47,9 +47,22 @@ class ServiceSettings(BaseSettings):
 
     jwt_secret: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET), validation_alias=_env("KENTONGAN_JWT_SECRET"))
     jwt_issuer: str = Field("kentongan-dev", validation_alias=_env("KENTONGAN_JWT_ISSUER"))
+    # Staff and partner tokens from an OIDC provider (e.g. Keycloak): its issuer and JWKS address. Set both, and
+    # only tokens signed with the provider's published keys are accepted for them; the local issuer above then
+    # signs device tokens only. Unset: `make token` (the local development issuer) signs them all.
+    oidc_issuer: str | None = Field(None, validation_alias=_env("KENTONGAN_OIDC_ISSUER"))
+    oidc_jwks_url: str | None = Field(None, validation_alias=_env("KENTONGAN_OIDC_JWKS_URL"))
+    # Where the provider puts a user's roles, dotted for nested claims (Keycloak: "realm_access.roles").
+    oidc_roles_claim: str = Field("roles", validation_alias=_env("KENTONGAN_OIDC_ROLES_CLAIM"))
 
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     max_body_bytes: int = Field(64 * 1024, validation_alias=_env("KENTONGAN_MAX_BODY_BYTES"))
+
+    @model_validator(mode="after")
+    def _oidc_issuer_and_keys_together(self) -> "ServiceSettings":
+        if (self.oidc_issuer is None) != (self.oidc_jwks_url is None):
+            raise ValueError("set KENTONGAN_OIDC_ISSUER and KENTONGAN_OIDC_JWKS_URL together")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> "ServiceSettings":
