@@ -9,6 +9,7 @@ from alarm_gateway import alarms, devices  # noqa: F401
 from alarm_gateway.alarms.router import router as alarms_router
 from alarm_gateway.alarms.service import raise_alarms
 from alarm_gateway.consumers import HANDLERS
+from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, inbox, outbox
 from alarm_gateway.settings import Settings
@@ -39,7 +40,7 @@ async def consume_incidents(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[devices_router, alarms_router],
+        spec=SPEC, settings=settings, routers=[devices_router, blocks_router, alarms_router],
         workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )

@@ -10,7 +10,9 @@ async def gateway(serve):
     """The gateway in-process, one per module: an app living the whole session would stay in the service's
     consumer group while the cross-service tests run the real process, holding partitions whenever a
     synchronous test blocks the event loop."""
-    async with serve(create_app()) as client:
+    app = create_app()
+    async with serve(app) as client:
+        client.app = app
         yield client
 
 

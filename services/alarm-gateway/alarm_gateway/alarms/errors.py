@@ -1,4 +1,4 @@
-from kentongan.errors import Conflict, NotFound
+from kentongan.errors import Conflict, Forbidden, NotFound
 
 
 class AlarmNotFound(NotFound):
@@ -17,3 +17,9 @@ class AlarmClosed(Conflict):
     """The alarm is already resolved or cancelled."""
 
     error = "alarm_closed"
+
+
+class DeviceBlocked(Forbidden):
+    """The Command Center has blocked this device's alarms; in an emergency call 110."""
+
+    error = "device_blocked"

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Uuid, insert, or_, select
+from sqlalchemy import Row, Uuid, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
@@ -12,13 +12,13 @@ from kentongan.db import any_of
 CLOSED = ("resolved", "cancelled")
 
 
-async def lock_devices(session: AsyncSession, device_ids: set[UUID]) -> dict[UUID, str | None]:
+async def lock_devices(session: AsyncSession, device_ids: set[UUID]) -> dict[UUID, Row]:
     """Serialise each device's concurrent presses for the rest of the transaction (rows locked in id order, so
-    two batches cannot deadlock); returns their push tokens."""
-    rows = await session.execute(select(Device.id, Device.push_token)
+    two batches cannot deadlock); returns each device's push token and whether it is blocked."""
+    rows = await session.execute(select(Device.id, Device.push_token, Device.blocked_at)
                                  .where(Device.id == any_of(device_ids, Uuid()))
                                  .order_by(Device.id).with_for_update())
-    return {row.id: row.push_token for row in rows}
+    return {row.id: row for row in rows}
 
 
 async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], device_ids: list[UUID],

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms import repository
-from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound
+from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound, DeviceBlocked
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
@@ -32,24 +32,28 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
                        settings: Settings) -> list[Alarm | ServiceError]:
     """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
     a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
-    an id already used by another device is refused. Called by the group commit with whatever arrived together."""
+    an id already used by another device is refused, and so is a press from a device the Command Center blocked. Called by the group commit with whatever arrived together."""
     now = datetime.now(UTC)
-    push_tokens = await repository.lock_devices(session, {request.device_id for request in requests})
+    devices = await repository.lock_devices(session, {request.device_id for request in requests})
     since = now - timedelta(seconds=settings.merge_window_s)
     known = await repository.find_same_or_recent(session, [request.data.id for request in requests],
-                                                 list(push_tokens), since)
+                                                 list(devices), since)
     by_id = {alarm.id: alarm for alarm in known}
     recent = {alarm.device_id: alarm for alarm in sorted(known, key=lambda a: a.created_at)
               if alarm.created_at >= since and alarm.status not in repository.CLOSED}
     results: list[Alarm | ServiceError] = []
     raised: list[Alarm] = []
     for request in requests:
-        if request.device_id not in push_tokens:  # a valid token for a device this database does not know
+        device = devices.get(request.device_id)
+        if device is None:  # a valid token for a device this database does not know
             results.append(Unauthorized("unknown device; register again"))
             continue
         alarm = by_id.get(request.data.id)
         if alarm is not None:  # a retried POST (or another device's id)
             results.append(alarm if alarm.device_id == request.device_id else AlarmIdTaken())
+            continue
+        if device.blocked_at is not None:
+            results.append(DeviceBlocked())
             continue
         alarm = recent.get(request.device_id)
         if alarm is not None:
@@ -60,7 +64,7 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
     await repository.insert_alarms(session, raised)
-    await add_events(session, outbox, [_raised_event(alarm, push_tokens.get(alarm.device_id)) for alarm in raised])
+    await add_events(session, outbox, [_raised_event(alarm, devices[alarm.device_id].push_token) for alarm in raised])
     await session.flush()  # the repeated presses
     return results
 

@@ -5,9 +5,9 @@ from fastapi import APIRouter, Depends, Request
 
 from alarm_gateway.dependencies import SessionDep, SettingsDep
 from alarm_gateway.devices import service
-from alarm_gateway.devices.schemas import DeviceRegistration, RegisteredDevice
+from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
 from kentongan.ratelimit import RateLimiter
-from kentongan.security import bearer_token
+from kentongan.security import CurrentSupervisor, bearer_token
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
@@ -31,3 +31,24 @@ async def current_device(request: Request, settings: SettingsDep) -> UUID:
 
 
 CurrentDevice = Annotated[UUID, Depends(current_device)]
+
+
+blocks_router = APIRouter(prefix="/v1/device-blocks", tags=["device blocks (Command Center supervisors)"])
+
+
+@blocks_router.post("", status_code=201, response_model=DeviceBlock,
+                    summary="Block the device that raised an alarm (prank or abusive alarms)")
+async def block_device(body: DeviceBlockCreate, supervisor: CurrentSupervisor, session: SessionDep) -> DeviceBlock:
+    """Its new alarms are refused with 403 `device_blocked` (the app tells the caller to phone 110); alarms it
+    already raised are not touched."""
+    return await service.block(session, body, supervisor)
+
+
+@blocks_router.get("", response_model=list[DeviceBlock], summary="Blocked devices, most recent first")
+async def list_device_blocks(_: CurrentSupervisor, session: SessionDep) -> list[DeviceBlock]:
+    return await service.list_blocks(session)
+
+
+@blocks_router.delete("/{device_id}", status_code=204, summary="Let a blocked device raise alarms again")
+async def unblock_device(device_id: UUID, supervisor: CurrentSupervisor, session: SessionDep) -> None:
+    await service.unblock(session, device_id, supervisor)

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -15,3 +16,15 @@ class DeviceRegistration(BaseModel):
 class RegisteredDevice(BaseModel):
     device_id: UUID
     token: str = Field(description="Bearer token for every other call of this device")
+
+
+class DeviceBlockCreate(BaseModel):
+    alarm_id: UUID = Field(description="An alarm the device raised (operators see alarm ids on the incident)")
+    reason: Text(500) = Field(description="Why, for the record (e.g. repeated prank alarms)")
+
+
+class DeviceBlock(BaseModel):
+    device_id: UUID
+    blocked_at: datetime
+    blocked_by: str
+    reason: str

@@ -1,15 +1,21 @@
 """Device registration and the device bearer token."""
 
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from alarm_gateway.devices.schemas import DeviceRegistration, RegisteredDevice
-from alarm_gateway.models import Device
+from alarm_gateway.alarms.errors import AlarmNotFound
+from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
+from alarm_gateway.models import Alarm, Device
 from alarm_gateway.settings import Settings
-from kentongan.security import DEVICE, decode_token, issue_token
+from kentongan.errors import NotFound
+from kentongan.security import DEVICE, Operator, decode_token, issue_token
+
+log = logging.getLogger(__name__)
 
 
 async def register(session: AsyncSession, registration: DeviceRegistration, settings: Settings) -> RegisteredDevice:
@@ -24,3 +30,35 @@ async def register(session: AsyncSession, registration: DeviceRegistration, sett
 
 def device_id_from_token(settings: Settings, token: str) -> UUID:
     return UUID(decode_token(settings, token, DEVICE)["sub"])
+
+
+async def block(session: AsyncSession, request: DeviceBlockCreate, supervisor: Operator) -> DeviceBlock:
+    """Refuse the new alarms of the device that raised `request.alarm_id` (its earlier alarms stay as they are)."""
+    device = await session.scalar(select(Device).join(Alarm, Alarm.device_id == Device.id)
+                                  .where(Alarm.id == request.alarm_id).with_for_update(of=Device))
+    if device is None:
+        raise AlarmNotFound()
+    device.blocked_at, device.blocked_by, device.blocked_reason = datetime.now(UTC), supervisor.subject, request.reason
+    await session.flush()
+    log.info("device %s blocked by %s", device.id, supervisor.subject)
+    return _block(device)
+
+
+async def unblock(session: AsyncSession, device_id: UUID, supervisor: Operator) -> None:
+    device = await session.get(Device, device_id, with_for_update=True)
+    if device is None or device.blocked_at is None:
+        raise NotFound("this device is not blocked")
+    device.blocked_at = device.blocked_by = device.blocked_reason = None
+    await session.flush()
+    log.info("device %s unblocked by %s", device_id, supervisor.subject)
+
+
+async def list_blocks(session: AsyncSession) -> list[DeviceBlock]:
+    devices = await session.scalars(select(Device).where(Device.blocked_at.is_not(None))
+                                    .order_by(Device.blocked_at.desc()))
+    return [_block(device) for device in devices]
+
+
+def _block(device: Device) -> DeviceBlock:
+    return DeviceBlock(device_id=device.id, blocked_at=device.blocked_at, blocked_by=device.blocked_by,
+                       reason=device.blocked_reason)

@@ -24,7 +24,7 @@ async def test_events_of_one_poll_apply_in_order_once_each(gateway, device, alar
             _event(events.IncidentAcknowledged, incident, body["id"], "acknowledged", now + timedelta(seconds=1)),
             _event(events.IncidentAssigned, incident, body["id"], "assigned", now + timedelta(seconds=2)),
             _event(events.IncidentStatusChanged, incident, body["id"], "en_route", now + timedelta(seconds=3))]
-    async with unit_of_work(gateway._transport.app.state.sessionmaker) as session:  # noqa: SLF001
+    async with unit_of_work(gateway.app.state.sessionmaker) as session:
         await on_incidents_changed(session, poll)
     alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()
     assert alarm["incident_id"] == str(incident)
@@ -35,7 +35,7 @@ async def test_a_cancelled_alarm_keeps_its_status_whatever_follows(gateway, devi
     body = alarm_body()
     await gateway.post("/v1/alarms", json=body, headers=device)
     await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "salah pencet"}, headers=device)
-    async with unit_of_work(gateway._transport.app.state.sessionmaker) as session:  # noqa: SLF001
+    async with unit_of_work(gateway.app.state.sessionmaker) as session:
         await on_incidents_changed(session, [_event(events.IncidentAcknowledged, uuid4(), body["id"],
                                                     "acknowledged", datetime.now(UTC))])
     alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()

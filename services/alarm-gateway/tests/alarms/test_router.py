@@ -127,6 +127,6 @@ async def test_oversize_body_is_413(gateway, device, alarm_body):
 
 
 async def test_a_device_past_its_rate_limit_gets_429_with_retry_after(gateway, device, alarm_body):
-    limiter = gateway._transport.app.state.device_limiter  # noqa: SLF001  (the app under test)
+    limiter = gateway.app.state.device_limiter
     statuses = [(await gateway.get("/v1/alarms", headers=device)).status_code for _ in range(limiter._limit + 1)]
     assert statuses[-1] == 429 and 200 in statuses
