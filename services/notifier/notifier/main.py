@@ -34,8 +34,11 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    async with http_client(settings.delivery_concurrency, settings.request_timeout_s) as client:
-        channels = build_channels(settings, client, app.state.sessionmaker)
+    # In production webhooks reach public addresses only, checked at every connection (SSRF, DNS rebinding).
+    public_only = settings.environment == "production"
+    async with (http_client(settings.delivery_concurrency, settings.request_timeout_s, public_only) as webhooks,
+                http_client(settings.delivery_concurrency, settings.request_timeout_s) as providers):
+        channels = build_channels(settings, webhooks, providers, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
 
 

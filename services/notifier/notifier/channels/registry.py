@@ -9,13 +9,15 @@ from notifier.channels.http import PushChannel, SmsGatewayChannel, WebhookChanne
 from notifier.settings import Settings
 
 
-def build_channels(settings: Settings, client: httpx.AsyncClient,
+def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provider_client: httpx.AsyncClient,
                    sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
-    """channel name -> transport."""
+    """channel name -> transport. Webhooks (partners' and representatives' URLs) and the providers the
+    platform is configured with (SMS, push; possibly on an internal network) use separate clients."""
     dev_inbox = DevInboxChannel(sessionmaker)
+    sms, push = settings.sms_url, settings.push_url
     return {
-        "webhook": WebhookChannel(client),
-        "sms": SmsGatewayChannel(client, settings.sms_url, settings.sms_api_key) if settings.sms_url else dev_inbox,
-        "push": PushChannel(client, settings.push_url, settings.push_api_key) if settings.push_url else dev_inbox,
+        "webhook": WebhookChannel(webhook_client),
+        "sms": SmsGatewayChannel(provider_client, sms, settings.sms_api_key) if sms else dev_inbox,
+        "push": PushChannel(provider_client, push, settings.push_api_key) if push else dev_inbox,
         "dev": dev_inbox,
     }

@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 from notifier.subscriptions.errors import UnsafeTargetUrl
 
 
-def _forbidden(address: str) -> bool:
+def is_public(address: str) -> bool:
+    """False for loopback, private, link-local, multicast, reserved and other non-global addresses."""
     ip = ipaddress.ip_address(address)
-    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global)
+    return not (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
+                or ip.is_unspecified or not ip.is_global)
 
 
 async def _addresses(host: str, port: int) -> list[str]:
@@ -34,5 +35,5 @@ async def validate_target(url: str, environment: str) -> None:
     if parts.scheme != "https":
         raise UnsafeTargetUrl("url: must use https")
     port = parts.port or 443
-    if any(_forbidden(address) for address in await _addresses(parts.hostname, port)):
+    if not all(is_public(address) for address in await _addresses(parts.hostname, port)):
         raise UnsafeTargetUrl("url: points at a loopback, private or reserved address")
