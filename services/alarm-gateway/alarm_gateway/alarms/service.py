@@ -32,7 +32,8 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
                        settings: Settings) -> list[Alarm | ServiceError]:
     """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
     a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
-    an id already used by another device is refused, and so is a press from a device the Command Center blocked. Called by the group commit with whatever arrived together."""
+    an id already used by another device is refused, and so is a press from a device the Command Center
+    blocked. Called by the group commit with whatever arrived together."""
     now = datetime.now(UTC)
     devices = await repository.lock_devices(session, {request.device_id for request in requests})
     since = now - timedelta(seconds=settings.merge_window_s)

@@ -38,7 +38,8 @@ class PublicAddressesOnly(AbstractResolver):
 
 
 @asynccontextmanager
-async def http_client(concurrency: int, timeout_s: float, public_only: bool = False) -> AsyncIterator[httpx.AsyncClient]:
+async def http_client(concurrency: int, timeout_s: float,
+                      public_only: bool = False) -> AsyncIterator[httpx.AsyncClient]:
     """A pooled httpx client on aiohttp's transport (httpx-aiohttp): httpx's own transport (httpcore on
     anyio) cost ~1.7 ms of CPU per request on a 2-core machine, aiohttp's ~0.2 ms through the same httpx API.
     The worker caps requests per host. No cookies are kept, so one partner's endpoint can never hand something
