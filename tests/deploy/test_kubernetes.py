@@ -11,6 +11,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from kentongan.events.topics import ALL, REPORTER_UPDATES
+
 KUBERNETES_VERSION = "1.33"
 OVERLAYS = ["dev", "production"]
 CUSTOM_KINDS = {  # apiVersion group -> kinds that only their operator's CRD describes
@@ -18,7 +20,7 @@ CUSTOM_KINDS = {  # apiVersion group -> kinds that only their operator's CRD des
     "postgresql.cnpg.io": {"Cluster"},
     "monitoring.coreos.com": {"PodMonitor"},
 }
-TOPICS = ["alarms.v1", "reports.v1", "referrals.v1", "incidents.v1", "cctv.snapshots.v1", "cctv.health.v1"]
+TOPICS = ALL  # the manifests must declare every topic the code knows
 
 
 @pytest.fixture(scope="session")
@@ -151,3 +153,12 @@ def test_each_service_has_its_own_database_and_kafka_user(rendered, platform, ov
         assert topics <= set(TOPICS) | {f"{t}.dlq" for t in TOPICS}
     if overlay == "production":
         assert all(c["spec"]["instances"] == 3 for c in kinds["Cluster"].values())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_notifier_may_read_the_reporters_phone_numbers(rendered, overlay):
+    readers = {name for name, user in by_kind(rendered[overlay])["KafkaUser"].items()
+               for acl in user["spec"]["authorization"]["acls"]
+               if acl["resource"]["type"] == "topic" and acl["resource"]["name"] == REPORTER_UPDATES
+               and "Read" in acl["operations"]}
+    assert readers == {"notifier"}

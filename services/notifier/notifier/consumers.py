@@ -6,8 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kentongan.consumer import Handler
 from kentongan.events import Envelope, incidents
 from kentongan.events.alarms import AlarmRaised
+from kentongan.events.reports import ReporterUpdate
 from notifier.broadcast.handlers import on_incident_alert
 from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
+from notifier.reporters.handlers import on_reporter_update
 from notifier.settings import Settings
 from notifier.subscriptions.handlers import on_partner_event
 from notifier.subscriptions.service import partner_event_types
@@ -25,8 +27,10 @@ def _incident_handler(settings: Settings, ce_type: str) -> Handler:
 
 
 def handlers(settings: Settings) -> dict[str, Handler]:
-    """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices) and partner events."""
-    registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised}
+    """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices), reporter updates and partner
+    events."""
+    registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
+                                    ReporterUpdate.ce_type: on_reporter_update}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
     for ce_type in partner_event_types():

@@ -18,16 +18,16 @@ from notifier.registry.router import router as registry_router
 from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
 
+CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REPORTER_UPDATES)
 SPEC = ServiceSpec(
     name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
-    migrations=Path(__file__).parent / "migrations",
-    topics=(topics.INCIDENTS, topics.REFERRALS, topics.ALARMS), demo="notifier.demo:load",
+    migrations=Path(__file__).parent / "migrations", topics=CONSUMED_TOPICS, demo="notifier.demo:load",
 )
 
 
 async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
-                        topics=[topics.INCIDENTS, topics.REFERRALS, topics.ALARMS],
+                        topics=list(CONSUMED_TOPICS),
                         handlers=handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
                         inbox=inbox).run()
 

@@ -18,7 +18,8 @@ from report_intake.settings import Settings
 
 SPEC = ServiceSpec(
     name="report-intake", schema=SCHEMA, port=8002, app="report_intake.main:create_app",
-    migrations=Path(__file__).parent / "migrations", topics=(topics.REPORTS, topics.REFERRALS),
+    migrations=Path(__file__).parent / "migrations",
+    topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES),
     demo="report_intake.demo:load",
 )
 

@@ -1,10 +1,10 @@
-"""Events of case reports, produced by report-intake on `reports.v1` (key: report id).
+"""Events of case reports, produced by report-intake on `reports.v1` and `reporter.updates.v1` (key: report id).
 
 Only urgent reports travel to dispatch, and only what a patrol needs: no narrative, no identity.
 """
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from kentongan.events import topics
@@ -24,3 +24,21 @@ class ReportUrgent(EventModel):
     lon: float | None = None
     area: str | None = None
     reported_at: datetime
+
+
+class ReporterUpdate(EventModel):
+    """Tell the reporter by SMS that their case was referred or answered; only with their consent.
+
+    It carries the reporter's phone, so it has a topic of its own that only notifier may read: partners
+    subscribe to referral events and dispatch reads `reports.v1`, and neither may ever see the number. It says
+    nothing about the case (no category, no agency): the SMS must not either.
+    """
+
+    topic: ClassVar[str] = topics.REPORTER_UPDATES
+    key_field: ClassVar[str] = "report_id"
+    ce_type: ClassVar[str] = "kentongan.report.reporter_update"
+
+    report_id: UUID
+    update: Literal["referred", "answered"]
+    sms_to: str
+    at: datetime

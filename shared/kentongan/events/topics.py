@@ -6,8 +6,10 @@ REFERRALS = "referrals.v1"
 INCIDENTS = "incidents.v1"
 CCTV_SNAPSHOTS = "cctv.snapshots.v1"
 CCTV_HEALTH = "cctv.health.v1"
+# Read by notifier alone: it carries a reporter's phone number (see events/reports.py, ReporterUpdate).
+REPORTER_UPDATES = "reporter.updates.v1"
 
-ALL = [ALARMS, REPORTS, REFERRALS, INCIDENTS, CCTV_SNAPSHOTS, CCTV_HEALTH]
+ALL = [ALARMS, REPORTS, REFERRALS, INCIDENTS, CCTV_SNAPSHOTS, CCTV_HEALTH, REPORTER_UPDATES]
 
 
 def dead_letter(topic: str) -> str:

@@ -32,8 +32,9 @@ class Delivery(Base):
     event_id: Mapped[str] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(128))
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    purpose: Mapped[str] = mapped_column(String(32))  # "broadcast" | "citizen" | "partner"
-    recipient: Mapped[str] = mapped_column(String(200))  # "rep:<id>", "device:<id>", "subscription:<id>"
+    purpose: Mapped[str] = mapped_column(String(32))  # "broadcast" | "citizen" | "reporter" | "partner"
+    # "rep:<id>", "device:<id>", "reporter:<report id>", "subscription:<id>"
+    recipient: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(2000))
     # host:port of the target, so that one slow endpoint is capped without holding up the others.

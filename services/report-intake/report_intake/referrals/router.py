@@ -34,25 +34,27 @@ async def get_referral(referral_id: UUID, actor: PartnerActor, session: SessionD
 
 
 @router.post("/{referral_id}/accept", response_model=ReferralSummary, summary="Take the case on")
-async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep,
                  body: AcceptBody | None = None) -> ReferralSummary:
-    return await _step(session, actor, referral_id, "accept", body or AcceptBody())
+    return await _step(session, keyring, actor, referral_id, "accept", body or AcceptBody())
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralSummary, summary="Refuse the case, with the reason")
-async def decline(referral_id: UUID, body: DeclineBody, actor: PartnerActor, session: SessionDep) -> ReferralSummary:
-    return await _step(session, actor, referral_id, "decline", body)
+async def decline(referral_id: UUID, body: DeclineBody, actor: PartnerActor, session: SessionDep,
+                  keyring: KeyringDep) -> ReferralSummary:
+    return await _step(session, keyring, actor, referral_id, "decline", body)
 
 
 @router.post("/{referral_id}/progress", response_model=ReferralSummary, summary="Work on the case has started")
-async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep,
                    body: ProgressBody | None = None) -> ReferralSummary:
-    return await _step(session, actor, referral_id, "progress", body or ProgressBody())
+    return await _step(session, keyring, actor, referral_id, "progress", body or ProgressBody())
 
 
 @router.post("/{referral_id}/close", response_model=ReferralSummary, summary="Close the case, with the outcome")
-async def close(referral_id: UUID, body: CloseBody, actor: PartnerActor, session: SessionDep) -> ReferralSummary:
-    return await _step(session, actor, referral_id, "close", body)
+async def close(referral_id: UUID, body: CloseBody, actor: PartnerActor, session: SessionDep,
+                keyring: KeyringDep) -> ReferralSummary:
+    return await _step(session, keyring, actor, referral_id, "close", body)
 
 
 @router.post("/{referral_id}/messages", status_code=201, response_model=MessageOut,
@@ -69,6 +71,6 @@ async def read_messages(referral_id: UUID, actor: PartnerActor, session: Session
     return await service.read_messages(session, keyring, actor, referral_id)
 
 
-async def _step(session, actor, referral_id: UUID, name: Literal["accept", "decline", "progress", "close"],
-                body) -> ReferralSummary:
-    return await service.step(session, actor, referral_id, name, body.model_dump())
+async def _step(session, keyring, actor, referral_id: UUID,
+                name: Literal["accept", "decline", "progress", "close"], body) -> ReferralSummary:
+    return await service.step(session, keyring, actor, referral_id, name, body.model_dump())

@@ -25,6 +25,7 @@ from report_intake.models import Referral, Report, outbox
 from report_intake.referrals import repository
 from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
 from report_intake.referrals.schemas import ReferralDetail, ReferralSummary, Step
+from report_intake.reports import updates
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import Contact
 
@@ -75,8 +76,10 @@ async def open_referral(session: AsyncSession, report: Report, agency: str, cont
     return referral
 
 
-async def step(session: AsyncSession, actor: Actor, referral_id: UUID, name: Step, body: dict) -> ReferralSummary:
-    """Move the agency's referral one step along its lifecycle; 409 when the step is not allowed now."""
+async def step(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID, name: Step,
+               body: dict) -> ReferralSummary:
+    """Move the agency's referral one step along its lifecycle (the reporter hears the case was answered);
+    409 when the step is not allowed now."""
     referral, report = await _owned(session, actor, referral_id, for_update=True)
     transition = TRANSITIONS[name]
     if referral.status not in transition.allowed_from:
@@ -94,6 +97,7 @@ async def step(session: AsyncSession, actor: Actor, referral_id: UUID, name: Ste
     await add_event(session, outbox, transition.event(
         referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
         changed_at=now, version=referral.version, **extra))
+    await updates.tell_answered(session, keyring, report)
     await record(session, actor, f"referral.{name}", "referral", [referral.id])
     await session.flush()
     return _summary(referral, report)
@@ -123,11 +127,14 @@ async def read_referral(session: AsyncSession, keyring: Keyring, actor: Actor, r
 
 async def post_message(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID,
                        body: str) -> MessageOut:
-    """A case worker writes to the reporter through the platform (while the referral is open)."""
+    """A case worker writes to the reporter through the platform (while the referral is open); the reporter
+    hears the case was answered."""
     referral, report = await _owned(session, actor, referral_id)
     if referral.status not in OPEN_FOR_MESSAGES:
         raise ReferralStateConflict(f"the referral is {referral.status}; messages are closed")
-    return await messages.post(session, keyring, report.id, referral.agency, body)
+    message = await messages.post(session, keyring, report.id, referral.agency, body)
+    await updates.tell_answered(session, keyring, report)
+    return message
 
 
 async def announce_reporter_message(session: AsyncSession, report: Report, message: MessageOut) -> None:

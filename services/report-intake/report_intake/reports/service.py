@@ -16,7 +16,7 @@ from report_intake.messages.schemas import MessageOut
 from report_intake.models import Report, outbox
 from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
-from report_intake.reports import repository
+from report_intake.reports import repository, updates
 from report_intake.reports.errors import CaseNotFound, NothingToRelease, ReportNotFound
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import (
@@ -46,8 +46,10 @@ async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) ->
         key_id=sealed.key_id, sealed=sealed.blob, created_at=now, updated_at=now)
     session.add(report)
     contact = reachable_contact(report, data.private_part())
-    for agency in agencies if consented else ():
-        await open_referral(session, report, agency, contact)
+    if consented and agencies:
+        for agency in agencies:
+            await open_referral(session, report, agency, contact)
+        await updates.tell_referred(session, report, contact)
     if data.immediate_danger:
         await _raise_urgent(session, report, data)
     await session.flush()
@@ -139,6 +141,8 @@ async def release_without_consent(session: AsyncSession, keyring: Keyring, actor
     contact = reachable_contact(report, open_report(keyring, report))
     override = Override(by=actor.name, reason=data.reason)
     referrals = [await open_referral(session, report, agency, contact, override) for agency in agencies]
+    if not existing:  # the reporter already heard of the first referral; a later agency adds no update
+        await updates.tell_referred(session, report, contact)
     report.status = "referred"
     await record(session, Actor(actor.kind, actor.name, data.reason), "report.consent_override", "report",
                  [report.id])

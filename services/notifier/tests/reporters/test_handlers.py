@@ -1,0 +1,45 @@
+"""Reporter updates: one discreet SMS per update to the reporter's phone, never a second on redelivery."""
+
+import random
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from kentongan.events.reports import ReporterUpdate
+
+# Words that would tell whoever holds the phone what the report is about, or to whom it went.
+TELLTALES = ("dp3a", "disdik", "kekerasan", "violence", "seksual", "sexual", "bullying", "perundungan", "rundung",
+             "anak", "child", "perempuan", "women", "rumah tangga", "domestic", "sekolah", "school")
+
+
+def update(kind: str = "referred") -> ReporterUpdate:
+    return ReporterUpdate(report_id=uuid4(), update=kind, sms_to=f"+62813{random.randint(10**7, 10**8 - 1)}",
+                          at=datetime.now(UTC))
+
+
+async def test_an_update_is_one_discreet_sms_to_the_reporter(notifier, publish, outbox_of):
+    for kind in ("referred", "answered"):
+        event = update(kind)
+        envelope = await publish(event)
+
+        [sms] = await outbox_of(envelope.id, 1)
+
+        assert (sms["channel"], sms["target"], sms["recipient"]) == ("sms", event.sms_to, f"reporter:{event.report_id}")
+        text = f"{sms['payload']['title']}\n{sms['payload']['body']}"
+        assert "Ada kabar baru tentang laporan Anda" in text and "There is news about your report" in text
+        assert not [word for word in TELLTALES if word in text.lower()], text
+        assert str(event.report_id) not in text
+
+
+async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox_of):
+    referred = update("referred")
+    envelope = await publish(referred)
+    await outbox_of(envelope.id, 1)
+
+    await publish(envelope=envelope)  # the broker redelivers it
+    # The same report is the same key, so this later update is handled after the redelivery.
+    answered = await publish(referred.model_copy(update={"update": "answered", "at": datetime.now(UTC)}))
+    await outbox_of(answered.id, 1)
+
+    assert len(await outbox_of(envelope.id, 1)) == 1
+    to_phone = await notifier.get("/v1/dev/outbox", params={"target": referred.sms_to})
+    assert [m["event_id"] for m in to_phone.json()] == [envelope.id, answered.id]
