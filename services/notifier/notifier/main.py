@@ -10,6 +10,7 @@ from kentongan.service import ServiceSpec, create_service_app
 from notifier.channels.http import http_client
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
+from notifier.deliveries.router import incidents_router as incident_notifications_router
 from notifier.deliveries.router import router as deliveries_router
 from notifier.deliveries.worker import DeliveryWorker
 from notifier.dev.router import router as dev_router
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_service_app(
         spec=SPEC, settings=settings,
-        routers=[registry_router, subscriptions_router, deliveries_router, dev_router],
+        routers=[registry_router, subscriptions_router, deliveries_router, incident_notifications_router,
+                 dev_router],
         workers=[consume_events, deliver], title="Kentongan notifier",
         description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",
     )

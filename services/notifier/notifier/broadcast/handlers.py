@@ -57,6 +57,6 @@ async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings:
     await deliveries.enqueue(session, envelope, [
         deliveries.NewDelivery(
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=contact["channel"], target=contact["address"],
-            payload=message_for(rep, kind, incident, place),
+            payload=message_for(rep, kind, incident, place), incident_id=incident.incident_id,
             dedup_key=f"{envelope.id}|rep:{rep.id}|{contact['channel']}")
         for rep, _ in audience.alerted for contact in rep.contacts])

@@ -6,6 +6,8 @@ sexual-violence or child-abuse incident, carry data only: nothing appears on a l
 may see.
 """
 
+from uuid import UUID
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.events import Envelope
@@ -21,12 +23,12 @@ MILESTONES = {"open": "received", "acknowledged": "acknowledged", "assigned": "u
               "en_route": "unit_on_the_way"}
 
 
-def _push(alarm: AlarmDevice) -> deliveries.NewDelivery:
+def _push(alarm: AlarmDevice, incident_id: UUID | None = None) -> deliveries.NewDelivery:
     data = {"kind": f"citizen.{alarm.milestone}", "alarm_id": str(alarm.alarm_id), "status": alarm.milestone}
     payload = {"data": data} if alarm.silent else {**templates.render(f"citizen.{alarm.milestone}"), "data": data}
     return deliveries.NewDelivery(
         purpose="citizen", recipient=f"device:{alarm.device_id}", channel="push",
-        target=alarm.push_token or f"device:{alarm.device_id}", payload=payload,
+        target=alarm.push_token or f"device:{alarm.device_id}", payload=payload, incident_id=incident_id,
         dedup_key=f"alarm:{alarm.alarm_id}:{alarm.milestone}|device:{alarm.device_id}|push")
 
 
@@ -47,4 +49,5 @@ async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> Non
         return
     discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
     moved = await repository.advance(session, incident.alarm_ids, milestone, discreet)
-    await deliveries.enqueue(session, envelope, [_push(row) for row in moved if row.device_id is not None])
+    await deliveries.enqueue(session, envelope, [_push(row, incident.incident_id) for row in moved
+                                                 if row.device_id is not None])

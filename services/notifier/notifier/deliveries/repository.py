@@ -72,6 +72,12 @@ async def list_for_agency(session: AsyncSession, agency: str, status: str | None
     return list(await session.scalars(query))
 
 
+async def list_for_incident(session: AsyncSession, incident_id: UUID) -> list[Delivery]:
+    """Everyone told about an incident (representatives, the caller's device), oldest first."""
+    return list(await session.scalars(select(Delivery).where(Delivery.incident_id == incident_id)
+                                      .order_by(Delivery.created_at, Delivery.recipient)))
+
+
 async def attempts_of(session: AsyncSession, delivery_ids: list[UUID]) -> dict[UUID, list[DeliveryAttempt]]:
     rows = await session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))
                                  .order_by(DeliveryAttempt.number, DeliveryAttempt.id))

@@ -6,9 +6,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from kentongan.dependencies import SessionDep
-from kentongan.security import CurrentPartner
+from kentongan.security import CurrentOperator, CurrentPartner
 from notifier.deliveries import service
-from notifier.deliveries.schemas import Delivery, DeliveryStatus
+from notifier.deliveries.schemas import Delivery, DeliveryStatus, IncidentNotification
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -29,3 +29,15 @@ async def get_delivery(delivery_id: UUID, partner: CurrentPartner, session: Sess
              summary="Replay a dead, interrupted or waiting delivery now")
 async def retry_delivery(delivery_id: UUID, partner: CurrentPartner, session: SessionDep) -> Delivery:
     return Delivery.of(*await service.replay(session, partner.agency, delivery_id))
+
+
+incidents_router = APIRouter(prefix="/v1/incidents", tags=["incident notifications (Command Center)"])
+
+
+@incidents_router.get("/{incident_id}/notifications", response_model=list[IncidentNotification],
+                      summary="Who was alerted or told about an incident, and whether it arrived")
+async def incident_notifications(incident_id: UUID, _: CurrentOperator,
+                                 session: SessionDep) -> list[IncidentNotification]:
+    """The RT representatives and Polisi RW alerted (opened, escalated) and the caller's status pushes, oldest
+    first; an empty list while nothing was queued yet."""
+    return await service.incident_notifications(session, incident_id)

@@ -37,3 +37,20 @@ class Delivery(BaseModel):
     def of(cls, delivery, attempts) -> "Delivery":
         data = {c: getattr(delivery, c) for c in cls.model_fields if c != "attempts"}
         return cls(**data, attempts=[Attempt.model_validate(a) for a in attempts])
+
+
+class IncidentNotification(BaseModel):
+    """One message about an incident, as the Command Center sees it: who, how, and whether it arrived (no
+    contact addresses, no message text)."""
+
+    id: UUID
+    purpose: Literal["broadcast", "citizen"]
+    event_type: str
+    recipient: str  # "rep:<id>" or "device:<id>"
+    recipient_name: str | None  # a representative's name, RT/RW and kelurahan; None for the caller's device
+    channel: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -12,7 +12,9 @@ from uuid6 import uuid7
 from kentongan.events import Envelope
 from notifier.deliveries import repository
 from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
-from notifier.models import Delivery, DeliveryAttempt
+from notifier.deliveries.schemas import IncidentNotification
+from notifier.models import Delivery, DeliveryAttempt, Representative
+from notifier.registry import repository as registry_repository
 from notifier.settings import Settings
 
 REPLAYABLE = ("dead", "interrupted", "retrying")
@@ -30,6 +32,7 @@ class NewDelivery:
     dedup_key: str
     agency: str | None = None
     subscription_id: UUID | None = None
+    incident_id: UUID | None = None  # what a broadcast or a citizen's push is about (operators' view)
 
 
 def target_host(channel: str, target: str) -> str:
@@ -46,7 +49,8 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
         "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
         "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
         "target": d.target, "target_host": target_host(d.channel, d.target), "agency": d.agency,
-        "subscription_id": d.subscription_id, "payload": d.payload, "status": "pending", "attempts": 0,
+        "subscription_id": d.subscription_id, "incident_id": d.incident_id, "payload": d.payload,
+        "status": "pending", "attempts": 0,
     } for d in deliveries]
     await repository.insert_new(session, rows)
 
@@ -90,3 +94,26 @@ async def replay(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple
                                     f"only {', '.join(REPLAYABLE)} ones can")
     await repository.requeue(session, delivery)
     return delivery, (await repository.attempts_of(session, [delivery.id]))[delivery.id]
+
+
+async def incident_notifications(session: AsyncSession, incident_id: UUID) -> list[IncidentNotification]:
+    """Who was alerted or told about an incident and how each message went, for operators."""
+    deliveries = await repository.list_for_incident(session, incident_id)
+    reps = await registry_repository.by_ids(session, {rep for d in deliveries if (rep := _rep_id(d)) is not None})
+    return [IncidentNotification(
+        id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
+        recipient_name=_described(reps.get(rep)) if (rep := _rep_id(d)) is not None else None,
+        channel=d.channel, status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at,
+        delivered_at=d.delivered_at) for d in deliveries]
+
+
+def _rep_id(delivery: Delivery) -> UUID | None:
+    prefix, _, rest = delivery.recipient.partition(":")
+    return UUID(rest) if prefix == "rep" else None
+
+
+def _described(rep: Representative | None) -> str | None:
+    if rep is None:
+        return None  # removed from the registry since
+    unit = f"RT {rep.rt}/RW {rep.rw}" if rep.rt else f"Polisi RW {rep.rw}"
+    return f"{rep.name} ({unit}, Kel. {rep.kelurahan}, Kec. {rep.kecamatan})"

@@ -24,6 +24,7 @@ class Delivery(Base):
         Index("ix_deliveries_due", "next_attempt_at", postgresql_where=DUE),
         Index("ix_deliveries_sending", "claimed_at", postgresql_where=text("status = 'sending'")),
         Index("ix_deliveries_agency", "agency", "created_at"),
+        Index("ix_deliveries_incident", "incident_id", "created_at", postgresql_where=text("incident_id IS NOT NULL")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -41,6 +42,8 @@ class Delivery(Base):
     target_host: Mapped[str] = mapped_column(String(300))
     agency: Mapped[str | None] = mapped_column(String(64))
     subscription_id: Mapped[UUID | None] = mapped_column(ForeignKey("subscriptions.id"))
+    # The incident a broadcast or a citizen's push is about, so operators can see who was told.
+    incident_id: Mapped[UUID | None] = mapped_column()
     payload: Mapped[dict] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,5 +1,7 @@
 """Every query on representatives."""
 
+from uuid import UUID
+
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,3 +45,9 @@ async def list_filtered(session: AsyncSession, kecamatan: str | None, kelurahan:
 
 async def get_by_code(session: AsyncSession, code: str) -> Representative | None:
     return await session.scalar(select(Representative).where(Representative.code == code))
+
+
+async def by_ids(session: AsyncSession, ids: set[UUID]) -> dict[UUID, Representative]:
+    if not ids:
+        return {}
+    return {rep.id: rep for rep in await session.scalars(select(Representative).where(Representative.id.in_(ids)))}
