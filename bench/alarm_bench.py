@@ -125,16 +125,16 @@ async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
     ready = asyncio.Event()
 
     async def listen() -> None:
-        async with httpx.AsyncClient(timeout=None) as client:
-            async with client.stream("GET", f"{dispatch_url}/v1/incidents/stream",
-                                     headers={"Authorization": f"Bearer {token}"}) as response:
-                async for line in response.aiter_lines():
-                    if line.startswith("event: ready"):
-                        ready.set()
-                    if line.startswith("data:") and '"incident"' in line:  # first change naming the alarm
-                        now = time.perf_counter()
-                        for alarm_id in json.loads(line[5:])["incident"]["alarm_ids"]:
-                            seen.setdefault(alarm_id, now)
+        async with (httpx.AsyncClient(timeout=None) as client,
+                    client.stream("GET", f"{dispatch_url}/v1/incidents/stream",
+                                  headers={"Authorization": f"Bearer {token}"}) as response):
+            async for line in response.aiter_lines():
+                if line.startswith("event: ready"):
+                    ready.set()
+                if line.startswith("data:") and '"incident"' in line:  # first change naming the alarm
+                    now = time.perf_counter()
+                    for alarm_id in json.loads(line[5:])["incident"]["alarm_ids"]:
+                        seen.setdefault(alarm_id, now)
 
     listener = asyncio.create_task(listen())
     await asyncio.wait_for(ready.wait(), 10)

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from typing import Self
 from uuid import uuid4
 
 import httpx
@@ -97,7 +98,7 @@ class SseListener:
         self._ready = asyncio.Event()
         self._task: asyncio.Task | None = None
 
-    async def __aenter__(self) -> "SseListener":
+    async def __aenter__(self) -> Self:
         self._task = asyncio.create_task(self._listen())
         await asyncio.wait_for(self._ready.wait(), 10)
         return self
@@ -107,16 +108,16 @@ class SseListener:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def _listen(self) -> None:
-        async with httpx.AsyncClient(timeout=None) as client:
-            async with client.stream("GET", f"{self._url}/v1/incidents/stream", headers=self._headers) as response:
-                event = None
-                async for line in response.aiter_lines():
-                    if line.startswith("event:"):
-                        event = line.split(":", 1)[1].strip()
-                        if event == "ready":
-                            self._ready.set()
-                    elif line.startswith("data:") and event == "incident":
-                        self.events.append(json.loads(line.split(":", 1)[1]))
+        async with (httpx.AsyncClient(timeout=None) as client,
+                    client.stream("GET", f"{self._url}/v1/incidents/stream", headers=self._headers) as response):
+            event = None
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                    if event == "ready":
+                        self._ready.set()
+                elif line.startswith("data:") and event == "incident":
+                    self.events.append(json.loads(line.split(":", 1)[1]))
 
     def about_alarm(self, alarm_id: str) -> list[dict]:
         return [e for e in self.events if alarm_id in e["incident"]["alarm_ids"]]

@@ -40,7 +40,7 @@ async def test_alarm_reaches_the_operator_live_and_the_citizen_sees_each_step(ci
     for action, payload, citizen_status in steps:
         response = await operator.post(f"/v1/incidents/{incident['id']}/{action}", json=payload)
         assert response.status_code == 200, response.text
-        await eventually(lambda: _status_is(citizen, body["id"], citizen_status))
+        await eventually(lambda status=citizen_status: _status_is(citizen, body["id"], status))
     timeline = (await citizen.get(f"/v1/alarms/{body['id']}")).json()["timeline"]
     assert [t["status"] for t in timeline] == ["received", "acknowledged", "unit_dispatched", "resolved"]
 

@@ -128,7 +128,7 @@ class EventConsumer:
             return
         try:
             outcomes = await self._handle_waiting_out_outages(work)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 # any failure: find the one bad event
             log.warning("a batch of %d events failed (%r); handling them one by one", len(work), exc)
             for item in work:
                 await self._handle_with_retries(item)
@@ -171,7 +171,7 @@ class EventConsumer:
                     [outcome] = await self._handle_waiting_out_outages([item])
                     metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, outcome).inc()
                     return
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 # any handler error counts as an attempt
                     attempt += 1
                     if attempt >= self._max_attempts:
                         log.error("giving up on %s after %d attempts: %r", item.envelope.type, attempt, exc)
@@ -224,5 +224,5 @@ async def _call(handler: Handler, session: AsyncSession, envelopes: list[Envelop
 async def _quietly(awaitable: Awaitable) -> None:
     try:
         await awaitable
-    except Exception:  # shutting down a half-started client; nothing left to save
+    except Exception:  # noqa: BLE001, S110 # shutting down a half-started client; nothing left to save
         pass

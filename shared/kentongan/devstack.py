@@ -103,7 +103,8 @@ class EmbeddedPostgres:
     def _pg_ctl_ok(self, *args: str) -> bool:
         # No pipes: the postmaster would inherit them and pg_ctl would never return.
         result = subprocess.run([str(self._bin("pg_ctl")), "-D", str(self.data_dir / "pgdata"), *args],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
                                 user=self._user())
         return result.returncode == 0
 
@@ -156,12 +157,12 @@ class EmbeddedKafka:
         if self._process is not None and self._process.poll() is None:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / "broker.log", "ab")
-        self._process = subprocess.Popen(
-            [_noida_binary(), "start", "--only", "kafka", "--data-dir", str(self.data_dir),
-             "--kafka-port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
+        with open(self.data_dir / "broker.log", "ab") as log:  # the broker keeps its own copy of the file
+            self._process = subprocess.Popen(
+                [_noida_binary(), "start", "--only", "kafka", "--data-dir", str(self.data_dir),
+                 "--kafka-port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
         wait_for_port(self.port)
 
     def stop(self) -> None:

@@ -67,7 +67,7 @@ class GroupCommit(Generic[Item, Result]):
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 results = await self._write(session, [item for item, _ in batch])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 # any failure: answered below, alone or item by item
             if len(batch) == 1 or is_transient(exc):  # alone, or the database is down for all of them
                 _answer(batch, [exc] * len(batch))
                 return

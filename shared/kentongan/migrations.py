@@ -32,8 +32,8 @@ def run_env(metadata: MetaData) -> None:
     config = context.config
     schema = config.attributes.get("schema") or metadata.schema
     url = config.get_main_option("sqlalchemy.url")
-    options = dict(target_metadata=metadata, version_table_schema=schema, include_schemas=True,
-                   include_name=lambda name, type_, _: type_ != "schema" or name == schema)
+    options = {"target_metadata": metadata, "version_table_schema": schema, "include_schemas": True,
+               "include_name": lambda name, type_, _: type_ != "schema" or name == schema}
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():

@@ -37,6 +37,6 @@ async def listen(database_url: str, channel: str, on_notify: Callable[[str], Non
                 await conn.close()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the database restarted or is unreachable: try again shortly
+        except Exception as exc:  # noqa: BLE001 # the database restarted or is unreachable: try again shortly
             log.debug("listener on %s reconnecting: %r", channel, exc)
             await asyncio.sleep(1.0)

@@ -119,11 +119,11 @@ class OutboxRelay:
                     while await self._publish_batch(producer) == self._batch_size:
                         pass
                     await self._purge_published_now_and_then()
-                except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, KafkaError, OSError) as exc:
                     log.warning("outbox relay waiting for the broker: %s", exc)
                     producer = await _stop_quietly(producer)
                     await asyncio.sleep(1.0)
-                except Exception as exc:  # database restart and the like: wait, then go on
+                except Exception as exc:  # noqa: BLE001 # database restart and the like: wait, then go on
                     log.warning("outbox relay error, retrying: %r", exc)
                     await asyncio.sleep(1.0)
                 await self._wait_for_work()
@@ -134,7 +134,7 @@ class OutboxRelay:
     async def _wait_for_work(self) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._wake.clear()
 
@@ -188,6 +188,6 @@ async def _stop_quietly(producer) -> None:
     if producer is not None:
         try:
             await producer.stop()
-        except Exception:  # a producer that never connected may fail to stop; it is discarded anyway
+        # A producer that never connected may fail to stop; it is discarded anyway.
+        except Exception:  # noqa: BLE001, S110
             pass
-    return None

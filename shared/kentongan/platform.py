@@ -41,13 +41,14 @@ class ServiceProcess:
 
     def start(self, wait: bool = True) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{self.spec.name}.log", "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
-             "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
-             "--workers", str(self.workers), "--timeout-keep-alive", "75"],
-            env={**os.environ, **self._static_membership(), **self.env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
+        with open(self.log_dir / f"{self.spec.name}.log", "ab") as log:  # the process keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
+                 "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+                 "--workers", str(self.workers), "--timeout-keep-alive", "75"],
+                env={**os.environ, **self._static_membership(), **self.env}, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         if wait:
             self.wait_ready()
 
@@ -140,7 +141,7 @@ class Platform:
         from importlib import import_module
 
         settings = self.settings()
-        for name, service in self.services.items():
+        for service in self.services.values():
             if service.spec.demo:
                 module, _, func = service.spec.demo.partition(":")
                 asyncio.run(getattr(import_module(module), func)(service.url, settings))

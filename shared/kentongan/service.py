@@ -127,5 +127,5 @@ async def _database_ok(request: Request) -> bool:
         async with request.app.state.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
         return True
-    except Exception:  # any failure means not ready; the reason is in the database's own logs
+    except Exception:  # noqa: BLE001 # any failure means not ready; the reason is in the database's own logs
         return False

@@ -26,7 +26,9 @@ async def cctv(serve, cctv_settings):
     """cctv-ingest in-process, one per module: an app living the whole session would stay in the service's
     consumer group while the cross-service tests run the real process, holding partitions whenever a
     synchronous test blocks the event loop."""
-    async with serve(create_app(cctv_settings)) as client:
+    app = create_app(cctv_settings)
+    async with serve(app) as client:
+        client.app = app
         yield client
 
 

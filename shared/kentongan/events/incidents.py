@@ -27,7 +27,7 @@ class IncidentChanged(EventModel):
     area: str
     source: Literal["alarm", "report"] = "alarm"
     silent: bool = False
-    alarm_ids: list[UUID] = []
+    alarm_ids: list[UUID] = []  # noqa: RUF012 # pydantic copies a default per instance
     unit_id: str | None = None
     escalation_level: int = 0
     outcome: str | None = None

@@ -9,7 +9,7 @@ Base = declarative_base(SCHEMA)
 outbox = outbox_table(Base.metadata, source="/services/alarm-gateway")
 inbox = inbox_table(Base.metadata)
 
-from alarm_gateway.models.alarm import Alarm  # noqa: E402
-from alarm_gateway.models.device import Device  # noqa: E402
+from alarm_gateway.models.alarm import Alarm
+from alarm_gateway.models.device import Device
 
 __all__ = ["Alarm", "Base", "Device", "inbox", "outbox"]

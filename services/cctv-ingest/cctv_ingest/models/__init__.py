@@ -9,9 +9,9 @@ Base = declarative_base(SCHEMA)
 outbox = outbox_table(Base.metadata, source="/services/cctv-ingest")
 inbox = inbox_table(Base.metadata)
 
-from cctv_ingest.models.camera import Camera  # noqa: E402
-from cctv_ingest.models.camera_health import CameraHealth  # noqa: E402
-from cctv_ingest.models.incident_focus import IncidentFocus  # noqa: E402
-from cctv_ingest.models.worker import IngestWorker  # noqa: E402
+from cctv_ingest.models.camera import Camera
+from cctv_ingest.models.camera_health import CameraHealth
+from cctv_ingest.models.incident_focus import IncidentFocus
+from cctv_ingest.models.worker import IngestWorker
 
 __all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "inbox", "outbox"]

@@ -84,7 +84,7 @@ async def test_health_counts_cameras_by_state_and_by_kecamatan(cctv, admin, oper
 
 async def test_a_high_priority_camera_is_read_continuously_until_its_priority_drops(cctv, admin, operator,
                                                                                    camera_body, fake_camera):
-    scheduler = cctv._transport.app.state.scheduler  # noqa: SLF001  (the worker of the app under test)
+    scheduler = cctv.app.state.scheduler
     body = camera_body(stream_url=fake_camera().url, enabled=True, priority=10)
     await cctv.post("/v1/cameras", json=body, headers=admin)
     await eventually(lambda: _async(body["id"] in scheduler.streamed))
