@@ -24,7 +24,9 @@ FAST = {"backoff_base_s": 0.05, "backoff_max_s": 0.2, "retry_window_s": 4.0, "re
 async def notifier(serve):
     """The notifier in-process, its consumer and delivery workers running, retries fast (one per module, so a
     module that starts real processes has them to itself)."""
-    async with serve(create_app(Settings(**FAST))) as client:
+    app = create_app(Settings(**FAST))
+    async with serve(app) as client:
+        client.app = app
         yield client
 
 

@@ -55,6 +55,17 @@ async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempt
     await session.execute(insert(DeliveryAttempt.__table__), attempts)
 
 
+async def forget_reporter_phones(session: AsyncSession, ids: list[UUID]) -> None:
+    """A reporter's phone is kept only while their message may still be sent: once delivered, dead or
+    interrupted (none is resent by itself), the target becomes the recipient's name (`reporter:<report id>`)."""
+    if ids:
+        await session.execute(
+            update(delivery_table)
+            .where(delivery_table.c.id == any_of(ids, Uuid), delivery_table.c.purpose == "reporter",
+                   delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
+            .values(target=delivery_table.c.recipient))
+
+
 async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> list[tuple[UUID, int]]:
     """Mark sends whose worker died as interrupted (never resent on their own); (id, attempt) of each."""
     result = await session.execute(

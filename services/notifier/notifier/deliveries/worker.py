@@ -148,6 +148,8 @@ class DeliveryWorker:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
+                    await repository.forget_reporter_phones(session, [d.id for d, _, _ in batch
+                                                                      if d.purpose == "reporter"])
                 return
             except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
@@ -161,6 +163,7 @@ class DeliveryWorker:
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
         async with self._sessionmaker() as session, session.begin():
             stale = await repository.interrupt_stale(session, cutoff)
+            await repository.forget_reporter_phones(session, [i for i, _ in stale])
             if stale:
                 await repository.record_outcomes(session, [], [
                     {"delivery_id": i, "number": n, "outcome": "interrupted", "status_code": None,

@@ -4,7 +4,11 @@ import random
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from sqlalchemy import select
+
 from kentongan.events.reports import ReporterUpdate
+from kentongan.testing import eventually
+from notifier.models import Delivery
 
 # Words that would tell whoever holds the phone what the report is about, or to whom it went.
 TELLTALES = ("dp3a", "disdik", "kekerasan", "violence", "seksual", "sexual", "bullying", "perundungan", "rundung",
@@ -28,6 +32,17 @@ async def test_an_update_is_one_discreet_sms_to_the_reporter(notifier, publish, 
         assert "Ada kabar baru tentang laporan Anda" in text and "There is news about your report" in text
         assert not [word for word in TELLTALES if word in text.lower()], text
         assert str(event.report_id) not in text
+        assert await _stored_target(notifier, envelope.id) == f"reporter:{event.report_id}"  # the phone is gone
+
+
+async def _stored_target(notifier, event_id: str) -> str:
+    """The delivery's target as notifier keeps it once the SMS went out."""
+    async def forgotten():
+        async with notifier.app.state.sessionmaker() as session:
+            target = await session.scalar(select(Delivery.target).where(Delivery.event_id == event_id))
+        return target if target and not target.startswith("+") else None
+
+    return await eventually(forgotten, timeout_s=10)
 
 
 async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox_of):
