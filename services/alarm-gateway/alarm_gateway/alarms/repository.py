@@ -1,9 +1,11 @@
 """Every query on alarms."""
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, Uuid, insert, or_, select
+from sqlalchemy import Row, Uuid, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
@@ -32,13 +34,32 @@ async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], devi
     return list(result)
 
 
-async def insert_alarms(session: AsyncSession, alarms: list[Alarm]) -> None:
-    """Insert new alarms with one statement (a bulk insert: the objects stay out of the session's unit of
-    work, which would cost more than the insert itself)."""
+@dataclass
+class NewAlarm:
+    """An alarm raised in this batch, not stored yet: a plain object with the table's columns (building an ORM
+    object for each new alarm cost more than inserting it)."""
+
+    id: UUID
+    device_id: UUID
+    category: str
+    lat: float
+    lon: float
+    accuracy_m: float
+    silent: bool
+    note: str | None
+    status: str
+    press_count: int
+    timeline: list[dict]
+    created_at: datetime
+    updated_at: datetime
+    incident_id: UUID | None = None
+    cancel_reason: str | None = None
+
+
+async def insert_alarms(session: AsyncSession, alarms: list[NewAlarm]) -> None:
+    """Insert new alarms with one statement."""
     if alarms:
-        columns = [column.key for column in Alarm.__table__.columns]
-        rows = [{key: getattr(alarm, key) for key in columns} for alarm in alarms]
-        await session.execute(insert(Alarm), rows)
+        await session.execute(insert(Alarm.__table__), [asdict(alarm) for alarm in alarms])
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,
@@ -55,8 +76,32 @@ async def list_for_device(session: AsyncSession, device_id: UUID, limit: int) ->
     return list(result)
 
 
-async def lock_alarms(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUID, Alarm]:
-    """These alarms, locked in id order for the rest of the transaction."""
-    rows = await session.scalars(select(Alarm).where(Alarm.id == any_of(alarm_ids, Uuid()))
+@dataclass
+class Progress:
+    """The part of an alarm that incident events change (plain columns: no ORM object per alarm, since this
+    runs for every incident event)."""
+
+    id: UUID
+    status: str
+    incident_id: UUID | None
+    timeline: list[dict]
+
+
+async def lock_progress(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUID, Progress]:
+    """These alarms' progress, their rows locked in id order for the rest of the transaction."""
+    rows = await session.execute(select(Alarm.id, Alarm.status, Alarm.incident_id, Alarm.timeline)
+                                 .where(Alarm.id == any_of(alarm_ids, Uuid()))
                                  .order_by(Alarm.id).with_for_update())
-    return {alarm.id: alarm for alarm in rows}
+    return {row.id: Progress(row.id, row.status, row.incident_id, row.timeline) for row in rows}
+
+
+_SAVE_PROGRESS = (update(Alarm.__table__).where(Alarm.__table__.c.id == bindparam("alarm_id"))
+                  .values(status=bindparam("status"), incident_id=bindparam("incident_id"),
+                          timeline=bindparam("timeline", type_=JSONB), updated_at=func.now()))
+
+
+async def save_progress(session: AsyncSession, progress: list[Progress]) -> None:
+    """Write changed progress back with one statement."""
+    if progress:
+        await session.execute(_SAVE_PROGRESS, [{"alarm_id": p.id, "status": p.status, "incident_id": p.incident_id,
+                                                "timeline": p.timeline} for p in progress])

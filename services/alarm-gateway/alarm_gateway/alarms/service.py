@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound, DeviceBlocked
+from alarm_gateway.alarms.repository import NewAlarm
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
@@ -29,7 +30,7 @@ class AlarmRequest:
 
 
 async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
-                       settings: Settings) -> list[Alarm | ServiceError]:
+                       settings: Settings) -> list[Alarm | NewAlarm | ServiceError]:
     """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
     a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
     an id already used by another device is refused, and so is a press from a device the Command Center
@@ -42,8 +43,8 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
     by_id = {alarm.id: alarm for alarm in known}
     recent = {alarm.device_id: alarm for alarm in sorted(known, key=lambda a: a.created_at)
               if alarm.created_at >= since and alarm.status not in repository.CLOSED}
-    results: list[Alarm | ServiceError] = []
-    raised: list[Alarm] = []
+    results: list[Alarm | NewAlarm | ServiceError] = []
+    raised: list[NewAlarm] = []
     for request in requests:
         device = devices.get(request.device_id)
         if device is None:  # a valid token for a device this database does not know
@@ -70,14 +71,14 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
     return results
 
 
-def _new_alarm(request: AlarmRequest, now: datetime) -> Alarm:
+def _new_alarm(request: AlarmRequest, now: datetime) -> NewAlarm:
     data = request.data
-    return Alarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
+    return NewAlarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
                  accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received", press_count=1,
                  timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
 
 
-def _raised_event(alarm: Alarm, push_token: str | None) -> AlarmRaised:
+def _raised_event(alarm: NewAlarm, push_token: str | None) -> AlarmRaised:
     # The push token travels with the alarm: the notifier tells the caller through it.
     return AlarmRaised(alarm_id=alarm.id, device_id=alarm.device_id, category=alarm.category, lat=alarm.lat,
                        lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=alarm.note,
