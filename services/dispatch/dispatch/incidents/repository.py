@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, func, insert, select
+from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
@@ -15,7 +15,9 @@ from dispatch.models import (
     IncidentLocation,
     IncidentNote,
     IncidentSnapshot,
+    outbox,
 )
+from kentongan.events import topics
 from kentongan.geo import bounding_box
 
 TRAIL_LIMIT = 500
@@ -112,3 +114,22 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(Incident.status, func.count()).where(Incident.status.in_(ACTIVE_STATUSES)).group_by(Incident.status))
     return {status: count for status, count in rows.all()}
+
+
+async def outbox_position(session: AsyncSession, event_id: str) -> int | None:
+    """Where an event sits in the outbox (its publication order); None once purged or never ours."""
+    return await session.scalar(select(outbox.c.seq).where(outbox.c.event_id == event_id))
+
+
+async def changed_after(session: AsyncSession, position: int) -> list[tuple[str, str, Incident]]:
+    """Each incident changed after that outbox position, once, with its latest event's id and type, in the
+    order of those events."""
+    latest = (select(func.max(outbox.c.seq).label("seq")).where(outbox.c.seq > position,
+                                                                 outbox.c.topic == topics.INCIDENTS)
+              .group_by(outbox.c.key).subquery())
+    rows = await session.execute(
+        select(outbox.c.event_id, outbox.c.event_type, Incident)
+        .join(latest, outbox.c.seq == latest.c.seq)
+        .join(Incident, Incident.id == cast(outbox.c.key, Uuid))
+        .order_by(outbox.c.seq))
+    return [(row.event_id, row.event_type, row.Incident) for row in rows]

@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -42,8 +43,14 @@ async def list_incidents(
 
 @router.get("/stream", summary="Server-sent events: every incident change as it happens",
             response_description="text/event-stream of `incident` events ({type, incident})")
-async def stream_incidents(request: Request, _: CurrentOperator) -> EventSourceResponse:
-    return EventSourceResponse(request.app.state.broadcaster.subscribe(), ping=15)
+async def stream_incidents(request: Request, _: CurrentOperator,
+                           last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+                           ) -> EventSourceResponse:
+    """`ready` first (`{"replayed": n}`), then an `incident` event per change (its id is the change's event id).
+    An EventSource reconnects with `Last-Event-ID`: what changed meanwhile comes right after `ready`, each
+    incident once as it is now; `{"replayed": null, "reload": true}` when that id is too old (reload the queue)."""
+    missed = partial(service.missed_changes, request.app.state.sessionmaker, last_event_id) if last_event_id else None
+    return EventSourceResponse(request.app.state.broadcaster.subscribe(missed), ping=15)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with alarms, trail, notes, snapshots")

@@ -4,7 +4,7 @@ the change, so two operators acting at once get one success and one 409."""
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch import metrics
 from dispatch.incidents import repository
@@ -12,6 +12,7 @@ from dispatch.incidents.changes import record_change
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
 from dispatch.incidents.priority import SENSITIVE_CATEGORIES
 from dispatch.incidents.schemas import AlarmView, IncidentDetail, StatusRequest
+from dispatch.incidents.schemas import Incident as IncidentView
 from dispatch.models import Incident, IncidentNote
 from dispatch.units import service as units
 from kentongan.events import incidents as events
@@ -141,3 +142,15 @@ async def escalate_overdue(session: AsyncSession, escalate_after_s: int) -> int:
         await record_change(session, incident, events.IncidentEscalated)
     return len(overdue)
 
+
+
+async def missed_changes(sessionmaker: async_sessionmaker[AsyncSession], last_event_id: str) -> list[dict] | None:
+    """Live-stream notices for a client that last saw `last_event_id`: each incident changed since, once, as it
+    is now, with its latest change's id and type; None when that event is no longer known (reload)."""
+    async with sessionmaker() as session:
+        position = await repository.outbox_position(session, last_event_id)
+        if position is None:
+            return None
+        changed = await repository.changed_after(session, position)
+    return [{"id": event_id, "type": event_type, "incident": IncidentView.model_validate(incident).model_dump(mode="json")}
+            for event_id, event_type, incident in changed]

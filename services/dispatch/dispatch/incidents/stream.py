@@ -3,12 +3,13 @@
 Changes arrive by PostgreSQL NOTIFY (sent in the same transaction as the change), so every dispatch replica
 sees every change the moment it commits, whichever replica made it. Each client gets a bounded queue; a client
 too slow to keep up is disconnected (its EventSource reconnects and reloads the queue) rather than slowing
-everyone else.
+everyone else. A client reconnecting with `Last-Event-ID` first gets what it missed: the current state of each
+incident changed since, from the outbox (kept a day).
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 
@@ -37,22 +38,34 @@ class IncidentBroadcaster:
                 log.warning("dropping a live-stream client that fell %d events behind", self._queue_size)
                 self._subscribers.discard(queue)
 
-    async def subscribe(self) -> AsyncIterator[dict]:
-        """Server-sent events for one client, as dicts for sse-starlette."""
+    async def subscribe(self, missed: Callable[[], Awaitable[list[dict] | None]] | None = None,
+                        ) -> AsyncIterator[dict]:
+        """Server-sent events for one client, as dicts for sse-starlette. `missed` gives the notices a
+        reconnecting client missed (None: too old to tell); they follow `ready`, then the live changes. The
+        client is subscribed first, so a change committed meanwhile is sent twice at worst, never lost (a
+        console keeps the highest `version` of each incident)."""
         queue: asyncio.Queue = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
         metrics.STREAM_CLIENTS.inc()
         try:
-            yield {"event": "ready", "data": "{}"}
+            replay = await missed() if missed is not None else []
+            ready = {"replayed": len(replay)} if replay is not None else {"replayed": None, "reload": True}
+            yield {"event": "ready", "data": orjson.dumps(ready).decode()}
+            for notice in replay or []:
+                yield _event(notice)
             while queue in self._subscribers:
                 try:
                     payload = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                 except TimeoutError:
                     yield {"comment": "keep-alive"}
                     continue
-                notice = orjson.loads(payload)
-                yield {"event": "incident", "id": notice["id"],
-                       "data": orjson.dumps({"type": notice["type"], "incident": notice["incident"]}).decode()}
+                yield _event(orjson.loads(payload))
         finally:
             self._subscribers.discard(queue)
             metrics.STREAM_CLIENTS.dec()
+
+
+def _event(notice: dict) -> dict:
+    """An incident notice ({id, type, incident}) as a server-sent event; its id is the change's event id."""
+    return {"event": "incident", "id": notice["id"],
+            "data": orjson.dumps({"type": notice["type"], "incident": notice["incident"]}).decode()}
