@@ -21,11 +21,11 @@ def cctv_settings(stack) -> Settings:
                     blob_dir=tempfile.mkdtemp(prefix="cctv-blobs-"), max_concurrent_reads=8)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def cctv(serve, cctv_settings):
-    """cctv-ingest in-process, one per module: an app living the whole session would stay in the service's
-    consumer group while the cross-service tests run the real process, holding partitions whenever a
-    synchronous test blocks the event loop."""
+    """cctv-ingest in-process, one for the whole session (unlike the other services' test apps): its camera
+    workers hand cameras over through database heartbeats, and the hand-over test failed now and then when
+    each module started a worker of its own; no cross-service test depends on its consumer group."""
     app = create_app(cctv_settings)
     async with serve(app) as client:
         client.app = app
