@@ -23,9 +23,9 @@ def cctv_settings(stack) -> Settings:
 
 @pytest.fixture(scope="session")
 async def cctv(serve, cctv_settings):
-    """cctv-ingest in-process, one for the whole session (unlike the other services' test apps): its camera
-    workers hand cameras over through database heartbeats, and the hand-over test failed now and then when
-    each module started a worker of its own; no cross-service test depends on its consumer group."""
+    """cctv-ingest in-process, one camera worker for the whole session (the other services' test apps live one
+    module, so that they leave their consumer groups before the cross-service tests; no cross-service test
+    depends on cctv-ingest's)."""
     app = create_app(cctv_settings)
     async with serve(app) as client:
         client.app = app

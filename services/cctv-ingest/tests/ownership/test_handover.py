@@ -5,6 +5,9 @@ import contextlib
 from datetime import timedelta
 from uuid import uuid4
 
+from sqlalchemy import func, select
+
+from cctv_ingest.models import Camera
 from cctv_ingest.ownership.repository import heartbeat
 from kentongan.db import unit_of_work
 from kentongan.testing import eventually
@@ -16,8 +19,10 @@ async def test_a_dead_workers_cameras_move_back_to_the_live_one(cctv, admin, cam
     url = fake_camera().url
     for _ in range(12):
         await cctv.post("/v1/cameras", json=camera_body(stream_url=url, enabled=True), headers=admin)
-    # Generous timeouts: cameras left by earlier modules are polled too, and a busy machine slows the loop.
-    alone = await eventually(lambda: _async(scheduler.owned if scheduler.owned >= 12 else None), timeout_s=30)
+    # Alone, it owns every enabled camera, earlier tests' included. (Waiting for "12 or more" could catch a
+    # registry refresh that had seen only some of them, and the share taken later was then not below it.)
+    total = await _enabled_cameras(app.state.sessionmaker)
+    alone = await eventually(lambda: _async(scheduler.owned if scheduler.owned == total else None), timeout_s=30)
 
     # A second worker joins and heartbeats like a live one until it has taken its share, then dies silently.
     other = asyncio.create_task(_beat(app.state.sessionmaker, f"worker-that-dies-{uuid4()}"))
@@ -30,6 +35,11 @@ async def test_a_dead_workers_cameras_move_back_to_the_live_one(cctv, admin, cam
             await other
     assert 0 < shared < alone
     await eventually(lambda: _async(scheduler.owned >= alone), timeout_s=30)  # its heartbeat expired
+
+
+async def _enabled_cameras(sessionmaker) -> int:
+    async with sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(Camera).where(Camera.enabled))
 
 
 async def _beat(sessionmaker, worker_id: str) -> None:
