@@ -55,6 +55,11 @@ def _up(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # One Ctrl-C often arrives twice (the terminal signals the whole process group, and `uv run` forwards
+        # it again); stopping takes seconds and must not be cut short, or PostgreSQL and the broker are left
+        # running. Each stop step has its own timeout.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("\nStopping Kentongan ...", flush=True)
         platform.stop()
         print("Stopped.", flush=True)
