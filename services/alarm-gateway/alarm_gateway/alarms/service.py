@@ -74,8 +74,8 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
 def _new_alarm(request: AlarmRequest, now: datetime) -> NewAlarm:
     data = request.data
     return NewAlarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
-                 accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received", press_count=1,
-                 timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
+                    accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
+                    press_count=1, timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
 
 
 def _raised_event(alarm: NewAlarm, push_token: str | None) -> AlarmRaised:

@@ -36,7 +36,17 @@ def change(incident: Incident, event: type[events.IncidentChanged]) -> Change:
         alarm_ids=incident.alarm_ids, unit_id=incident.unit_id, escalation_level=incident.escalation_level,
         outcome=incident.outcome, opened_at=incident.opened_at, updated_at=incident.updated_at,
         version=incident.version,
-    ), IncidentView.model_validate(incident).model_dump(mode="json"))
+    ), stream_view(incident))
+
+
+def stream_view(incident: Incident) -> dict:
+    """The incident as the live stream shows it (the queue's view, as JSON)."""
+    return IncidentView.model_validate(incident).model_dump(mode="json")
+
+
+def notice(event_id: str, event_type: str, view: dict) -> dict:
+    """A live-stream notice: which change (its event's id and type) and the incident after it."""
+    return {"id": event_id, "type": event_type, "incident": view}
 
 
 async def record_change(session: AsyncSession, incident: Incident, event: type[events.IncidentChanged]) -> None:
@@ -49,6 +59,6 @@ async def record_changes(session: AsyncSession, changes: list[Change]) -> None:
     await session.flush()
     envelopes = await add_events(session, outbox, [c.event for c in changes])
     await notify(session, STREAM_CHANNEL, [
-        orjson.dumps({"id": envelope.id, "type": envelope.type, "incident": c.view}).decode()
+        orjson.dumps(notice(envelope.id, envelope.type, c.view)).decode()
         for envelope, c in zip(envelopes, changes, strict=True)
     ])

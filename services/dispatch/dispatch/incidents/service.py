@@ -8,11 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch import metrics
 from dispatch.incidents import repository
-from dispatch.incidents.changes import record_change
+from dispatch.incidents.changes import notice, record_change, stream_view
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
 from dispatch.incidents.priority import SENSITIVE_CATEGORIES
 from dispatch.incidents.schemas import AlarmView, IncidentDetail, StatusRequest
-from dispatch.incidents.schemas import Incident as IncidentView
 from dispatch.models import Incident, IncidentNote
 from dispatch.units import service as units
 from kentongan.events import incidents as events
@@ -152,5 +151,4 @@ async def missed_changes(sessionmaker: async_sessionmaker[AsyncSession], last_ev
         if position is None:
             return None
         changed = await repository.changed_after(session, position)
-    return [{"id": event_id, "type": event_type, "incident": IncidentView.model_validate(incident).model_dump(mode="json")}
-            for event_id, event_type, incident in changed]
+    return [notice(event_id, event_type, stream_view(incident)) for event_id, event_type, incident in changed]

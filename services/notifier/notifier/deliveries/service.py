@@ -99,12 +99,13 @@ async def replay(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple
 async def incident_notifications(session: AsyncSession, incident_id: UUID) -> list[IncidentNotification]:
     """Who was alerted or told about an incident and how each message went, for operators."""
     deliveries = await repository.list_for_incident(session, incident_id)
-    reps = await registry_repository.by_ids(session, {rep for d in deliveries if (rep := _rep_id(d)) is not None})
+    rep_of = {d.id: _rep_id(d) for d in deliveries}
+    reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
     return [IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
-        recipient_name=_described(reps.get(rep)) if (rep := _rep_id(d)) is not None else None,
-        channel=d.channel, status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at,
-        delivered_at=d.delivered_at) for d in deliveries]
+        recipient_name=_described(reps.get(rep_of[d.id])), channel=d.channel, status=d.status,
+        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, delivered_at=d.delivered_at)
+        for d in deliveries]
 
 
 def _rep_id(delivery: Delivery) -> UUID | None:
@@ -114,6 +115,6 @@ def _rep_id(delivery: Delivery) -> UUID | None:
 
 def _described(rep: Representative | None) -> str | None:
     if rep is None:
-        return None  # removed from the registry since
+        return None  # the caller's device, or a representative removed from the registry since
     unit = f"RT {rep.rt}/RW {rep.rw}" if rep.rt else f"Polisi RW {rep.rw}"
     return f"{rep.name} ({unit}, Kel. {rep.kelurahan}, Kec. {rep.kecamatan})"
