@@ -29,11 +29,22 @@ def declarative_base(schema: str) -> type[DeclarativeBase]:
     return Base
 
 
+# SQLSTATEs of a server that is going down, restarting or full: the same statement succeeds a moment later.
+# asyncpg raises these as plain errors (SQLAlchemy wraps them as DBAPIError, not OperationalError), and the
+# first connection after a restart meets "the database system is starting up" (57P03).
+_OUTAGE_SQLSTATE_CLASSES = ("08",)  # connection exception
+_OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}  # shutdowns, starting up, too many connections
+
+
 def is_transient(exc: BaseException) -> bool:
     """The database (or the network to it) is down or restarting: the same work will succeed later."""
     if isinstance(exc, OperationalError | OSError | ConnectionError | TimeoutError):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return (exc.connection_invalidated or sqlstate in _OUTAGE_SQLSTATES
+            or sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES))
 
 
 def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:

@@ -51,6 +51,27 @@ class Services:
         for process in self._running.values():
             process.stop()
 
+    def log_tails(self, lines: int = 60) -> dict[str, str]:
+        """The last lines each running service logged (shown with a failed test: CI keeps nothing else)."""
+        tails = {}
+        for name, process in self._running.items():
+            path = process.log_dir / f"{name}.log"
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                tails[name] = "\n".join(line[:400] for line in text)
+        return tails
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed test that ran real service processes reports what they logged last."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("services")
+    if report.failed and isinstance(running, Services):
+        for name, tail in running.log_tails().items():
+            report.sections.append((f"{name} log (last lines)", tail))
+    return report
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[DevStack | None]:

@@ -149,3 +149,30 @@ async def test_a_batch_delivered_again_changes_nothing(settings, sessionmaker):
     async with _consuming(settings, sessionmaker, topic, handler):
         await eventually(all_seen_again, timeout_s=30)
     assert await _handled(sessionmaker, alarms) == Counter({str(a.alarm_id): 1 for a in alarms})
+
+
+def _database_starting_up(times: int):
+    """A handler whose database answers 'the database system is starting up' (SQLSTATE 57P03, raised by the
+    real server) the first `times` calls, as in the seconds after a PostgreSQL restart."""
+    calls = 0
+
+    async def handle(session, envelope: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= times:
+            await session.execute(text("DO $$ BEGIN RAISE EXCEPTION 'the database system is starting up' "
+                                       "USING ERRCODE = '57P03'; END $$"))
+        await session.execute(handled.insert().values(alarm_id=str(envelope.data.alarm_id)))
+
+    return handle
+
+
+async def test_events_wait_out_a_database_starting_up_and_are_not_dead_lettered(settings, sessionmaker):
+    alarms = [_alarm() for _ in range(3)]
+    topic = await _topic_with(settings, [Envelope.wrap(a, "/test") for a in alarms])
+    dead = metrics.EVENTS_DEAD_LETTERED.labels(SERVICE, topic)
+    # More failures than the consumer's attempts for a broken event: an outage must not count as attempts.
+    async with _consuming(settings, sessionmaker, topic, _database_starting_up(times=4)):
+        seen = await eventually(lambda: _all_handled(sessionmaker, alarms), timeout_s=30)
+    assert seen == Counter({str(a.alarm_id): 1 for a in alarms})
+    assert dead._value.get() == 0
