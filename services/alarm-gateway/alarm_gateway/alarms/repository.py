@@ -1,6 +1,6 @@
 """Every query on alarms."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -59,7 +59,9 @@ class NewAlarm:
 async def insert_alarms(session: AsyncSession, alarms: list[NewAlarm]) -> None:
     """Insert new alarms with one statement."""
     if alarms:
-        await session.execute(insert(Alarm.__table__), [asdict(alarm) for alarm in alarms])
+        # vars(), not dataclasses.asdict(): asdict deep-copies every value (UUIDs, the timeline) of every alarm,
+        # which was ~3% of the gateway's CPU; the statement only reads them.
+        await session.execute(insert(Alarm.__table__), [vars(alarm) for alarm in alarms])
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,
