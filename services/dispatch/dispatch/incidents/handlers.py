@@ -4,14 +4,14 @@ report-intake, snapshots from cctv-ingest. Each runs inside the consumer's trans
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch import metrics
 from dispatch.incidents import repository
 from dispatch.incidents.changes import Change, change, record_change, record_changes
-from dispatch.incidents.merging import Nearby, merge
+from dispatch.incidents.merging import Nearby, merge, merge_cells
 from dispatch.incidents.priority import priority_of
 from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from dispatch.settings import Settings
@@ -34,11 +34,12 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     alarms = await _unattached(session, [envelope.data for envelope in envelopes])  # type: ignore[misc]
     if not alarms:
         return
-    # One merge decision at a time across replicas, so two nearby alarms cannot open two incidents.
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("dispatch.alarm-merge"))))
+    places = [(a.lat, a.lon) for a in alarms]
+    # Nearby alarms are decided one transaction after the other across replicas, so two of them cannot open
+    # two incidents; alarms far apart are decided at the same time.
+    await repository.lock_merge_cells(session, merge_cells(places, settings.merge_radius_m))
     since = min(alarm.raised_at for alarm in alarms) - timedelta(seconds=settings.merge_window_s)
-    nearby = Nearby(await repository.active_near(session, [(a.lat, a.lon) for a in alarms],
-                                                 settings.merge_radius_m, since))
+    nearby = Nearby(await repository.active_near(session, places, settings.merge_radius_m, since))
     changes = [_join_or_open(alarm, nearby, settings) for alarm in alarms]
     session.add_all(nearby.opened)
     await session.flush()  # the incidents first: the alarms and their locations refer to them

@@ -2,6 +2,7 @@
 
 from bisect import bisect_left, bisect_right
 from datetime import datetime
+from math import floor
 from operator import attrgetter, itemgetter
 
 from dispatch.incidents.priority import more_urgent, priority_of
@@ -34,6 +35,21 @@ class Nearby:
                   if min_lon <= c.lon <= max_lon and c.last_alarm_at >= since]
         scored = [(distance, c) for distance, c in scored if distance <= radius_m]
         return min(scored, key=itemgetter(0))[1] if scored else None
+
+
+def merge_cells(places: list[tuple[float, float]], radius_m: float) -> list[tuple[int, int]]:
+    """The grid cells (one merge radius of latitude on a side) that the merge radius around any of the places
+    touches, sorted. Two alarms close enough to merge each touch the other's cell, so transactions that lock
+    their cells (in this order) decide such alarms one after the other, while alarms elsewhere in the city
+    are decided at the same time by other replicas."""
+    cell = radius_m / 111_320.0
+    cells = set()
+    for lat, lon in places:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+        for row in range(floor(min_lat / cell), floor(max_lat / cell) + 1):
+            for col in range(floor(min_lon / cell), floor(max_lon / cell) + 1):
+                cells.add((row, col))
+    return sorted(cells)
 
 
 def merge(incident: Incident, alarm: AlarmRaised) -> None:

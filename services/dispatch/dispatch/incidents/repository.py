@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, cast, func, insert, select
+from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, cast, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
@@ -62,6 +62,23 @@ async def active_near(session: AsyncSession, places: list[tuple[float, float]], 
                                                  strict=True)
     return list(await session.scalars(_ACTIVE_NEAR, {"since": since, "min_lats": min_lats, "max_lats": max_lats,
                                                      "min_lons": min_lons, "max_lons": max_lons}))
+
+
+# The first key of every merge lock: PostgreSQL's two-key advisory locks keep them apart from any other lock.
+_MERGE_LOCKS = 0x6D657267  # "merg"
+_LOCK_CELLS = text("SELECT pg_advisory_xact_lock(:space, key) FROM unnest(CAST(:keys AS integer[])) AS key")
+
+
+async def lock_merge_cells(session: AsyncSession, cells: list[tuple[int, int]]) -> None:
+    """Hold these grid cells' merge locks until the transaction ends; waits for any other transaction holding
+    one. The cells come sorted and their keys are taken in that order, so two batches cannot deadlock."""
+    keys = sorted({_cell_key(row, col) for row, col in cells})
+    await session.execute(_LOCK_CELLS, {"space": _MERGE_LOCKS, "keys": keys})
+
+
+def _cell_key(row: int, col: int) -> int:
+    """A 32-bit key per cell; two cells sharing one only wait for each other needlessly."""
+    return ((row * 73_856_093) ^ (col * 19_349_663)) % 2**31
 
 
 async def insert_all(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:

@@ -1,5 +1,8 @@
 """How alarms become incidents: open, merge close ones, follow, cancel, escalate."""
 
+import asyncio
+import math
+import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -7,12 +10,14 @@ from sqlalchemy import select
 
 from dispatch.consumers import event_handlers
 from dispatch.incidents import service
+from dispatch.incidents.merging import merge_cells
 from dispatch.models import Incident, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.reports import ReportUrgent
+from kentongan.geo import haversine_m
 from kentongan.kafka import create_producer
 from kentongan.testing import eventually
 
@@ -141,3 +146,42 @@ async def test_unacknowledged_incident_is_escalated(dispatch_app, raise_alarm, u
     after = await _incident_for(app, alarm.alarm_id)
     assert after.escalation_level >= before.escalation_level + 1
     assert after.priority == min(5, before.priority + 1) or after.escalation_level > 1
+
+
+async def test_replicas_decide_nearby_alarms_one_after_the_other_and_far_ones_at_once(dispatch_app, unique_place):
+    """Two dispatch replicas handling alarms at the same moment: an alarm 110 m from one still being decided
+    waits for it and joins its incident (never a second incident); an alarm 1.7 km away is not held up."""
+    app = dispatch_app.app
+    handle = event_handlers(app.state.settings)[AlarmRaised.ce_type]
+    lat, lon = unique_place()
+
+    def alarm(at_lat: float) -> AlarmRaised:
+        return AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="crime", lat=at_lat, lon=lon,
+                           accuracy_m=10, silent=False, raised_at=datetime.now(UTC))
+
+    async def decide(event: AlarmRaised) -> None:
+        async with unit_of_work(app.state.sessionmaker) as session:
+            await handle(session, Envelope.wrap(event, "/test"))
+
+    first, near, far = alarm(lat), alarm(lat + 0.001), alarm(lat + 0.015)
+    async with unit_of_work(app.state.sessionmaker) as session:  # the first replica, mid-transaction
+        await handle(session, Envelope.wrap(first, "/test"))
+        waiting = asyncio.create_task(decide(near))
+        await asyncio.wait_for(decide(far), 5)  # elsewhere in the city: decided while the first is open
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # the nearby alarm waits for the first decision
+    await asyncio.wait_for(waiting, 5)
+    opened = await _incident_for(app, first.alarm_id)
+    assert set(opened.alarm_ids) == {first.alarm_id, near.alarm_id}
+    assert far.alarm_id not in opened.alarm_ids
+
+
+def test_any_two_places_within_the_merge_radius_share_a_locked_cell():
+    rng = random.Random(7)
+    for _ in range(2000):
+        lat, lon = rng.uniform(-7.15, -6.90), rng.uniform(110.25, 110.55)
+        bearing, distance = rng.uniform(0, 2 * math.pi), rng.uniform(0, 300.0)
+        other = (lat + distance * math.cos(bearing) / 111_320.0,
+                 lon + distance * math.sin(bearing) / (111_320.0 * math.cos(math.radians(lat))))
+        if haversine_m(lat, lon, *other) <= 300.0:
+            assert set(merge_cells([(lat, lon)], 300.0)) & set(merge_cells([other], 300.0))
