@@ -15,7 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -96,13 +96,18 @@ class EventConsumer:
             if not batches:
                 continue
             await self._process([record for records in batches.values() for record in records])
-            offsets = {partition: records[-1].offset + 1 for partition, records in batches.items()}
+            # The group may have rebalanced while we handled the batch: a partition now another member's is
+            # read again by that member (the inbox makes that a no-op), so only our own offsets are committed.
+            assigned = consumer.assignment()
+            offsets = {partition: records[-1].offset + 1 for partition, records in batches.items()
+                       if partition in assigned}
             try:
-                await consumer.commit(offsets)
-            except CommitFailedError:
-                # The group rebalanced while we handled the batch: its partitions may now be another member's,
-                # which gets these records again (the inbox makes that a no-op). aiokafka rejoins on the next
-                # poll; tearing the consumer down would only cause another rebalance.
+                if offsets:
+                    await consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError):  # it rebalanced again meanwhile
+                offsets = {}
+            if len(offsets) < len(batches):
+                # aiokafka rejoins on the next poll; tearing the consumer down would only rebalance again.
                 log.info("consumer %s: offsets not committed, the group rebalanced", self._group_id)
                 continue
             for partition, records in batches.items():

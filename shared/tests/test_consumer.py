@@ -2,6 +2,7 @@
 are handled exactly once, and a batch delivered again changes nothing."""
 
 import asyncio
+import logging
 from collections import Counter
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -43,10 +44,10 @@ def _alarm() -> AlarmRaised:
                        silent=False, raised_at=datetime.now(UTC))
 
 
-async def _topic_with(settings, envelopes: list[Envelope]) -> str:
-    """A new topic holding the envelopes, in order, on one partition (one poll, one batch)."""
+async def _topic_with(settings, envelopes: list[Envelope], partitions: int = 1) -> str:
+    """A new topic holding the envelopes, in order per key (on one partition by default: one poll, one batch)."""
     topic = f"test.consumer.{uuid4().hex[:12]}"
-    await ensure_topics(settings.model_copy(update={"kafka_topic_partitions": 1}), [topic])
+    await ensure_topics(settings.model_copy(update={"kafka_topic_partitions": partitions}), [topic])
     producer = create_producer(settings, "consumer-test")
     await producer.start()
     try:
@@ -176,3 +177,39 @@ async def test_events_wait_out_a_database_starting_up_and_are_not_dead_lettered(
         seen = await eventually(lambda: _all_handled(sessionmaker, alarms), timeout_s=30)
     assert seen == Counter({str(a.alarm_id): 1 for a in alarms})
     assert dead._value.get() == 0
+
+
+async def test_a_batch_handled_across_a_rebalance_is_taken_over_once_without_reconnecting(settings, sessionmaker,
+                                                                                          caplog):
+    """A second member joins while the first is still handling a batch from both partitions: one partition
+    moves, its records are read again by the member that has it now (the inbox makes that a no-op), and the
+    first member carries on without tearing down its consumer (which would only rebalance the group again)."""
+    caplog.set_level(logging.INFO, logger="kentongan.consumer")
+    alarms = [_alarm() for _ in range(8)]
+    topic = await _topic_with(settings, [Envelope.wrap(a, "/test") for a in alarms], partitions=2)
+    group = f"g-{uuid4().hex[:8]}"
+    handling, release = asyncio.Event(), asyncio.Event()
+    plain = _refusing(_alarm())
+
+    async def slow_first_batch(session, envelope: Envelope) -> None:
+        if not release.is_set():
+            handling.set()
+            await release.wait()
+        await plain(session, envelope)
+
+    duplicates = metrics.EVENTS_CONSUMED.labels(SERVICE, AlarmRaised.ce_type, "duplicate")
+    before = duplicates._value.get()
+    async with _consuming(settings, sessionmaker, topic, slow_first_batch, group=group):
+        await asyncio.wait_for(handling.wait(), 30)
+        async with _consuming(settings, sessionmaker, topic, plain, group=group):
+            await asyncio.sleep(3)  # the group rebalances around the busy member
+            release.set()
+            seen = await eventually(lambda: _all_handled(sessionmaker, alarms), timeout_s=30)
+            await eventually(lambda: _positive(duplicates._value.get() - before), timeout_s=30)
+    assert seen == Counter({str(a.alarm_id): 1 for a in alarms})
+    assert "offsets not committed, the group rebalanced" in caplog.text
+    assert "reconnecting" not in caplog.text
+
+
+async def _positive(value: float) -> bool:
+    return value > 0
