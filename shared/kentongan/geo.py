@@ -3,6 +3,7 @@
 from math import asin, cos, radians, sin, sqrt
 
 EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE_LAT = 111_320.0  # a degree of latitude, near enough everywhere for a pre-filter
 
 # Approximate centroids of Semarang's 16 kecamatan (lat, lon).
 KECAMATAN: dict[str, tuple[float, float]] = {
@@ -45,6 +46,6 @@ def kecamatan_of(lat: float, lon: float) -> str:
 
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing a circle, for an index-friendly pre-filter."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(cos(radians(lat)), 1e-6))
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    dlon = radius_m / (METRES_PER_DEGREE_LAT * max(cos(radians(lat)), 1e-6))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon

@@ -39,9 +39,13 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.spec.name}.log"
+
     def start(self, wait: bool = True) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_dir / f"{self.spec.name}.log", "ab") as log:  # the process keeps its own copy
+        with open(self.log_path, "ab") as log:  # the process keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
                  "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
@@ -61,7 +65,7 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.spec.name} exited; see {self.log_dir / self.spec.name}.log")
+                raise RuntimeError(f"{self.spec.name} exited; see {self.log_path}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
                     return

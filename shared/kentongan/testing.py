@@ -55,9 +55,8 @@ class Services:
         """The last lines each running service logged (shown with a failed test: CI keeps nothing else)."""
         tails = {}
         for name, process in self._running.items():
-            path = process.log_dir / f"{name}.log"
-            if path.exists():
-                text = path.read_text(errors="replace").splitlines()[-lines:]
+            if process.log_path.exists():
+                text = process.log_path.read_text(errors="replace").splitlines()[-lines:]
                 tails[name] = "\n".join(line[:400] for line in text)
         return tails
 

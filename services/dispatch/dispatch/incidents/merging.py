@@ -8,7 +8,7 @@ from operator import attrgetter, itemgetter
 from dispatch.incidents.priority import more_urgent, priority_of
 from dispatch.models import Incident
 from kentongan.events.alarms import AlarmRaised
-from kentongan.geo import bounding_box, haversine_m
+from kentongan.geo import METRES_PER_DEGREE_LAT, bounding_box, haversine_m
 
 
 class Nearby:
@@ -42,7 +42,7 @@ def merge_cells(places: list[tuple[float, float]], radius_m: float) -> list[tupl
     touches, sorted. Two alarms close enough to merge each touch the other's cell, so transactions that lock
     their cells (in this order) decide such alarms one after the other, while alarms elsewhere in the city
     are decided at the same time by other replicas."""
-    cell = radius_m / 111_320.0
+    cell = radius_m / METRES_PER_DEGREE_LAT
     cells = set()
     for lat, lon in places:
         min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)

@@ -17,7 +17,7 @@ from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.reports import ReportUrgent
-from kentongan.geo import haversine_m
+from kentongan.geo import METRES_PER_DEGREE_LAT, haversine_m
 from kentongan.kafka import create_producer
 from kentongan.testing import eventually
 
@@ -181,7 +181,7 @@ def test_any_two_places_within_the_merge_radius_share_a_locked_cell():
     for _ in range(2000):
         lat, lon = rng.uniform(-7.15, -6.90), rng.uniform(110.25, 110.55)
         bearing, distance = rng.uniform(0, 2 * math.pi), rng.uniform(0, 300.0)
-        other = (lat + distance * math.cos(bearing) / 111_320.0,
-                 lon + distance * math.sin(bearing) / (111_320.0 * math.cos(math.radians(lat))))
+        other = (lat + distance * math.cos(bearing) / METRES_PER_DEGREE_LAT,
+                 lon + distance * math.sin(bearing) / (METRES_PER_DEGREE_LAT * math.cos(math.radians(lat))))
         if haversine_m(lat, lon, *other) <= 300.0:
             assert set(merge_cells([(lat, lon)], 300.0)) & set(merge_cells([other], 300.0))
