@@ -50,7 +50,11 @@ _BOX = func.unnest(*(bindparam(name, type_=ARRAY(Float)) for name in ("min_lats"
 _NEAR_IDS = select(Incident.id).select_from(_BOX).join(Incident, and_(
     Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat), Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon),
 )).where(ACTIVE, Incident.last_alarm_at >= bindparam("since"))
-_ACTIVE_NEAR = select(Incident).where(Incident.id.in_(_NEAR_IDS)).with_for_update(of=Incident)
+# `id = ANY(ARRAY(...))`, not `id IN (...)`: for IN, the planner hashed the few ids found and scanned every
+# incident to probe them (7.8 ms a batch with 10,000 active incidents, dispatch's largest cost in PostgreSQL);
+# an array is computed once and fetched through the primary key.
+_ACTIVE_NEAR = (select(Incident).where(Incident.id == any_(func.array(_NEAR_IDS.scalar_subquery())))
+                .with_for_update(of=Incident))
 _ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
 
 
