@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, and_, any_, bindparam, cast, func, insert, select, text
+from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, cast, func, insert, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
@@ -45,14 +45,17 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
 # The statements a batch of alarms runs, built once: building and keying them costs more CPU than running them.
 _BOX = func.unnest(*(bindparam(name, type_=ARRAY(Float)) for name in ("min_lats", "max_lats", "min_lons", "max_lons"))
                    ).table_valued("min_lat", "max_lat", "min_lon", "max_lon").render_derived()
-# Driven by the boxes: an index range scan per alarm (the active-place partial index), not every active
-# incident compared with every box.
-_NEAR_IDS = select(Incident.id).select_from(_BOX).join(Incident, and_(
+# Driven by the boxes: one index range scan per alarm's box (the active-place partial index). The lookup is
+# LATERAL and kept apart by OFFSET 0 (which stops PostgreSQL from flattening it into a plain join), so no plan
+# can compare every box with every active incident: a generic plan costed with the statistics of a nearly
+# empty table did exactly that, 150 ms a batch with 10,000 active incidents.
+_IN_BOX = (select(Incident.id).where(
     Incident.lat.between(_BOX.c.min_lat, _BOX.c.max_lat), Incident.lon.between(_BOX.c.min_lon, _BOX.c.max_lon),
-)).where(ACTIVE, Incident.last_alarm_at >= bindparam("since"))
-# `id = ANY(ARRAY(...))`, not `id IN (...)`: for IN, the planner hashed the few ids found and scanned every
-# incident to probe them (7.8 ms a batch with 10,000 active incidents, dispatch's largest cost in PostgreSQL);
-# an array is computed once and fetched through the primary key.
+    ACTIVE, Incident.last_alarm_at >= bindparam("since"),
+).offset(0).lateral())
+_NEAR_IDS = select(_IN_BOX.c.id).select_from(_BOX).join(_IN_BOX, true())
+# `id = ANY(ARRAY(...))`, not `id IN (...)`: for IN, the planner may hash the few ids found and scan every
+# incident to probe them; the array is computed once and fetched through the primary key.
 _ACTIVE_NEAR = (select(Incident).where(Incident.id == any_(func.array(_NEAR_IDS.scalar_subquery())))
                 .with_for_update(of=Incident))
 _ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
