@@ -9,9 +9,12 @@ the consumers' inbox turns into a no-op.
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
+import orjson
 from aiokafka.errors import KafkaError
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -21,6 +24,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TextClause,
+    bindparam,
     delete,
     func,
     select,
@@ -71,22 +76,38 @@ async def add_event(session: AsyncSession, outbox: Table, event: EventModel) -> 
 async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel]) -> list[Envelope]:
     """Stage events, in this order, in the current transaction with one statement (see `add_event`)."""
     envelopes = [Envelope.wrap(event, outbox.info["source"]) for event in events]
-    if not envelopes:
-        return []
-    await session.execute(outbox.insert(), [_row(envelope) for envelope in envelopes])
-    # NOTIFY is delivered at commit, waking the relay at once instead of at its next poll; one per
-    # transaction is enough, so a transaction staging many events pays for it once.
-    transaction = session.get_transaction()
-    if session.info.get("outbox_notified") is not transaction:
-        await session.execute(select(func.pg_notify(notify_channel(outbox.schema), "")))
-        session.info["outbox_notified"] = transaction
+    if envelopes:
+        await session.execute(_staging_statement(outbox), _columns([_row(envelope) for envelope in envelopes]))
     return envelopes
 
 
-def _row(envelope: Envelope) -> dict:
+@cache
+def _staging_statement(outbox: Table) -> TextClause:
+    """One round trip for any number of events: the rows arrive as one array per column (one execution, not
+    one per row), and the NOTIFY rides along. NOTIFY is delivered at commit and waking the relay at once
+    instead of at its next poll; PostgreSQL folds a transaction's identical notifications into one."""
+    columns = ", ".join(_STAGED)
+    return text(f"WITH staged AS (INSERT INTO {outbox.fullname} ({columns}) "
+                f"SELECT {columns} FROM unnest(:event_id, :event_type, :topic, :key, CAST(:headers AS jsonb[]), "
+                f":value) AS staged({columns})) SELECT pg_notify(:channel, '')").bindparams(
+        bindparam("event_id", type_=ARRAY(String)), bindparam("event_type", type_=ARRAY(String)),
+        bindparam("topic", type_=ARRAY(String)), bindparam("key", type_=ARRAY(String)),
+        bindparam("headers", type_=ARRAY(String)), bindparam("value", type_=ARRAY(LargeBinary)),
+        bindparam("channel", notify_channel(outbox.schema), type_=String),
+    )
+
+
+_STAGED = ("event_id", "event_type", "topic", "key", "headers", "value")
+
+
+def _row(envelope: Envelope) -> tuple:
     message = encode(envelope)
-    return {"event_id": envelope.id, "event_type": envelope.type, "topic": envelope.topic, "key": envelope.subject,
-            "headers": {k: v.decode() for k, v in message.headers.items()}, "value": message.value}
+    headers = orjson.dumps({k: v.decode() for k, v in message.headers.items()}).decode()
+    return envelope.id, envelope.type, envelope.topic, envelope.subject, headers, message.value
+
+
+def _columns(rows: list[tuple]) -> dict[str, list]:
+    return dict(zip(_STAGED, (list(column) for column in zip(*rows, strict=True)), strict=True))
 
 
 class OutboxRelay:
