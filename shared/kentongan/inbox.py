@@ -1,6 +1,8 @@
 """The idempotent-consumer inbox: a handled event's id commits with the handler's effects."""
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from functools import cache
+
+from sqlalchemy import ARRAY, Column, DateTime, Insert, MetaData, String, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +21,18 @@ def inbox_table(metadata: MetaData) -> Table:
 
 async def first_deliveries(session: AsyncSession, inbox: Table, envelopes: list[Envelope]) -> set[str]:
     """Record the events' ids in one statement; the ids not handled before (redeliveries are left out)."""
-    result = await session.execute(
-        insert(inbox).on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id),
-        [{"event_id": envelope.id, "event_type": envelope.type} for envelope in envelopes],
-    )
+    result = await session.execute(_recording_statement(inbox), {
+        "event_ids": [envelope.id for envelope in envelopes],
+        "event_types": [envelope.type for envelope in envelopes],
+    })
     return set(result.scalars())
+
+
+@cache
+def _recording_statement(inbox: Table) -> Insert:
+    """Built once per inbox; the ids arrive as arrays, so a poll of any size is one statement with one text
+    (one prepared statement, not one per batch size)."""
+    received = func.unnest(bindparam("event_ids", type_=ARRAY(String)), bindparam("event_types", type_=ARRAY(String))
+                           ).table_valued("event_id", "event_type").render_derived()
+    return (insert(inbox).from_select(["event_id", "event_type"], select(received.c.event_id, received.c.event_type))
+            .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id))

@@ -4,40 +4,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, Uuid, bindparam, func, insert, or_, select, update
+from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
-from kentongan.db import any_of
 
 CLOSED = ("resolved", "cancelled")
+
+
+# The statements every batch of new alarms runs, built once: building and keying a statement per batch cost
+# more CPU than running it.
+_ALARMS = Alarm.__table__
+_LOCK_DEVICES = (select(Device.id, Device.push_token, Device.blocked_at)
+                 .where(Device.id == any_(bindparam("device_ids", type_=ARRAY(Uuid))))
+                 .order_by(Device.id).with_for_update())
+_SAME_OR_RECENT = select(_ALARMS).where(or_(
+    _ALARMS.c.id == any_(bindparam("alarm_ids", type_=ARRAY(Uuid))),
+    (_ALARMS.c.device_id == any_(bindparam("device_ids", type_=ARRAY(Uuid))))
+    & (_ALARMS.c.created_at >= bindparam("since")) & _ALARMS.c.status.not_in(CLOSED),
+))
+_INSERT_ALARMS = insert(_ALARMS)
+_PRESSED_AGAIN = (update(_ALARMS).where(_ALARMS.c.id == bindparam("alarm_id"))
+                  .values(press_count=bindparam("press_count"), updated_at=bindparam("updated_at")))
 
 
 async def lock_devices(session: AsyncSession, device_ids: set[UUID]) -> dict[UUID, Row]:
     """Serialise each device's concurrent presses for the rest of the transaction (rows locked in id order, so
     two batches cannot deadlock); returns each device's push token and whether it is blocked."""
-    rows = await session.execute(select(Device.id, Device.push_token, Device.blocked_at)
-                                 .where(Device.id == any_of(device_ids, Uuid()))
-                                 .order_by(Device.id).with_for_update())
+    rows = await session.execute(_LOCK_DEVICES, {"device_ids": list(device_ids)})
     return {row.id: row for row in rows}
 
 
-async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], device_ids: list[UUID],
-                              since: datetime) -> list[Alarm]:
-    """The alarms with these ids, and the devices' open alarms raised since `since`."""
-    result = await session.scalars(select(Alarm).where(or_(
-        Alarm.id == any_of(alarm_ids, Uuid()),
-        (Alarm.device_id == any_of(device_ids, Uuid())) & (Alarm.created_at >= since)
-        & Alarm.status.not_in(CLOSED),
-    )))
-    return list(result)
-
-
 @dataclass
-class NewAlarm:
-    """An alarm raised in this batch, not stored yet: a plain object with the table's columns (building an ORM
-    object for each new alarm cost more than inserting it)."""
+class AlarmRow:
+    """An alarm as the batch sees it: a plain object with the table's columns (an ORM object per alarm cost more
+    than the statements), read from the table or raised in this batch and not stored yet."""
 
     id: UUID
     device_id: UUID
@@ -56,12 +58,26 @@ class NewAlarm:
     cancel_reason: str | None = None
 
 
-async def insert_alarms(session: AsyncSession, alarms: list[NewAlarm]) -> None:
+async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], device_ids: list[UUID],
+                              since: datetime) -> list[AlarmRow]:
+    """The alarms with these ids, and the devices' open alarms raised since `since`."""
+    rows = await session.execute(_SAME_OR_RECENT, {"alarm_ids": alarm_ids, "device_ids": device_ids, "since": since})
+    return [AlarmRow(**row._mapping) for row in rows]
+
+
+async def insert_alarms(session: AsyncSession, alarms: list[AlarmRow]) -> None:
     """Insert new alarms with one statement."""
     if alarms:
         # vars(), not dataclasses.asdict(): asdict deep-copies every value (UUIDs, the timeline) of every alarm,
         # which was ~3% of the gateway's CPU; the statement only reads them.
-        await session.execute(insert(Alarm.__table__), [vars(alarm) for alarm in alarms])
+        await session.execute(_INSERT_ALARMS, [vars(alarm) for alarm in alarms])
+
+
+async def save_presses(session: AsyncSession, alarms: list[AlarmRow]) -> None:
+    """Store the press counts of alarms pressed again."""
+    if alarms:
+        await session.execute(_PRESSED_AGAIN, [{"alarm_id": alarm.id, "press_count": alarm.press_count,
+                                                "updated_at": alarm.updated_at} for alarm in alarms])
 
 
 async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,
@@ -89,11 +105,14 @@ class Progress:
     timeline: list[dict]
 
 
+_LOCK_PROGRESS = (select(Alarm.id, Alarm.status, Alarm.incident_id, Alarm.timeline)
+                  .where(Alarm.id == any_(bindparam("alarm_ids", type_=ARRAY(Uuid))))
+                  .order_by(Alarm.id).with_for_update())
+
+
 async def lock_progress(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUID, Progress]:
     """These alarms' progress, their rows locked in id order for the rest of the transaction."""
-    rows = await session.execute(select(Alarm.id, Alarm.status, Alarm.incident_id, Alarm.timeline)
-                                 .where(Alarm.id == any_of(alarm_ids, Uuid()))
-                                 .order_by(Alarm.id).with_for_update())
+    rows = await session.execute(_LOCK_PROGRESS, {"alarm_ids": list(alarm_ids)})
     return {row.id: Progress(row.id, row.status, row.incident_id, row.timeline) for row in rows}
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound, DeviceBlocked
-from alarm_gateway.alarms.repository import NewAlarm
+from alarm_gateway.alarms.repository import AlarmRow
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.models import Alarm, outbox
 from alarm_gateway.settings import Settings
@@ -30,7 +30,7 @@ class AlarmRequest:
 
 
 async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
-                       settings: Settings) -> list[Alarm | NewAlarm | ServiceError]:
+                       settings: Settings) -> list[AlarmRow | ServiceError]:
     """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
     a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
     an id already used by another device is refused, and so is a press from a device the Command Center
@@ -41,10 +41,12 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
     known = await repository.find_same_or_recent(session, [request.data.id for request in requests],
                                                  list(devices), since)
     by_id = {alarm.id: alarm for alarm in known}
+    stored = set(by_id)
     recent = {alarm.device_id: alarm for alarm in sorted(known, key=lambda a: a.created_at)
               if alarm.created_at >= since and alarm.status not in repository.CLOSED}
-    results: list[Alarm | NewAlarm | ServiceError] = []
-    raised: list[NewAlarm] = []
+    results: list[AlarmRow | ServiceError] = []
+    raised: list[AlarmRow] = []
+    pressed_again: dict[UUID, AlarmRow] = {}
     for request in requests:
         device = devices.get(request.device_id)
         if device is None:  # a valid token for a device this database does not know
@@ -58,8 +60,11 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             results.append(DeviceBlocked())
             continue
         alarm = recent.get(request.device_id)
-        if alarm is not None:
-            alarm.press_count += 1  # pressed again: the same emergency, not a second one
+        if alarm is not None:  # pressed again: the same emergency, not a second one
+            alarm.press_count += 1
+            alarm.updated_at = now
+            if alarm.id in stored:
+                pressed_again[alarm.id] = alarm
         else:
             alarm = _new_alarm(request, now)
             raised.append(alarm)
@@ -67,18 +72,18 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
         results.append(alarm)
     await repository.insert_alarms(session, raised)
     await add_events(session, outbox, [_raised_event(alarm, devices[alarm.device_id].push_token) for alarm in raised])
-    await session.flush()  # the repeated presses
+    await repository.save_presses(session, list(pressed_again.values()))
     return results
 
 
-def _new_alarm(request: AlarmRequest, now: datetime) -> NewAlarm:
+def _new_alarm(request: AlarmRequest, now: datetime) -> AlarmRow:
     data = request.data
-    return NewAlarm(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
+    return AlarmRow(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
                     accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
                     press_count=1, timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
 
 
-def _raised_event(alarm: NewAlarm, push_token: str | None) -> AlarmRaised:
+def _raised_event(alarm: AlarmRow, push_token: str | None) -> AlarmRaised:
     # The push token travels with the alarm: the notifier tells the caller through it.
     return AlarmRaised(alarm_id=alarm.id, device_id=alarm.device_id, category=alarm.category, lat=alarm.lat,
                        lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=alarm.note,
