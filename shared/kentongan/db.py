@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, MetaData, any_, bindparam
+from sqlalchemy import ARRAY, Insert, MetaData, String, Table, any_, bindparam, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -86,3 +88,30 @@ def any_of(values: Iterable[Any], item_type: TypeEngine):
     whatever the number of values (an IN list is a new prepared statement, parsed and planned again, for
     every length)."""
     return any_(bindparam(None, list(values), type_=ARRAY(item_type)))
+
+
+async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows (tuples in `columns` order) with one statement and one execution, whatever their number.
+
+    SQLAlchemy sends a list of rows as an executemany: PostgreSQL binds and runs the INSERT once per row. Here
+    each column travels as one array and `unnest` turns them back into rows: one execution, one statement
+    text for any batch size. JSONB values travel as JSON text (arrays of JSONB do not bind directly)."""
+    if rows:
+        values = [list(column) for column in zip(*rows, strict=True)]
+        for index, name in enumerate(columns):
+            if isinstance(table.c[name].type, JSONB):
+                values[index] = [_json_text(value) for value in values[index]]
+        await session.execute(_insert_statement(table, columns), dict(zip(columns, values, strict=True)))
+
+
+@cache
+def _insert_statement(table: Table, columns: tuple[str, ...]) -> Insert:
+    arrays = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSONB):
+            arrays.append(cast(bindparam(name, type_=ARRAY(String)), ARRAY(JSONB)))
+        else:
+            arrays.append(bindparam(name, type_=ARRAY(column_type)))
+    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))

@@ -1,14 +1,16 @@
 """Every query on alarms."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, insert, or_, select, update
+import orjson
+from sqlalchemy import ARRAY, Row, String, Uuid, any_, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
+from kentongan.db import insert_rows
 
 CLOSED = ("resolved", "cancelled")
 
@@ -24,7 +26,6 @@ _SAME_OR_RECENT = select(_ALARMS).where(or_(
     (_ALARMS.c.device_id == any_(bindparam("device_ids", type_=ARRAY(Uuid))))
     & (_ALARMS.c.created_at >= bindparam("since")) & _ALARMS.c.status.not_in(CLOSED),
 ))
-_INSERT_ALARMS = insert(_ALARMS)
 _PRESSED_AGAIN = (update(_ALARMS).where(_ALARMS.c.id == bindparam("alarm_id"))
                   .values(press_count=bindparam("press_count"), updated_at=bindparam("updated_at")))
 
@@ -58,6 +59,9 @@ class AlarmRow:
     cancel_reason: str | None = None
 
 
+_ALARM_COLUMNS = tuple(field.name for field in fields(AlarmRow))
+
+
 async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], device_ids: list[UUID],
                               since: datetime) -> list[AlarmRow]:
     """The alarms with these ids, and the devices' open alarms raised since `since`."""
@@ -67,10 +71,9 @@ async def find_same_or_recent(session: AsyncSession, alarm_ids: list[UUID], devi
 
 async def insert_alarms(session: AsyncSession, alarms: list[AlarmRow]) -> None:
     """Insert new alarms with one statement."""
-    if alarms:
-        # vars(), not dataclasses.asdict(): asdict deep-copies every value (UUIDs, the timeline) of every alarm,
-        # which was ~3% of the gateway's CPU; the statement only reads them.
-        await session.execute(_INSERT_ALARMS, [vars(alarm) for alarm in alarms])
+    # vars(), not dataclasses.astuple(): astuple deep-copies every value (UUIDs, the timeline) of every alarm;
+    # the statement only reads them.
+    await insert_rows(session, _ALARMS, _ALARM_COLUMNS, [tuple(vars(alarm).values()) for alarm in alarms])
 
 
 async def save_presses(session: AsyncSession, alarms: list[AlarmRow]) -> None:
@@ -116,13 +119,21 @@ async def lock_progress(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUI
     return {row.id: Progress(row.id, row.status, row.incident_id, row.timeline) for row in rows}
 
 
-_SAVE_PROGRESS = (update(Alarm.__table__).where(Alarm.__table__.c.id == bindparam("alarm_id"))
-                  .values(status=bindparam("status"), incident_id=bindparam("incident_id"),
-                          timeline=bindparam("timeline", type_=JSONB), updated_at=func.now()))
+# Rows as one array per column: one execution for a poll's changes, not one per alarm.
+_CHANGED = func.unnest(
+    bindparam("alarm_ids", type_=ARRAY(Uuid)), bindparam("statuses", type_=ARRAY(String)),
+    bindparam("incident_ids", type_=ARRAY(Uuid)), cast(bindparam("timelines", type_=ARRAY(String)), ARRAY(JSONB)),
+).table_valued("id", "status", "incident_id", "timeline").render_derived()
+_SAVE_PROGRESS = (update(_ALARMS).where(_ALARMS.c.id == _CHANGED.c.id)
+                  .values(status=_CHANGED.c.status, incident_id=_CHANGED.c.incident_id,
+                          timeline=_CHANGED.c.timeline, updated_at=func.now()))
 
 
 async def save_progress(session: AsyncSession, progress: list[Progress]) -> None:
     """Write changed progress back with one statement."""
     if progress:
-        await session.execute(_SAVE_PROGRESS, [{"alarm_id": p.id, "status": p.status, "incident_id": p.incident_id,
-                                                "timeline": p.timeline} for p in progress])
+        await session.execute(_SAVE_PROGRESS, {
+            "alarm_ids": [p.id for p in progress], "statuses": [p.status for p in progress],
+            "incident_ids": [p.incident_id for p in progress],
+            "timelines": [orjson.dumps(p.timeline).decode() for p in progress],
+        })

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, cast, func, insert, select, text, true
+from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, cast, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
@@ -17,6 +17,7 @@ from dispatch.models import (
     IncidentSnapshot,
     outbox,
 )
+from kentongan.db import insert_rows
 from kentongan.events import topics
 from kentongan.geo import bounding_box
 
@@ -89,8 +90,9 @@ def _cell_key(row: int, col: int) -> int:
 
 
 async def insert_all(session: AsyncSession, model: type[Base], rows: list[dict]) -> None:
-    """Insert many rows in one statement (no ORM objects to track)."""
-    await session.execute(insert(model.__table__), rows)
+    """Insert many rows (dicts with the same keys) in one statement (no ORM objects to track)."""
+    if rows:
+        await insert_rows(session, model.__table__, tuple(rows[0]), [tuple(row.values()) for row in rows])
 
 
 async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[UUID]:
