@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from kentongan.crypto import Keyring
 from kentongan.dependencies import SessionDep, app_settings
 from kentongan.security import CurrentOperator, CurrentPartner
 from report_intake.audit.service import Actor
-from report_intake.crypto import Keyring
 from report_intake.settings import Settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
 from report_intake.audit.router import router as audit_router
-from report_intake.crypto import Keyring
 from report_intake.models import SCHEMA, outbox
 from report_intake.referrals.router import router as referrals_router
 from report_intake.reports.router import router as reports_router

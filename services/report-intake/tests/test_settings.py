@@ -6,7 +6,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from pydantic import ValidationError
 
-from report_intake.crypto import Keyring, open_json, seal_json
+from kentongan.crypto import Keyring
+from report_intake.crypto import open_json, seal_json
 from report_intake.settings import Settings
 
 

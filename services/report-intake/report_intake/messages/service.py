@@ -6,7 +6,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from report_intake.crypto import Keyring, open_json, seal_json
+from kentongan.crypto import Keyring
+from report_intake.crypto import open_json, seal_json
 from report_intake.messages import repository
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Message

@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.crypto import Keyring
 from kentongan.events.referrals import (
     ReferralAccepted,
     ReferralClosed,
@@ -18,7 +19,6 @@ from kentongan.events.referrals import (
 )
 from kentongan.outbox import add_event
 from report_intake.audit.service import Actor, record
-from report_intake.crypto import Keyring
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Referral, Report, outbox

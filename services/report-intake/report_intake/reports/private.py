@@ -1,6 +1,7 @@
 """The sealed part of a report: the story and everything that could identify someone."""
 
-from report_intake.crypto import Keyring, open_json
+from kentongan.crypto import Keyring
+from report_intake.crypto import open_json
 from report_intake.models import Report
 from report_intake.reports.schemas import Contact
 

@@ -6,11 +6,12 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
-from report_intake.crypto import Keyring, new_case_token, seal_json, token_digest, token_matches
+from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Report, outbox

@@ -9,9 +9,9 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.crypto import Keyring
 from kentongan.events.reports import ReporterUpdate
 from kentongan.outbox import add_event
-from report_intake.crypto import Keyring
 from report_intake.models import Report, outbox
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import Contact

@@ -1,0 +1,74 @@
+"""Encryption at rest: AES-256-GCM with a key id per value, so keys can rotate without re-encrypting at once.
+
+A sealed value is `nonce (12 bytes) || ciphertext+tag`; the caller binds it to its row with associated data
+(the row id), so a ciphertext copied onto another row fails to open. Each service keeps its own keyring in
+`<PREFIX>ENCRYPTION_KEYS` (`kid:base64key,...`; old keys stay listed so older values still open) and seals
+new values with `<PREFIX>ACTIVE_KEY_ID`.
+"""
+
+import base64
+import os
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import SecretStr
+
+NONCE_BYTES = 12
+
+
+def development_keys(service: str) -> SecretStr:
+    """A development-only AES-256 key for `service`; its id starts with "dev-only", so production refuses it
+    (ServiceSettings refuses secrets that start so)."""
+    key = f"dev-only-{service}-key-".ljust(32, "0")[:32].encode()
+    return SecretStr("dev-only:" + base64.b64encode(key).decode())
+
+
+@dataclass(frozen=True)
+class Sealed:
+    key_id: str
+    blob: bytes
+
+
+class Keyring:
+    """A service's AES-256 keys by id, and the one new data is sealed with."""
+
+    def __init__(self, keys: dict[str, bytes], active_key_id: str, setting: str = "ENCRYPTION_KEYS") -> None:
+        if active_key_id not in keys:
+            raise ValueError(f"the active key id {active_key_id!r} is not in {setting}")
+        self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
+        self.active_key_id = active_key_id
+
+    @classmethod
+    def from_settings(cls, settings) -> "Keyring":
+        """From `encryption_keys` and `active_key_id` of a service's settings (errors name its variables)."""
+        setting = f"{settings.model_config.get('env_prefix', '')}ENCRYPTION_KEYS"
+        return cls(parse_keys(settings.encryption_keys.get_secret_value(), setting), settings.active_key_id, setting)
+
+    def seal(self, plaintext: bytes, aad: bytes) -> Sealed:
+        nonce = os.urandom(NONCE_BYTES)
+        blob = nonce + self._ciphers[self.active_key_id].encrypt(nonce, plaintext, aad)
+        return Sealed(self.active_key_id, blob)
+
+    def open(self, sealed: Sealed, aad: bytes) -> bytes:
+        """The plaintext; raises KeyError for an unknown key id, InvalidTag for tampered data."""
+        cipher = self._ciphers[sealed.key_id]
+        return cipher.decrypt(sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:], aad)
+
+
+def parse_keys(value: str, setting: str = "ENCRYPTION_KEYS") -> dict[str, bytes]:
+    """`kid:base64key,...` -> {kid: 32-byte key}; ValueError naming the bad entry."""
+    keys: dict[str, bytes] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        kid, sep, encoded = entry.partition(":")
+        if not sep or not kid:
+            raise ValueError(f"{setting} entries must look like kid:base64key")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise ValueError(f"encryption key {kid!r} is not valid base64") from exc
+        if len(key) != 32:
+            raise ValueError(f"encryption key {kid!r} must be 32 bytes (AES-256), not {len(key)}")
+        keys[kid] = key
+    if not keys:
+        raise ValueError(f"{setting} holds no key")
+    return keys
