@@ -1,9 +1,11 @@
 """Which events notifier consumes, and who handles them."""
 
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.consumer import Handler
+from kentongan.crypto import Keyring
 from kentongan.events import Envelope, incidents
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.reports import ReporterUpdate
@@ -30,7 +32,8 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices), reporter updates and partner
     events."""
     registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
-                                    ReporterUpdate.ce_type: on_reporter_update}
+                                    ReporterUpdate.ce_type: partial(on_reporter_update,
+                                                                    keyring=Keyring.from_settings(settings))}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
     for ce_type in partner_event_types():

@@ -1,8 +1,9 @@
 """notifier settings (`NOTIFIER_*` on top of the platform's shared ones)."""
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.crypto import Keyring, development_keys
 from kentongan.settings import ServiceSettings
 
 
@@ -14,6 +15,11 @@ class Settings(ServiceSettings):
     sms_api_key: str | None = None
     push_url: str | None = None
     push_api_key: str | None = None
+
+    # Keyring for what notifier keeps sealed at rest (a reporter's phone until their SMS is final), as
+    # `kid:base64(32-byte key),kid2:...`; the default is a development-only key, which production refuses.
+    encryption_keys: SecretStr = development_keys("notifier")
+    active_key_id: str = "dev-only"
 
     # The Kafka consumer group of the notifier's replicas.
     consumer_group: str = "notifier"
@@ -36,6 +42,14 @@ class Settings(ServiceSettings):
     backoff_base_s: float = 5.0
     backoff_max_s: float = 3600.0
     retry_window_s: float = 26 * 3600.0
+
+    @model_validator(mode="after")
+    def _keyring_is_usable(self) -> "Settings":
+        Keyring.from_settings(self)  # raises ValueError naming what is wrong
+        return self
+
+    def secret_values(self) -> dict[str, str]:
+        return {**super().secret_values(), "NOTIFIER_ENCRYPTION_KEYS": self.encryption_keys.get_secret_value()}
 
     @model_validator(mode="after")
     def _claims_outlive_requests(self) -> "Settings":

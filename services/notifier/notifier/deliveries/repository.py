@@ -16,7 +16,8 @@ WAKE_CHANNEL = "notifier_deliveries"
 delivery_table = Delivery.__table__
 # What a claimed delivery carries to its send and to the record of how it went.
 CLAIMED_COLUMNS = [delivery_table.c[name] for name in (
-    "id", "purpose", "channel", "target", "target_host", "payload", "attempts", "event_time", "created_at")]
+    "id", "purpose", "channel", "target", "target_key_id", "target_host", "payload", "attempts", "event_time",
+    "created_at")]
 
 
 async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
@@ -63,7 +64,7 @@ async def forget_reporter_phones(session: AsyncSession, ids: list[UUID]) -> None
             update(delivery_table)
             .where(delivery_table.c.id == any_of(ids, Uuid), delivery_table.c.purpose == "reporter",
                    delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
-            .values(target=delivery_table.c.recipient))
+            .values(target=delivery_table.c.recipient, target_key_id=None))
 
 
 async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> list[tuple[UUID, int]]:

@@ -1,5 +1,6 @@
 """The rules of deliveries: enqueue once, back off with jitter, dead-letter after the window, replay."""
 
+import base64
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.crypto import Keyring, Sealed
 from kentongan.events import Envelope
 from notifier.deliveries import repository
 from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
@@ -33,6 +35,7 @@ class NewDelivery:
     agency: str | None = None
     subscription_id: UUID | None = None
     incident_id: UUID | None = None  # what a broadcast or a citizen's push is about (operators' view)
+    confidential: bool = False  # the target is kept sealed at rest (a reporter's phone)
 
 
 def target_host(channel: str, target: str) -> str:
@@ -43,16 +46,33 @@ def target_host(channel: str, target: str) -> str:
     return channel
 
 
-async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery]) -> None:
-    """Record deliveries for an event (a dedup key seen before is skipped); the workers send them."""
-    rows = [{
-        "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
-        "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
-        "target": d.target, "target_host": target_host(d.channel, d.target), "agency": d.agency,
-        "subscription_id": d.subscription_id, "incident_id": d.incident_id, "payload": d.payload,
-        "status": "pending", "attempts": 0,
-    } for d in deliveries]
+async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery],
+                  keyring: Keyring | None = None) -> None:
+    """Record deliveries for an event (a dedup key seen before is skipped); the workers send them. A
+    confidential target is sealed with `keyring` before it is stored."""
+    rows = []
+    for d in deliveries:
+        row = {
+            "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
+            "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
+            "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
+            "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
+            "payload": d.payload, "status": "pending", "attempts": 0,
+        }
+        if d.confidential:
+            if keyring is None:
+                raise ValueError("a confidential delivery needs the keyring to seal its target")
+            sealed = keyring.seal(d.target.encode(), row["id"].bytes)
+            row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
+        rows.append(row)
     await repository.insert_new(session, rows)
+
+
+def target_of(keyring: Keyring, delivery_id: UUID, target: str, key_id: str | None) -> str:
+    """The address a delivery goes to, opened if it is kept sealed."""
+    if key_id is None:
+        return target
+    return keyring.open(Sealed(key_id, base64.b64decode(target)), delivery_id.bytes).decode()
 
 
 def next_attempt_delay(settings: Settings, attempts: int) -> float:

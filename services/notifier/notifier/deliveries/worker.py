@@ -19,6 +19,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kentongan.crypto import Keyring
 from notifier import metrics
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.deliveries import repository, service
@@ -36,6 +37,7 @@ class DeliveryWorker:
         self._settings = settings
         self._sessionmaker = sessionmaker
         self._channels = channels
+        self._keyring = Keyring.from_settings(settings)  # opens the targets kept sealed
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
@@ -112,9 +114,10 @@ class DeliveryWorker:
         self._wake.set()
 
     async def _send(self, delivery: Row) -> None:
-        message = Outgoing(delivery.id, delivery.channel, delivery.target, delivery.payload, delivery.secret)
         started = time.perf_counter()
         try:
+            target = service.target_of(self._keyring, delivery.id, delivery.target, delivery.target_key_id)
+            message = Outgoing(delivery.id, delivery.channel, target, delivery.payload, delivery.secret)
             async with asyncio.timeout(self._settings.request_timeout_s):
                 result = await self._channels[delivery.channel].send(message)
         except TimeoutError:

@@ -38,6 +38,9 @@ class Delivery(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(2000))
+    # Set when the target is sealed (a reporter's phone): `target` then holds the sealed value in base64, bound
+    # to this row's id, and this is the id of the key that opens it.
+    target_key_id: Mapped[str | None] = mapped_column(String(64))
     # host:port of the target, so that one slow endpoint is capped without holding up the others.
     target_host: Mapped[str] = mapped_column(String(300))
     agency: Mapped[str | None] = mapped_column(String(64))

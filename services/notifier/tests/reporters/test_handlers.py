@@ -4,11 +4,17 @@ import random
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import pytest
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
+from kentongan.crypto import Keyring
+from kentongan.events import Envelope
 from kentongan.events.reports import ReporterUpdate
 from kentongan.testing import eventually
+from notifier.deliveries.service import target_of
 from notifier.models import Delivery
+from notifier.reporters.handlers import on_reporter_update
 
 # Words that would tell whoever holds the phone what the report is about, or to whom it went.
 TELLTALES = ("dp3a", "disdik", "kekerasan", "violence", "seksual", "sexual", "bullying", "perundungan", "rundung",
@@ -58,3 +64,20 @@ async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox
     assert len(await outbox_of(envelope.id, 1)) == 1
     to_phone = await notifier.get("/v1/dev/outbox", params={"target": referred.sms_to})
     assert [m["event_id"] for m in to_phone.json()] == [envelope.id, answered.id]
+
+
+async def test_the_phone_is_sealed_at_rest_while_the_sms_waits(notifier):
+    keyring = Keyring.from_settings(notifier.app.state.settings)
+    event = update()
+    envelope = Envelope.wrap(event, "/services/report-intake")
+    async with notifier.app.state.sessionmaker() as session:
+        await on_reporter_update(session, envelope, keyring)
+        stored = (await session.execute(select(Delivery.id, Delivery.target, Delivery.target_key_id)
+                                        .where(Delivery.event_id == envelope.id))).one()
+        await session.rollback()  # never committed: no worker sends it
+
+    assert event.sms_to not in stored.target and event.sms_to.removeprefix("+") not in stored.target
+    assert stored.target_key_id == keyring.active_key_id
+    assert target_of(keyring, stored.id, stored.target, stored.target_key_id) == event.sms_to
+    with pytest.raises(InvalidTag):  # bound to its row: copied onto another delivery it does not open
+        target_of(keyring, uuid4(), stored.target, stored.target_key_id)
