@@ -23,6 +23,14 @@ from kentongan.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+# Collect young objects after 50,000 net allocations instead of 700. Almost everything a request allocates is
+# freed by reference counting, so the cycle collector mostly walked live objects: under load at ~1,400
+# alarms/s it ran ~120 times a second, with a full collection every ~0.6 s stalling the event loop 10-25 ms
+# (the caches of device tokens and rate-limit windows grow with the devices seen). With these thresholds it
+# ran 6 times in a 15-s run, and the gateway spent ~10% less CPU per alarm.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """How the platform finds, migrates and starts a service (entry point group `kentongan.services`)."""
@@ -67,6 +75,7 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
         # up to ~90 ms under load (a latency spike for every request in flight). Frozen, it is skipped.
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:
