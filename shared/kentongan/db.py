@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
@@ -94,24 +95,44 @@ async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, .
     """Insert rows (tuples in `columns` order) with one statement and one execution, whatever their number.
 
     SQLAlchemy sends a list of rows as an executemany: PostgreSQL binds and runs the INSERT once per row. Here
-    each column travels as one array and `unnest` turns them back into rows: one execution, one statement
-    text for any batch size. JSONB values travel as JSON text (arrays of JSONB do not bind directly)."""
+    the rows travel as arrays (`unnest_rows`): one execution, one statement text for any batch size."""
     if rows:
-        values = [list(column) for column in zip(*rows, strict=True)]
-        for index, name in enumerate(columns):
-            if isinstance(table.c[name].type, JSONB):
-                values[index] = [_json_text(value) for value in values[index]]
-        await session.execute(_insert_statement(table, columns), dict(zip(columns, values, strict=True)))
+        await session.execute(_insert_statement(table, columns), row_arrays(table, columns, rows))
 
 
 @cache
 def _insert_statement(table: Table, columns: tuple[str, ...]) -> Insert:
+    rows = unnest_rows(table, columns)
+    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
+
+
+@cache
+def unnest_rows(table: Table, columns: tuple[str, ...]) -> TableValuedAlias:
+    """Rows sent as one array per column (`row_arrays`), as a FROM whose columns are named and typed like the
+    table's: a statement reading them runs once for a whole batch. JSONB values travel as JSON text (arrays of
+    JSONB do not bind directly) and are cast back."""
     arrays = []
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, JSONB):
-            arrays.append(cast(bindparam(name, type_=ARRAY(String)), ARRAY(JSONB)))
+            arrays.append(cast(bindparam(_array_param(name), type_=ARRAY(String)), ARRAY(JSONB)))
+        elif isinstance(column_type, String):
+            # Without the length: a cast to varchar(n) cuts a longer value silently, where the column refuses it.
+            arrays.append(bindparam(_array_param(name), type_=ARRAY(String())))
         else:
-            arrays.append(bindparam(name, type_=ARRAY(column_type)))
-    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
-    return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
+            arrays.append(bindparam(_array_param(name), type_=ARRAY(column_type)))
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def row_arrays(table: Table, columns: tuple[str, ...], rows: list[tuple]) -> dict[str, list]:
+    """The parameters of `unnest_rows(table, columns)` for these rows (tuples in `columns` order)."""
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for index, name in enumerate(columns):
+        if isinstance(table.c[name].type, JSONB):
+            values[index] = [_json_text(value) for value in values[index]]
+    return {_array_param(name): column for name, column in zip(columns, values, strict=True)}
+
+
+def _array_param(column: str) -> str:
+    # Not the column's own name: SQLAlchemy reserves that for the VALUES and SET clauses of its table.
+    return f"{column}_values"

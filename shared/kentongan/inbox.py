@@ -2,10 +2,11 @@
 
 from functools import cache
 
-from sqlalchemy import ARRAY, Column, DateTime, Insert, MetaData, String, Table, bindparam, func, select
+from sqlalchemy import Column, DateTime, Insert, MetaData, String, Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.db import row_arrays, unnest_rows
 from kentongan.events import Envelope
 
 
@@ -21,18 +22,18 @@ def inbox_table(metadata: MetaData) -> Table:
 
 async def first_deliveries(session: AsyncSession, inbox: Table, envelopes: list[Envelope]) -> set[str]:
     """Record the events' ids in one statement; the ids not handled before (redeliveries are left out)."""
-    result = await session.execute(_recording_statement(inbox), {
-        "event_ids": [envelope.id for envelope in envelopes],
-        "event_types": [envelope.type for envelope in envelopes],
-    })
+    result = await session.execute(_recording_statement(inbox), row_arrays(
+        inbox, _RECORDED, [(envelope.id, envelope.type) for envelope in envelopes]))
     return set(result.scalars())
+
+
+_RECORDED = ("event_id", "event_type")
 
 
 @cache
 def _recording_statement(inbox: Table) -> Insert:
     """Built once per inbox; the ids arrive as arrays, so a poll of any size is one statement with one text
     (one prepared statement, not one per batch size)."""
-    received = func.unnest(bindparam("event_ids", type_=ARRAY(String)), bindparam("event_types", type_=ARRAY(String))
-                           ).table_valued("event_id", "event_type").render_derived()
-    return (insert(inbox).from_select(["event_id", "event_type"], select(received.c.event_id, received.c.event_type))
+    received = unnest_rows(inbox, _RECORDED)
+    return (insert(inbox).from_select(list(_RECORDED), select(*(received.c[name] for name in _RECORDED)))
             .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id))

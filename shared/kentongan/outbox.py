@@ -11,7 +11,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-import orjson
 from aiokafka.errors import KafkaError
 from sqlalchemy import (
     ARRAY,
@@ -22,13 +21,14 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
-    TextClause,
     any_,
     bindparam,
     delete,
     func,
+    insert,
     select,
     text,
     update,
@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
+from kentongan.db import row_arrays, unnest_rows
 from kentongan.events import Envelope, EventModel, encode
 from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
@@ -77,37 +78,28 @@ async def add_events(session: AsyncSession, outbox: Table, events: list[EventMod
     """Stage events, in this order, in the current transaction with one statement (see `add_event`)."""
     envelopes = [Envelope.wrap(event, outbox.info["source"]) for event in events]
     if envelopes:
-        await session.execute(_staging_statement(outbox), _columns([_row(envelope) for envelope in envelopes]))
+        await session.execute(_staging_statement(outbox),
+                              row_arrays(outbox, _STAGED, [_row(envelope) for envelope in envelopes]))
     return envelopes
-
-
-@cache
-def _staging_statement(outbox: Table) -> TextClause:
-    """One round trip for any number of events: the rows arrive as one array per column (one execution, not
-    one per row), and the NOTIFY rides along. NOTIFY is delivered at commit and waking the relay at once
-    instead of at its next poll; PostgreSQL folds a transaction's identical notifications into one."""
-    columns = ", ".join(_STAGED)
-    return text(f"WITH staged AS (INSERT INTO {outbox.fullname} ({columns}) "
-                f"SELECT {columns} FROM unnest(:event_id, :event_type, :topic, :key, CAST(:headers AS jsonb[]), "
-                f":value) AS staged({columns})) SELECT pg_notify(:channel, '')").bindparams(
-        bindparam("event_id", type_=ARRAY(String)), bindparam("event_type", type_=ARRAY(String)),
-        bindparam("topic", type_=ARRAY(String)), bindparam("key", type_=ARRAY(String)),
-        bindparam("headers", type_=ARRAY(String)), bindparam("value", type_=ARRAY(LargeBinary)),
-        bindparam("channel", notify_channel(outbox.schema), type_=String),
-    )
 
 
 _STAGED = ("event_id", "event_type", "topic", "key", "headers", "value")
 
 
+@cache
+def _staging_statement(outbox: Table) -> Select:
+    """One round trip for any number of events: the rows arrive as arrays (one execution, not one per row),
+    and the NOTIFY rides along. NOTIFY is delivered at commit and wakes the relay at once instead of at its
+    next poll; PostgreSQL folds a transaction's identical notifications into one."""
+    rows = unnest_rows(outbox, _STAGED)
+    staged = insert(outbox).from_select(list(_STAGED), select(*(rows.c[name] for name in _STAGED))).cte("staged")
+    return select(func.pg_notify(notify_channel(outbox.schema), "")).add_cte(staged)
+
+
 def _row(envelope: Envelope) -> tuple:
     message = encode(envelope)
-    headers = orjson.dumps({k: v.decode() for k, v in message.headers.items()}).decode()
+    headers = {k: v.decode() for k, v in message.headers.items()}
     return envelope.id, envelope.type, envelope.topic, envelope.subject, headers, message.value
-
-
-def _columns(rows: list[tuple]) -> dict[str, list]:
-    return dict(zip(_STAGED, (list(column) for column in zip(*rows, strict=True)), strict=True))
 
 
 class OutboxRelay:

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kentongan.db import create_engine, create_sessionmaker
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
 from kentongan.security import operator_token, partner_token
@@ -156,3 +159,18 @@ async def eventually(check: Callable[[], Awaitable], timeout_s: float = 15.0, in
             return last
         await asyncio.sleep(interval_s)
     raise AssertionError(f"condition not met within {timeout_s} s (last value: {last!r})")
+
+
+@asynccontextmanager
+async def tables_of(settings: ServiceSettings, metadata: MetaData,
+                    pool_size: int = 2) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test database with `metadata`'s schema and tables created, for tests of the shared
+    mechanisms on tables of their own."""
+    engine = create_engine(settings.database_url, pool_size=pool_size)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {metadata.schema}"))
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()

@@ -4,13 +4,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-import orjson
-from sqlalchemy import ARRAY, Row, String, Uuid, any_, bindparam, cast, func, or_, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
-from kentongan.db import insert_rows
+from kentongan.db import insert_rows, row_arrays, unnest_rows
 
 CLOSED = ("resolved", "cancelled")
 
@@ -120,10 +118,8 @@ async def lock_progress(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUI
 
 
 # Rows as one array per column: one execution for a poll's changes, not one per alarm.
-_CHANGED = func.unnest(
-    bindparam("alarm_ids", type_=ARRAY(Uuid)), bindparam("statuses", type_=ARRAY(String)),
-    bindparam("incident_ids", type_=ARRAY(Uuid)), cast(bindparam("timelines", type_=ARRAY(String)), ARRAY(JSONB)),
-).table_valued("id", "status", "incident_id", "timeline").render_derived()
+_PROGRESS_COLUMNS = ("id", "status", "incident_id", "timeline")
+_CHANGED = unnest_rows(_ALARMS, _PROGRESS_COLUMNS)
 _SAVE_PROGRESS = (update(_ALARMS).where(_ALARMS.c.id == _CHANGED.c.id)
                   .values(status=_CHANGED.c.status, incident_id=_CHANGED.c.incident_id,
                           timeline=_CHANGED.c.timeline, updated_at=func.now()))
@@ -132,8 +128,5 @@ _SAVE_PROGRESS = (update(_ALARMS).where(_ALARMS.c.id == _CHANGED.c.id)
 async def save_progress(session: AsyncSession, progress: list[Progress]) -> None:
     """Write changed progress back with one statement."""
     if progress:
-        await session.execute(_SAVE_PROGRESS, {
-            "alarm_ids": [p.id for p in progress], "statuses": [p.status for p in progress],
-            "incident_ids": [p.incident_id for p in progress],
-            "timelines": [orjson.dumps(p.timeline).decode() for p in progress],
-        })
+        await session.execute(_SAVE_PROGRESS, row_arrays(_ALARMS, _PROGRESS_COLUMNS, [
+            (p.id, p.status, p.incident_id, p.timeline) for p in progress]))
