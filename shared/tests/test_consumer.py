@@ -13,13 +13,12 @@ from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, se
 
 from kentongan import metrics
 from kentongan.consumer import Batched, EventConsumer
-from kentongan.db import create_engine, create_sessionmaker
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.topics import dead_letter
 from kentongan.inbox import inbox_table
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
-from kentongan.testing import eventually
+from kentongan.testing import eventually, tables_of
 
 SCHEMA = "consumer_test"
 SERVICE = "consumer-test"
@@ -31,12 +30,8 @@ handled = Table("handled", metadata, Column("seq", BigInteger, Identity(), prima
 
 @pytest.fixture(scope="module")
 async def sessionmaker(settings):
-    engine = create_engine(settings.database_url, pool_size=2)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        await conn.run_sync(metadata.create_all)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+    async with tables_of(settings, metadata) as sessionmaker:
+        yield sessionmaker
 
 
 def _alarm() -> AlarmRaised:

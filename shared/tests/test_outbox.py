@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import MetaData, func, select
 
-from kentongan.db import create_engine, create_sessionmaker, unit_of_work
+from kentongan.db import unit_of_work
 from kentongan.events import decode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
 from kentongan.outbox import OutboxRelay, add_events, outbox_table
-from kentongan.testing import eventually
+from kentongan.testing import eventually, tables_of
 
 SCHEMA = "outbox_test"
 metadata = MetaData(schema=SCHEMA)
@@ -22,12 +22,8 @@ outbox = outbox_table(metadata, source="/services/outbox-test")
 
 @pytest.fixture(scope="module")
 async def sessionmaker(settings):
-    engine = create_engine(settings.database_url, pool_size=4)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        await conn.run_sync(metadata.create_all)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+    async with tables_of(settings, metadata, pool_size=4) as sessionmaker:
+        yield sessionmaker
 
 
 async def test_two_relays_publish_each_event_once_in_staging_order(settings, sessionmaker):
