@@ -28,12 +28,11 @@ def _incident_handler(settings: Settings, ce_type: str) -> Handler:
     return handle
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: Settings, keyring: Keyring) -> dict[str, Handler]:
     """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices), reporter updates and partner
     events."""
     registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
-                                    ReporterUpdate.ce_type: partial(on_reporter_update,
-                                                                    keyring=Keyring.from_settings(settings))}
+                                    ReporterUpdate.ce_type: partial(on_reporter_update, keyring=keyring)}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
     for ce_type in partner_event_types():

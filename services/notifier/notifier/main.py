@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kentongan.consumer import EventConsumer
+from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.service import ServiceSpec, create_service_app
 from notifier.channels.http import http_client
@@ -29,7 +30,7 @@ SPEC = ServiceSpec(
 async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
                         topics=list(CONSUMED_TOPICS),
-                        handlers=handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
+                        handlers=handlers(app.state.settings, app.state.keyring), sessionmaker=app.state.sessionmaker,
                         inbox=inbox).run()
 
 
@@ -40,15 +41,18 @@ async def deliver(app: FastAPI) -> None:
     async with (http_client(settings.delivery_concurrency, settings.request_timeout_s, public_only) as webhooks,
                 http_client(settings.delivery_concurrency, settings.request_timeout_s) as providers):
         channels = build_channels(settings, webhooks, providers, app.state.sessionmaker)
-        await DeliveryWorker(settings, app.state.sessionmaker, channels).run()
+        await DeliveryWorker(settings, app.state.sessionmaker, channels, app.state.keyring).run()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_service_app(
+    app = create_service_app(
         spec=SPEC, settings=settings,
         routers=[registry_router, subscriptions_router, deliveries_router, incident_notifications_router,
                  dev_router],
         workers=[consume_events, deliver], title="Kentongan notifier",
         description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",
     )
+    # Seals what is kept confidential at rest (a reporter's phone) when queued; the delivery worker opens it.
+    app.state.keyring = Keyring.from_settings(settings)
+    return app

@@ -33,11 +33,11 @@ PROVIDER_HOSTS = ("sms", "push", "dev")
 
 class DeliveryWorker:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                 channels: dict[str, Channel]) -> None:
+                 channels: dict[str, Channel], keyring: Keyring) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
         self._channels = channels
-        self._keyring = Keyring.from_settings(settings)  # opens the targets kept sealed
+        self._keyring = keyring  # opens the targets kept sealed
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()

@@ -8,7 +8,6 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
-from kentongan.crypto import Keyring
 from kentongan.events import Envelope
 from kentongan.events.reports import ReporterUpdate
 from kentongan.testing import eventually
@@ -67,7 +66,7 @@ async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox
 
 
 async def test_the_phone_is_sealed_at_rest_while_the_sms_waits(notifier):
-    keyring = Keyring.from_settings(notifier.app.state.settings)
+    keyring = notifier.app.state.keyring
     event = update()
     envelope = Envelope.wrap(event, "/services/report-intake")
     async with notifier.app.state.sessionmaker() as session:
