@@ -8,6 +8,7 @@ published keys count); otherwise from the local development issuer (`make token`
 """
 
 import asyncio
+import hmac
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,15 @@ class _HMACWithPreparedKeys(HMACAlgorithm):
     @lru_cache(maxsize=8)  # noqa: B019 # one instance for the process; the keys are the configured secrets
     def prepare_key(self, key: str | bytes) -> bytes:
         return super().prepare_key(key)
+
+    def __init__(self, hash_alg) -> None:
+        super().__init__(hash_alg)
+        self._digest_name = hash_alg().name
+
+    def sign(self, msg: bytes, key: bytes) -> bytes:
+        # hmac.digest with the digest's name is OpenSSL's one-shot HMAC; PyJWT's hmac.new with a hash
+        # constructor builds the inner and outer pads in Python.
+        return hmac.digest(key, msg, self._digest_name)
 
 
 jwt.unregister_algorithm("HS256")

@@ -92,9 +92,11 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(MetricsMiddleware, service=spec.name)
-    app.include_router(health_router())
+    # Routes are matched in order, each miss costing a little on every request: the service's own first (the
+    # hot ones first in `routers`), the probes and metrics scrapes last.
     for router in routers:
         app.include_router(router)
+    app.include_router(health_router())
     return app
 
 

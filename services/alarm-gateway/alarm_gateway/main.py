@@ -40,7 +40,7 @@ async def consume_incidents(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[devices_router, blocks_router, alarms_router],
+        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, blocks_router],
         workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )

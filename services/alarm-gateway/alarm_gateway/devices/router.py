@@ -23,9 +23,10 @@ async def register_device(body: DeviceRegistration, session: SessionDep, setting
     return await service.register(session, body, settings)
 
 
-async def current_device(request: Request, settings: SettingsDep) -> UUID:
-    """The device behind the bearer token, counted against its rate limit."""
-    device_id = service.device_id_from_token(settings, bearer_token(request))
+async def current_device(request: Request) -> UUID:
+    """The device behind the bearer token, counted against its rate limit. (The settings come straight from the
+    app, not as a dependency of their own: every alarm call resolves this, and each dependency costs.)"""
+    device_id = service.device_id_from_token(request.app.state.settings, bearer_token(request))
     request.app.state.device_limiter.check(str(device_id))
     return device_id
 
