@@ -1,20 +1,22 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from alarm_gateway.alarms import service
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.dependencies import AlarmIntakeDep, SessionDep
+from alarm_gateway.dependencies import SessionDep
 from alarm_gateway.devices.router import CurrentDevice
+from kentongan.group_commit import GroupCommit
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
 
 @router.post("", status_code=202, response_model=Alarm, summary="Raise a panic alarm")
-async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, intake: AlarmIntakeDep) -> Alarm:
+async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, request: Request) -> Alarm:
     """202: stored durably (committed with alarms raised at the same moment) and on its way to the Command
     Center."""
+    intake: GroupCommit = request.app.state.alarm_intake
     return await intake.submit(service.AlarmRequest(device_id, body))
 
 
