@@ -7,6 +7,7 @@ clients for a fixed time. Prints and returns req/s and latency percentiles. Run:
 
 import asyncio
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -98,6 +99,7 @@ def main() -> dict:
         if service is not None:
             service.stop()
         stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
     print(figures)
     return figures
 

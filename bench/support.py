@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import shutil
 import statistics
 import tempfile
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = N
         for process in processes.values():
             process.stop()
         stack.stop()
+        shutil.rmtree(root, ignore_errors=True)  # a run leaves 300-500 MB of database and broker data
 
 
 class KeepAliveConnection:

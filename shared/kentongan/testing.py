@@ -10,6 +10,7 @@ Fixtures:
 """
 
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -93,6 +94,8 @@ def stack() -> Iterator[DevStack | None]:
     finally:
         if devstack is not None:
             devstack.stop()
+            # A session's database and broker data (50-75 MB) would otherwise stay in /tmp after every run.
+            shutil.rmtree(devstack.root, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -109,6 +112,7 @@ def services(stack) -> Iterator[Services]:
         yield running
     finally:
         running.stop_all()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

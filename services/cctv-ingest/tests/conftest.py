@@ -1,5 +1,4 @@
 import asyncio
-import tempfile
 from pathlib import Path
 from uuid import uuid4
 
@@ -13,12 +12,12 @@ from kentongan.events import decode
 
 
 @pytest.fixture(scope="session")
-def cctv_settings(stack) -> Settings:
+def cctv_settings(stack, tmp_path_factory) -> Settings:
     """Intervals in fractions of a second so health changes show within a test."""
     return Settings(health_interval_s=0.5, hot_interval_s=0.5, offline_grace_s=1.5, open_timeout_s=4,
                     read_timeout_s=4, registry_refresh_s=0.3, heartbeat_interval_s=0.3, worker_ttl_s=5,
                     health_flush_s=0.2, snapshot_width=160, incident_cameras=3, incident_radius_m=300,
-                    blob_dir=tempfile.mkdtemp(prefix="cctv-blobs-"), max_concurrent_reads=8)
+                    blob_dir=str(tmp_path_factory.mktemp("cctv-blobs")), max_concurrent_reads=8)
 
 
 @pytest.fixture(scope="session")
