@@ -37,15 +37,15 @@ class _HMACWithPreparedKeys(HMACAlgorithm):
     """HS256 that checks and prepares each secret once. PyJWT prepares the key on every decode, trying it as
     PEM, SSH, DER (three parsers) and JSON to refuse asymmetric keys: a quarter of the time to verify a token
     (30 -> 22 us), paid on every alarm since each arrives with a token the process has not seen. The checks
-    still run, once per secret."""
-
-    @lru_cache(maxsize=8)  # noqa: B019 # one instance for the process; the keys are the configured secrets
-    def prepare_key(self, key: str | bytes) -> bytes:
-        return super().prepare_key(key)
+    still run, once per secret. It also signs with OpenSSL's one-shot HMAC."""
 
     def __init__(self, hash_alg) -> None:
         super().__init__(hash_alg)
         self._digest_name = hash_alg().name
+
+    @lru_cache(maxsize=8)  # noqa: B019 # one instance for the process; the keys are the configured secrets
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return super().prepare_key(key)
 
     def sign(self, msg: bytes, key: bytes) -> bytes:
         # hmac.digest with the digest's name is OpenSSL's one-shot HMAC; PyJWT's hmac.new with a hash
