@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
+
+from kentongan.settings import ServiceSettings
 
 NONCE_BYTES = 12
 
@@ -41,7 +43,7 @@ class Keyring:
     @classmethod
     def from_settings(cls, settings) -> "Keyring":
         """From `encryption_keys` and `active_key_id` of a service's settings (errors name its variables)."""
-        setting = f"{settings.model_config.get('env_prefix', '')}ENCRYPTION_KEYS"
+        setting = _setting_name(settings, "ENCRYPTION_KEYS")
         return cls(parse_keys(settings.encryption_keys.get_secret_value(), setting), settings.active_key_id, setting)
 
     def seal(self, plaintext: bytes, aad: bytes) -> Sealed:
@@ -72,3 +74,25 @@ def parse_keys(value: str, setting: str = "ENCRYPTION_KEYS") -> dict[str, bytes]
     if not keys:
         raise ValueError(f"{setting} holds no key")
     return keys
+
+
+class SealingSettings(ServiceSettings):
+    """Settings of a service that seals values at rest: its keyring (`<PREFIX>ENCRYPTION_KEYS`, each service
+    giving its own development key as the default) and the key new values are sealed with. A keyring that
+    cannot be used refuses to load, and production refuses the development key like any other placeholder."""
+
+    encryption_keys: SecretStr
+    active_key_id: str = "dev-only"
+
+    @model_validator(mode="after")
+    def _keyring_is_usable(self) -> "SealingSettings":
+        Keyring.from_settings(self)  # raises ValueError naming what is wrong
+        return self
+
+    def secret_values(self) -> dict[str, str]:
+        return {**super().secret_values(),
+                _setting_name(self, "ENCRYPTION_KEYS"): self.encryption_keys.get_secret_value()}
+
+
+def _setting_name(settings, name: str) -> str:
+    return f"{settings.model_config.get('env_prefix', '')}{name}"

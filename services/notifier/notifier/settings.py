@@ -3,11 +3,10 @@
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from kentongan.crypto import Keyring, development_keys
-from kentongan.settings import ServiceSettings
+from kentongan.crypto import SealingSettings, development_keys
 
 
-class Settings(ServiceSettings):
+class Settings(SealingSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
@@ -19,7 +18,6 @@ class Settings(ServiceSettings):
     # Keyring for what notifier keeps sealed at rest (a reporter's phone until their SMS is final), as
     # `kid:base64(32-byte key),kid2:...`; the default is a development-only key, which production refuses.
     encryption_keys: SecretStr = development_keys("notifier")
-    active_key_id: str = "dev-only"
 
     # The Kafka consumer group of the notifier's replicas.
     consumer_group: str = "notifier"
@@ -42,14 +40,6 @@ class Settings(ServiceSettings):
     backoff_base_s: float = 5.0
     backoff_max_s: float = 3600.0
     retry_window_s: float = 26 * 3600.0
-
-    @model_validator(mode="after")
-    def _keyring_is_usable(self) -> "Settings":
-        Keyring.from_settings(self)  # raises ValueError naming what is wrong
-        return self
-
-    def secret_values(self) -> dict[str, str]:
-        return {**super().secret_values(), "NOTIFIER_ENCRYPTION_KEYS": self.encryption_keys.get_secret_value()}
 
     @model_validator(mode="after")
     def _claims_outlive_requests(self) -> "Settings":
