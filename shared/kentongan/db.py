@@ -91,6 +91,12 @@ def any_of(values: Iterable[Any], item_type: TypeEngine):
     return any_(bindparam(None, list(values), type_=ARRAY(item_type)))
 
 
+def any_param(name: str, item_type: TypeEngine):
+    """`any_of` for a statement built once: `column == any_param("ids", Uuid)` renders `= ANY($1)`, the array
+    given at execution as `{"ids": [...]}`."""
+    return any_(bindparam(name, type_=ARRAY(item_type)))
+
+
 async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """Insert rows (tuples in `columns` order) with one statement and one execution, whatever their number.
 

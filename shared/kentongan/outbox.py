@@ -13,7 +13,6 @@ from functools import cache
 
 from aiokafka.errors import KafkaError
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -24,8 +23,6 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    any_,
-    bindparam,
     delete,
     func,
     insert,
@@ -37,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
-from kentongan.db import row_arrays, unnest_rows
+from kentongan.db import any_param, row_arrays, unnest_rows
 from kentongan.events import Envelope, EventModel, encode
 from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
@@ -126,7 +123,7 @@ class OutboxRelay:
                                 outbox.c.event_type, outbox.c.created_at)
                          .where(outbox.c.published_at.is_(None), relay_lock)
                          .order_by(outbox.c.seq).limit(batch_size))
-        self._mark_published = (update(outbox).where(outbox.c.seq == any_(bindparam("seqs", type_=ARRAY(BigInteger))))
+        self._mark_published = (update(outbox).where(outbox.c.seq == any_param("seqs", BigInteger))
                                 .values(published_at=func.now()))
 
     async def run(self) -> None:

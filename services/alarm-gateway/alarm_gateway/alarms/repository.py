@@ -4,11 +4,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Row, Uuid, any_, bindparam, func, or_, select, update
+from sqlalchemy import Row, Uuid, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
-from kentongan.db import insert_rows, row_arrays, unnest_rows
+from kentongan.db import any_param, insert_rows, row_arrays, unnest_rows
 
 CLOSED = ("resolved", "cancelled")
 
@@ -17,11 +17,11 @@ CLOSED = ("resolved", "cancelled")
 # more CPU than running it.
 _ALARMS = Alarm.__table__
 _LOCK_DEVICES = (select(Device.id, Device.push_token, Device.blocked_at)
-                 .where(Device.id == any_(bindparam("device_ids", type_=ARRAY(Uuid))))
+                 .where(Device.id == any_param("device_ids", Uuid))
                  .order_by(Device.id).with_for_update())
 _SAME_OR_RECENT = select(_ALARMS).where(or_(
-    _ALARMS.c.id == any_(bindparam("alarm_ids", type_=ARRAY(Uuid))),
-    (_ALARMS.c.device_id == any_(bindparam("device_ids", type_=ARRAY(Uuid))))
+    _ALARMS.c.id == any_param("alarm_ids", Uuid),
+    (_ALARMS.c.device_id == any_param("device_ids", Uuid))
     & (_ALARMS.c.created_at >= bindparam("since")) & _ALARMS.c.status.not_in(CLOSED),
 ))
 _PRESSED_AGAIN = (update(_ALARMS).where(_ALARMS.c.id == bindparam("alarm_id"))
@@ -107,7 +107,7 @@ class Progress:
 
 
 _LOCK_PROGRESS = (select(Alarm.id, Alarm.status, Alarm.incident_id, Alarm.timeline)
-                  .where(Alarm.id == any_(bindparam("alarm_ids", type_=ARRAY(Uuid))))
+                  .where(Alarm.id == any_param("alarm_ids", Uuid))
                   .order_by(Alarm.id).with_for_update())
 
 

@@ -17,7 +17,7 @@ from dispatch.models import (
     IncidentSnapshot,
     outbox,
 )
-from kentongan.db import insert_rows
+from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
 from kentongan.geo import bounding_box
 
@@ -59,7 +59,7 @@ _NEAR_IDS = select(_IN_BOX.c.id).select_from(_BOX).join(_IN_BOX, true())
 # incident to probe them; the array is computed once and fetched through the primary key.
 _ACTIVE_NEAR = (select(Incident).where(Incident.id == any_(func.array(_NEAR_IDS.scalar_subquery())))
                 .with_for_update(of=Incident))
-_ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+_ATTACHED = select(IncidentAlarm.alarm_id).where(IncidentAlarm.alarm_id == any_param("ids", Uuid))
 
 
 async def active_near(session: AsyncSession, places: list[tuple[float, float]], radius_m: float,
