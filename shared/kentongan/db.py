@@ -6,8 +6,8 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, Insert, MetaData, String, Table, any_, bindparam, cast, func, insert, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ARRAY, MetaData, String, Table, any_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -103,11 +103,14 @@ async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, .
     SQLAlchemy sends a list of rows as an executemany: PostgreSQL binds and runs the INSERT once per row. Here
     the rows travel as arrays (`unnest_rows`): one execution, one statement text for any batch size."""
     if rows:
-        await session.execute(_insert_statement(table, columns), row_arrays(table, columns, rows))
+        await session.execute(rows_insert(table, columns), row_arrays(table, columns, rows))
 
 
 @cache
-def _insert_statement(table: Table, columns: tuple[str, ...]) -> Insert:
+def rows_insert(table: Table, columns: tuple[str, ...]) -> Insert:
+    """`INSERT INTO table (columns) SELECT * FROM unnest(...)`: the statement of `insert_rows`, built once, for
+    callers that add to it (ON CONFLICT, RETURNING, a CTE); its parameters are `row_arrays(table, columns,
+    rows)`."""
     rows = unnest_rows(table, columns)
     return insert(table).from_select(list(columns), select(*(rows.c[name] for name in columns)))
 

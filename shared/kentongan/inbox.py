@@ -2,11 +2,10 @@
 
 from functools import cache
 
-from sqlalchemy import Column, DateTime, Insert, MetaData, String, Table, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Column, DateTime, Insert, MetaData, String, Table, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kentongan.db import row_arrays, unnest_rows
+from kentongan.db import row_arrays, rows_insert
 from kentongan.events import Envelope
 
 
@@ -34,6 +33,4 @@ _RECORDED = ("event_id", "event_type")
 def _recording_statement(inbox: Table) -> Insert:
     """Built once per inbox; the ids arrive as arrays, so a poll of any size is one statement with one text
     (one prepared statement, not one per batch size)."""
-    received = unnest_rows(inbox, _RECORDED)
-    return (insert(inbox).from_select(list(_RECORDED), select(*(received.c[name] for name in _RECORDED)))
-            .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id))
+    return rows_insert(inbox, _RECORDED).on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id)

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     delete,
     func,
-    insert,
     select,
     text,
     update,
@@ -34,7 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
-from kentongan.db import any_param, row_arrays, unnest_rows
+from kentongan.db import any_param, row_arrays, rows_insert
 from kentongan.events import Envelope, EventModel, encode
 from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
@@ -88,8 +87,7 @@ def _staging_statement(outbox: Table) -> Select:
     """One round trip for any number of events: the rows arrive as arrays (one execution, not one per row),
     and the NOTIFY rides along. NOTIFY is delivered at commit and wakes the relay at once instead of at its
     next poll; PostgreSQL folds a transaction's identical notifications into one."""
-    rows = unnest_rows(outbox, _STAGED)
-    staged = insert(outbox).from_select(list(_STAGED), select(*(rows.c[name] for name in _STAGED))).cte("staged")
+    staged = rows_insert(outbox, _STAGED).cte("staged")
     return select(func.pg_notify(notify_channel(outbox.schema), "")).add_cte(staged)
 
 
