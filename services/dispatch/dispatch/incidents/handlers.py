@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch import metrics
 from dispatch.incidents import repository
 from dispatch.incidents.changes import Change, change, record_change, record_changes
-from dispatch.incidents.merging import Nearby, merge, merge_cells
+from dispatch.incidents.merging import Nearby, merge_cells
 from dispatch.incidents.priority import priority_of
 from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
 from dispatch.settings import Settings
@@ -41,8 +41,8 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     since = min(alarm.raised_at for alarm in alarms) - timedelta(seconds=settings.merge_window_s)
     nearby = Nearby(await repository.active_near(session, places, settings.merge_radius_m, since))
     changes = [_join_or_open(alarm, nearby, settings) for alarm in alarms]
-    session.add_all(nearby.opened)
-    await session.flush()  # the incidents first: the alarms and their locations refer to them
+    await repository.insert_incidents(session, nearby.opened)  # first: the alarms and locations refer to them
+    await repository.save_merges(session, nearby.merged())
     placed = [(alarm, change.event.incident_id) for alarm, change in zip(alarms, changes, strict=True)]
     await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to) for alarm, to in placed])
     await repository.insert_all(session, IncidentLocation, [_location_row(alarm, to) for alarm, to in placed])
@@ -71,7 +71,7 @@ def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Cha
         event: type[events.IncidentChanged] = events.IncidentOpened
         metrics.INCIDENTS_OPENED.labels(alarm.category, "alarm").inc()
     else:
-        merge(incident, alarm)
+        nearby.join(incident, alarm)
         event = events.IncidentAlarmMerged
         metrics.ALARMS_MERGED.inc()
     incident.alarm_ids = [*incident.alarm_ids, alarm.alarm_id]

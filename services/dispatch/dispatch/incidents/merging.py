@@ -4,6 +4,7 @@ from bisect import bisect_left, bisect_right
 from datetime import datetime
 from math import floor
 from operator import attrgetter, itemgetter
+from uuid import UUID
 
 from dispatch.incidents.priority import more_urgent, priority_of
 from dispatch.models import Incident
@@ -19,6 +20,7 @@ class Nearby:
         self._incidents = sorted((i for i in incidents if i.source == "alarm"), key=attrgetter("lat"))
         self._lats = [incident.lat for incident in self._incidents]
         self.opened: list[Incident] = []
+        self._joined: dict[UUID, Incident] = {}
 
     def open(self, incident: Incident) -> None:
         """A new incident, which later alarms of the batch may join."""
@@ -26,6 +28,16 @@ class Nearby:
         at = bisect_right(self._lats, incident.lat)
         self._lats.insert(at, incident.lat)
         self._incidents.insert(at, incident)
+
+    def join(self, incident: Incident, alarm: AlarmRaised) -> None:
+        """The incident takes on the alarm (see `merge`)."""
+        merge(incident, alarm)
+        self._joined[incident.id] = incident
+
+    def merged(self) -> list[Incident]:
+        """The incidents found (not opened by this batch) that took on alarms."""
+        opened = {incident.id for incident in self.opened}
+        return [incident for incident in self._joined.values() if incident.id not in opened]
 
     def nearest(self, lat: float, lon: float, radius_m: float, since: datetime) -> Incident | None:
         """The closest one within the radius with an alarm since `since`, if any."""
