@@ -61,6 +61,7 @@ def create_producer(settings: ServiceSettings, client_id: str) -> AIOKafkaProduc
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
+        compression_type=None if settings.kafka_compression == "none" else settings.kafka_compression,
         linger_ms=2,
         request_timeout_ms=10_000,
     )
