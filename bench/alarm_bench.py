@@ -9,6 +9,7 @@ import gc
 import json
 import os
 import time
+from dataclasses import dataclass
 from uuid import uuid4
 
 import httpx
@@ -20,6 +21,7 @@ from kentongan.settings import ServiceSettings
 
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 INTAKE_SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "15"))
+WARM_UP_SECONDS = 1.0
 STEADY_RATE = 100
 STEADY_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "20"))
 GATEWAY_WORKERS = int(os.environ.get("BENCH_GATEWAY_WORKERS", "1"))  # 2 cost more CPU per alarm on 2 cores
@@ -78,43 +80,61 @@ async def intake(gateway_url: str, gateway_pids: list[int], dispatch: DispatchCo
 
     A minimal HTTP client drives the load (httpx would cost more CPU than the service it measures), and the
     gateway's own CPU per alarm is reported too: capacity per core is 1000 / that, whatever else runs here.
-    So is dispatch's, which shares these cores."""
+    So is dispatch's, which shares these cores. The first WARM_UP_SECONDS of load are not measured: the
+    clients' connections open, the gateway's pool grows to the load and dispatch's batches to the rate."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
-        devices = await _register_devices(client, int(INTAKE_SECONDS * 2_500))
+        devices = await _register_devices(client, int((WARM_UP_SECONDS + INTAKE_SECONDS) * 2_500))
     host, port = gateway_url.removeprefix("http://").split(":")
-    latencies: list[float] = []
-    errors: list[int] = []
-    counter = iter(range(len(devices)))
-    deadline = time.perf_counter() + INTAKE_SECONDS
-
-    async def worker() -> None:
-        connection = KeepAliveConnection(host, int(port))
-        await connection.open()
-        try:
-            while time.perf_counter() < deadline and (index := next(counter, None)) is not None:
-                started = time.perf_counter()
-                status = await connection.post_json("/v1/alarms", _alarm(index), devices[index])
-                latencies.append(time.perf_counter() - started)
-                if status != 202:
-                    errors.append(status)
-        finally:
+    connections = [KeepAliveConnection(host, int(port)) for _ in range(CONCURRENCY)]
+    await asyncio.gather(*(connection.open() for connection in connections))
+    try:
+        await dispatch.start()
+        warmed_up = await _closed_loop(connections, devices, 0, WARM_UP_SECONDS)
+        await dispatch.until_consumed(len(warmed_up.latencies))
+        # The load generator's own full garbage collections (15,000 device tokens and growing lists) would stall
+        # every client at once and be measured as the service's latency.
+        gc.collect()
+        gc.freeze()
+        cpu_before = sum(cpu_seconds(pid) for pid in gateway_pids)
+        await dispatch.start()
+        run = await _closed_loop(connections, devices, len(warmed_up.latencies), INTAKE_SECONDS)
+    finally:
+        for connection in connections:
             connection.close()
-
-    # The load generator's own full garbage collections (15,000 device tokens and growing lists) would stall
-    # every client at once and be measured as the service's latency.
-    gc.collect()
-    gc.freeze()
-    cpu_before = sum(cpu_seconds(pid) for pid in gateway_pids)
-    await dispatch.start()
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
-    cpu_ms = (sum(cpu_seconds(pid) for pid in gateway_pids) - cpu_before) * 1000 / max(1, len(latencies))
+    cpu_ms = (sum(cpu_seconds(pid) for pid in gateway_pids) - cpu_before) * 1000 / max(1, len(run.latencies))
     load = os.getloadavg()[0]
-    return {"concurrency": CONCURRENCY, "alarms": len(latencies), "errors": len(errors),
-            "alarms_per_s": round(len(latencies) / elapsed, 1), **summary_ms(latencies),
+    return {"concurrency": CONCURRENCY, "alarms": len(run.latencies), "errors": len(run.errors),
+            "alarms_per_s": round(len(run.latencies) / run.elapsed_s, 1), **summary_ms(run.latencies),
             "gateway_cpu_ms_per_alarm": round(cpu_ms, 3), "load_average_1m": round(load, 2),
-            **await dispatch.until_consumed(len(latencies))}
+            **await dispatch.until_consumed(len(run.latencies))}
+
+
+@dataclass
+class ClosedLoopRun:
+    latencies: list[float]
+    errors: list[int]
+    elapsed_s: float
+
+
+async def _closed_loop(connections: list[KeepAliveConnection], devices: list[dict[str, str]], first: int,
+                       seconds: float) -> ClosedLoopRun:
+    """Each connection raises alarms back to back for `seconds`, alarm i from device i, from `first` on."""
+    run = ClosedLoopRun([], [], 0.0)
+    counter = iter(range(first, len(devices)))
+    deadline = time.perf_counter() + seconds
+
+    async def client(connection: KeepAliveConnection) -> None:
+        while time.perf_counter() < deadline and (index := next(counter, None)) is not None:
+            started = time.perf_counter()
+            status = await connection.post_json("/v1/alarms", _alarm(index), devices[index])
+            run.latencies.append(time.perf_counter() - started)
+            if status != 202:
+                run.errors.append(status)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(connection) for connection in connections))
+    run.elapsed_s = time.perf_counter() - started
+    return run
 
 
 async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
