@@ -75,3 +75,12 @@ def drop_outbox_and_inbox(schema: str) -> None:
 
     op.drop_table("inbox", schema=schema)
     op.drop_table("outbox", schema=schema)
+
+
+def set_fillfactor(schema: str, table: str, percent: int | None) -> None:
+    """Fill a table's new pages only to `percent` (None: back to full), leaving room for updated rows: an
+    update that changes no indexed column then stays on its page (HOT) and adds nothing to the indexes."""
+    from alembic import op
+
+    storage = f"SET (fillfactor = {int(percent)})" if percent is not None else "RESET (fillfactor)"
+    op.execute(f'ALTER TABLE "{schema}"."{table}" {storage}')
