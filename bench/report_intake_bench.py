@@ -84,9 +84,9 @@ async def _drive(url: str, service_pid: int | None = None) -> dict:
 def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="kentongan-bench-report-intake-"))
     stack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
-    stack.start()
     service = None
     try:
+        stack.start()
         env = {**stack.environment(), "KENTONGAN_ENV": "development",
                "REPORT_INTAKE_REPORTS_PER_MINUTE": "10000000", "LOG_LEVEL": "WARNING"}
         os.environ.update(env)

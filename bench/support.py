@@ -23,12 +23,12 @@ def running_platform(names: list[str], env: dict[str, dict[str, str]] | None = N
     yields {name: ServiceProcess}."""
     root = Path(tempfile.mkdtemp(prefix="kentongan-bench-"))
     stack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
-    stack.start()
-    os.environ.update(stack.environment())
-    specs = {spec.name: spec for spec in installed_services()}
-    prepare(ServiceSettings(), list(specs.values()))
     processes = {}
-    try:
+    try:  # from the start: a failure while preparing must not leave a database and a broker running
+        stack.start()
+        os.environ.update(stack.environment())
+        specs = {spec.name: spec for spec in installed_services()}
+        prepare(ServiceSettings(), list(specs.values()))
         for name in names:
             process = ServiceProcess(specs[name], {**stack.environment(), **(env or {}).get(name, {})},
                                      free_port(), root / "logs", workers=(workers or {}).get(name, 1))

@@ -80,16 +80,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def stack() -> Iterator[DevStack | None]:
     env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")
     saved = {k: os.environ.get(k) for k in env_keys}
-    if os.environ.get("KENTONGAN_TEST_USE_ENV") == "1":
-        devstack = None
-    else:
-        root = Path(tempfile.mkdtemp(prefix="kentongan-test-"))
-        devstack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
-        devstack.start()
-        os.environ.update(devstack.environment())
-    os.environ["KENTONGAN_ENV"] = "test"
-    prepare(ServiceSettings(), installed_services())
-    try:
+    devstack = None
+    try:  # from the start: a failure while preparing must not leave a database and a broker running
+        if os.environ.get("KENTONGAN_TEST_USE_ENV") != "1":
+            root = Path(tempfile.mkdtemp(prefix="kentongan-test-"))
+            devstack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
+            devstack.start()
+            os.environ.update(devstack.environment())
+        os.environ["KENTONGAN_ENV"] = "test"
+        prepare(ServiceSettings(), installed_services())
         yield devstack
     finally:
         if devstack is not None:
