@@ -7,17 +7,10 @@ clients for a fixed time. Prints and returns req/s and latency percentiles. Run:
 
 import asyncio
 import os
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from bench.support import KeepAliveConnection, cpu_seconds
-from kentongan.devstack import DevStack, free_port
-from kentongan.platform import ServiceProcess, prepare
-from kentongan.service import installed_services
-from kentongan.settings import ServiceSettings
+from bench.support import KeepAliveConnection, cpu_seconds, running_platform
 
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "20"))
 WARMUP_S = 3.0
@@ -82,24 +75,10 @@ async def _drive(url: str, service_pid: int | None = None) -> dict:
 
 
 def main() -> dict:
-    root = Path(tempfile.mkdtemp(prefix="kentongan-bench-report-intake-"))
-    stack = DevStack(root, pg_port=free_port(), kafka_port=free_port())
-    service = None
-    try:
-        stack.start()
-        env = {**stack.environment(), "KENTONGAN_ENV": "development",
-               "REPORT_INTAKE_REPORTS_PER_MINUTE": "10000000", "LOG_LEVEL": "WARNING"}
-        os.environ.update(env)
-        spec = next(s for s in installed_services() if s.name == "report-intake")
-        prepare(ServiceSettings(), [spec])
-        service = ServiceProcess(spec, env, free_port(), root / "logs")
-        service.start()
+    env = {"KENTONGAN_ENV": "development", "REPORT_INTAKE_REPORTS_PER_MINUTE": "10000000", "LOG_LEVEL": "WARNING"}
+    with running_platform(["report-intake"], env={"report-intake": env}) as services:
+        service = services["report-intake"]
         figures = asyncio.run(_drive(service.url, service.process.pid))
-    finally:
-        if service is not None:
-            service.stop()
-        stack.stop()
-        shutil.rmtree(root, ignore_errors=True)
     print(figures)
     return figures
 
