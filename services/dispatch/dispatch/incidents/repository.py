@@ -85,16 +85,19 @@ _SAVE_MERGE = (update(_INCIDENTS).where(_INCIDENTS.c.id == bindparam("incident_i
 async def insert_incidents(session: AsyncSession, incidents: list[Incident]) -> None:
     """Store incidents built outside the session, in one execution."""
     if incidents:
-        await session.execute(insert(_INCIDENTS), [{column.key: getattr(incident, column.key) for column in _INCIDENTS.c}
-                                                   for incident in incidents])
+        await session.execute(insert(_INCIDENTS), [_values(incident, _INCIDENTS.c.keys()) for incident in incidents])
 
 
 async def save_merges(session: AsyncSession, incidents: list[Incident]) -> None:
     """Write back what merging alarms changed in incidents loaded by `active_near`, in one execution."""
     if incidents:
-        await session.execute(_SAVE_MERGE, [
-            {"incident_id": incident.id, **{f"new_{name}": getattr(incident, name) for name in _WRITTEN}}
-            for incident in incidents])
+        await session.execute(_SAVE_MERGE, [{"incident_id": incident.id, **_values(incident, _WRITTEN, "new_")}
+                                            for incident in incidents])
+
+
+def _values(incident: Incident, columns, prefix: str = "") -> dict:
+    """The incident's values of these columns, as bind parameters named `prefix` + column."""
+    return {prefix + name: getattr(incident, name) for name in columns}
 
 
 # The first key of every merge lock: PostgreSQL's two-key advisory locks keep them apart from any other lock.
