@@ -76,8 +76,11 @@ async def active_near(session: AsyncSession, places: list[tuple[float, float]], 
     return [Incident(**row._mapping) for row in rows]
 
 
-# Every column but the key is written back, so whatever merging changes is saved.
-_WRITTEN = tuple(column.key for column in _INCIDENTS.c if column.key != "id")
+# Built once, like the other statements of the alarm path. Every column but the key is written back, so whatever
+# merging changes is saved.
+_COLUMNS = tuple(_INCIDENTS.c.keys())
+_INSERT = insert(_INCIDENTS)
+_WRITTEN = tuple(name for name in _COLUMNS if name != "id")
 _SAVE_MERGE = (update(_INCIDENTS).where(_INCIDENTS.c.id == bindparam("incident_id"))
                .values({name: bindparam(f"new_{name}") for name in _WRITTEN}))
 
@@ -85,7 +88,7 @@ _SAVE_MERGE = (update(_INCIDENTS).where(_INCIDENTS.c.id == bindparam("incident_i
 async def insert_incidents(session: AsyncSession, incidents: list[Incident]) -> None:
     """Store incidents built outside the session, in one execution."""
     if incidents:
-        await session.execute(insert(_INCIDENTS), [_values(incident, _INCIDENTS.c.keys()) for incident in incidents])
+        await session.execute(_INSERT, [_values(incident, _COLUMNS) for incident in incidents])
 
 
 async def save_merges(session: AsyncSession, incidents: list[Incident]) -> None:
