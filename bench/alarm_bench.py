@@ -145,7 +145,7 @@ async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
     ready = asyncio.Event()
 
     async def listen() -> None:
-        async with (httpx.AsyncClient(timeout=None) as client,
+        async with (httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client,
                     client.stream("GET", f"{dispatch_url}/v1/incidents/stream",
                                   headers={"Authorization": f"Bearer {token}"}) as response):
             async for line in response.aiter_lines():

@@ -108,7 +108,7 @@ class SseListener:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def _listen(self) -> None:
-        async with (httpx.AsyncClient(timeout=None) as client,
+        async with (httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client,
                     client.stream("GET", f"{self._url}/v1/incidents/stream", headers=self._headers) as response):
             event = None
             async for line in response.aiter_lines():

@@ -13,7 +13,7 @@ async def _read(dispatch_url: str, headers: dict[str, str], wanted, timeout_s: f
     """Server-sent events from the stream ({event, id, data}) until `wanted(events)` holds; `ready` is set
     once the stream said it is subscribed."""
     events: list[dict] = []
-    async with (httpx.AsyncClient(timeout=None) as client,
+    async with (httpx.AsyncClient(timeout=httpx.Timeout(10, read=None)) as client,
                 client.stream("GET", f"{dispatch_url}/v1/incidents/stream", headers=headers) as response):
         assert response.status_code == 200
 

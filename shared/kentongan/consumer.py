@@ -8,6 +8,7 @@ the error, to `<topic>.dlq`.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -204,7 +205,8 @@ class EventConsumer:
         if self._dlq_producer is None:
             self._dlq_producer = create_producer(self._settings, f"{self._group_id}-dlq")
             await self._dlq_producer.start()
-        headers = list(record.headers) + [
+        headers = [
+            *record.headers,
             ("dlq_error", error[:2000].encode()), ("dlq_consumer_group", self._group_id.encode()),
             ("dlq_source_partition", str(record.partition).encode()),
             ("dlq_source_offset", str(record.offset).encode()),
@@ -227,7 +229,6 @@ async def _call(handler: Handler, session: AsyncSession, envelopes: list[Envelop
 
 
 async def _quietly(awaitable: Awaitable) -> None:
-    try:
+    # Shutting down a half-started client: nothing is left to save, so any failure is beside the point.
+    with contextlib.suppress(Exception):
         await awaitable
-    except Exception:  # noqa: BLE001, S110 # shutting down a half-started client; nothing left to save
-        pass

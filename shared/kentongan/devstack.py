@@ -4,6 +4,7 @@ from the `noida-db` wheel, started on loopback ports so the services run with no
 Used by `kentongan run` (`make run`) and by the pytest fixtures; production uses real PostgreSQL and Kafka.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -90,7 +91,7 @@ class EmbeddedPostgres:
 
     def _create_database(self) -> None:
         psql = [str(self._bin("psql")), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_SUPERUSER, "-tAc"]
-        exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'", "postgres"],
+        exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'", "postgres"],  # noqa: S608 # a constant,
                                 check=True, capture_output=True, text=True).stdout.strip()
         if not exists:
             subprocess.run([*psql, f"CREATE DATABASE {DATABASE}", "postgres"], check=True, capture_output=True)
@@ -179,10 +180,8 @@ class EmbeddedKafka:
         self._process = None
 
     def _signal(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signum)
-        except ProcessLookupError:
-            pass
 
 
 def _noida_binary() -> str:

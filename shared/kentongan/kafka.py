@@ -1,6 +1,7 @@
 """Kafka plumbing: producers, consumers and topics configured the same way in every service."""
 
 import asyncio
+import contextlib
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -26,10 +27,9 @@ def _pace_empty_fetches() -> None:
         started = asyncio.get_running_loop().time()
         got_records = await fetch(self, assignment, node_id, request)
         if not got_records:
-            try:
+            # Closing or unassigned: like the fetch it wraps, end quietly.
+            with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.sleep(started + IDLE_FETCH_INTERVAL_S - asyncio.get_running_loop().time())
-            except asyncio.CancelledError:  # closing or unassigned: like the fetch it wraps, end quietly
-                pass
         return got_records
 
     Fetcher._proc_fetch_request = paced
@@ -91,11 +91,9 @@ async def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
         existing = set(await admin.list_topics())
         wanted = [t for name in topics for t in (name, f"{name}.dlq") if t not in existing]
         for topic in wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
                 await admin.create_topics([NewTopic(topic, settings.kafka_topic_partitions,
                                                     settings.kafka_replication_factor)])
-            except TopicAlreadyExistsError:
-                pass  # another service created it first
     finally:
         await admin.close()
 

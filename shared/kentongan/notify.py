@@ -31,8 +31,7 @@ async def listen(database_url: str, channel: str, on_notify: Callable[[str], Non
             conn = await asyncpg.connect(asyncpg_dsn(database_url))
             try:
                 await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_notify(payload))
-                while not conn.is_closed():
-                    await asyncio.sleep(1.0)
+                await _until_closed(conn)
             finally:
                 await conn.close()
         except asyncio.CancelledError:
@@ -40,3 +39,10 @@ async def listen(database_url: str, channel: str, on_notify: Callable[[str], Non
         except Exception as exc:  # noqa: BLE001 # the database restarted or is unreachable: try again shortly
             log.debug("listener on %s reconnecting: %r", channel, exc)
             await asyncio.sleep(1.0)
+
+
+async def _until_closed(conn: asyncpg.Connection) -> None:
+    """Wait until the connection ends (the server went away or it was closed), without polling."""
+    closed = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: closed.set())
+    await closed.wait()

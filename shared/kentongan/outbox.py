@@ -7,6 +7,7 @@ between re-sends, which the consumers' inbox turns into a no-op.
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -157,10 +158,8 @@ class OutboxRelay:
             await _stop_quietly(producer)
 
     async def _wait_for_work(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-        except TimeoutError:
-            pass
         self._wake.clear()
 
     async def _publish_batch(self, producer) -> int:
@@ -201,8 +200,6 @@ class OutboxRelay:
 
 async def _stop_quietly(producer) -> None:
     if producer is not None:
-        try:
-            await producer.stop()
         # A producer that never connected may fail to stop; it is discarded anyway.
-        except Exception:  # noqa: BLE001, S110
-            pass
+        with contextlib.suppress(Exception):
+            await producer.stop()

@@ -43,10 +43,7 @@ class RateLimiter:
         """Whole seconds until the previous window's weight has faded enough for one more request (or, when the
         current window alone is full, until it ends)."""
         room = self._limit - 1 - hits
-        if room < 0 or previous == 0:
-            wait = 1 - elapsed
-        else:
-            wait = max(0.0, (1 - room / previous) - elapsed)
+        wait = 1 - elapsed if room < 0 or previous == 0 else max(0.0, 1 - room / previous - elapsed)
         return max(1, math.ceil(round(wait * self._window_s, 6)))  # 9.000000000000002 s is 9 s
 
     def _forget_idle(self, window: int) -> None:

@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:54320/kentongan"
 DEV_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
-PLACEHOLDER_SECRET = "dev-only-change-me-kentongan-secret-0000"
+# The development placeholder, public on purpose: production refuses to start with it.
+PLACEHOLDER_SECRET = "dev-only-change-me-kentongan-secret-0000"  # noqa: S105
 
 
 def _env(*names: str) -> AliasChoices:

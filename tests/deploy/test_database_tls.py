@@ -27,7 +27,7 @@ async def test_ssl_disable_connects_to_a_server_without_tls(stack):
 
 
 async def test_ssl_require_refuses_a_server_without_tls(stack):
-    with pytest.raises(Exception, match="(?i)ssl"):
+    with pytest.raises(Exception, match=r"(?i)ssl"):
         await _select_one(os.environ["DATABASE_URL"] + "?ssl=require")
 
 

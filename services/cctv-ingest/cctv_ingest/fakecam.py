@@ -4,6 +4,7 @@ A camera is an MPEG-TS file on a loopback HTTP server (what many encoders and NV
 It can be stopped and started again on the same port, or made to hang: accept the connection, never answer.
 """
 
+import contextlib
 import random
 import socket
 import threading
@@ -38,7 +39,7 @@ def make_clip(path: Path, *, width: int = 320, height: int = 180, seconds: float
 
 def _scene(width: int, height: int, detail: int) -> bytes:
     """A grey gradient with `detail` levels of fixed noise, computed once per clip."""
-    rng = random.Random(detail)
+    rng = random.Random(detail)  # noqa: S311 # test picture noise
     row = [x * 255 // width for x in range(width)]
     if not detail:
         return bytes(row) * height
@@ -104,10 +105,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionError, OSError):  # the reader closes early once it has its keyframe
             super().handle()
-        except (ConnectionError, OSError):  # the reader closes early once it has its keyframe
-            pass
 
 
 def _free_port() -> int:

@@ -53,9 +53,9 @@ async def test_many_devices_at_once_each_get_their_own_alarm(gateway, alarm_body
     devices = await asyncio.gather(*(gateway.post("/v1/devices", json={"platform": "ios"}) for _ in range(12)))
     headers = [{"Authorization": f"Bearer {d.json()['token']}"} for d in devices]
     bodies = [alarm_body() for _ in headers]
-    raised = await asyncio.gather(*(gateway.post("/v1/alarms", json=b, headers=h) for b, h in zip(bodies, headers)))
+    raised = await asyncio.gather(*(gateway.post("/v1/alarms", json=b, headers=h) for b, h in zip(bodies, headers, strict=False)))
     assert [r.json()["id"] for r in raised] == [b["id"] for b in bodies]
-    for body, device in zip(bodies, headers):
+    for body, device in zip(bodies, headers, strict=False):
         assert (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).status_code == 200
 
 

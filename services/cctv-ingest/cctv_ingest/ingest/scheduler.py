@@ -10,6 +10,7 @@ A dead or hung camera holds one pool thread for at most open+read timeout and ne
 """
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import random
@@ -60,6 +61,7 @@ class IngestScheduler:
         self._rules = Rules(timedelta(seconds=settings.offline_grace_s), settings.degraded_below_fps)
         self._pool = ThreadPoolExecutor(settings.max_concurrent_reads, thread_name_prefix="camera-read")
         self._slots = asyncio.Semaphore(settings.max_concurrent_reads)
+        self._reads: set[asyncio.Task[None]] = set()  # held so a running read is not garbage-collected
         self._targets: dict[str, Target] = {}
         self._watchers: dict[str, StreamWatcher] = {}
         self._due: list[tuple[float, str]] = []
@@ -139,7 +141,7 @@ class IngestScheduler:
         for camera_id, target in fresh.items():
             known = self._targets.get(camera_id)
             if known is None:
-                self._due_at(camera_id, now + random.uniform(0, min(target.interval_s, spread_cap)))
+                self._due_at(camera_id, now + random.uniform(0, min(target.interval_s, spread_cap)))  # noqa: S311 # spreads load
             elif target.interval_s < known.interval_s:
                 self._due_at(camera_id, now)  # became hot: read it now
         return fresh
@@ -170,13 +172,14 @@ class IngestScheduler:
                 if target is None or camera_id in self._watchers:
                     continue  # no longer ours, disabled, or read continuously: drop it
                 await self._slots.acquire()
-                asyncio.create_task(self._read_one(target))
+                read = asyncio.create_task(self._read_one(target))
+                self._reads.add(read)
+                read.add_done_callback(self._reads.discard)
             delay = self._due[0][0] - time.monotonic() if self._due else 1.0
             self._wake.clear()
-            try:  # wake at most every DISPATCH_TICK_S: 183 reads/s then cost ~20 wake-ups, not 183
+            # Wake at most every DISPATCH_TICK_S: 183 reads/s then cost ~20 wake-ups, not 183.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), min(max(delay, DISPATCH_TICK_S), 1.0))
-            except TimeoutError:
-                pass
 
     async def _read_one(self, target: Target) -> None:
         try:

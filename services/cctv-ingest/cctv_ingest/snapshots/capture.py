@@ -49,7 +49,7 @@ class SnapshotCapture:
         reads = [loop.run_in_executor(self._executor, self._capture_one, camera, incident_id)
                  for camera in cameras]
         results = await asyncio.gather(*reads, return_exceptions=True)
-        for camera, result in zip(cameras, results):
+        for camera, result in zip(cameras, results, strict=False):
             if isinstance(result, BaseException):
                 log.warning("no incident snapshot from camera %s (%s): %s", camera.id,
                             redact_url(camera.stream_url), result)

@@ -78,7 +78,7 @@ def target_of(keyring: Keyring, delivery_id: UUID, target: str, key_id: str | No
 def next_attempt_delay(settings: Settings, attempts: int) -> float:
     """Exponential backoff with full jitter: uniform in [base, min(max, base * 2^(attempts-1))]."""
     ceiling = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** max(attempts - 1, 0))
-    return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))
+    return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))  # noqa: S311 # jitter
 
 
 def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict:

@@ -7,6 +7,7 @@ on requests in flight keeps one slow endpoint from taking every slot.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -14,12 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy import Row
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan.crypto import Keyring
+from kentongan.notify import listen
 from notifier import metrics
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.deliveries import repository, service
@@ -69,10 +69,8 @@ class DeliveryWorker:
         return self._settings.delivery_concurrency - len(self._tasks)
 
     async def _wait(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
-        except TimeoutError:
-            pass
         self._wake.clear()
 
     async def _claim(self) -> int:
@@ -176,21 +174,7 @@ class DeliveryWorker:
 
     async def _listen(self) -> None:
         """Wake on every commit that enqueued deliveries (PostgreSQL LISTEN/NOTIFY); polling covers gaps."""
-        dsn = make_url(self._settings.database_url).set(drivername="postgresql").render_as_string(False)
-        while True:
-            try:
-                conn = await asyncpg.connect(dsn)
-                try:
-                    await conn.add_listener(repository.WAKE_CHANNEL, lambda *_: self._wake.set())
-                    while not conn.is_closed():
-                        await asyncio.sleep(2.0)
-                finally:
-                    await conn.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - polling covers the gap until it reconnects
-                log.debug("delivery listener reconnecting: %r", exc)
-                await asyncio.sleep(1.0)
+        await listen(self._settings.database_url, repository.WAKE_CHANNEL, lambda _: self._wake.set())
 
     async def _drain(self, helpers: list[asyncio.Task]) -> None:
         """On shutdown, let sends in flight finish (each is bounded by its timeout) and record them."""

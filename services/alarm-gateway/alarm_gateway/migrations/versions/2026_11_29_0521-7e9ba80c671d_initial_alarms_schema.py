@@ -1,7 +1,7 @@
 """initial alarms schema
 
 Revision ID: 7e9ba80c671d
-Revises: 
+Revises:
 Create Date: 2026-11-29 05:21:06.165804
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """initial cctv schema
 
 Revision ID: cd27a077c472
-Revises: 
+Revises:
 Create Date: 2026-11-29 05:45:29.143667
 """
 import sqlalchemy as sa

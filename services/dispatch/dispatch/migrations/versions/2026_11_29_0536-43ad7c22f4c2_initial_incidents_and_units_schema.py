@@ -1,7 +1,7 @@
 """initial incidents and units schema
 
 Revision ID: 43ad7c22f4c2
-Revises: 
+Revises:
 Create Date: 2026-11-29 05:36:48.594627
 """
 import sqlalchemy as sa

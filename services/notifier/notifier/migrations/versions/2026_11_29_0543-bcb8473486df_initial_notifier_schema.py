@@ -1,7 +1,7 @@
 """initial notifier schema
 
 Revision ID: bcb8473486df
-Revises: 
+Revises:
 Create Date: 2026-11-29 05:43:16.863583
 """
 import sqlalchemy as sa

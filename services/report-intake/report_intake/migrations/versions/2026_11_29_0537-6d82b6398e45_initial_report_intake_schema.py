@@ -1,7 +1,7 @@
 """initial report intake schema
 
 Revision ID: 6d82b6398e45
-Revises: 
+Revises:
 Create Date: 2026-11-29 05:37:19.868987
 """
 import sqlalchemy as sa
