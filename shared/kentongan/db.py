@@ -10,7 +10,6 @@ from sqlalchemy import ARRAY, MetaData, String, Table, any_, bindparam, cast, fu
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.expression import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
@@ -23,13 +22,10 @@ NAMING_CONVENTION = {
 }
 
 
-def declarative_base(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables all live in the service's own schema."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-    return Base
+def schema_metadata(schema: str) -> MetaData:
+    """The metadata of a service's declarative base: every table in the service's own schema, constraints
+    named by one convention (`class Base(DeclarativeBase): metadata = schema_metadata(SCHEMA)`)."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 # SQLSTATEs of a server that is going down, restarting or full: the same statement succeeds a moment later.

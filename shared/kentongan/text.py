@@ -1,7 +1,10 @@
 """Text field types: Unicode welcome (Bahasa Indonesia first), control characters that break storage not."""
 
-from typing import Annotated
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, StringConstraints
 
 
@@ -18,10 +21,18 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def Text(max_length: int) -> type[str]:
-    """Free text of at most `max_length` characters, not blank, without NUL."""
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length),
-                     AfterValidator(_no_nul), AfterValidator(_not_blank)]
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
+    """Free text of at most `max_length` characters, not blank, without NUL: `Annotated[str, Text(500)]`.
+
+    A marker inside `Annotated` rather than a function returning a type, so type checkers see a plain `str`."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(min_length=1, max_length=self.max_length)
+        yield AfterValidator(_no_nul)
+        yield AfterValidator(_not_blank)
 
 
 # A place or school name: one line.

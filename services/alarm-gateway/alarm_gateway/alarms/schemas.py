@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ class AlarmCreate(BaseModel):
     accuracy_m: float = Accuracy
     category: AlarmCategory
     silent: bool = False
-    note: Text(500) | None = None
+    note: Annotated[str, Text(500)] | None = None
 
 
 class LocationUpdate(BaseModel):
@@ -32,7 +32,7 @@ class LocationUpdate(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    reason: Text(500)
+    reason: Annotated[str, Text(500)]
 
 
 class TimelineEntry(BaseModel):

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -10,7 +10,7 @@ from kentongan.text import Name, Text
 class DeviceRegistration(BaseModel):
     platform: Literal["android", "ios", "web"] = "android"
     app_version: Name | None = Field(None, max_length=32)
-    push_token: Text(512) | None = Field(None, description="FCM-style token for status pushes")
+    push_token: Annotated[str, Text(512)] | None = Field(None, description="FCM-style token for status pushes")
 
 
 class RegisteredDevice(BaseModel):
@@ -20,7 +20,7 @@ class RegisteredDevice(BaseModel):
 
 class DeviceBlockCreate(BaseModel):
     alarm_id: UUID = Field(description="An alarm the device raised (operators see alarm ids on the incident)")
-    reason: Text(500) = Field(description="Why, for the record (e.g. repeated prank alarms)")
+    reason: Annotated[str, Text(500)] = Field(description="Why, for the record (e.g. repeated prank alarms)")
 
 
 class DeviceBlock(BaseModel):

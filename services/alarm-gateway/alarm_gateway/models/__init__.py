@@ -1,11 +1,18 @@
 """alarm-gateway's tables, all in the `alarm_gateway` schema."""
 
-from kentongan.db import declarative_base
+from sqlalchemy.orm import DeclarativeBase
+
+from kentongan.db import schema_metadata
 from kentongan.inbox import inbox_table
 from kentongan.outbox import outbox_table
 
 SCHEMA = "alarm_gateway"
-Base = declarative_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 outbox = outbox_table(Base.metadata, source="/services/alarm-gateway")
 inbox = inbox_table(Base.metadata)
 

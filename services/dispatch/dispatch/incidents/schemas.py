@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,12 +89,12 @@ class AssignRequest(BaseModel):
 
 class StatusRequest(BaseModel):
     status: Literal["en_route", "on_scene", "resolved"]
-    outcome: Text(500) | None = Field(None, description="Required when resolving: what happened")
+    outcome: Annotated[str, Text(500)] | None = Field(None, description="Required when resolving: what happened")
 
 
 class NoteCreate(BaseModel):
-    text: Text(2000)
+    text: Annotated[str, Text(2000)]
 
 
 class ReopenRequest(BaseModel):
-    reason: Text(500)
+    reason: Annotated[str, Text(500)]

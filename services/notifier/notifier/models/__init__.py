@@ -1,11 +1,18 @@
 """notifier's tables, all in the `notifier` schema."""
 
-from kentongan.db import declarative_base
+from sqlalchemy.orm import DeclarativeBase
+
+from kentongan.db import schema_metadata
 from kentongan.inbox import inbox_table
 from kentongan.outbox import outbox_table
 
 SCHEMA = "notifier"
-Base = declarative_base(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SCHEMA)
+
+
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
 

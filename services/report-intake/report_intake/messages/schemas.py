@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -10,7 +11,7 @@ MESSAGE_MAX_CHARS = 4_000
 
 
 class MessageCreate(Strict):
-    body: Text(MESSAGE_MAX_CHARS)
+    body: Annotated[str, Text(MESSAGE_MAX_CHARS)]
 
 
 class MessageOut(BaseModel):

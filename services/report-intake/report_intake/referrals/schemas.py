@@ -1,7 +1,7 @@
 """What partner agencies send and read about referrals."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -14,19 +14,19 @@ Step = Literal["accept", "decline", "progress", "close"]
 
 
 class AcceptBody(Strict):
-    note: Text(1000) | None = None
+    note: Annotated[str, Text(1000)] | None = None
 
 
 class DeclineBody(Strict):
-    reason: Text(1000)
+    reason: Annotated[str, Text(1000)]
 
 
 class ProgressBody(Strict):
-    note: Text(1000) | None = None
+    note: Annotated[str, Text(1000)] | None = None
 
 
 class CloseBody(Strict):
-    outcome: Text(2000)
+    outcome: Annotated[str, Text(2000)]
 
 
 class ReferralSummary(BaseModel):

@@ -1,7 +1,7 @@
 """What the mobile app sends and reads about a report, and what staff read."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -70,7 +70,7 @@ class Consent(Strict):
 
 class ReportCreate(Strict):
     category: Category
-    narrative: Text(NARRATIVE_MAX_CHARS)
+    narrative: Annotated[str, Text(NARRATIVE_MAX_CHARS)]
     occurred_at: datetime | None = None
     location: Location | None = None
     victim: Victim
@@ -149,6 +149,6 @@ class ReportDetail(ReportSummary):
 
 
 class ConsentOverride(Strict):
-    reason: Text(1000) = Field(description="Why the case must leave without the reporter's consent (recorded)")
+    reason: Annotated[str, Text(1000)] = Field(description="Why the case must leave without the reporter's consent (recorded)")
     agencies: list[Literal["dp3a", "disdik"]] | None = Field(
         None, min_length=1, description="Defaults to the agencies triage chose")
