@@ -6,8 +6,12 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kentongan.settings import ServiceSettings
+
+if TYPE_CHECKING:  # the platform runner is development tooling, imported only when `up` runs
+    from kentongan.platform import Platform
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,7 +69,7 @@ def _up(args: argparse.Namespace) -> None:
         print("Stopped.", flush=True)
 
 
-def _print_where(platform) -> None:
+def _print_where(platform: "Platform") -> None:
     env = platform.env or {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     print("\nKentongan is running:")
     for name, service in platform.services.items():

@@ -1,6 +1,6 @@
 """Database access: one async engine per service, sessions that only the boundary commits."""
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
@@ -10,8 +10,12 @@ from sqlalchemy import ARRAY, MetaData, String, Table, any_, bindparam, cast, fu
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.elements import CollectionAggregate, ColumnElement
 from sqlalchemy.sql.expression import TableValuedAlias
 from sqlalchemy.types import TypeEngine
+
+# A column type as SQLAlchemy accepts it: an instance (`String(20)`) or the class itself (`Uuid`).
+SqlType = TypeEngine[Any] | type[TypeEngine[Any]]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,7 +64,7 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def _json_text(value) -> str:
+def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
@@ -69,7 +73,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
-async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(sessionmaker: Callable[[], AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session whose work commits when the block ends and rolls back when it raises."""
     async with sessionmaker() as session:
         try:
@@ -80,20 +84,20 @@ async def unit_of_work(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncI
             raise
 
 
-def any_of(values: Iterable[Any], item_type: TypeEngine):
+def any_of(values: Iterable[Any], item_type: SqlType) -> CollectionAggregate[Any]:
     """`column == any_of(values, type)` renders `= ANY($1)` with one array parameter: one statement text
     whatever the number of values (an IN list is a new prepared statement, parsed and planned again, for
     every length)."""
     return any_(bindparam(None, list(values), type_=ARRAY(item_type)))
 
 
-def any_param(name: str, item_type: TypeEngine):
+def any_param(name: str, item_type: SqlType) -> CollectionAggregate[Any]:
     """`any_of` for a statement built once: `column == any_param("ids", Uuid)` renders `= ANY($1)`, the array
     given at execution as `{"ids": [...]}`."""
     return any_(bindparam(name, type_=ARRAY(item_type)))
 
 
-async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+async def insert_rows(session: AsyncSession, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Insert rows (tuples in `columns` order) with one statement and one execution, whatever their number.
 
     SQLAlchemy sends a list of rows as an executemany: PostgreSQL binds and runs the INSERT once per row. Here
@@ -116,7 +120,7 @@ def unnest_rows(table: Table, columns: tuple[str, ...]) -> TableValuedAlias:
     """Rows sent as one array per column (`row_arrays`), as a FROM whose columns are named and typed like the
     table's: a statement reading them runs once for a whole batch. JSONB values travel as JSON text (arrays of
     JSONB do not bind directly) and are cast back."""
-    arrays = []
+    arrays: list[ColumnElement[Any]] = []
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, JSONB):
@@ -129,7 +133,7 @@ def unnest_rows(table: Table, columns: tuple[str, ...]) -> TableValuedAlias:
     return func.unnest(*arrays).table_valued(*columns).render_derived()
 
 
-def row_arrays(table: Table, columns: tuple[str, ...], rows: list[tuple]) -> dict[str, list]:
+def row_arrays(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
     """The parameters of `unnest_rows(table, columns)` for these rows (tuples in `columns` order)."""
     values = [list(column) for column in zip(*rows, strict=True)]
     for index, name in enumerate(columns):

@@ -1,7 +1,7 @@
 """Request dependencies every service uses: the session that commits at the boundary, and the settings."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # Dependencies are `async def` even without awaiting anything: FastAPI runs a plain `def` dependency in its
 # thread pool, a thread hand-off per request that cost more CPU than the dependency itself.
-async def app_settings(request: Request):
+async def app_settings(request: Request) -> Any:
     """The app's settings object (annotate with the service's own Settings type)."""
     return request.app.state.settings
 

@@ -26,7 +26,8 @@ _PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
@@ -129,6 +130,7 @@ class EmbeddedPostgres:
             ensure_user_exists,
         )
         user = ensure_user_exists(_PG_SYSTEM_USER)
+        assert user is not None, "embedded-postgres could not create its system user"  # noqa: S101 # for mypy
         ensure_prefix_permissions(self.data_dir)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
         rx = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
@@ -144,7 +146,7 @@ class EmbeddedKafka:
 
     data_dir: Path
     port: int
-    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def bootstrap_servers(self) -> str:
@@ -180,8 +182,9 @@ class EmbeddedKafka:
         self._process = None
 
     def _signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signum)
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signum)
 
 
 def _noida_binary() -> str:

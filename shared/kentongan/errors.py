@@ -99,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"error": "validation_error", "detail": validation_details(exc.errors())}, 422)
+        return JSONResponse({"error": "validation_error", "detail": validation_details(list(exc.errors()))}, 422)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -13,8 +13,8 @@ database outage fails them all at once (the request boundary turns that into 503
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,19 +30,19 @@ BatchWriter = Callable[[AsyncSession, list[Item]], Awaitable[list[Result | Servi
 
 
 class GroupCommit(Generic[Item, Result]):
-    def __init__(self, name: str, sessionmaker: Callable[[], AsyncSession], write: BatchWriter,
+    def __init__(self, name: str, sessionmaker: Callable[[], AsyncSession], write: BatchWriter[Item, Result],
                  max_batch: int = 64, writers: int = 2) -> None:
         self._name = name
         self._sessionmaker = sessionmaker
         self._write = write
         self._max_batch = max_batch
         self._max_writers = writers  # concurrent transactions: one fills while another commits
-        self._waiting: list[tuple[Item, asyncio.Future]] = []
-        self._writers: set[asyncio.Task] = set()
+        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._writers: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: Item) -> Result:
         """Write `item` with whatever else is waiting; returns its result once committed, or raises its error."""
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if len(self._writers) < self._max_writers:
             # A task of its own, not the caller's: a client that disconnects must not cancel its neighbours'
@@ -63,7 +63,7 @@ class GroupCommit(Generic[Item, Result]):
                     future.cancel()
                 raise
 
-    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future]]) -> None:
+    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 results = await self._write(session, [item for item, _ in batch])
@@ -78,7 +78,7 @@ class GroupCommit(Generic[Item, Result]):
         _answer(batch, results)
 
 
-def _answer(batch: list[tuple[object, asyncio.Future]], results: list) -> None:
+def _answer(batch: Sequence[tuple[object, asyncio.Future[Any]]], results: Sequence[object]) -> None:
     for (_, future), result in zip(batch, results, strict=True):
         if future.done():  # the caller went away
             continue

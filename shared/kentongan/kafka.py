@@ -23,9 +23,9 @@ IDLE_FETCH_INTERVAL_S = 0.02
 def _pace_empty_fetches() -> None:
     fetch = Fetcher._proc_fetch_request
 
-    async def paced(self, assignment, node_id, request):
+    async def paced(self: Fetcher, assignment: Any, node_id: int, request: Any) -> bool:
         started = asyncio.get_running_loop().time()
-        got_records = await fetch(self, assignment, node_id, request)
+        got_records: bool = await fetch(self, assignment, node_id, request)
         if not got_records:
             # Closing or unassigned: like the fetch it wraps, end quietly.
             with contextlib.suppress(asyncio.CancelledError):

@@ -14,7 +14,7 @@ import structlog
 if TYPE_CHECKING:
     from kentongan.events import Envelope
 
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

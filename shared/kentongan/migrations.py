@@ -4,10 +4,11 @@ A service's `env.py` is two lines: import its metadata and call `run_env(metadat
 """
 
 import asyncio
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool, text
+from sqlalchemy import Connection, MetaData, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kentongan.db import NAMING_CONVENTION
@@ -30,10 +31,11 @@ def upgrade(spec: ServiceSpec, database_url: str, revision: str = "head") -> Non
 def run_env(metadata: MetaData) -> None:
     """The body of a service's Alembic `env.py`."""
     config = context.config
-    schema = config.attributes.get("schema") or metadata.schema
-    url = config.get_main_option("sqlalchemy.url")
-    options = {"target_metadata": metadata, "version_table_schema": schema, "include_schemas": True,
-               "include_name": lambda name, type_, _: type_ != "schema" or name == schema}
+    schema: str = config.attributes.get("schema") or metadata.schema or "public"
+    url = config.get_main_option("sqlalchemy.url") or ""
+    options: dict[str, Any] = {
+        "target_metadata": metadata, "version_table_schema": schema, "include_schemas": True,
+        "include_name": lambda name, type_, _: type_ != "schema" or name == schema}
     if context.is_offline_mode():
         context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():
@@ -42,7 +44,7 @@ def run_env(metadata: MetaData) -> None:
     asyncio.run(_run_online(url, schema, options))
 
 
-async def _run_online(url: str, schema: str, options: dict) -> None:
+async def _run_online(url: str, schema: str, options: dict[str, Any]) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
@@ -51,7 +53,7 @@ async def _run_online(url: str, schema: str, options: dict) -> None:
     await engine.dispose()
 
 
-def _migrate(connection, options: dict) -> None:
+def _migrate(connection: Connection, options: dict[str, Any]) -> None:
     context.configure(connection=connection, **options)
     with context.begin_transaction():
         context.run_migrations()

@@ -33,7 +33,7 @@ class ServiceProcess:
     log_dir: Path
     host: str = "127.0.0.1"
     workers: int = 1
-    process: subprocess.Popen | None = field(default=None, repr=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -78,6 +78,8 @@ class ServiceProcess:
         """The server process and its worker processes (for CPU accounting)."""
         import psutil
 
+        if self.process is None:
+            return []
         parent = psutil.Process(self.process.pid)
         return [parent.pid, *(child.pid for child in parent.children(recursive=True))]
 

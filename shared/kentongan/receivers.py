@@ -3,10 +3,11 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 
-Receive = Callable[[], Awaitable[dict]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -22,13 +23,14 @@ async def read_body(receive: Receive) -> bytes:
 async def disconnected_within(receive: Receive, delay_s: float) -> bool:
     """Wait `delay_s` (a slow endpoint), or less if the client goes away first (then True)."""
     try:
-        return (await asyncio.wait_for(receive(), delay_s))["type"] == "http.disconnect"
+        message = await asyncio.wait_for(receive(), delay_s)
+        return bool(message["type"] == "http.disconnect")
     except TimeoutError:
         return False
 
 
 @asynccontextmanager
-async def serving(app, port: int, **config) -> AsyncIterator[uvicorn.Server]:
+async def serving(app: Any, port: int, **config: Any) -> AsyncIterator[uvicorn.Server]:
     """`app` listening on 127.0.0.1:`port` for the duration of the block (uvicorn, access log off)."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
                                            timeout_graceful_shutdown=1, **config))

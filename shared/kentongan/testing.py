@@ -12,12 +12,14 @@ Fixtures:
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,7 +68,7 @@ class Services:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """A failed test that ran real service processes reports what they logged last."""
     report = yield
     running = getattr(item, "funcargs", {}).get("services")
@@ -103,7 +105,7 @@ def stack() -> Iterator[DevStack | None]:
 
 
 @pytest.fixture(scope="session")
-def services(stack) -> Iterator[Services]:
+def services(stack: DevStack | None) -> Iterator[Services]:
     root = Path(tempfile.mkdtemp(prefix="kentongan-services-"))
     env = {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")}
     running = Services(root, env)
@@ -115,12 +117,12 @@ def services(stack) -> Iterator[Services]:
 
 
 @pytest.fixture(scope="session")
-def settings(stack) -> ServiceSettings:
+def settings(stack: DevStack | None) -> ServiceSettings:
     return ServiceSettings()
 
 
 @asynccontextmanager
-async def _serve(app) -> AsyncIterator[httpx.AsyncClient]:
+async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -128,13 +130,13 @@ async def _serve(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-def serve(stack) -> Callable:
+def serve(stack: DevStack | None) -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]:
     """`async with serve(create_app()) as client:` an in-process app with its workers running."""
     return _serve
 
 
 @pytest.fixture(scope="session")
-def operator_headers(settings) -> Callable[[str], dict[str, str]]:
+def operator_headers(settings: ServiceSettings) -> Callable[..., dict[str, str]]:
     def headers(role: str = "operator", subject: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {operator_token(settings, role, subject)}"}
 
@@ -142,14 +144,14 @@ def operator_headers(settings) -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def partner_headers(settings) -> Callable[[str], dict[str, str]]:
+def partner_headers(settings: ServiceSettings) -> Callable[[str], dict[str, str]]:
     def headers(agency: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {partner_token(settings, agency)}"}
 
     return headers
 
 
-async def eventually(check: Callable[[], Awaitable], timeout_s: float = 15.0, interval_s: float = 0.1):
+async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 15.0, interval_s: float = 0.1) -> Any:
     """Poll `check` until it returns something truthy (returned) or the time is up (AssertionError)."""
     import asyncio
     import time

@@ -1,5 +1,8 @@
 """cctv-ingest's tables, all in the `cctv_ingest` schema."""
 
+from typing import ClassVar
+
+from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 from kentongan.db import schema_metadata
@@ -11,6 +14,7 @@ SCHEMA = "cctv_ingest"
 
 class Base(DeclarativeBase):
     metadata = schema_metadata(SCHEMA)
+    __table__: ClassVar[Table]  # every model here maps one table (not any FromClause)
 
 
 outbox = outbox_table(Base.metadata, source="/services/cctv-ingest")

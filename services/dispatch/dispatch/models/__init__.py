@@ -1,5 +1,8 @@
 """dispatch's tables, all in the `dispatch` schema."""
 
+from typing import ClassVar
+
+from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase
 
 from kentongan.db import schema_metadata
@@ -11,6 +14,7 @@ SCHEMA = "dispatch"
 
 class Base(DeclarativeBase):
     metadata = schema_metadata(SCHEMA)
+    __table__: ClassVar[Table]  # every model here maps one table (not any FromClause)
 
 
 outbox = outbox_table(Base.metadata, source="/services/dispatch")
