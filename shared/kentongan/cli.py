@@ -1,4 +1,4 @@
-"""`kentongan`: run the platform locally, migrate, and mint development tokens."""
+"""`kentongan`: run the platform locally, migrate, mint development tokens, and inspect and replay dead letters."""
 
 import argparse
 import os
@@ -29,8 +29,57 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--subject", help="the user name inside the token")
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
+    _add_dlq_commands(commands)
     args = parser.parse_args(argv)
-    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi}[args.command](args)
+    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq}[args.command](args)
+
+
+def _add_dlq_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    dlq = commands.add_parser("dlq", help="dead-lettered messages: list, show, replay").add_subparsers(
+        dest="dlq_command", required=True)
+    dlq.add_parser("list", help="how many messages each dead-letter topic holds")
+    show = dlq.add_parser("show", help="the parked messages of a topic, oldest first, with their errors")
+    show.add_argument("topic", help="the source topic (alarms.v1) or its dead-letter topic (alarms.v1.dlq)")
+    show.add_argument("--limit", type=int, default=50)
+    replay = dlq.add_parser("replay", help="publish parked messages to their topic again (safe: consumers "
+                                           "are idempotent)")
+    replay.add_argument("topic")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", action="append", dest="ids", help="a parked event's ce_id (repeatable)")
+    which.add_argument("--all", action="store_true", help="every message parked for the topic")
+    replay.add_argument("--dry-run", action="store_true", help="say what would be replayed, send nothing")
+
+
+def _dlq(args: argparse.Namespace) -> None:
+    import asyncio
+    import json
+
+    from kentongan import dlq
+
+    settings = ServiceSettings()
+    if args.dlq_command == "list":
+        for topic, count in asyncio.run(dlq.depths(settings)).items():
+            print(f"{dead_letter_name(topic):<28} {count}")
+        return
+    if args.dlq_command == "show":
+        for parked in asyncio.run(dlq.read(settings, args.topic, args.limit)):
+            print(json.dumps(parked.summary(), ensure_ascii=False))
+        return
+    ids = None if args.all else set(args.ids)
+    replayed = asyncio.run(dlq.replay(settings, args.topic, ids, dry_run=args.dry_run))
+    verb = "would replay" if args.dry_run else "replayed"
+    for parked in replayed:
+        print(f"{verb} {parked.event_id} ({parked.event_type}) to {parked.topic}")
+    missing = (ids or set()) - {parked.event_id for parked in replayed}
+    if missing:
+        sys.exit(f"not parked on {dead_letter_name(args.topic)}: {', '.join(sorted(missing))}")
+    print(f"{len(replayed)} message(s) {verb}")
+
+
+def dead_letter_name(topic: str) -> str:
+    from kentongan.events.topics import dead_letter
+
+    return dead_letter(topic.removesuffix(".dlq"))
 
 
 def _asyncapi(args: argparse.Namespace) -> None:
