@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen --all-packages
 ROLE ?= operator
 
-.PHONY: install browser run test bench token lint lock clean
+.PHONY: install browser run test bench token lint lock clean backup restore
 
 install: .venv/.installed
 
@@ -32,6 +32,13 @@ bench: install  ## load and latency figures (long; not part of `make test`)
 
 token: install  ## a development bearer token, printed last: make token ROLE=operator|supervisor|admin|partner AGENCY=dp3a
 	@$(RUN) kentongan token --role $(ROLE) $(if $(AGENCY),--agency $(AGENCY))
+
+backup: install  ## back up every service schema and the consumer offsets: backups/kentongan-<time>.tar
+	$(RUN) kentongan backup $(if $(FILE),--output $(FILE))
+
+restore: install  ## restore a backup into the database (stop `make run` first): make restore FILE=backups/...
+	@test -n "$(FILE)" || (echo "usage: make restore FILE=backups/kentongan-<time>.tar" && exit 2)
+	$(RUN) kentongan restore $(FILE)
 
 lint: install
 	$(RUN) ruff check shared services tests bench

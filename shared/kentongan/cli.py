@@ -30,8 +30,64 @@ def main(argv: list[str] | None = None) -> None:
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
     _add_dlq_commands(commands)
+    backup = commands.add_parser("backup", help="back up every service schema and the consumer offsets")
+    backup.add_argument("--output", help="the tar file to write (default backups/kentongan-<time>.tar)")
+    restore = commands.add_parser("restore", help="restore a backup (stop the services first)")
+    restore.add_argument("file")
+    restore.add_argument("--offsets-wait-s", type=float, default=30.0,
+                         help="how long to wait for a stopped consumer group to empty before leaving its offsets")
     args = parser.parse_args(argv)
-    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq}[args.command](args)
+    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup,
+     "restore": _restore}[args.command](args)
+
+
+def _backup(args: argparse.Namespace) -> None:
+    import asyncio
+    import shutil
+    from datetime import UTC, datetime
+
+    from kentongan import backup
+    from kentongan.service import installed_services
+
+    settings, specs = ServiceSettings(), installed_services()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = Path(args.output or f"backups/kentongan-{stamp}.tar")
+    work = backup.scratch()
+    try:
+        # Offsets first, then the snapshot: the offsets are never ahead of the data (see kentongan.backup).
+        offsets = asyncio.run(backup.consumer_offsets(settings, [spec.name for spec in specs]))
+        backup.dump_database(settings.database_url, [spec.schema for spec in specs], work / backup.DUMP)
+        backup.write_archive(target, work / backup.DUMP, offsets, specs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"backed up {len(specs)} schemas and {len(offsets)} consumer groups to {target}")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    import asyncio
+    import shutil
+
+    from kentongan import backup
+    from kentongan.service import installed_services
+
+    settings = ServiceSettings()
+    work = backup.scratch()
+    try:
+        manifest = backup.read_archive(Path(args.file), work)
+        unknown = set(manifest["schemas"]) - {spec.schema for spec in installed_services()}
+        if unknown:  # the names reach SQL: only this installation's own schemas are dropped and restored
+            sys.exit(f"{args.file} holds schemas this installation does not have: {sorted(unknown)}")
+        backup.restore_database(settings.database_url, manifest["schemas"], work / backup.DUMP)
+        refused = asyncio.run(backup.reset_offsets(settings, manifest["consumer_offsets"], args.offsets_wait_s))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"restored {len(manifest['schemas'])} schemas from {args.file} (taken {manifest['created_at']})")
+    reset = sorted(set(manifest["consumer_offsets"]) - set(refused))
+    print(f"consumer offsets reset to the backup's for: {', '.join(reset) or 'none'}")
+    if refused:
+        print(f"WARNING: offsets NOT reset for {', '.join(refused)}: the group still has members. Events those "
+              "services consumed after the backup are not in the restored database; stop them and run "
+              "`kentongan restore` again, or replay from the topics (docs/operations.md).", file=sys.stderr)
 
 
 def _add_dlq_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -17,7 +17,7 @@ KUBERNETES_VERSION = "1.33"
 OVERLAYS = ["dev", "production"]
 CUSTOM_KINDS = {  # apiVersion group -> kinds that only their operator's CRD describes
     "kafka.strimzi.io": {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"},
-    "postgresql.cnpg.io": {"Cluster"},
+    "postgresql.cnpg.io": {"Cluster", "ScheduledBackup"},
     "monitoring.coreos.com": {"PodMonitor"},
 }
 TOPICS = ALL  # the manifests must declare every topic the code knows
@@ -162,3 +162,20 @@ def test_only_notifier_may_read_the_reporters_phone_numbers(rendered, overlay):
                if acl["resource"]["type"] == "topic" and acl["resource"]["name"] == REPORTER_UPDATES
                and "Read" in acl["operations"]}
     assert readers == {"notifier"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_database_is_archived_continuously_and_backed_up_nightly(rendered, platform, overlay):
+    kinds = by_kind(rendered[overlay])
+    destinations = set()
+    for name in platform:
+        backup = kinds["Cluster"][f"db-{name}"]["spec"]["backup"]
+        store = backup["barmanObjectStore"]
+        destinations.add(store["destinationPath"])
+        assert store["wal"]["encryption"] == store["data"]["encryption"] == "AES256"
+        assert store["s3Credentials"]["secretAccessKey"]["name"] == "backup-s3"
+        assert backup["retentionPolicy"].endswith("d")
+        nightly = kinds["ScheduledBackup"][f"db-{name}-nightly"]["spec"]
+        assert nightly["cluster"]["name"] == f"db-{name}" and nightly["method"] == "barmanObjectStore"
+        assert len(nightly["schedule"].split()) == 6  # CloudNativePG's cron starts with seconds
+    assert len(destinations) == len(platform)  # no two databases share a backup path
