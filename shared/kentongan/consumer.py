@@ -58,7 +58,7 @@ class Batched:
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DeadLettered:
     """An event parked on `<topic>.dlq`: the record as it came, its envelope if it could be decoded, why."""
 
     record: ConsumerRecord
@@ -66,7 +66,7 @@ class DeadLetter:
     error: str
 
 
-DeadLetterHook = Callable[[DeadLetter], Awaitable[None]]
+DeadLetterHook = Callable[[DeadLettered], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ class EventConsumer:
             metrics.EVENTS_CONSUMED.labels(self._service, str(exc), "ignored").inc()
             return None
         except MalformedEvent as exc:
-            await self._dead_letter(DeadLetter(record, None, f"malformed: {exc}"))
+            await self._dead_letter(DeadLettered(record, None, f"malformed: {exc}"))
             return None
         handler = self._handlers.get(envelope.type)
         if handler is None:
@@ -208,7 +208,7 @@ class EventConsumer:
                     await asyncio.sleep(delay)
             log.error("giving up on %s after %d attempts: %r", item.envelope.type, len(self._retry_delays_s) + 1,
                       error)
-            await self._dead_letter(DeadLetter(item.record, item.envelope, repr(error)))
+            await self._dead_letter(DeadLettered(item.record, item.envelope, repr(error)))
             metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, "dead_lettered").inc()
 
     async def _handle_once(self, work: list[Work]) -> list[str]:
@@ -225,7 +225,7 @@ class EventConsumer:
                 await _call(handler, session, [item.envelope for item in items])
         return outcomes
 
-    async def _dead_letter(self, parked: DeadLetter) -> None:
+    async def _dead_letter(self, parked: DeadLettered) -> None:
         """Park the record on `<topic>.dlq` with its original headers and the error, tell the hook, move on."""
         await self._park(parked.record, parked.error)
         if self._on_dead_letter is None:

@@ -20,7 +20,7 @@ from dispatch import metrics
 from dispatch.incidents.changes import change, record_changes
 from dispatch.incidents.priority import CATEGORY_PRIORITY, MAX_PRIORITY
 from dispatch.models import Incident, IncidentAlarm
-from kentongan.consumer import DeadLetter, DeadLetterHook
+from kentongan.consumer import DeadLettered, DeadLetterHook
 from kentongan.db import unit_of_work
 from kentongan.events import incidents as events
 from kentongan.events import topics
@@ -53,7 +53,7 @@ class Carried:
 def fallback_opener(sessionmaker: async_sessionmaker[AsyncSession]) -> DeadLetterHook:
     """The dispatch consumer's dead-letter hook."""
 
-    async def on_dead_letter(parked: DeadLetter) -> None:
+    async def on_dead_letter(parked: DeadLettered) -> None:
         topic = parked.record.topic
         if topic not in FALLBACK_TOPICS or _type_of(parked) in NO_FALLBACK:
             return
@@ -95,7 +95,7 @@ async def open_unprocessed(session: AsyncSession, carried: Carried, source: str,
     return incident
 
 
-def carried_by(parked: DeadLetter) -> Carried:
+def carried_by(parked: DeadLettered) -> Carried:
     """What the message says, from its decoded event if any, else from its raw JSON (whatever fits)."""
     record = parked.record
     fields = _raw_fields(record.value)
@@ -111,7 +111,7 @@ def carried_by(parked: DeadLetter) -> Carried:
         alarm_id=_uuid(fields.get("alarm_id")), device_id=_uuid(fields.get("device_id")))
 
 
-def _type_of(parked: DeadLetter) -> str | None:
+def _type_of(parked: DeadLettered) -> str | None:
     return parked.envelope.type if parked.envelope is not None else _header(parked.record, "ce_type")
 
 
