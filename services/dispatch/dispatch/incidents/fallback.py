@@ -48,6 +48,7 @@ class Carried:
     at: datetime
     alarm_id: UUID | None
     device_id: UUID | None
+    report_id: UUID | None
 
 
 def fallback_opener(sessionmaker: async_sessionmaker[AsyncSession]) -> DeadLetterHook:
@@ -80,6 +81,8 @@ async def open_unprocessed(session: AsyncSession, carried: Carried, source: str,
     incident = Incident(
         id=uuid4(), status="open", category=carried.category, priority=MAX_PRIORITY, lat=lat, lon=lon,
         area=kecamatan_of(lat, lon), source=source, silent=carried.silent,
+        # A replayed urgent report finds its incident by this and opens no second one.
+        report_id=carried.report_id if source == "report" else None,
         alarm_ids=[carried.alarm_id] if attached else [], alarm_count=1 if attached else 0, unprocessed=True,
         fallback_key=carried.key, escalation_level=0, opened_at=carried.at, last_alarm_at=carried.at,
         updated_at=datetime.now(UTC), version=1)
@@ -108,7 +111,8 @@ def carried_by(parked: DeadLettered) -> Carried:
         key=f"{record.topic}:{key}"[:200], lat=lat if lon is not None else None, lon=lon if lat is not None else None,
         category=category if category in CATEGORY_PRIORITY else "other", silent=fields.get("silent") is True,
         at=_time(fields.get("raised_at") or fields.get("reported_at") or fields.get("recorded_at")),
-        alarm_id=_uuid(fields.get("alarm_id")), device_id=_uuid(fields.get("device_id")))
+        alarm_id=_uuid(fields.get("alarm_id")), device_id=_uuid(fields.get("device_id")),
+        report_id=_uuid(fields.get("report_id")))
 
 
 def _type_of(parked: DeadLettered) -> str | None:

@@ -11,18 +11,19 @@ import orjson
 from kentongan import dlq
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmLocationUpdated, AlarmRaised
-from kentongan.events.topics import ALARMS, dead_letter
+from kentongan.events.reports import ReportUrgent
+from kentongan.events.topics import ALARMS, REPORTS, dead_letter
 from kentongan.kafka import create_producer
 from kentongan.testing import eventually
 
 ALL = ["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 
 
-async def _send(settings, key: str, headers: dict, value: bytes) -> None:
+async def _send(settings, key: str, headers: dict, value: bytes, topic: str = ALARMS) -> None:
     producer = create_producer(settings, "test-gateway")
     await producer.start()
     try:
-        await producer.send_and_wait(ALARMS, value, key=key.encode(), headers=list(headers.items()))
+        await producer.send_and_wait(topic, value, key=key.encode(), headers=list(headers.items()))
     finally:
         await producer.stop()
 
@@ -101,3 +102,17 @@ async def _parked(settings, subject: str, count: int = 1):
 async def _fallback_at(app, operator_headers, lat, lon) -> dict | None:
     queue = (await app.get("/v1/incidents", headers=operator_headers())).json()
     return next((i for i in queue if i["unprocessed"] and (i["lat"], i["lon"]) == (lat, lon)), None)
+
+
+async def test_an_urgent_report_dispatch_cannot_read_opens_a_flagged_incident(dispatch_app, settings,
+                                                                              operator_headers, unique_place):
+    lat, lon = unique_place()
+    report = ReportUrgent(report_id=uuid4(), category="domestic_violence", lat=lat, lon=lon,
+                          reported_at=datetime.now(UTC))
+    message = encode(Envelope.wrap(report, "/services/report-intake"))
+    raw = {**orjson.loads(message.value), "reported_at": "not a time"}  # a faulty producer's payload
+    await _send(settings, message.key, message.headers, orjson.dumps(raw), topic=REPORTS)
+
+    fallback = await eventually(lambda: _fallback_at(dispatch_app, operator_headers, lat, lon), timeout_s=20)
+    assert fallback["source"] == "report" and fallback["category"] == "domestic_violence"
+    assert fallback["alarm_count"] == 0 and fallback["priority"] == 5
