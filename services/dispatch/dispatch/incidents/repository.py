@@ -222,12 +222,6 @@ async def get_many(session: AsyncSession, incident_ids: list[str]) -> list[Incid
                                        {"ids": [UUID(i) for i in incident_ids]}))
 
 
-async def incident_of_alarm(session: AsyncSession, alarm_id: UUID) -> Incident | None:
-    """The incident an alarm was placed in."""
-    return await session.scalar(select(Incident).join(IncidentAlarm, IncidentAlarm.incident_id == Incident.id)
-                                .where(IncidentAlarm.alarm_id == alarm_id))
-
-
 async def overdue_for_escalation(session: AsyncSession, before: datetime, limit: int = 100) -> list[Incident]:
     """Open incidents nobody acknowledged since `before`, locked so only one replica escalates each."""
     return list(await session.scalars(
