@@ -153,8 +153,10 @@ async def alarm_to_operator(gateway_url: str, dispatch_url: str) -> dict:
                     ready.set()
                 if line.startswith("data:") and '"incident"' in line:  # first change naming the alarm
                     now = time.perf_counter()
-                    for alarm_id in json.loads(line[5:])["incident"]["alarm_ids"]:
-                        seen.setdefault(alarm_id, now)
+                    data = json.loads(line[5:])
+                    for alarm_id in [data.get("alarm_id"), *data["incident"]["alarm_ids"]]:
+                        if alarm_id:
+                            seen.setdefault(alarm_id, now)
 
     listener = asyncio.create_task(listen())
     await asyncio.wait_for(ready.wait(), 10)

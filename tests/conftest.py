@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from typing import Self
 from uuid import uuid4
 
@@ -94,6 +95,7 @@ class SseListener:
 
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         self.events: list[dict] = []
+        self.arrived_at: list[float] = []  # time.time() of each event's arrival, beside `events`
         self._url, self._headers = url, headers
         self._ready = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -118,9 +120,11 @@ class SseListener:
                         self._ready.set()
                 elif line.startswith("data:") and event == "incident":
                     self.events.append(json.loads(line.split(":", 1)[1]))
+                    self.arrived_at.append(time.time())
 
     def about_alarm(self, alarm_id: str) -> list[dict]:
-        return [e for e in self.events if alarm_id in e["incident"]["alarm_ids"]]
+        """The changes that placed this alarm, or of an incident listing it among its first alarms."""
+        return [e for e in self.events if e.get("alarm_id") == alarm_id or alarm_id in e["incident"]["alarm_ids"]]
 
 
 @pytest.fixture

@@ -4,7 +4,16 @@ Handlers are plain `async def handler(session, envelope)` functions looked up by
 `Batched` handler also takes a run of events of its type at once. The records of one poll are handled in
 one transaction. A database or broker outage blocks the partition until it heals (nothing is
 skipped); an event that fails for any other reason is retried a few times on its own and then sent, with
-the error, to `<topic>.dlq`.
+the error, to `<topic>.dlq`, and the consumer's `on_dead_letter` hook is told (dispatch opens a fallback
+incident from a dead-lettered alarm, so it still reaches a human).
+
+Retries are short and in line (RETRY_DELAYS_S: about a third of a second for a poisoned event), so an event
+never holds up the partition behind it, and the unrelated keys on it, for longer than that. We chose this over
+a retry topic or per-key parking: outages, the failures that do heal, are already waited out without counting
+attempts, and what fails otherwise (a bug, a payload a handler cannot take) does not heal in seconds or
+minutes; a retry topic would let a key's later events (a location update, a cancellation) overtake the event
+they follow, and per-key parking needs durable state per key across rebalances. The dead-letter topic is the
+slow retry: `kentongan dlq replay` sends an event back once its cause is fixed.
 """
 
 import asyncio
@@ -32,6 +41,7 @@ from kentongan.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+RETRY_DELAYS_S = (0.05, 0.25)  # pauses between the attempts at a failing event: three attempts in all
 MAX_BATCH = 200  # records handled in one transaction at most
 LINGER_AFTER = 3  # records in a poll that make the next one wait a moment (see _consume)
 
@@ -48,6 +58,18 @@ class Batched:
 
 
 @dataclass(frozen=True)
+class DeadLettered:
+    """An event parked on `<topic>.dlq`: the record as it came, its envelope if it could be decoded, why."""
+
+    record: ConsumerRecord
+    envelope: Envelope | None
+    error: str
+
+
+DeadLetterHook = Callable[[DeadLettered], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Work:
     """A record to handle: its decoded envelope and the handler of its type."""
 
@@ -61,7 +83,8 @@ class EventConsumer:
 
     def __init__(self, *, settings: ServiceSettings, service: str, group_id: str, topics: list[str],
                  handlers: dict[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
-                 max_attempts: int = 3, linger_s: float = 0.02) -> None:
+                 retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S, linger_s: float = 0.02,
+                 on_dead_letter: DeadLetterHook | None = None) -> None:
         self._settings = settings
         self._service = service
         self._group_id = group_id
@@ -69,7 +92,8 @@ class EventConsumer:
         self._handlers = handlers
         self._sessionmaker = sessionmaker
         self._inbox = inbox
-        self._max_attempts = max_attempts
+        self._retry_delays_s = retry_delays_s
+        self._on_dead_letter = on_dead_letter
         self._linger_s = linger_s
         self._dlq_producer = None
 
@@ -150,7 +174,7 @@ class EventConsumer:
             metrics.EVENTS_CONSUMED.labels(self._service, str(exc), "ignored").inc()
             return None
         except MalformedEvent as exc:
-            await self._dead_letter(record, f"malformed: {exc}")
+            await self._dead_letter(DeadLettered(record, None, f"malformed: {exc}"))
             return None
         handler = self._handlers.get(envelope.type)
         if handler is None:
@@ -170,21 +194,22 @@ class EventConsumer:
                 await asyncio.sleep(1.0)
 
     async def _handle_with_retries(self, item: Work) -> None:
-        attempt = 0
+        """Handle one event, trying again after each of the retry delays; then dead-letter it."""
+        error: Exception | None = None
         with bind_event(item.envelope):
-            while True:
+            for delay in (*self._retry_delays_s, None):
                 try:
                     [outcome] = await self._handle_waiting_out_outages([item])
                     metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, outcome).inc()
                     return
                 except Exception as exc:  # noqa: BLE001 # any handler error counts as an attempt
-                    attempt += 1
-                    if attempt >= self._max_attempts:
-                        log.error("giving up on %s after %d attempts: %r", item.envelope.type, attempt, exc)
-                        await self._dead_letter(item.record, repr(exc))
-                        metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, "dead_lettered").inc()
-                        return
-                    await asyncio.sleep(0.2 * 2 ** attempt)
+                    error = exc
+                if delay is not None:
+                    await asyncio.sleep(delay)
+            log.error("giving up on %s after %d attempts: %r", item.envelope.type, len(self._retry_delays_s) + 1,
+                      error)
+            await self._dead_letter(DeadLettered(item.record, item.envelope, repr(error)))
+            metrics.EVENTS_CONSUMED.labels(self._service, item.envelope.type, "dead_lettered").inc()
 
     async def _handle_once(self, work: list[Work]) -> list[str]:
         """One transaction: the inbox rows of the events and the effects of their handlers commit together."""
@@ -200,8 +225,23 @@ class EventConsumer:
                 await _call(handler, session, [item.envelope for item in items])
         return outcomes
 
-    async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
-        """Park the record on `<topic>.dlq` with its original headers and the error, then move on."""
+    async def _dead_letter(self, parked: DeadLettered) -> None:
+        """Park the record on `<topic>.dlq` with its original headers and the error, tell the hook, move on."""
+        await self._park(parked.record, parked.error)
+        if self._on_dead_letter is None:
+            return
+        while True:
+            try:
+                await self._on_dead_letter(parked)
+                return
+            except Exception as exc:
+                if not is_transient(exc):  # the copy on the dead-letter topic stays for a replay
+                    log.exception("the dead-letter hook of %s failed", self._group_id)
+                    return
+                log.warning("transient failure in the dead-letter hook, waiting: %r", exc)
+                await asyncio.sleep(1.0)
+
+    async def _park(self, record: ConsumerRecord, error: str) -> None:
         if self._dlq_producer is None:
             self._dlq_producer = create_producer(self._settings, f"{self._group_id}-dlq")
             await self._dlq_producer.start()

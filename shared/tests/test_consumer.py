@@ -3,6 +3,7 @@ are handled exactly once, and a batch delivered again changes nothing."""
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, select, text
 
 from kentongan import metrics
-from kentongan.consumer import Batched, EventConsumer
+from kentongan.consumer import Batched, DeadLettered, EventConsumer
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.topics import dead_letter
@@ -56,10 +57,10 @@ async def _topic_with(settings, envelopes: list[Envelope], partitions: int = 1) 
 
 
 @asynccontextmanager
-async def _consuming(settings, sessionmaker, topic: str, handler, group: str | None = None):
+async def _consuming(settings, sessionmaker, topic: str, handler, group: str | None = None, on_dead_letter=None):
     consumer = EventConsumer(settings=settings, service=SERVICE, group_id=group or f"g-{uuid4().hex[:8]}",
                              topics=[topic], handlers={AlarmRaised.ce_type: handler}, sessionmaker=sessionmaker,
-                             inbox=inbox)
+                             inbox=inbox, on_dead_letter=on_dead_letter)
     task = asyncio.create_task(consumer.run())
     try:
         yield
@@ -125,6 +126,44 @@ async def test_a_poison_event_is_dead_lettered_alone_and_its_neighbours_are_hand
     assert [record.key.decode() for record in parked] == [str(poison.alarm_id)]
     assert b"this alarm cannot be handled" in dict(parked[0].headers)["dlq_error"]
     assert seen == Counter({str(a.alarm_id): 1 for a in good})
+
+
+async def test_the_dead_letter_hook_hears_of_each_parked_event_within_the_retry_budget(settings, sessionmaker):
+    """The hook (dispatch opens a fallback incident with it) gets the poisoned event within a second of its
+    first attempt, and an undecodable record as it came; the neighbours are handled."""
+    alarms = [_alarm() for _ in range(4)]
+    poison = alarms[1]
+    broken = Envelope.wrap(_alarm(), "/test")
+    topic = await _topic_with(settings, [Envelope.wrap(a, "/test") for a in alarms])
+    message = encode(broken)
+    producer = create_producer(settings, "consumer-test")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"{not json", key=message.key.encode(),
+                                     headers=list(message.headers.items()))
+    finally:
+        await producer.stop()
+    attempts: list[float] = []
+    told: list[tuple[float, DeadLettered]] = []
+    refusing = _refusing(poison)
+
+    async def handle(session, envelope: Envelope) -> None:
+        if envelope.data.alarm_id == poison.alarm_id:
+            attempts.append(time.monotonic())
+        await refusing(session, envelope)
+
+    async def hook(parked: DeadLettered) -> None:
+        told.append((time.monotonic(), parked))
+
+    async with _consuming(settings, sessionmaker, topic, handle, on_dead_letter=hook):
+        await eventually(lambda: _all_handled(sessionmaker, [a for a in alarms if a is not poison]), timeout_s=30)
+        await eventually(lambda: _positive(len(told) - 1), timeout_s=30)
+    # The undecodable record is parked as the poll is decoded, before the poisoned event's attempts.
+    (_, malformed), (poisoned_at, poisoned) = told
+    assert poisoned.envelope.data.alarm_id == poison.alarm_id and "cannot be handled" in poisoned.error
+    assert poisoned_at - attempts[0] < 1.5  # the retry budget: the partition moves on within it
+    assert malformed.envelope is None and malformed.error.startswith("malformed")
+    assert malformed.record.value == b"{not json"
 
 
 async def test_a_batch_delivered_again_changes_nothing(settings, sessionmaker):

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from dispatch.console.router import install_console
 from dispatch.consumers import event_handlers
 from dispatch.incidents.escalation import escalate_forever
+from dispatch.incidents.fallback import fallback_opener
 from dispatch.incidents.router import router as incidents_router
 from dispatch.incidents.stream import IncidentBroadcaster
 from dispatch.models import SCHEMA, inbox, outbox
@@ -38,11 +39,11 @@ async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="dispatch",
                         topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS],
                         handlers=event_handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
-                        inbox=inbox).run()
+                        inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker)).run()
 
 
 async def broadcast_changes(app: FastAPI) -> None:
-    await app.state.broadcaster.run(app.state.settings.database_url)
+    await app.state.broadcaster.run(app.state.settings.database_url, app.state.sessionmaker)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -11,3 +11,8 @@ TIME_TO_ACKNOWLEDGE = Histogram(
 ESCALATIONS = Counter("dispatch_incident_escalations_total", "Escalations of unacknowledged incidents")
 OPEN_INCIDENTS = Gauge("dispatch_open_incidents", "Active incidents by status", ["status"])
 STREAM_CLIENTS = Gauge("dispatch_stream_clients", "Connected live-stream (SSE) clients")
+UNPROCESSED_ALARMS = Counter(
+    "dispatch_unprocessed_alarms_total",
+    "Alarms and urgent reports dispatch could not process (dead-lettered), each opened as a fallback incident",
+    ["topic"],
+)

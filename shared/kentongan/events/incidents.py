@@ -2,14 +2,23 @@
 
 Every incident event carries the same snapshot of the incident after the change, so a consumer never needs
 to read dispatch's tables. Alarm notes and reporter details stay out: the minimum others need.
+
+Bounded: an event never grows with the size of the incident. It carries how many alarms the incident holds
+(`alarm_count`), the alarm that caused the change (`alarm_id`: the one that opened the incident or was merged
+into it), and at most the first `ALARM_IDS_SHOWN` alarm ids, never the whole list. A consumer that must know
+every alarm of an incident remembers each `alarm_id` it sees (events of one incident arrive in order).
 """
 
 from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from kentongan.events import topics
 from kentongan.events.envelope import EventModel
+
+ALARM_IDS_SHOWN = 5  # alarm ids an event (and dispatch's queue view) lists at most
 
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 
@@ -27,7 +36,14 @@ class IncidentChanged(EventModel):
     area: str
     source: Literal["alarm", "report"] = "alarm"
     silent: bool = False
-    alarm_ids: list[UUID] = []  # noqa: RUF012 # pydantic copies a default per instance
+    # The first alarms of the incident, at most ALARM_IDS_SHOWN of them (all of them only while that few). Not
+    # enforced when reading: events published before the bound listed every alarm.
+    alarm_ids: list[UUID] = Field(default_factory=list)
+    alarm_count: int = 0
+    # The alarm this change placed in the incident (opened, alarm_merged); None for other changes.
+    alarm_id: UUID | None = None
+    # Opened from a message dispatch could not process (dead-lettered): supervisors check it by hand.
+    unprocessed: bool = False
     unit_id: str | None = None
     escalation_level: int = 0
     outcome: str | None = None

@@ -107,13 +107,16 @@ class Progress:
 
 
 _LOCK_PROGRESS = (select(Alarm.id, Alarm.status, Alarm.incident_id, Alarm.timeline)
-                  .where(Alarm.id == any_param("alarm_ids", Uuid))
+                  .where(or_(Alarm.id == any_param("alarm_ids", Uuid),
+                             Alarm.incident_id == any_param("incident_ids", Uuid)))
                   .order_by(Alarm.id).with_for_update())
 
 
-async def lock_progress(session: AsyncSession, alarm_ids: set[UUID]) -> dict[UUID, Progress]:
-    """These alarms' progress, their rows locked in id order for the rest of the transaction."""
-    rows = await session.execute(_LOCK_PROGRESS, {"alarm_ids": list(alarm_ids)})
+async def lock_progress(session: AsyncSession, alarm_ids: set[UUID],
+                        incident_ids: set[UUID]) -> dict[UUID, Progress]:
+    """The progress of these alarms and of every alarm placed in these incidents, their rows locked in id order
+    for the rest of the transaction."""
+    rows = await session.execute(_LOCK_PROGRESS, {"alarm_ids": list(alarm_ids), "incident_ids": list(incident_ids)})
     return {row.id: Progress(row.id, row.status, row.incident_id, row.timeline) for row in rows}
 
 

@@ -12,7 +12,8 @@ class Alarm(Base):
     """A panic alarm raised by a device; its id is the client-generated idempotency key."""
 
     __tablename__ = "alarms"
-    __table_args__ = (Index("ix_alarms_device_recent", "device_id", "created_at"),)
+    __table_args__ = (Index("ix_alarms_device_recent", "device_id", "created_at"),
+                      Index("ix_alarms_incident", "incident_id"))
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     device_id: Mapped[UUID] = mapped_column(ForeignKey("devices.id"))

@@ -41,3 +41,33 @@ async def test_a_cancelled_alarm_keeps_its_status_whatever_follows(gateway, devi
     alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=device)).json()
     assert alarm["status"] == "cancelled"
     assert [step["status"] for step in alarm["timeline"]] == ["received", "cancelled"]
+
+
+def _placing(kind: type[events.IncidentChanged], incident_id: UUID, alarm_id: str | None, status: str,
+             at: datetime, count: int) -> Envelope:
+    """An event as dispatch now publishes it: the alarm it placed and a count, not every alarm id."""
+    return Envelope.wrap(kind(incident_id=incident_id, status=status, category="fire", priority=4, lat=-6.98,
+                              lon=110.41, area="Semarang Tengah", alarm_id=UUID(alarm_id) if alarm_id else None,
+                              alarm_count=count, opened_at=at, updated_at=at, version=count), "/services/dispatch")
+
+
+async def test_a_status_change_reaches_every_alarm_placed_in_the_incident(gateway, alarm_body):
+    """Incident events name only the alarm they placed; acknowledging the incident still tells every caller."""
+    bodies = [alarm_body() for _ in range(8)]
+    devices = []
+    for body in bodies:
+        token = (await gateway.post("/v1/devices", json={"platform": "android"})).json()["token"]
+        devices.append({"Authorization": f"Bearer {token}"})
+        await gateway.post("/v1/alarms", json=body, headers=devices[-1])
+    incident, now = uuid4(), datetime.now(UTC)
+    placing = [_placing(events.IncidentOpened if n == 0 else events.IncidentAlarmMerged, incident, body["id"],
+                        "open", now, n + 1) for n, body in enumerate(bodies)]
+    async with unit_of_work(gateway.app.state.sessionmaker) as session:
+        await on_incidents_changed(session, placing)
+    async with unit_of_work(gateway.app.state.sessionmaker) as session:
+        await on_incidents_changed(session, [_placing(events.IncidentAcknowledged, incident, None, "acknowledged",
+                                                      now + timedelta(seconds=1), len(bodies))])
+    for body, headers in zip(bodies, devices, strict=True):
+        alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=headers)).json()
+        assert alarm["incident_id"] == str(incident)
+        assert [step["status"] for step in alarm["timeline"]] == ["received", "acknowledged"]

@@ -23,7 +23,10 @@ def incident_opened_handler(capture: SnapshotCapture, settings: Settings):
 
     async def on_incident_opened(session: AsyncSession, envelope: Envelope) -> None:
         incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-        await repository.open_focus(session, incident.incident_id, incident.lat, incident.lon, incident.opened_at)
+        # Once per incident: merged alarms bring no opening, and an opening announced again takes nothing more.
+        if not await repository.open_focus(session, incident.incident_id, incident.lat, incident.lon,
+                                           incident.opened_at):
+            return
         nearest = await cameras.nearby(session, incident.lat, incident.lon, settings.incident_radius_m,
                                        settings.incident_cameras, online_only=True)
         shots = await capture.capture(nearest, str(incident.incident_id))

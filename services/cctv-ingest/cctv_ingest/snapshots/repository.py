@@ -10,9 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cctv_ingest.models import IncidentFocus
 
 
-async def open_focus(session: AsyncSession, incident_id: UUID, lat: float, lon: float, at: datetime) -> None:
-    await session.execute(insert(IncidentFocus).values(incident_id=incident_id, lat=lat, lon=lon, opened_at=at)
-                          .on_conflict_do_nothing(index_elements=[IncidentFocus.incident_id]))
+async def open_focus(session: AsyncSession, incident_id: UUID, lat: float, lon: float, at: datetime) -> bool:
+    """Start watching the incident's area; False when it was already watched (its snapshots were taken)."""
+    opened = await session.execute(
+        insert(IncidentFocus).values(incident_id=incident_id, lat=lat, lon=lon, opened_at=at)
+        .on_conflict_do_nothing(index_elements=[IncidentFocus.incident_id]).returning(IncidentFocus.incident_id))
+    return opened.first() is not None
 
 
 async def close_focus(session: AsyncSession, incident_id: UUID, at: datetime) -> None:

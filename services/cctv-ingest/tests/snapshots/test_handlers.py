@@ -5,7 +5,7 @@ from uuid import uuid4
 
 from kentongan.events import Envelope, encode
 from kentongan.events.cctv import SnapshotCaptured
-from kentongan.events.incidents import IncidentOpened
+from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.topics import CCTV_SNAPSHOTS
 from kentongan.kafka import create_producer
 from kentongan.testing import eventually
@@ -46,13 +46,18 @@ async def test_incident_opened_near_a_camera_publishes_its_snapshot(cctv, admin,
 
     incident = _incident(lat, lon)
     await _publish(settings, incident)
+    # A crowd: alarms merge into the incident and its opening is announced again; its cameras are taken once.
+    for count in range(2, 6):
+        await _publish(settings, IncidentAlarmMerged(**{**incident.model_dump(), "alarm_count": count}))
+    await _publish(settings, incident)
     def of_incident(event) -> bool:
         return isinstance(event, SnapshotCaptured) and event.incident_id == incident.incident_id
 
     assert await events(CCTV_SNAPSHOTS, of_incident)
     # Every snapshot of an incident commits in one transaction; a short second read sees them all.
     shots = await events(CCTV_SNAPSHOTS, of_incident, done=lambda found: len(found) > 1, timeout_s=3)
-    assert [shot.data.camera_id for shot in shots] == [near["id"]]  # the far camera is out of range
+    # Once, and the far camera is out of range.
+    assert [shot.data.camera_id for shot in shots] == [near["id"]]
     shot = shots[0].data
     assert 50 < shot.distance_m < 60 and shot.motion_score is not None
     image = await cctv.get(shot.snapshot_url, headers=operator)

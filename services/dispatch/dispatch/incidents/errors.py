@@ -1,4 +1,4 @@
-from kentongan.errors import Conflict, NotFound
+from kentongan.errors import Conflict, NotFound, ServiceError
 
 
 class IncidentNotFound(NotFound):
@@ -23,3 +23,10 @@ class AlreadyAssigned(Conflict):
     """A unit is already assigned; only a supervisor can reassign."""
 
     error = "already_assigned"
+
+
+class InvalidCursor(ServiceError):
+    """The `after` cursor is not one this API returned."""
+
+    status_code = 400
+    error = "invalid_cursor"

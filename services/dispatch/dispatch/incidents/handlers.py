@@ -19,6 +19,7 @@ from kentongan.events import Envelope
 from kentongan.events import incidents as events
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.incidents import ALARM_IDS_SHOWN
 from kentongan.events.reports import ReportUrgent
 from kentongan.geo import KECAMATAN, kecamatan_of
 
@@ -74,8 +75,12 @@ def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Cha
         nearby.join(incident, alarm)
         event = events.IncidentAlarmMerged
         metrics.ALARMS_MERGED.inc()
-    incident.alarm_ids = [*incident.alarm_ids, alarm.alarm_id]
-    return change(incident, event)
+    # The row keeps a count and the first few ids (every alarm is in incident_alarms): a crowd of a thousand
+    # costs the same write, event and live-stream signal per alarm as the second alarm did.
+    incident.alarm_count += 1
+    if len(incident.alarm_ids) < ALARM_IDS_SHOWN:
+        incident.alarm_ids = [*incident.alarm_ids, alarm.alarm_id]
+    return change(incident, event, alarm.alarm_id)
 
 
 def _alarm_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
@@ -93,7 +98,7 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, alarm_ids=[], escalation_level=0, opened_at=at, last_alarm_at=at,
+                    silent=silent, alarm_ids=[], alarm_count=0, unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at,
                     updated_at=now, version=1)
 
 
@@ -118,8 +123,8 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
         raise LookupError(f"cancel for unknown alarm {cancel.alarm_id}")
     alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, cancel.reason
     incident = await repository.get(session, alarm.incident_id, for_update=True)
-    alarms = await repository.alarms_of(session, incident.id)
-    if incident.status == "open" and all(a.cancelled_at is not None for a in alarms):
+    await session.flush()  # this alarm's cancellation counts in the question below
+    if incident.status == "open" and not await repository.any_alarm_active(session, incident.id):
         incident.status = "cancelled"
         incident.outcome = f"cancelled by caller: {cancel.reason}"
         await record_change(session, incident, events.IncidentCancelled)

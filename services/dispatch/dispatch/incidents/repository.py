@@ -1,10 +1,28 @@
 """Every query on incidents and what hangs off them."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Float, Uuid, any_, bindparam, cast, func, insert, select, text, true, update
+from sqlalchemy import (
+    ARRAY,
+    Float,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dispatch.incidents.schemas import ACTIVE_STATUSES
 from dispatch.models import (
@@ -21,7 +39,10 @@ from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
 from kentongan.geo import bounding_box
 
+# What an incident's detail shows at most of each list; the list endpoints page the rest.
 TRAIL_LIMIT = 500
+NOTES_LIMIT = 100
+SNAPSHOTS_LIMIT = 50
 
 
 async def get(session: AsyncSession, incident_id: UUID, for_update: bool = False) -> Incident | None:
@@ -32,14 +53,18 @@ async def get(session: AsyncSession, incident_id: UUID, for_update: bool = False
 
 
 async def list_queue(session: AsyncSession, *, statuses: list[str], category: str | None, area: str | None,
-                     limit: int, offset: int) -> list[Incident]:
-    """Highest priority first, then newest."""
+                     limit: int, offset: int, alarm_id: UUID | None = None) -> list[Incident]:
+    """Unprocessed-alarm incidents first (a human must look at them), then highest priority, then newest."""
     query = select(Incident).where(Incident.status.in_(statuses))
+    if alarm_id:
+        query = query.where(Incident.id == select(IncidentAlarm.incident_id)
+                            .where(IncidentAlarm.alarm_id == alarm_id).scalar_subquery())
     if category:
         query = query.where(Incident.category == category)
     if area:
         query = query.where(Incident.area == area)
-    query = query.order_by(Incident.priority.desc(), Incident.opened_at.desc()).limit(limit).offset(offset)
+    query = query.order_by(Incident.unprocessed.desc(), Incident.priority.desc(), Incident.opened_at.desc())
+    query = query.limit(limit).offset(offset)
     return list(await session.scalars(query))
 
 
@@ -135,12 +160,40 @@ async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
     return await session.get(IncidentAlarm, alarm_id)
 
 
-async def alarms_of(session: AsyncSession, incident_id: UUID) -> list[IncidentAlarm]:
-    return list(await session.scalars(
-        select(IncidentAlarm).where(IncidentAlarm.incident_id == incident_id).order_by(IncidentAlarm.raised_at)))
+async def any_alarm_active(session: AsyncSession, incident_id: UUID) -> bool:
+    """Whether any alarm of the incident is not cancelled (one index probe, however many alarms)."""
+    return bool(await session.scalar(select(exists().where(IncidentAlarm.incident_id == incident_id,
+                                                           IncidentAlarm.cancelled_at.is_(None)))))
+
+
+async def _page(session: AsyncSession, model: type[Base], incident_id: UUID, at: InstrumentedAttribute,
+                key: InstrumentedAttribute, limit: int, after: tuple[datetime, Any] | None) -> list[Any]:
+    """Up to `limit` rows of the incident in (time, key) order, after the given position."""
+    query = select(model).where(model.incident_id == incident_id)  # type: ignore[attr-defined]
+    if after is not None:
+        query = query.where(tuple_(at, key) > tuple_(literal(after[0]), literal(after[1], key.type)))
+    return list(await session.scalars(query.order_by(at, key).limit(limit)))
+
+
+async def alarms_page(session: AsyncSession, incident_id: UUID, limit: int,
+                      after: tuple[datetime, Any] | None = None) -> list[IncidentAlarm]:
+    return await _page(session, IncidentAlarm, incident_id, IncidentAlarm.raised_at, IncidentAlarm.alarm_id,
+                       limit, after)
+
+
+async def trail_page(session: AsyncSession, incident_id: UUID, limit: int,
+                     after: tuple[datetime, Any] | None = None) -> list[IncidentLocation]:
+    return await _page(session, IncidentLocation, incident_id, IncidentLocation.recorded_at, IncidentLocation.id,
+                       limit, after)
+
+
+async def notes_page(session: AsyncSession, incident_id: UUID, limit: int,
+                     after: tuple[datetime, Any] | None = None) -> list[IncidentNote]:
+    return await _page(session, IncidentNote, incident_id, IncidentNote.created_at, IncidentNote.id, limit, after)
 
 
 async def trail_of(session: AsyncSession, incident_id: UUID) -> list[IncidentLocation]:
+    """The latest TRAIL_LIMIT points, oldest first."""
     rows = await session.scalars(
         select(IncidentLocation).where(IncidentLocation.incident_id == incident_id)
         .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT))
@@ -148,14 +201,25 @@ async def trail_of(session: AsyncSession, incident_id: UUID) -> list[IncidentLoc
 
 
 async def notes_of(session: AsyncSession, incident_id: UUID) -> list[IncidentNote]:
-    return list(await session.scalars(
-        select(IncidentNote).where(IncidentNote.incident_id == incident_id).order_by(IncidentNote.id)))
+    """The latest NOTES_LIMIT notes, oldest first."""
+    rows = await session.scalars(
+        select(IncidentNote).where(IncidentNote.incident_id == incident_id)
+        .order_by(IncidentNote.id.desc()).limit(NOTES_LIMIT))
+    return list(reversed(list(rows)))
 
 
 async def snapshots_of(session: AsyncSession, incident_id: UUID) -> list[IncidentSnapshot]:
+    """The SNAPSHOTS_LIMIT nearest snapshots (cctv-ingest takes a few per incident)."""
     return list(await session.scalars(
         select(IncidentSnapshot).where(IncidentSnapshot.incident_id == incident_id)
-        .order_by(IncidentSnapshot.distance_m.nulls_last(), IncidentSnapshot.captured_at.desc())))
+        .order_by(IncidentSnapshot.distance_m.nulls_last(), IncidentSnapshot.captured_at.desc())
+        .limit(SNAPSHOTS_LIMIT)))
+
+
+async def get_many(session: AsyncSession, incident_ids: list[str]) -> list[Incident]:
+    """The incidents with these ids (one query), for the live stream."""
+    return list(await session.scalars(select(Incident).where(Incident.id == any_param("ids", Uuid)),
+                                       {"ids": [UUID(i) for i in incident_ids]}))
 
 
 async def overdue_for_escalation(session: AsyncSession, before: datetime, limit: int = 100) -> list[Incident]:

@@ -7,14 +7,18 @@ from sse_starlette.sse import EventSourceResponse
 
 from dispatch.dependencies import SessionDep
 from dispatch.incidents import repository, service
+from dispatch.incidents.paging import DEFAULT_PAGE, MAX_PAGE
 from dispatch.incidents.schemas import (
     ACTIVE_STATUSES,
+    AlarmPage,
     AssignRequest,
     Incident,
     IncidentDetail,
     IncidentStatus,
+    LocationPage,
     Note,
     NoteCreate,
+    NotePage,
     ReopenRequest,
     StatusRequest,
 )
@@ -36,13 +40,14 @@ async def list_incidents(
     area: Annotated[Name | None, Query(max_length=64, description="Kecamatan")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    alarm_id: Annotated[UUID | None, Query(description="Only the incident holding this alarm")] = None,
 ) -> list[Incident]:
     return await repository.list_queue(session, statuses=list(status or ACTIVE_STATUSES), category=category,
-                                       area=area, limit=limit, offset=offset)
+                                       area=area, limit=limit, offset=offset, alarm_id=alarm_id)
 
 
 @router.get("/stream", summary="Server-sent events: every incident change as it happens",
-            response_description="text/event-stream of `incident` events ({type, incident})")
+            response_description="text/event-stream of `incident` events ({type, alarm_id, incident})")
 async def stream_incidents(request: Request, _: CurrentOperator,
                            last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
                            ) -> EventSourceResponse:
@@ -56,6 +61,28 @@ async def stream_incidents(request: Request, _: CurrentOperator,
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with alarms, trail, notes, snapshots")
 async def get_incident(incident_id: UUID, session: SessionDep, operator: CurrentOperator) -> IncidentDetail:
     return await service.get_detail(session, incident_id, operator)
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+After = Annotated[str | None, Query(max_length=100, description="The `next` cursor of the previous page")]
+
+
+@router.get("/{incident_id}/alarms", response_model=AlarmPage, summary="The incident's alarms, a page at a time")
+async def list_alarms(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
+                      limit: Limit = DEFAULT_PAGE, after: After = None) -> AlarmPage:
+    return await service.alarm_page(session, incident_id, operator, limit, after)
+
+
+@router.get("/{incident_id}/trail", response_model=LocationPage, summary="The location trail, a page at a time")
+async def list_trail(incident_id: UUID, session: SessionDep, _: CurrentOperator,
+                     limit: Limit = DEFAULT_PAGE, after: After = None) -> LocationPage:
+    return await service.trail_page(session, incident_id, limit, after)
+
+
+@router.get("/{incident_id}/notes", response_model=NotePage, summary="The notes, a page at a time")
+async def list_notes(incident_id: UUID, session: SessionDep, _: CurrentOperator,
+                     limit: Limit = DEFAULT_PAGE, after: After = None) -> NotePage:
+    return await service.note_page(session, incident_id, limit, after)
 
 
 @router.post("/{incident_id}/acknowledge", response_model=Incident, summary="Take the incident")

@@ -22,7 +22,9 @@ class Incident(BaseModel):
     area: str
     source: Literal["alarm", "report"]
     silent: bool
-    alarm_ids: list[UUID]
+    alarm_ids: list[UUID] = Field(description="The first alarms only (at most 5); see alarm_count and /alarms")
+    alarm_count: int
+    unprocessed: bool = Field(description="Opened from a message dispatch could not process: supervisors check it")
     unit_id: str | None
     escalation_level: int
     outcome: str | None
@@ -77,10 +79,29 @@ class Snapshot(BaseModel):
 
 
 class IncidentDetail(Incident):
-    alarms: list[AlarmView]
-    trail: list[LocationPoint]
-    notes: list[Note]
-    snapshots: list[Snapshot]
+    """Bounded whatever the incident holds: the first alarms, the latest trail points and notes, the nearest
+    snapshots; the list endpoints page the rest."""
+
+    alarms: list[AlarmView] = Field(description="The first alarms (a page); alarms_next pages on")
+    alarms_next: str | None = Field(description="Cursor for GET /v1/incidents/{id}/alarms?after=; null: all shown")
+    trail: list[LocationPoint] = Field(description="The latest 500 points, oldest first; /trail pages them all")
+    notes: list[Note] = Field(description="The latest 100 notes, oldest first; /notes pages them all")
+    snapshots: list[Snapshot] = Field(description="The 50 nearest snapshots")
+
+
+class AlarmPage(BaseModel):
+    items: list[AlarmView]
+    next: str | None = Field(description="Pass as `after` for the next page; null: no more")
+
+
+class LocationPage(BaseModel):
+    items: list[LocationPoint]
+    next: str | None
+
+
+class NotePage(BaseModel):
+    items: list[Note]
+    next: str | None
 
 
 class AssignRequest(BaseModel):

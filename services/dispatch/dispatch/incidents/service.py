@@ -10,8 +10,16 @@ from dispatch import metrics
 from dispatch.incidents import repository
 from dispatch.incidents.changes import notice, record_change, stream_view
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
+from dispatch.incidents.paging import DEFAULT_PAGE, cursor_of, parse_cursor
 from dispatch.incidents.priority import SENSITIVE_CATEGORIES
-from dispatch.incidents.schemas import AlarmView, IncidentDetail, StatusRequest
+from dispatch.incidents.schemas import (
+    AlarmPage,
+    AlarmView,
+    IncidentDetail,
+    LocationPage,
+    NotePage,
+    StatusRequest,
+)
 from dispatch.models import Incident, IncidentNote
 from dispatch.units import service as units
 from kentongan.events import incidents as events
@@ -36,21 +44,57 @@ async def _load_for_change(session: AsyncSession, incident_id: UUID, expected_ve
     return incident
 
 
-async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator) -> IncidentDetail:
-    """The incident with its alarms, trail, notes and snapshots; sensitive notes only for supervisors."""
+async def _existing(session: AsyncSession, incident_id: UUID) -> Incident:
     incident = await repository.get(session, incident_id)
     if incident is None:
         raise IncidentNotFound()
-    alarms = [AlarmView.model_validate(a) for a in await repository.alarms_of(session, incident_id)]
-    if incident.category in SENSITIVE_CATEGORIES and not viewer.has_role("supervisor"):
-        alarms = [a.model_copy(update={"note": None}) for a in alarms]
+    return incident
+
+
+async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator) -> IncidentDetail:
+    """The incident with a page of its alarms, its latest trail and notes, its nearest snapshots; sensitive
+    notes only for supervisors."""
+    incident = await _existing(session, incident_id)
+    alarms = await _alarm_page(session, incident, viewer, DEFAULT_PAGE, None)
     return IncidentDetail.model_validate({
         **{k: getattr(incident, k) for k in IncidentDetail.model_fields if hasattr(incident, k)},
-        "alarms": alarms,
+        "alarms": alarms.items, "alarms_next": alarms.next,
         "trail": await repository.trail_of(session, incident_id),
         "notes": await repository.notes_of(session, incident_id),
         "snapshots": await repository.snapshots_of(session, incident_id),
     })
+
+
+async def alarm_page(session: AsyncSession, incident_id: UUID, viewer: Operator, limit: int,
+                     after: str | None) -> AlarmPage:
+    """A page of the incident's alarms in the order they were raised."""
+    return await _alarm_page(session, await _existing(session, incident_id), viewer, limit, after)
+
+
+async def _alarm_page(session: AsyncSession, incident: Incident, viewer: Operator, limit: int,
+                      after: str | None) -> AlarmPage:
+    rows = await repository.alarms_page(session, incident.id, limit + 1, after and parse_cursor(after, UUID))
+    alarms = [AlarmView.model_validate(a) for a in rows[:limit]]
+    if incident.category in SENSITIVE_CATEGORIES and not viewer.has_role("supervisor"):
+        alarms = [a.model_copy(update={"note": None}) for a in alarms]
+    following = cursor_of(rows[limit - 1].raised_at, rows[limit - 1].alarm_id) if len(rows) > limit else None
+    return AlarmPage(items=alarms, next=following)
+
+
+async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:
+    """A page of the incident's location trail, oldest first."""
+    await _existing(session, incident_id)
+    rows = await repository.trail_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    following = cursor_of(rows[limit - 1].recorded_at, rows[limit - 1].id) if len(rows) > limit else None
+    return LocationPage.model_validate({"items": rows[:limit], "next": following})
+
+
+async def note_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> NotePage:
+    """A page of the incident's notes, oldest first."""
+    await _existing(session, incident_id)
+    rows = await repository.notes_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    following = cursor_of(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    return NotePage.model_validate({"items": rows[:limit], "next": following})
 
 
 async def acknowledge(session: AsyncSession, incident_id: UUID, operator: Operator,

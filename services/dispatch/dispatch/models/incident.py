@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Boolean, DateTime, Float, Index, Integer, String, Uuid, func, text
+from sqlalchemy import ARRAY, Boolean, DateTime, Float, Index, Integer, String, Uuid, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
@@ -17,6 +17,7 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incidents_queue", "priority", "opened_at"),
         Index("ix_incidents_active_place", "lat", "lon", postgresql_where=ACTIVE),
+        Index("ux_incidents_fallback_key", "fallback_key", unique=True, postgresql_where=text("fallback_key IS NOT NULL")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -29,7 +30,14 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16))
     report_id: Mapped[UUID | None]
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The first alarms only (at most ALARM_IDS_SHOWN; every alarm is in incident_alarms) and how many there are:
+    # a row, its events and its live-stream view stay the same size however large a crowd grows.
     alarm_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    alarm_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Opened from a message dispatch could not process (dead-lettered), keyed by that message's key so a
+    # redelivery opens it once; supervisors check it by hand.
+    unprocessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    fallback_key: Mapped[str | None] = mapped_column(String(200))
     unit_id: Mapped[str | None] = mapped_column(String(64))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(500))

@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
@@ -11,6 +11,7 @@ class IncidentAlarm(Base):
     """A panic alarm as dispatch keeps it, attached to the incident it opened or joined."""
 
     __tablename__ = "incident_alarms"
+    __table_args__ = (Index("ix_incident_alarms_page", "incident_id", "raised_at", "alarm_id"),)  # paging
 
     alarm_id: Mapped[UUID] = mapped_column(primary_key=True)
     incident_id: Mapped[UUID] = mapped_column(ForeignKey("incidents.id"), index=True)

@@ -131,3 +131,29 @@ async def test_unknown_incident_is_404_and_bad_input_names_the_field(dispatch_ap
     bad_unit = await dispatch_app.post("/v1/units", json={"id": "x", "name": "y", "lat": 100, "lon": 0},
                                        headers=operator_headers("supervisor"))
     assert bad_unit.status_code == 422 and bad_unit.json()["detail"][0]["field"] == "lat"
+
+
+async def test_notes_and_trail_are_paged_with_cursors(dispatch_app, raise_alarm, unique_place, operator_headers):
+    ops = operator_headers()
+    lat, lon = unique_place()
+    incident = await _incident_of(dispatch_app, await raise_alarm(lat, lon), ops)
+    for n in range(5):
+        added = await dispatch_app.post(f"/v1/incidents/{incident['id']}/notes", json={"text": f"catatan {n}"},
+                                        headers=ops)
+        assert added.status_code == 201
+    texts, after = [], None
+    while True:
+        page = (await dispatch_app.get(f"/v1/incidents/{incident['id']}/notes",
+                                       params={"limit": 2, **({"after": after} if after else {})},
+                                       headers=ops)).json()
+        assert len(page["items"]) <= 2
+        texts += [note["text"] for note in page["items"]]
+        if (after := page["next"]) is None:
+            break
+    assert texts == [f"catatan {n}" for n in range(5)]
+    trail = (await dispatch_app.get(f"/v1/incidents/{incident['id']}/trail", headers=ops)).json()
+    assert [(p["lat"], p["lon"]) for p in trail["items"]] == [(lat, lon)] and trail["next"] is None
+
+    refused = await dispatch_app.get(f"/v1/incidents/{incident['id']}/alarms", params={"after": "yesterday"},
+                                     headers=ops)
+    assert refused.status_code == 400 and "after" in refused.text

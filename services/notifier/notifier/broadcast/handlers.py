@@ -49,8 +49,15 @@ def message_for(rep: Representative, kind: str, incident: IncidentChanged, place
     return {**text, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
 
 
+def occasion(incident: IncidentChanged) -> str:
+    """What a broadcast is for: an incident and its area, opened or escalated to a level. Each occasion is
+    broadcast once, however many events carry it (a crowd's merged alarms broadcast nothing more)."""
+    step = f"escalated-{incident.escalation_level}" if isinstance(incident, IncidentEscalated) else "opened"
+    return f"broadcast:{incident.incident_id}:{incident.area}:{step}"
+
+
 async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
-    """Queue one message per representative and contact channel; a redelivered event adds nothing."""
+    """Queue one message per representative and contact channel, once per occasion (see `occasion`)."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
     audience = await registry.audience(session, incident.lat, incident.lon, settings)
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
@@ -58,5 +65,5 @@ async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings:
         deliveries.NewDelivery(
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=contact["channel"], target=contact["address"],
             payload=message_for(rep, kind, incident, place), incident_id=incident.incident_id,
-            dedup_key=f"{envelope.id}|rep:{rep.id}|{contact['channel']}")
+            dedup_key=f"{occasion(incident)}|rep:{rep.id}|{contact['channel']}")
         for rep, _ in audience.alerted for contact in rep.contacts])

@@ -42,12 +42,21 @@ async def on_alarm_raised(session: AsyncSession, envelope: Envelope) -> None:
 
 
 async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> None:
-    """Tell each known device behind the incident's alarms about a milestone it has not heard."""
+    """Tell each known device behind the incident's alarms about a milestone it has not heard.
+
+    An event names the alarm it placed (opening, merging), not every alarm of the incident: the alarms placed
+    are remembered with their incident, and any other change reaches every alarm of it. A crowd's merges so
+    touch one alarm each, not the whole crowd."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+    if incident.source != "alarm":
+        return
+    placed = {*incident.alarm_ids, *([incident.alarm_id] if incident.alarm_id is not None else [])}
+    await repository.place(session, placed, incident.incident_id)
     milestone = MILESTONES.get(incident.status)
-    if milestone is None or incident.source != "alarm" or not incident.alarm_ids:
+    if milestone is None:
         return
     discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
-    moved = await repository.advance(session, incident.alarm_ids, milestone, discreet)
+    whole = incident.incident_id if incident.alarm_id is None else None
+    moved = await repository.advance(session, placed, whole, milestone, discreet)
     await deliveries.enqueue(session, envelope, [_push(row, incident.incident_id) for row in moved
                                                  if row.device_id is not None])

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import case, literal
+from sqlalchemy import case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +25,22 @@ async def remember_device(session: AsyncSession, alarm_id: UUID, device_id: UUID
     ).returning(AlarmDevice))
 
 
-async def advance(session: AsyncSession, alarm_ids: list[UUID], milestone: str, silent: bool) -> list[AlarmDevice]:
-    """Move the alarms to `milestone` unless they are past it; the rows that moved (device known or not)."""
-    statement = insert(AlarmDevice).values([{"alarm_id": a, "milestone": milestone, "silent": silent}
-                                            for a in alarm_ids])
-    moved = statement.on_conflict_do_update(
-        index_elements=["alarm_id"], set_={"milestone": milestone, "silent": AlarmDevice.silent | silent},
-        where=_rank(AlarmDevice.milestone) < _rank(literal(milestone)),
-    ).returning(AlarmDevice)
+async def place(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID) -> None:
+    """Remember which incident these alarms were placed in (a row per alarm, device known or not yet)."""
+    if alarm_ids:
+        statement = insert(AlarmDevice).values([{"alarm_id": a, "incident_id": incident_id, "silent": False}
+                                                for a in sorted(alarm_ids)])
+        await session.execute(statement.on_conflict_do_update(index_elements=["alarm_id"],
+                                                              set_={"incident_id": incident_id}))
+
+
+async def advance(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID | None, milestone: str,
+                  silent: bool) -> list[AlarmDevice]:
+    """Move to `milestone` the alarms named and, with `incident_id`, every alarm placed in that incident,
+    unless they are past it; the rows that moved (device known or not)."""
+    concerned = AlarmDevice.alarm_id.in_(alarm_ids)
+    if incident_id is not None:
+        concerned = or_(concerned, AlarmDevice.incident_id == incident_id)
+    moved = (update(AlarmDevice).where(concerned, _rank(AlarmDevice.milestone) < _rank(literal(milestone)))
+             .values(milestone=milestone, silent=AlarmDevice.silent | silent).returning(AlarmDevice))
     return list(await session.scalars(moved))

@@ -84,10 +84,12 @@ async def list_for_agency(session: AsyncSession, agency: str, status: str | None
     return list(await session.scalars(query))
 
 
-async def list_for_incident(session: AsyncSession, incident_id: UUID) -> list[Delivery]:
-    """Everyone told about an incident (representatives, the caller's device), oldest first."""
+async def list_for_incident(session: AsyncSession, incident_id: UUID, limit: int, offset: int) -> list[Delivery]:
+    """Everyone told about an incident (representatives, the callers' devices), oldest first, a page at a time
+    (a crowd's incident tells every caller of each milestone)."""
     return list(await session.scalars(select(Delivery).where(Delivery.incident_id == incident_id)
-                                      .order_by(Delivery.created_at, Delivery.recipient)))
+                                      .order_by(Delivery.created_at, Delivery.recipient, Delivery.id)
+                                      .limit(limit).offset(offset)))
 
 
 async def attempts_of(session: AsyncSession, delivery_ids: list[UUID]) -> dict[UUID, list[DeliveryAttempt]]:

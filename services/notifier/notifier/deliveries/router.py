@@ -36,8 +36,10 @@ incidents_router = APIRouter(prefix="/v1/incidents", tags=["incident notificatio
 
 @incidents_router.get("/{incident_id}/notifications", response_model=list[IncidentNotification],
                       summary="Who was alerted or told about an incident, and whether it arrived")
-async def incident_notifications(incident_id: UUID, _: CurrentOperator,
-                                 session: SessionDep) -> list[IncidentNotification]:
-    """The RT representatives and Polisi RW alerted (opened, escalated) and the caller's status pushes, oldest
-    first; an empty list while nothing was queued yet."""
-    return await service.incident_notifications(session, incident_id)
+async def incident_notifications(incident_id: UUID, _: CurrentOperator, session: SessionDep,
+                                 limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                                 ) -> list[IncidentNotification]:
+    """The RT representatives and Polisi RW alerted (opened, escalated) and the callers' status pushes, oldest
+    first, a page at a time; an empty list while nothing was queued yet."""
+    return await service.incident_notifications(session, incident_id, limit, offset)

@@ -116,9 +116,10 @@ async def replay(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple
     return delivery, (await repository.attempts_of(session, [delivery.id]))[delivery.id]
 
 
-async def incident_notifications(session: AsyncSession, incident_id: UUID) -> list[IncidentNotification]:
-    """Who was alerted or told about an incident and how each message went, for operators."""
-    deliveries = await repository.list_for_incident(session, incident_id)
+async def incident_notifications(session: AsyncSession, incident_id: UUID, limit: int = 200,
+                                 offset: int = 0) -> list[IncidentNotification]:
+    """Who was alerted or told about an incident and how each message went, for operators (a page)."""
+    deliveries = await repository.list_for_incident(session, incident_id, limit, offset)
     rep_of = {d.id: _rep_id(d) for d in deliveries}
     reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
     return [IncidentNotification(

@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from notifier.models import Base
@@ -15,6 +15,7 @@ class AlarmDevice(Base):
     """
 
     __tablename__ = "alarm_devices"
+    __table_args__ = (Index("ix_alarm_devices_incident", "incident_id"),)
 
     alarm_id: Mapped[UUID] = mapped_column(primary_key=True)
     device_id: Mapped[UUID | None]
@@ -22,3 +23,5 @@ class AlarmDevice(Base):
     milestone: Mapped[str | None] = mapped_column(String(32))
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
     raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The incident the alarm was placed in (incident events name the alarm they place, not every alarm).
+    incident_id: Mapped[UUID | None] = mapped_column()

@@ -4,7 +4,12 @@ from uuid import uuid4
 
 import pytest
 
-from kentongan.events.incidents import IncidentAcknowledged, IncidentEscalated, IncidentOpened
+from kentongan.events.incidents import (
+    IncidentAcknowledged,
+    IncidentAlarmMerged,
+    IncidentEscalated,
+    IncidentOpened,
+)
 
 M = 1 / 111_320  # degrees of latitude per metre
 
@@ -70,3 +75,24 @@ async def test_sensitive_incidents_only_ask_to_stand_by(publish, place_represent
         for detail in ("seksual", "sexual", "kekerasan", "violence", "anak", "child", "kembangsari",
                        "semarang", "wib"):
             assert detail not in text, detail
+
+
+async def test_an_incident_opened_twice_and_its_merged_alarms_broadcast_once(
+        notifier, publish, place_representative, incident_event, outbox_of, area, operator_headers):
+    """A crowd: the incident's opening is announced again (a second event for the same incident and area)
+    and alarms merge into it; the area hears about it once."""
+    lat, lon = area
+    kelurahan = f"Kauman {uuid4().hex[:6]}"
+    home, neighbour, _far, polisi, _far_polisi = await _neighbourhood(place_representative, lat, lon, kelurahan)
+    incident = {"incident_id": uuid4(), "alarm_ids": [], "category": "fire"}
+    first = await publish(incident_event(IncidentOpened, lat, lon, alarm_id=uuid4(), alarm_count=1, **incident))
+    again = await publish(incident_event(IncidentOpened, lat, lon, alarm_id=uuid4(), alarm_count=1, **incident))
+    for count in range(2, 12):
+        await publish(incident_event(IncidentAlarmMerged, lat, lon, alarm_id=uuid4(), alarm_count=count, **incident))
+
+    assert len(await outbox_of(first.id, 3)) == 3
+    assert (await notifier.get("/v1/dev/outbox", params={"event_id": again.id})).json() == []
+    told = (await notifier.get(f"/v1/incidents/{incident['incident_id']}/notifications",
+                               headers=operator_headers())).json()
+    assert sorted(n["recipient"] for n in told if n["purpose"] == "broadcast") == sorted(
+        f"rep:{rep['id']}" for rep in (home, neighbour, polisi))

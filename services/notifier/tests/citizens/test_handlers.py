@@ -77,3 +77,22 @@ async def test_silent_or_sensitive_alarms_get_data_only_pushes(notifier, publish
     [push] = await _pushes_to(notifier, token, 1)
 
     assert set(push["payload"]) == {"data"} and push["payload"]["data"]["status"] == "received"
+
+
+async def test_every_caller_of_a_crowd_hears_the_acknowledgement(notifier, publish, incident_event, area):
+    """Incident events name only the alarm they place; acknowledging still reaches every device behind it."""
+    crowd = [alarm(f"push-{uuid4().hex}") for _ in range(6)]
+    for raised in crowd:
+        await publish(raised)
+    incident = {"incident_id": uuid4(), "alarm_ids": []}
+    for count, raised in enumerate(crowd, start=1):
+        kind = IncidentOpened if count == 1 else IncidentAlarmMerged
+        await publish(incident_event(kind, *area, alarm_id=raised.alarm_id, alarm_count=count, **incident))
+    for raised in crowd:
+        await _pushes_to(notifier, raised.push_token, 1)
+    await publish(incident_event(IncidentAcknowledged, *area, status="acknowledged", alarm_count=len(crowd),
+                                 **incident))
+
+    for raised in crowd:
+        pushes = await _pushes_to(notifier, raised.push_token, 2)
+        assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "acknowledged"]

@@ -24,6 +24,7 @@ const DICT = {
     keyHelp: "bantuan ini",
     priority: "Prioritas", status: "Status", raised: "Dilaporkan", ago: "lalu", unitAssigned: "Unit",
     ackBy: "Diterima oleh", source: "Sumber", silent: "senyap", escalation: "Eskalasi",
+    unprocessed: "tidak terproses, periksa", alarmsCount: "alarm",
     acknowledge: "Terima", enRoute: "Dalam perjalanan", onScene: "Di lokasi", resolve: "Selesaikan",
     addNote: "Tambah catatan", notePlaceholder: "Catatan…", outcomePlaceholder: "Hasil penanganan…",
     assign: "Kirim", suggested: "Unit terdekat yang disarankan", noUnits: "Tidak ada unit tersedia.",
@@ -51,6 +52,7 @@ const DICT = {
     keyHelp: "this help",
     priority: "Priority", status: "Status", raised: "Raised", ago: "ago", unitAssigned: "Unit",
     ackBy: "Acknowledged by", source: "Source", silent: "silent", escalation: "Escalation",
+    unprocessed: "unprocessed, check it", alarmsCount: "alarms",
     acknowledge: "Acknowledge", enRoute: "En route", onScene: "On scene", resolve: "Resolve",
     addNote: "Add note", notePlaceholder: "Note…", outcomePlaceholder: "Outcome…",
     assign: "Assign", suggested: "Suggested nearest units", noUnits: "No unit available.",
@@ -150,7 +152,8 @@ function banner(text, kind = "") {
 function sortedQueue() {
   return [...state.incidents.values()]
     .filter((i) => !CLOSED.has(i.status))
-    .sort((a, b) => b.priority - a.priority
+    .sort((a, b) => (b.unprocessed ? 1 : 0) - (a.unprocessed ? 1 : 0)
+      || b.priority - a.priority
       || (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1)
       || Date.parse(a.opened_at) - Date.parse(b.opened_at));
 }
@@ -172,7 +175,8 @@ function renderQueue() {
     onclick: () => select(i.id),
   },
   el("span", { class: "prio" }, `P${i.priority}`),
-  el("span", { class: "cat" }, category(i.category), i.silent ? ` · ${t("silent")}` : ""),
+  el("span", { class: "cat" }, category(i.category), i.silent ? ` · ${t("silent")}` : "",
+    i.unprocessed ? ` · ⚠ ${t("unprocessed")}` : "", i.alarm_count > 1 ? ` · ${i.alarm_count} ${t("alarmsCount")}` : ""),
   el("span", { class: "age", "data-since": i.opened_at }, since(i.opened_at)),
   el("span", { class: "sub" }, el("span", { class: `status ${i.status}` }, statusName(i.status)), ` ${i.area}`,
     i.unit_id ? ` · ${i.unit_id}` : "", i.escalation_level ? ` · ⚠ ${t("escalation")} ${i.escalation_level}` : ""))));
@@ -384,7 +388,7 @@ function renderDetailNow(cameras) {
       el("span", {}, el("strong", {}, u.id), ` ${u.name} · ${Math.round(u.distance_m)} m`),
       el("button", { class: index === 0 ? "primary" : "", "data-unit": u.id, disabled: !can("assign"),
         onclick: () => assign(u.id) }, t("assign"))))),
-    section(t("alarms"), listOr(d.alarms, (a) => el("li", { class: "alarm" },
+    section(`${t("alarms")} (${d.alarm_count})`, listOr(d.alarms, (a) => el("li", { class: "alarm" },
       el("span", {}, `${time(a.raised_at)} · ${category(a.category)}${a.silent ? ` · ${t("silent")}` : ""}`),
       alarmNote(a, d)))),
     section(t("snapshots"), d.snapshots.length
