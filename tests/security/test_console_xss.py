@@ -149,4 +149,4 @@ async def _publish(settings, event) -> None:
         await producer.stop()
 
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(180)

@@ -63,7 +63,7 @@ async def test_the_console_page_has_a_strict_content_security_policy(dispatch_ur
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
-    assert directives["img-src"] == "'self' blob: data:"  # no tile host: none is configured here
+    assert directives["img-src"] == "'self' blob:"  # no tile host: none is configured here
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"

@@ -4,11 +4,12 @@ Changes arrive by PostgreSQL NOTIFY (sent in the same transaction as the change)
 sees every change the moment it commits, whichever replica made it. Each client gets a bounded queue; a client
 too slow to keep up is disconnected (its EventSource reconnects and reloads the queue) rather than slowing
 everyone else. A client reconnecting with `Last-Event-ID` first gets what it missed: the current state of each
-incident changed since, from the outbox (kept a day).
+incident changed since, from the outbox (kept a day). A stream ends when the token that opened it expires.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
@@ -39,11 +40,12 @@ class IncidentBroadcaster:
                 self._subscribers.discard(queue)
 
     async def subscribe(self, missed: Callable[[], Awaitable[list[dict] | None]] | None = None,
-                        ) -> AsyncIterator[dict]:
+                        until: float | None = None) -> AsyncIterator[dict]:
         """Server-sent events for one client, as dicts for sse-starlette. `missed` gives the notices a
         reconnecting client missed (None: too old to tell); they follow `ready`, then the live changes. The
         client is subscribed first, so a change committed meanwhile is sent twice at worst, never lost (a
-        console keeps the highest `version` of each incident)."""
+        console keeps the highest `version` of each incident). At `until` (Unix time: the client's token
+        expires) an `expired` event ends the stream."""
         queue: asyncio.Queue = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
         metrics.STREAM_CLIENTS.inc()
@@ -54,8 +56,12 @@ class IncidentBroadcaster:
             for notice in replay or []:
                 yield _event(notice)
             while queue in self._subscribers:
+                left = _seconds_left(until)
+                if left <= 0:
+                    yield {"event": "expired", "data": "{}"}
+                    return
                 try:
-                    payload = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                    payload = await asyncio.wait_for(queue.get(), min(HEARTBEAT_S, left))
                 except TimeoutError:
                     yield {"comment": "keep-alive"}
                     continue
@@ -63,6 +69,10 @@ class IncidentBroadcaster:
         finally:
             self._subscribers.discard(queue)
             metrics.STREAM_CLIENTS.dec()
+
+
+def _seconds_left(until: float | None) -> float:
+    return HEARTBEAT_S if until is None else until - time.time()
 
 
 def _event(notice: dict) -> dict:
