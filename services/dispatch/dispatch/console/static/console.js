@@ -250,7 +250,7 @@ let map = null;
 const layers = {};
 
 function setupMap() {
-  map = L.map("map", { zoomControl: true, attributionControl: Boolean(state.config.tile_url) })
+  map = L.map("map", { zoomControl: true, attributionControl: false })
     .setView(SEMARANG, 12);
   if (state.config.tile_url) {
     L.tileLayer(state.config.tile_url, { maxZoom: 19 }).addTo(map);
