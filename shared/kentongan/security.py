@@ -10,6 +10,7 @@ published keys count); otherwise from the local development issuer (`make token`
 import asyncio
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -225,7 +226,8 @@ def _roles(claims: dict[str, Any], path: str) -> frozenset[str]:
     return frozenset(r for r in value if isinstance(r, str)) if isinstance(value, list) else frozenset()
 
 
-def require_role(role: str, authenticate=current_operator):
+def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator]] = current_operator,
+                 ) -> Callable[[Operator], Awaitable[Operator]]:
     """A dependency admitting staff with `role` or above (`authenticate`: how the operator is found)."""
 
     async def dependency(operator: Annotated[Operator, Depends(authenticate)]) -> Operator:
