@@ -2,12 +2,29 @@
 
 import asyncio
 import json
+import shutil
 import time
 from typing import Self
 from uuid import uuid4
 
 import httpx
 import pytest
+from playwright.async_api import async_playwright
+
+# A real headless Chromium (Debian's `chromium` package) driven by Playwright: tests/console, tests/security.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail("the console tests need Debian's chromium: apt-get install -y chromium")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ published keys count); otherwise from the local development issuer (`make token`
 import asyncio
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -66,6 +67,7 @@ class Operator:
 
     subject: str
     roles: frozenset[str]
+    expires_at: float | None = None  # the token's `exp` (Unix time): a live stream ends there
 
     def has_role(self, role: str) -> bool:
         """True when the user holds `role` or a role above it."""
@@ -176,11 +178,20 @@ async def _provider_key(jwks_url: str, token: str) -> jwt.PyJWK:
 
 
 def bearer_token(request: Request) -> str:
-    """The bearer token from the Authorization header (or `access_token` query, for EventSource)."""
+    """The bearer token from the Authorization header: the only place a token is taken from, but for the
+    live stream (`stream_token`). A token in a URL ends up in browser history, proxy logs and Referers."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         return token.strip()
+    raise Unauthorized("missing bearer token")
+
+
+def stream_token(request: Request) -> str:
+    """The bearer token of a server-sent event stream: the header, or the `access_token` query parameter for a
+    browser's EventSource, which cannot send headers. The stream ends when that token expires."""
+    if "authorization" in request.headers:
+        return bearer_token(request)
     token = request.query_params.get("access_token")
     if token:
         return token
@@ -192,10 +203,19 @@ def _settings(request: Request) -> ServiceSettings:
 
 
 async def current_operator(request: Request) -> Operator:
+    return await _operator(request, bearer_token(request))
+
+
+async def streaming_operator(request: Request) -> Operator:
+    """The operator of a live stream (token in the header or, for EventSource, the query)."""
+    return await _operator(request, stream_token(request))
+
+
+async def _operator(request: Request, token: str) -> Operator:
     settings = _settings(request)
-    claims = await decode_user_token(settings, bearer_token(request), OPERATOR)
+    claims = await decode_user_token(settings, token, OPERATOR)
     roles_claim = settings.oidc_roles_claim if settings.oidc_jwks_url else "roles"  # where the local issuer puts them
-    return Operator(subject=claims["sub"], roles=_roles(claims, roles_claim))
+    return Operator(subject=claims["sub"], roles=_roles(claims, roles_claim), expires_at=float(claims["exp"]))
 
 
 def _roles(claims: dict[str, Any], path: str) -> frozenset[str]:
@@ -206,10 +226,11 @@ def _roles(claims: dict[str, Any], path: str) -> frozenset[str]:
     return frozenset(r for r in value if isinstance(r, str)) if isinstance(value, list) else frozenset()
 
 
-def require_role(role: str):
-    """A dependency admitting staff with `role` or above."""
+def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator]] = current_operator,
+                 ) -> Callable[[Operator], Awaitable[Operator]]:
+    """A dependency admitting staff with `role` or above (`authenticate`: how the operator is found)."""
 
-    async def dependency(operator: Annotated[Operator, Depends(current_operator)]) -> Operator:
+    async def dependency(operator: Annotated[Operator, Depends(authenticate)]) -> Operator:
         if not operator.has_role(role):
             raise Forbidden(f"requires the {role} role")
         return operator
@@ -228,6 +249,7 @@ async def current_partner(request: Request) -> Partner:
 CurrentOperator = Annotated[Operator, Depends(require_role("operator"))]
 CurrentSupervisor = Annotated[Operator, Depends(require_role("supervisor"))]
 CurrentAdmin = Annotated[Operator, Depends(require_role("admin"))]
+StreamOperator = Annotated[Operator, Depends(require_role("operator", streaming_operator))]
 CurrentPartner = Annotated[Partner, Depends(current_partner)]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from kentongan.db import create_engine, create_sessionmaker
 from kentongan.errors import install_error_handlers
+from kentongan.headers import SecurityHeadersMiddleware
 from kentongan.kafka import broker_reachable, create_producer
 from kentongan.logging import configure_logging
 from kentongan.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -58,7 +59,8 @@ Worker = Callable[[FastAPI], Awaitable[None]]
 def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers: Iterable[APIRouter],
                        workers: Iterable[Worker] = (), title: str, description: str = "",
                        version: str = "1.0.0", body_limits: dict[str, int] | None = None) -> FastAPI:
-    """A FastAPI app with the platform's errors, metrics, health, body limit and supervised workers.
+    """A FastAPI app with the platform's errors, metrics, security headers, health, body limit and supervised
+    workers.
 
     `body_limits` raises (or lowers) the body limit for exact paths, such as a bulk import endpoint.
     """
@@ -92,6 +94,8 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(MetricsMiddleware, service=spec.name)
+    # Outermost, so that every answer (a 413 from the body limit too) carries the browser security headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     # Routes are matched in order, each miss costing a little on every request: the service's own first (the
     # hot ones first in `routers`), the probes and metrics scrapes last.
     for router in routers:

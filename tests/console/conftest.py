@@ -1,23 +1,6 @@
-"""A real headless Chromium (Debian's `chromium` package) driven by Playwright, and signed-in console pages."""
-
-import shutil
+"""Signed-in console pages in the real headless Chromium of tests/conftest.py (`browser`)."""
 
 import pytest
-from playwright.async_api import async_playwright
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-async def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("the console tests need Debian's chromium: apt-get install -y chromium")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture

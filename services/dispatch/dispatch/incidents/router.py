@@ -24,7 +24,7 @@ from dispatch.incidents.schemas import (
 )
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
-from kentongan.security import CurrentOperator, CurrentSupervisor
+from kentongan.security import CurrentOperator, CurrentSupervisor, StreamOperator
 from kentongan.text import Name
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
@@ -48,14 +48,17 @@ async def list_incidents(
 
 @router.get("/stream", summary="Server-sent events: every incident change as it happens",
             response_description="text/event-stream of `incident` events ({type, alarm_id, incident})")
-async def stream_incidents(request: Request, _: CurrentOperator,
+async def stream_incidents(request: Request, operator: StreamOperator,
                            last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
                            ) -> EventSourceResponse:
     """`ready` first (`{"replayed": n}`), then an `incident` event per change (its id is the change's event id).
     An EventSource reconnects with `Last-Event-ID`: what changed meanwhile comes right after `ready`, each
-    incident once as it is now; `{"replayed": null, "reload": true}` when that id is too old (reload the queue)."""
+    incident once as it is now; `{"replayed": null, "reload": true}` when that id is too old (reload the queue).
+    The only endpoint taking its token as `?access_token=` (EventSource cannot send headers); the stream ends
+    with an `expired` event when the token expires: reconnect with a fresh one."""
     missed = partial(service.missed_changes, request.app.state.sessionmaker, last_event_id) if last_event_id else None
-    return EventSourceResponse(request.app.state.broadcaster.subscribe(missed), ping=15)
+    subscription = request.app.state.broadcaster.subscribe(missed, until=operator.expires_at)
+    return EventSourceResponse(subscription, ping=15)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with alarms, trail, notes, snapshots")

@@ -7,10 +7,12 @@ changes that arrived meanwhile (one query per batch, whatever the number of clie
 Each client gets a bounded queue; a client too slow to keep up is disconnected (its EventSource reconnects
 and reloads the queue) rather than slowing everyone else. A client reconnecting with `Last-Event-ID` first
 gets what it missed: the current state of each incident changed since, from the outbox (kept a day).
+A stream ends when the token that opened it expires.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
@@ -63,11 +65,12 @@ class IncidentBroadcaster:
                 self._subscribers.discard(queue)
 
     async def subscribe(self, missed: Callable[[], Awaitable[list[dict] | None]] | None = None,
-                        ) -> AsyncIterator[dict]:
+                        until: float | None = None) -> AsyncIterator[dict]:
         """Server-sent events for one client, as dicts for sse-starlette. `missed` gives the notices a
         reconnecting client missed (None: too old to tell); they follow `ready`, then the live changes. The
         client is subscribed first, so a change committed meanwhile is sent twice at worst, never lost (a
-        console keeps the highest `version` of each incident)."""
+        console keeps the highest `version` of each incident). At `until` (Unix time: the client's token
+        expires) an `expired` event ends the stream."""
         queue: asyncio.Queue = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
         metrics.STREAM_CLIENTS.inc()
@@ -78,8 +81,12 @@ class IncidentBroadcaster:
             for item in replay or []:
                 yield _event(item)
             while queue in self._subscribers:
+                left = _seconds_left(until)
+                if left <= 0:
+                    yield {"event": "expired", "data": "{}"}
+                    return
                 try:
-                    yield await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+                    yield await asyncio.wait_for(queue.get(), min(HEARTBEAT_S, left))
                 except TimeoutError:
                     yield {"comment": "keep-alive"}
         finally:
@@ -107,3 +114,7 @@ def _event(item: dict) -> dict:
     """An incident notice as a server-sent event; its id is the change's event id."""
     return {"event": "incident", "id": item["id"], "data": orjson.dumps(
         {"type": item["type"], "alarm_id": item.get("alarm_id"), "incident": item["incident"]}).decode()}
+
+
+def _seconds_left(until: float | None) -> float:
+    return HEARTBEAT_S if until is None else until - time.time()

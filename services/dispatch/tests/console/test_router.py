@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from dispatch.console.router import console_policy
 from dispatch.main import create_app
 from dispatch.settings import Settings
 from kentongan.devstack import free_port
@@ -39,3 +40,32 @@ async def test_the_camera_proxy_needs_a_token_and_forwards_only_read_views(conso
 async def test_an_unreachable_cctv_ingest_is_a_plain_502(console_client, operator_headers):
     response = await console_client.get("/console/cctv/v1/cameras/health", headers=operator_headers())
     assert response.status_code == 502 and response.json()["error"] == "cameras_unavailable"
+
+
+CLIMBING = ["..%2F..%2Fmetrics%23/health", "..%2F..%2Freadyz%3F/nearby", "..%2Fsnapshot",
+            "CAM-1/..%2F..%2F..%2Fmetrics%23/snapshot", "a/b/snapshot", "health/x", "nearby%00",
+            "CAM%201/snapshot"]
+
+
+@pytest.mark.parametrize("path", CLIMBING)
+async def test_the_camera_proxy_refuses_any_other_path_before_calling_cctv_ingest(
+        console_client, operator_headers, path):
+    response = await console_client.get(httpx.URL(f"http://testserver/console/cctv/v1/cameras/{path}"),
+                                        headers=operator_headers())
+    assert response.status_code == 404 and response.json()["error"] == "not_proxied"
+
+
+@pytest.mark.parametrize("path", ["nearby", "health", "CAM-1.a:b_c/snapshot"])
+async def test_the_camera_views_themselves_are_proxied(console_client, operator_headers, path):
+    response = await console_client.get(f"/console/cctv/v1/cameras/{path}", headers=operator_headers())
+    assert response.status_code == 502  # let through, to a cctv-ingest that is down here
+
+
+def test_the_map_tile_host_is_allowed_only_when_tiles_are_configured():
+    assert "tile" not in console_policy("")
+    assert "img-src 'self' blob: https://*.tile.example.org;" in console_policy(
+        "https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' blob: http://127.0.0.1:8080;" in console_policy("http://127.0.0.1:8080/{z}/{x}/{y}.png")
+    for bad in ("javascript:alert(1)//{z}", "https://tiles.example.org'; script-src *", "//no-scheme/{z}"):
+        with pytest.raises(ValueError, match="DISPATCH_MAP_TILE_URL"):
+            console_policy(bad)

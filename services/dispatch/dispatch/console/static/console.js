@@ -1,5 +1,8 @@
 // Kentongan console: the live queue, map, incident detail and actions, on dispatch's API and SSE stream.
+// Every string from the server reaches the page through `el` / `label` (dom.js): as text, never as HTML.
 /* global L */
+
+import { el, label } from "./dom.js";
 
 const SEMARANG = [-6.99, 110.42];
 const ACTIVE = ["open", "acknowledged", "assigned", "en_route", "on_scene"];
@@ -78,22 +81,13 @@ const state = {
   units: [],
   config: { tile_url: "" },
   stream: null,
+  reconnectTimer: null,
 };
 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => DICT[state.lang][key] ?? key;
 const category = (c) => DICT[state.lang].cats[c] ?? c;
 const statusName = (s) => DICT[state.lang].statuses[s] ?? s;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) if (child != null) node.append(child);
-  return node;
-}
 
 // ---------- API ----------
 
@@ -215,14 +209,38 @@ function onIncidentEvent(message) {
   if (incident.id === state.selectedId) loadDetail();
 }
 
+// The stream is the one request that carries the token in its URL (EventSource cannot send headers).
 function connectStream() {
   state.stream?.close();
+  clearTimeout(state.reconnectTimer);
   const stream = new EventSource(`/v1/incidents/stream?access_token=${encodeURIComponent(state.token)}`);
   // On every (re)connection reload the queue: changes made while disconnected are not replayed.
   stream.addEventListener("ready", () => { setLive(true); loadQueue().catch(() => {}); });
   stream.addEventListener("incident", onIncidentEvent);
-  stream.onerror = () => setLive(false);
+  // The server ends the stream when the token expires: open a new one with the current token, or sign in again.
+  stream.addEventListener("expired", () => { stream.close(); reconnectStream(); });
+  stream.onerror = () => {
+    setLive(false);
+    // After a dropped connection the browser retries by itself; after a refusal (401) it gives up: CLOSED.
+    if (stream.readyState === EventSource.CLOSED) reconnectStream();
+  };
   state.stream = stream;
+}
+
+// Reconnect unless the token is no longer accepted (api() then signs out, and signing in again reconnects).
+function reconnectStream(delayMs = 1000) {
+  setLive(false);
+  clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = setTimeout(async () => {
+    if (!state.token) return;
+    try {
+      await api("/v1/units");
+    } catch (error) {
+      if (error.status !== 401 && state.token) reconnectStream(Math.min(delayMs * 2, 30000));
+      return;
+    }
+    if (state.token) connectStream();
+  }, delayMs);
 }
 
 function setLive(on) {
@@ -236,19 +254,27 @@ let map = null;
 const layers = {};
 
 function setupMap() {
-  map = L.map("map", { zoomControl: true, attributionControl: Boolean(state.config.tile_url) })
+  map = L.map("map", { zoomControl: true, attributionControl: false })
     .setView(SEMARANG, 12);
   if (state.config.tile_url) {
-    L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: state.config.tile_attribution }).addTo(map);
+    L.tileLayer(state.config.tile_url, { maxZoom: 19 }).addTo(map);
+    textAttribution(state.config.tile_attribution).addTo(map);
   } else {
     $("#map").classList.add("plain");
   }
   // Kecamatan names orient the operator on a plain background (and stay useful over tiles).
   for (const [name, [lat, lon]] of Object.entries(state.config.areas ?? {})) {
     L.marker([lat, lon], { interactive: false, keyboard: false,
-      icon: L.divIcon({ className: "area-label", html: name, iconSize: null }) }).addTo(map);
+      icon: L.divIcon({ className: "area-label", html: label(name), iconSize: null }) }).addTo(map);
   }
   for (const name of ["incidents", "units", "cameras"]) layers[name] = L.layerGroup().addTo(map);
+}
+
+// Leaflet's own attribution control parses its text as HTML: this one shows the configured text as text.
+function textAttribution(text) {
+  const control = L.control({ position: "bottomright" });
+  control.onAdd = () => el("div", { class: "leaflet-control-attribution leaflet-control" }, text);
+  return control;
 }
 
 const CAMERA_COLOURS = { online: "#3fb950", degraded: "#d29922", offline: "#f85149" };
@@ -262,7 +288,7 @@ function renderIncidentMarkers() {
     L.circleMarker([i.lat, i.lon], {
       radius: selected ? 13 : 9, color: selected ? "#ffffff" : "#000000", weight: selected ? 3 : 1,
       fillColor: PRIORITY_COLOURS[i.priority] ?? "#8b949e", fillOpacity: 0.95,
-    }).bindTooltip(`P${i.priority} ${category(i.category)} · ${statusName(i.status)}`)
+    }).bindTooltip(label(`P${i.priority} ${category(i.category)} · ${statusName(i.status)}`))
       .on("click", () => select(i.id)).addTo(layers.incidents);
   }
 }
@@ -274,7 +300,7 @@ function renderUnits() {
     L.circleMarker([u.lat, u.lon], {
       radius: 7, color: "#ffffff", weight: 1, fillColor: u.status === "available" ? "#2f81f7" : "#6e7681",
       fillOpacity: 1,
-    }).bindTooltip(`${u.id} · ${u.name} (${u.status})`).addTo(layers.units);
+    }).bindTooltip(label(`${u.id} · ${u.name} (${u.status})`)).addTo(layers.units);
   }
 }
 
@@ -292,7 +318,7 @@ async function loadNearbyCameras(incident) {
   for (const c of cameras) {
     L.circleMarker([c.lat, c.lon], {
       radius: 5, color: "#000", weight: 1, fillColor: CAMERA_COLOURS[c.state] ?? "#8b949e", fillOpacity: 1,
-    }).bindTooltip(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`).addTo(layers.cameras);
+    }).bindTooltip(label(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`)).addTo(layers.cameras);
   }
   return cameras;
 }
@@ -302,7 +328,7 @@ async function loadNearbyCameras(incident) {
 async function select(id) {
   state.selectedId = id;
   renderQueue();
-  document.querySelector(`#queue li[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
+  document.querySelector(`#queue li[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
   await loadDetail();
   const incident = state.incidents.get(id);
   if (incident && map) map.setView([incident.lat, incident.lon], Math.max(map.getZoom(), 15), { animate: false });
@@ -405,10 +431,24 @@ function renderDetailNow(cameras) {
   );
 }
 
+// A snapshot is fetched only through dispatch's camera proxy, whatever host its URL names: the operator's
+// token never goes to an address that came in an event.
+const SNAPSHOT_PATH = /^\/v1\/cameras\/[A-Za-z0-9_.:-]{1,64}\/snapshot$/;
+
+function snapshotSource(snapshotUrl) {
+  let url;
+  try {
+    url = new URL(snapshotUrl ?? "", window.location.origin);
+  } catch {
+    return null;
+  }
+  return SNAPSHOT_PATH.test(url.pathname) ? cctv(`${url.pathname}${url.search}`) : null;
+}
+
 function snapshotFigure(snapshot) {
   const img = el("img", { alt: snapshot.camera_id });
   // Snapshots need the operator's token, which an <img src> cannot send: fetch, then show the blob.
-  const url = snapshot.snapshot_url?.startsWith("/") ? cctv(snapshot.snapshot_url) : snapshot.snapshot_url;
+  const url = snapshotSource(snapshot.snapshot_url);
   if (url) {
     fetch(url, { headers: { Authorization: `Bearer ${state.token}` } })
       .then((r) => (r.ok ? r.blob() : null))
@@ -529,7 +569,9 @@ function onKey(event) {
 function signOut() {
   sessionStorage.removeItem("kentongan.token");
   state.token = null;
+  clearTimeout(state.reconnectTimer);
   state.stream?.close();
+  setLive(false);
   $("#app").hidden = true;
   $("#signin").hidden = false;
 }
