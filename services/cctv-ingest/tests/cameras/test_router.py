@@ -17,7 +17,11 @@ async def test_admin_registers_a_camera_and_operators_read_it_without_credential
     listed = await cctv.get("/v1/cameras", params={"limit": 1000}, headers=operator)
     for text in (created.text, read.text, listed.text):
         assert "s3cret" not in text and "hunter2" not in text and "admin:" not in text
-    assert read.json()["stream_url"].startswith("rtsp://***@10.1.2.3:554/")
+        assert "10.1.2.3" not in text  # the stream URL is not shown at all unless a supervisor asks
+    supervisor = await cctv.get(f"/v1/cameras/{body['id']}", params={"include": "stream_url"}, headers=admin)
+    assert supervisor.json()["stream_url"] == "rtsp://10.1.2.3:554/Streaming/Channels/101?password=***"
+    refused = await cctv.get(f"/v1/cameras/{body['id']}", params={"include": "stream_url"}, headers=operator)
+    assert refused.status_code == 403 and "stream_url" in refused.json()["detail"]
 
 
 async def test_only_supervisors_and_admins_change_the_registry(cctv, operator, admin, camera_body):

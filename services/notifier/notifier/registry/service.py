@@ -11,6 +11,7 @@ from notifier.registry import csv_import, repository
 from notifier.registry.errors import InvalidCsv, RepresentativeNotFound
 from notifier.registry.schemas import AreaLookup, NearbyRepresentative, RepresentativeIn
 from notifier.settings import Settings
+from notifier.webhook_urls import check_webhook_url, webhook_url_problem
 
 MAX_IMPORT_ROWS = 5000
 
@@ -30,8 +31,11 @@ async def _upsert(session: AsyncSession, reps: list[RepresentativeIn]) -> None:
     await session.flush()
 
 
-async def save(session: AsyncSession, data: RepresentativeIn) -> Representative:
-    """Create or update one representative by code."""
+async def save(session: AsyncSession, data: RepresentativeIn, settings: Settings) -> Representative:
+    """Create or update one representative by code (a webhook contact must pass the outbound policy)."""
+    for index, contact in enumerate(data.contacts):
+        if contact.channel == "webhook":
+            await check_webhook_url(contact.address, f"contacts.{index}.address", settings)
     await _upsert(session, [data])
     return await get(session, data.code)
 
@@ -44,9 +48,24 @@ async def get(session: AsyncSession, code: str) -> Representative:
     return rep
 
 
-async def import_csv(session: AsyncSession, text: str) -> int:
+async def _webhook_problems(reps: list[RepresentativeIn], settings: Settings) -> list[dict]:
+    """The rows (all parsed: line = index + 2) whose webhook the outbound policy refuses; each host once."""
+    problems, judged = [], {}
+    for line, rep in enumerate(reps, start=2):
+        for contact in rep.contacts:
+            if contact.channel == "webhook":
+                if contact.address not in judged:
+                    judged[contact.address] = await webhook_url_problem(contact.address, settings)
+                if judged[contact.address]:
+                    problems.append({"line": line, "field": "webhook", "message": judged[contact.address]})
+    return problems
+
+
+async def import_csv(session: AsyncSession, text: str, settings: Settings) -> int:
     """Import every row or none: a CSV with any bad row is refused, naming each line and field."""
     reps, problems = csv_import.parse(text)
+    if not problems:
+        problems = await _webhook_problems(reps, settings)
     if len(reps) > MAX_IMPORT_ROWS:
         problems.append({"line": MAX_IMPORT_ROWS + 2, "field": "row", "message": f"at most {MAX_IMPORT_ROWS} rows"})
     if problems:

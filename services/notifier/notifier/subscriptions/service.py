@@ -15,7 +15,7 @@ from notifier.settings import Settings
 from notifier.subscriptions import repository
 from notifier.subscriptions.errors import SubscriptionNotFound, UnknownEventTypes
 from notifier.subscriptions.schemas import SubscriptionCreate
-from notifier.subscriptions.urls import validate_target
+from notifier.webhook_urls import check_webhook_url
 
 
 def _event_types_on(topic: str) -> set[str]:
@@ -45,7 +45,7 @@ async def create(session: AsyncSession, partner: Partner, data: SubscriptionCrea
     if unknown:
         raise UnknownEventTypes(f"event_types: {', '.join(unknown)} not available; choose from "
                                 f"{', '.join(sorted(allowed))}")
-    await validate_target(data.url, settings.environment)
+    await check_webhook_url(data.url, "url", settings)
     subscription = Subscription(id=uuid7(), agency=partner.agency, url=data.url,
                                 event_types=sorted(set(data.event_types)), secret=new_secret(), active=True)
     session.add(subscription)
