@@ -4,6 +4,8 @@ import json
 import random
 from uuid import uuid4
 
+import pytest
+
 from kentongan.geo import haversine_m
 
 
@@ -120,3 +122,19 @@ async def test_nearby_returns_what_haversine_says_nearest_first(cctv, admin, ope
     assert len(disabled.json()) == len(expected) and {c["state"] for c in disabled.json()} == {"disabled"}
     bad = await cctv.get("/v1/cameras/nearby", headers=operator, params={"lat": 100, "lon": 110})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lat"
+
+
+@pytest.mark.parametrize(("document", "field"), [
+    ({"type": "FeatureCollection", "features": 5}, "features"),
+    ({"type": "FeatureCollection", "features": "cameras"}, "features"),
+    ({"type": "FeatureCollection", "features": {"a": 1}}, "features"),
+    ({"type": "FeatureCollection", "features": [5]}, "feature"),
+    ({"type": "FeatureCollection", "features": [{"geometry": {"type": "Point", "coordinates": [110.4, -6.9]},
+                                                 "properties": 5}]}, "properties"),
+])
+async def test_a_geojson_of_the_wrong_shape_is_a_422_naming_the_field(cctv, admin, document, field):
+    response = await cctv.post("/v1/cameras/import", content=json.dumps(document),
+                               headers={**admin, "content-type": "application/geo+json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "import_rejected"
+    assert [problem["field"] for problem in response.json()["detail"]] == [field]
