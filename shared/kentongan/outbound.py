@@ -337,6 +337,6 @@ async def outbound_client(policy: OutboundPolicy, *, concurrency: int = 100, tim
                                     cookie_jar=aiohttp.DummyCookieJar())
     transport = PolicyTransport(AiohttpTransport(client=session), policy)
     no_cookies = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
-    async with httpx.AsyncClient(transport=transport, timeout=timeout_s, follow_redirects=False, trust_env=False,
-                                 cookies=no_cookies) as client:
+    async with httpx.AsyncClient(transport=transport, timeout=timeout_s, follow_redirects=False,
+                                 trust_env=False, cookies=no_cookies) as client:
         yield client

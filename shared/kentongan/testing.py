@@ -80,7 +80,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[DevStack | None]:
-    env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV", "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")
+    env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV",
+                "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")
     saved = {k: os.environ.get(k) for k in env_keys}
     devstack = None
     try:  # from the start: a failure while preparing must not leave a database and a broker running

@@ -38,25 +38,30 @@ METADATA = [
     "http://100.100.100.200/",
 ]
 LOOPBACK_AND_PRIVATE = [
-    "http://127.0.0.1:8004/metrics", "http://127.1/", "http://0x7f.1/", "http://2130706433/", "http://017700000001/",
+    "http://127.0.0.1:8004/metrics", "http://127.1/", "http://0x7f.1/", "http://2130706433/",
+    "http://017700000001/",
     "http://localhost/", "http://localhost./", "http://LocalHost:8005/", "http://api.localhost/",
     "http://[::1]/", "http://[0:0:0:0:0:0:0:1]/", "http://[::ffff:127.0.0.1]/", "http://[2002:7f00:1::]/",
-    "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/", "http://100.64.0.1/", "http://[fd00::1]/",
+    "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/", "http://100.64.0.1/",
+    "http://[fd00::1]/",
     "http://[fc00::5]/", "http://192.0.2.10/",
     "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",  # full-width digits
     "http://127\u30020\u30020\u30021/",  # ideographic full stops
 ]
 ALWAYS_REFUSED = [
-    "http://169.254.1.1/", "http://[fe80::1]/", "http://0.0.0.0/", "http://0/", "http://[::]/", "http://224.0.0.1/",
+    "http://169.254.1.1/", "http://[fe80::1]/", "http://0.0.0.0/", "http://0/", "http://[::]/",
+    "http://224.0.0.1/",
     "http://240.0.0.1/", "http://255.255.255.255/", "http://[ff02::1]/", "http://[::a9fe:a9fe]/",
     # ambiguous or broken spellings
     "http://[fe80::1%25eth0]/", "http://%31%32%37.0.0.1/", "http://127.0.0.1\\@example.org/",
     "http://example.org\\@127.0.0.1/", "http://exa mple.org/", "http://1.2.3.4.5/", "http://256.1.1.1/",
-    "http://0x100.1.1.1/", "http:///nohost", "http://example.org:99999/", "ftp://example.org/", "file:///etc/passwd",
+    "http://0x100.1.1.1/", "http:///nohost", "http://example.org:99999/", "ftp://example.org/",
+    "file:///etc/passwd",
     "gopher://127.0.0.1:6379/_INFO", "//example.org/x", "http://a@b@example.org/",
 ]
 PUBLIC = ["https://example.org/hook", "http://8.8.8.8/x", "https://[2001:4860:4860::8888]/x",
-          "http://[::ffff:8.8.8.8]/", "https://partner.example.co.id:8443/k/webhook?x=1", "https://EXAMPLE.org./x"]
+          "http://[::ffff:8.8.8.8]/", "https://partner.example.co.id:8443/k/webhook?x=1",
+          "https://EXAMPLE.org./x"]
 
 
 @pytest.mark.parametrize("url", METADATA)

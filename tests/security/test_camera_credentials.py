@@ -1,5 +1,5 @@
-"""Camera credentials never leave cctv-ingest: no API answer echoes a stored stream URL unless a supervisor asks
-for it explicitly, and then with its userinfo dropped and every query value that is not a stream selector
+"""Camera credentials never leave cctv-ingest: no API answer echoes a stored stream URL unless a supervisor
+asks for it explicitly, and then with its userinfo dropped and every query value that is not a stream selector
 masked."""
 
 from uuid import uuid4
@@ -38,7 +38,8 @@ async def test_no_answer_shows_the_stream_url_unless_asked(cctv, operator_header
     headers = operator_headers(role)
     answers = [await cctv.get(f"/v1/cameras/{camera['id']}", headers=headers),
                await cctv.get("/v1/cameras", params={"limit": 1000}, headers=headers),
-               await cctv.get("/v1/cameras/nearby", params={"lat": -6.9847, "lon": 110.4094}, headers=headers),
+               await cctv.get("/v1/cameras/nearby", params={"lat": -6.9847, "lon": 110.4094},
+                              headers=headers),
                await cctv.patch(f"/v1/cameras/{camera['id']}", json={"priority": 2},
                                 headers=operator_headers("admin"))]
     for answer in answers:
@@ -46,7 +47,8 @@ async def test_no_answer_shows_the_stream_url_unless_asked(cctv, operator_header
         assert "10.44.0.9" not in answer.text and all(leak not in answer.text for leak in LEAKS)
 
 
-async def test_a_supervisor_who_asks_sees_it_redacted_and_an_operator_may_not_ask(cctv, operator_headers, camera):
+async def test_a_supervisor_who_asks_sees_it_redacted_and_an_operator_may_not_ask(cctv, operator_headers,
+                                                                                  camera):
     shown = await cctv.get(f"/v1/cameras/{camera['id']}", params={"include": "stream_url"},
                            headers=operator_headers("supervisor"))
     assert shown.status_code == 200

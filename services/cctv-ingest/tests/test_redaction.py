@@ -1,10 +1,11 @@
-"""Stream URLs are redacted by parsing: no userinfo, and no query value unless its name only selects a stream."""
+"""Stream URLs are redacted by parsing: no userinfo, and no query value unless its name only selects a
+stream."""
 
 import pytest
 
 from cctv_ingest.redaction import redact_text, redact_url
 
-SECRET = "S3cr3t-Value"
+SECRET = "S3cr3t-Value"  # noqa: S105 - a marker to look for, not a credential
 
 
 @pytest.mark.parametrize("name", ["access_token", "api_key", "apikey", "auth_token", "pw", "sig", "signature",

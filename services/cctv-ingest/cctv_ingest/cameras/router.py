@@ -42,7 +42,8 @@ async def import_cameras(request: Request, _: CurrentSupervisor, session: Sessio
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if content_type == "text/csv":
-        cameras, first_row = importers.from_csv(body.decode("utf-8-sig", errors="replace")), importers.CSV_FIRST_ROW
+        cameras = importers.from_csv(body.decode("utf-8-sig", errors="replace"))
+        first_row = importers.CSV_FIRST_ROW
     elif content_type in ("application/geo+json", "application/json"):
         cameras, first_row = importers.from_geojson(body), 0
     else:

@@ -78,8 +78,9 @@ class ReportCreate(Strict):
     perpetrator_relation: Relation | None = None
     school: Name | None = Field(None, description="The school or pesantren, when one is involved (bullying, "
                                                   "abuse at school): only then does Disdik receive the case")
-    refer_to: list[Agency] = Field([], max_length=2, description="Agencies the reporter asks to receive the case "
-                                                                 "besides those triage chooses (with consent)")
+    refer_to: list[Agency] = Field([], max_length=2,
+                                   description="Agencies the reporter asks to receive the case besides those "
+                                               "triage chooses (with consent)")
     contact: Contact | None = None
     anonymous: bool = True
     consent: Consent
@@ -154,7 +155,8 @@ class ReportDetail(ReportSummary):
 
 class ConsentOverride(Strict):
     reason: Annotated[str, Text(1000)] = Field(description="Why the case must leave without the reporter's consent (recorded)")
-    agencies: list[Agency] | None = Field(None, min_length=1, description="Defaults to the agencies triage chose")
+    agencies: list[Agency] | None = Field(None, min_length=1,
+                                          description="Defaults to the agencies triage chose")
 
     @field_validator("agencies")
     @classmethod

@@ -18,7 +18,7 @@ def _report(category, age_group, gender=None, school=None, refer_to=(), relation
     (_report("sexual_violence", "child", "female", school="Pondok Pesantren Al-Hikmah"), ["dp3a", "disdik"]),
     # abuse at home by a relative: no school involved, so the education office learns nothing of it
     (_report("sexual_violence", "child", "female", relation="family"), ["dp3a"]),
-    (_report("sexual_violence", "child", "male", refer_to=["disdik"]), ["dp3a", "disdik"]),  # the reporter chose
+    (_report("sexual_violence", "child", "male", refer_to=["disdik"]), ["dp3a", "disdik"]),  # reporter chose
     (_report("domestic_violence", "child", refer_to=["dp3a"]), ["dp3a"]),
     (_report("sexual_violence", "adult", "female"), ["dp3a"]),
     (_report("sexual_violence", "adult", "male"), []),
