@@ -28,6 +28,7 @@ import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
@@ -52,6 +53,9 @@ METADATA_NAMES = frozenset({"metadata", "metadata.google.internal", "metadata.go
 PRIVATE_LANS = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$")
 _NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$")
 # Characters URL parsers disagree on (a backslash is a slash to browsers and some clients, not to others).
@@ -115,7 +119,7 @@ def _canonical(ip: IPAddress) -> IPAddress:
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address a NAT64, 6to4 or Teredo address reaches."""
-    if ip in ipaddress.ip_network("64:ff9b::/96"):
+    if ip in _NAT64:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.sixtofour:
         return ip.sixtofour
@@ -129,14 +133,14 @@ def address_kind(ip: IPAddress) -> str | None:
         embedded = _embedded_ipv4(ip)
         if embedded is not None and address_kind(embedded) is not None:
             return address_kind(embedded)
-        if ip in ipaddress.ip_network("::/96"):  # IPv4-compatible (deprecated), and `::`, `::1`
+        if ip in _IPV4_COMPATIBLE:  # IPv4-compatible (deprecated), and `::`, `::1`
             return "a loopback address" if ip.is_loopback else "a reserved address"
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if ip.is_link_local:
         return "a link-local address"
     if (ip.is_multicast or ip.is_unspecified or ip.is_reserved
-            or (ip.version == 4 and ip in ipaddress.ip_network("0.0.0.0/8"))):
+            or (ip.version == 4 and ip in _THIS_NETWORK)):
         return "a reserved address"
     if ip.is_loopback:
         return "a loopback address"
@@ -194,6 +198,7 @@ def host_problem(host: str, policy: OutboundPolicy) -> str | None:
     return f"the host is {problem}" if problem else None
 
 
+@lru_cache(maxsize=4096)  # the client judges every request; most go to a few provider and partner URLs
 def url_problem(url: str, policy: OutboundPolicy, *, credentials: bool = False) -> str | None:
     """Why `url` may not be stored or called under `policy` (without resolving its host), or None."""
     try:

@@ -1,5 +1,6 @@
 """The rules of the registry: save and import representatives, and find who to alert near a coordinate."""
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,16 +50,19 @@ async def get(session: AsyncSession, code: str) -> Representative:
 
 
 async def _webhook_problems(reps: list[RepresentativeIn], settings: Settings) -> list[dict]:
-    """The rows (all parsed: line = index + 2) whose webhook the outbound policy refuses; each host once."""
-    problems, judged = [], {}
-    for line, rep in enumerate(reps, start=2):
-        for contact in rep.contacts:
-            if contact.channel == "webhook":
-                if contact.address not in judged:
-                    judged[contact.address] = await webhook_url_problem(contact.address, settings)
-                if judged[contact.address]:
-                    problems.append({"line": line, "field": "webhook", "message": judged[contact.address]})
-    return problems
+    """The rows (all parsed: line = index + 2) whose webhook the outbound policy refuses; each URL judged
+    once, a few host lookups at a time."""
+    webhooks = [(line, c.address) for line, rep in enumerate(reps, start=2) for c in rep.contacts
+                if c.channel == "webhook"]
+    lookups = asyncio.Semaphore(16)
+
+    async def judge(url: str) -> str | None:
+        async with lookups:
+            return await webhook_url_problem(url, settings)
+
+    urls = list(dict.fromkeys(url for _, url in webhooks))
+    judged = dict(zip(urls, await asyncio.gather(*(judge(url) for url in urls)), strict=True))
+    return [{"line": line, "field": "webhook", "message": judged[url]} for line, url in webhooks if judged[url]]
 
 
 async def import_csv(session: AsyncSession, text: str, settings: Settings) -> int:
