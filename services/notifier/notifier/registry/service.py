@@ -62,7 +62,8 @@ async def _webhook_problems(reps: list[RepresentativeIn], settings: Settings) ->
 
     urls = list(dict.fromkeys(url for _, url in webhooks))
     judged = dict(zip(urls, await asyncio.gather(*(judge(url) for url in urls)), strict=True))
-    return [{"line": line, "field": "webhook", "message": judged[url]} for line, url in webhooks if judged[url]]
+    return [{"line": line, "field": "webhook", "message": judged[url]}
+            for line, url in webhooks if judged[url]]
 
 
 async def import_csv(session: AsyncSession, text: str, settings: Settings) -> int:
