@@ -70,6 +70,7 @@ class UnsafeUrl(ServiceError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__([{"field": field, "message": message}])
+        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         return [found]
     infos = await asyncio.wait_for(
         asyncio.get_running_loop().getaddrinfo(found, port, type=socket.SOCK_STREAM), timeout=5)
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 async def check_url_resolved(url: str, field: str, policy: OutboundPolicy, *,

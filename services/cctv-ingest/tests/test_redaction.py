@@ -5,7 +5,7 @@ import pytest
 
 from cctv_ingest.redaction import redact_text, redact_url
 
-SECRET = "S3cr3t-Value"  # noqa: S105 - a marker to look for, not a credential
+SECRET = "S3cr3t-Value"  # a marker to look for, not a credential
 
 
 @pytest.mark.parametrize("name", ["access_token", "api_key", "apikey", "auth_token", "pw", "sig", "signature",

@@ -39,9 +39,10 @@ async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     # Every request goes through the outbound policy, judged again at each connection (SSRF, DNS rebinding).
     # Webhooks and the providers (SMS, push) have separate pools, so a slow partner never starves the SMS.
-    pool = {"concurrency": settings.delivery_concurrency, "timeout_s": settings.request_timeout_s}
-    async with (outbound_client(webhook_policy(settings), **pool) as webhooks,
-                outbound_client(settings.outbound_policy(), **pool) as providers):
+    concurrency, timeout_s = settings.delivery_concurrency, settings.request_timeout_s
+    async with (outbound_client(webhook_policy(settings), concurrency=concurrency, timeout_s=timeout_s) as webhooks,
+                outbound_client(settings.outbound_policy(), concurrency=concurrency,
+                                timeout_s=timeout_s) as providers):
         channels = build_channels(settings, webhooks, providers, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels, app.state.keyring).run()
 

@@ -21,5 +21,5 @@ async def webhook_url_problem(url: str, settings: Settings) -> str | None:
     try:
         await check_webhook_url(url, "url", settings)
     except UnsafeUrl as refused:
-        return refused.detail[0]["message"]
+        return refused.message
     return None

@@ -26,5 +26,5 @@ def stream_url_problem(url: str, settings: ServiceSettings) -> str | None:
     try:
         check_stream_url(url, "stream_url", settings)
     except UnsafeUrl as refused:
-        return refused.detail[0]["message"]
+        return refused.message
     return None
