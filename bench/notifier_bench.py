@@ -159,6 +159,7 @@ async def main() -> dict:
 
 async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gateway: Gateway, slow: Gateway) -> dict:
     env = {**stack.environment(), "KENTONGAN_ENV": "development", "LOG_LEVEL": "WARNING",
+           "KENTONGAN_OUTBOUND_ALLOW_PRIVATE": "true",  # the gateway and the slow webhooks are on 127.0.0.1
            "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000"}
     process = ServiceProcess(SPEC, env, free_port(), root / "logs")
     await asyncio.to_thread(process.start)

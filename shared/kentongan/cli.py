@@ -150,7 +150,12 @@ def _asyncapi(args: argparse.Namespace) -> None:
 def _up(args: argparse.Namespace) -> None:
     from kentongan.platform import Platform
 
-    platform = Platform(Path(args.data_dir).resolve(), host=args.host)
+    # The demo's receivers and any local gateway a developer points notifier at live on this machine: local
+    # runs allow private outbound targets unless told otherwise (production never sets this; see
+    # kentongan.outbound).
+    allow_private = os.environ.get("KENTONGAN_OUTBOUND_ALLOW_PRIVATE", "true")
+    platform = Platform(Path(args.data_dir).resolve(), host=args.host,
+                        extra_env={"KENTONGAN_OUTBOUND_ALLOW_PRIVATE": allow_private})
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
     try:

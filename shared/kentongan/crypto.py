@@ -1,15 +1,18 @@
 """Encryption at rest: AES-256-GCM with a key id per value, so keys can rotate without re-encrypting at once.
 
-A sealed value is `nonce (12 bytes) || ciphertext+tag`; the caller binds it to its row with associated data
-(the row id), so a ciphertext copied onto another row fails to open. Each service keeps its own keyring in
-`<PREFIX>ENCRYPTION_KEYS` (`kid:base64key,...`; old keys stay listed so older values still open) and seals
-new values with `<PREFIX>ACTIVE_KEY_ID`.
+A sealed value is `nonce (12 bytes) || ciphertext+tag`; the caller binds it with associated data
+(`associated_data(purpose, row id, ...)`: the row, and what on the row gives the value its meaning), so a
+ciphertext copied onto another row, or a row whose meaning was changed around it, fails to open. Each
+service keeps its own keyring in `<PREFIX>ENCRYPTION_KEYS` (`kid:base64key,...`; old keys stay listed so
+older values still open) and seals new values with `<PREFIX>ACTIVE_KEY_ID`.
 """
 
 import base64
 import os
 from dataclasses import dataclass
+from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr, model_validator
 
@@ -51,10 +54,29 @@ class Keyring:
         blob = nonce + self._ciphers[self.active_key_id].encrypt(nonce, plaintext, aad)
         return Sealed(self.active_key_id, blob)
 
-    def open(self, sealed: Sealed, aad: bytes) -> bytes:
-        """The plaintext; raises KeyError for an unknown key id, InvalidTag for tampered data."""
+    def open(self, sealed: Sealed, aad: bytes, *older_aad: bytes) -> bytes:
+        """The plaintext; raises KeyError for an unknown key id, InvalidTag for tampered data. `older_aad`:
+        what values sealed before their binding was widened are bound to; they still open, so widening a
+        binding needs no re-encryption migration (a value sealed with the new binding never opens with an old
+        one: the associated data differs)."""
         cipher = self._ciphers[sealed.key_id]
-        return cipher.decrypt(sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:], aad)
+        for candidate in (aad, *older_aad):
+            try:
+                return cipher.decrypt(sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:], candidate)
+            except InvalidTag:
+                continue
+        raise InvalidTag()
+
+
+def associated_data(*parts: str | bytes | UUID) -> bytes:
+    """What a sealed value is bound to, each part length-prefixed so no two lists of parts encode alike: its
+    purpose and row and whatever on the row gives it meaning (a message's case and author), or an event's
+    topic, type, subject and field. A ciphertext moved anywhere else fails to open."""
+    encoded = bytearray()
+    for part in parts:
+        raw = part.bytes if isinstance(part, UUID) else part.encode() if isinstance(part, str) else part
+        encoded += len(raw).to_bytes(4, "big") + raw
+    return bytes(encoded)
 
 
 def parse_keys(value: str, setting: str = "ENCRYPTION_KEYS") -> dict[str, bytes]:

@@ -58,6 +58,9 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         # No pre-ping (it costs a round trip per request): after a database restart the first request fails
         # with 503 "retry", and SQLAlchemy then invalidates the whole pool at once.
         pool_recycle=1800,
+        # A database error's message never carries the statement's bound values (a victim's sealed blob, a
+        # phone, a camera's credentials) into a log or a traceback.
+        hide_parameters=True,
         # JSON columns (timelines, outbox headers, payloads) through orjson: several times faster than json.
         json_serializer=_json_text,
         json_deserializer=orjson.loads,

@@ -45,7 +45,7 @@ def run_env(metadata: MetaData) -> None:
 
 
 async def _run_online(url: str, schema: str, options: dict[str, Any]) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     async with engine.connect() as connection:
         await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await connection.commit()

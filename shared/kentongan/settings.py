@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kentongan.outbound import OutboundPolicy, parse_networks
+
 DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:54320/kentongan"
 DEV_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
 # The development placeholder, public on purpose: production refuses to start with it.
@@ -62,6 +64,12 @@ class ServiceSettings(BaseSettings):
     # Where the provider puts a user's roles, dotted for nested claims (Keycloak: "realm_access.roles").
     oidc_roles_claim: str = Field("roles", validation_alias=_env("KENTONGAN_OIDC_ROLES_CLAIM"))
 
+    # Outbound requests to URLs someone else chose (webhooks, providers, cameras) reach public addresses only
+    # (kentongan.outbound). `make run` and tests with local receivers allow loopback and private targets; a
+    # deployment names the internal networks it trusts instead (CIDRs, comma-separated).
+    outbound_allow_private: bool = Field(False, validation_alias=_env("KENTONGAN_OUTBOUND_ALLOW_PRIVATE"))
+    outbound_allowed_networks: str = Field("", validation_alias=_env("KENTONGAN_OUTBOUND_ALLOWED_NETWORKS"))
+
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     max_body_bytes: int = Field(64 * 1024, validation_alias=_env("KENTONGAN_MAX_BODY_BYTES"))
 
@@ -70,6 +78,19 @@ class ServiceSettings(BaseSettings):
         if (self.oidc_issuer is None) != (self.oidc_jwks_url is None):
             raise ValueError("set KENTONGAN_OIDC_ISSUER and KENTONGAN_OIDC_JWKS_URL together")
         return self
+
+    @model_validator(mode="after")
+    def _outbound_networks_parse(self) -> "ServiceSettings":
+        try:
+            parse_networks(self.outbound_allowed_networks)
+        except ValueError as exc:
+            raise ValueError(f"KENTONGAN_OUTBOUND_ALLOWED_NETWORKS: {exc}") from None
+        return self
+
+    def outbound_policy(self) -> OutboundPolicy:
+        """Where requests to URLs that partners, admins or providers gave may go."""
+        return OutboundPolicy(allow_private=self.outbound_allow_private,
+                              allowed_networks=parse_networks(self.outbound_allowed_networks))
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> "ServiceSettings":

@@ -80,7 +80,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[DevStack | None]:
-    env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")
+    env_keys = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV",
+                "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")
     saved = {k: os.environ.get(k) for k in env_keys}
     devstack = None
     try:  # from the start: a failure while preparing must not leave a database and a broker running
@@ -90,6 +91,9 @@ def stack() -> Iterator[DevStack | None]:
             devstack.start()
             os.environ.update(devstack.environment())
         os.environ["KENTONGAN_ENV"] = "test"
+        # The tests' receivers (webhooks, SMS gateways, cameras) listen on 127.0.0.1; the SSRF tests build
+        # their apps with `outbound_allow_private=False` to see the policy refuse them.
+        os.environ["KENTONGAN_OUTBOUND_ALLOW_PRIVATE"] = "true"
         prepare(ServiceSettings(), installed_services())
         yield devstack
     finally:
@@ -107,7 +111,8 @@ def stack() -> Iterator[DevStack | None]:
 @pytest.fixture(scope="session")
 def services(stack: DevStack | None) -> Iterator[Services]:
     root = Path(tempfile.mkdtemp(prefix="kentongan-services-"))
-    env = {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV")}
+    env = {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV",
+                                      "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")}
     running = Services(root, env)
     try:
         yield running

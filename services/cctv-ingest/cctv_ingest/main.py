@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from cctv_ingest.cameras.router import IMPORT_PATH
 from cctv_ingest.cameras.router import router as cameras_router
+from cctv_ingest.cameras.urls import camera_policy
 from cctv_ingest.consumers import handlers
 from cctv_ingest.health.router import router as health_router
 from cctv_ingest.ingest.grabber import ReadLimits
@@ -36,7 +37,8 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width)
+    limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
+                        camera_policy(settings))
     with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
         capture = SnapshotCapture(app.state.blob_store, limits, pool)
         await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",

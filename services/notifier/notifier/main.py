@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
+from kentongan.outbound import outbound_client
 from kentongan.service import ServiceSpec, create_service_app
-from notifier.channels.http import http_client
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
 from notifier.deliveries.router import incidents_router as incident_notifications_router
@@ -19,6 +19,7 @@ from notifier.models import SCHEMA, inbox
 from notifier.registry.router import router as registry_router
 from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
+from notifier.webhook_urls import webhook_policy
 
 CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REPORTER_UPDATES)
 SPEC = ServiceSpec(
@@ -36,10 +37,12 @@ async def consume_events(app: FastAPI) -> None:
 
 async def deliver(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    # In production webhooks reach public addresses only, checked at every connection (SSRF, DNS rebinding).
-    public_only = settings.environment == "production"
-    async with (http_client(settings.delivery_concurrency, settings.request_timeout_s, public_only) as webhooks,
-                http_client(settings.delivery_concurrency, settings.request_timeout_s) as providers):
+    # Every request goes through the outbound policy, judged again at each connection (SSRF, DNS rebinding).
+    # Webhooks and the providers (SMS, push) have separate pools, so a slow partner never starves the SMS.
+    concurrency, timeout_s = settings.delivery_concurrency, settings.request_timeout_s
+    async with (outbound_client(webhook_policy(settings), concurrency=concurrency, timeout_s=timeout_s) as webhooks,
+                outbound_client(settings.outbound_policy(), concurrency=concurrency,
+                                timeout_s=timeout_s) as providers):
         channels = build_channels(settings, webhooks, providers, app.state.sessionmaker)
         await DeliveryWorker(settings, app.state.sessionmaker, channels, app.state.keyring).run()
 

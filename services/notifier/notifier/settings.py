@@ -4,6 +4,7 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kentongan.crypto import SealingSettings, development_keys
+from kentongan.outbound import url_problem
 
 
 class Settings(SealingSettings):
@@ -40,6 +41,20 @@ class Settings(SealingSettings):
     backoff_base_s: float = 5.0
     backoff_max_s: float = 3600.0
     retry_window_s: float = 26 * 3600.0
+
+    def provider_urls(self) -> dict[str, str | None]:
+        """Every provider endpoint by its setting's name: each must pass the outbound policy."""
+        return {"NOTIFIER_SMS_URL": self.sms_url, "NOTIFIER_PUSH_URL": self.push_url}
+
+    @model_validator(mode="after")
+    def _providers_pass_the_outbound_policy(self) -> "Settings":
+        # A provider on an internal network is named in KENTONGAN_OUTBOUND_ALLOWED_NETWORKS; a host name is
+        # judged again, resolved, at every connection.
+        for name, url in self.provider_urls().items():
+            problem = url and url_problem(url, self.outbound_policy())
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _claims_outlive_requests(self) -> "Settings":

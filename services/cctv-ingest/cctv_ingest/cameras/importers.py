@@ -10,6 +10,7 @@ from cctv_ingest.cameras.errors import ImportRejected
 from cctv_ingest.cameras.schemas import CameraCreate
 
 CSV_COLUMNS = ("id", "name", "lat", "lon", "kecamatan", "kelurahan", "rt", "stream_url", "priority", "enabled")
+CSV_FIRST_ROW = 2  # CSV rows are named by their line (the header is line 1); GeoJSON features by their index
 
 
 def from_csv(text: str) -> list[CameraCreate]:
@@ -19,7 +20,7 @@ def from_csv(text: str) -> list[CameraCreate]:
     if missing:
         raise ImportRejected(f"CSV header lacks: {', '.join(sorted(missing))}")
     return [_validated(line, {k: v for k, v in row.items() if k and v not in (None, "")})
-            for line, row in enumerate(reader, start=2)]
+            for line, row in enumerate(reader, start=CSV_FIRST_ROW)]
 
 
 def from_geojson(content: bytes) -> list[CameraCreate]:
@@ -29,15 +30,24 @@ def from_geojson(content: bytes) -> list[CameraCreate]:
         features = document["features"]
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         raise ImportRejected("expected a GeoJSON FeatureCollection") from exc
+    if not isinstance(features, list):
+        raise ImportRejected([{"row": None, "field": "features",
+                               "message": "must be a list of Point features"}])
     return [_validated(index, _feature_fields(index, feature)) for index, feature in enumerate(features)]
 
 
-def _feature_fields(index: int, feature: dict) -> dict:
+def _feature_fields(index: int, feature: object) -> dict:
+    if not isinstance(feature, dict):
+        raise ImportRejected([{"row": index, "field": "feature",
+                               "message": "must be a GeoJSON Feature object"}])
     try:
         lon, lat = feature["geometry"]["coordinates"][:2]
     except (KeyError, TypeError, ValueError) as exc:
         raise ImportRejected(f"feature {index}: geometry must be a Point") from exc
-    return {**(feature.get("properties") or {}), "lat": lat, "lon": lon}
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise ImportRejected([{"row": index, "field": "properties", "message": "must be an object"}])
+    return {**properties, "lat": lat, "lon": lon}
 
 
 def _validated(where: int, fields: dict) -> CameraCreate:

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -11,38 +11,53 @@ from cctv_ingest.cameras.schemas import (
     CameraWithHealth,
     ImportResult,
     NearbyCamera,
+    camera_view,
 )
-from cctv_ingest.dependencies import SessionDep
-from kentongan.security import CurrentOperator, CurrentSupervisor
+from cctv_ingest.dependencies import SessionDep, SettingsDep
+from kentongan.errors import Forbidden
+from kentongan.security import CurrentOperator, CurrentSupervisor, Operator
 
 router = APIRouter(prefix="/v1/cameras", tags=["cameras"])
 IMPORT_PATH = "/v1/cameras/import"
+# A stored stream URL is shown (redacted) only when a supervisor asks for it: operators never need it.
+Include = Annotated[Literal["stream_url"] | None, Query(description="stream_url: supervisors only")]
+
+
+def _shows_stream_url(operator: Operator, include: str | None) -> bool:
+    if include == "stream_url" and not operator.has_role("supervisor"):
+        raise Forbidden("include: stream_url is shown to supervisors only")
+    return include == "stream_url"
 
 
 @router.post("", status_code=201, response_model=Camera, summary="Register a camera (supervisor or admin)")
-async def register_camera(body: CameraCreate, _: CurrentSupervisor, session: SessionDep) -> Camera:
-    return await service.register(session, body)
+async def register_camera(body: CameraCreate, _: CurrentSupervisor, session: SessionDep,
+                          settings: SettingsDep) -> Camera:
+    return camera_view(await service.register(session, body, settings))
 
 
 @router.post("/import", response_model=ImportResult,
              summary="Insert or replace cameras from a CSV (text/csv) or GeoJSON (application/geo+json) body")
-async def import_cameras(request: Request, _: CurrentSupervisor, session: SessionDep) -> ImportResult:
+async def import_cameras(request: Request, _: CurrentSupervisor, session: SessionDep,
+                         settings: SettingsDep) -> ImportResult:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if content_type == "text/csv":
         cameras = importers.from_csv(body.decode("utf-8-sig", errors="replace"))
+        first_row = importers.CSV_FIRST_ROW
     elif content_type in ("application/geo+json", "application/json"):
-        cameras = importers.from_geojson(body)
+        cameras, first_row = importers.from_geojson(body), 0
     else:
         raise UnsupportedImportType()
-    return ImportResult(imported=await service.import_many(session, cameras))
+    return ImportResult(imported=await service.import_many(session, cameras, settings, first_row))
 
 
 @router.get("", response_model=list[Camera], summary="Cameras, by id")
-async def list_cameras(_: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
+async def list_cameras(operator: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> list[Camera]:
-    return await service.list_cameras(session, kecamatan, limit, offset)
+                       offset: Annotated[int, Query(ge=0)] = 0, include: Include = None) -> list[Camera]:
+    shown = _shows_stream_url(operator, include)
+    cameras = await service.list_cameras(session, kecamatan, limit, offset)
+    return [camera_view(camera, shown) for camera in cameras]
 
 
 @router.get("/nearby", response_model=list[NearbyCamera], summary="Cameras around a point, nearest first, with their state")
@@ -56,11 +71,14 @@ async def nearby_cameras(_: CurrentOperator, session: SessionDep,
 
 
 @router.get("/{camera_id}", response_model=CameraWithHealth, summary="One camera and its health")
-async def get_camera(camera_id: str, _: CurrentOperator, session: SessionDep) -> CameraWithHealth:
+async def get_camera(camera_id: str, operator: CurrentOperator, session: SessionDep,
+                     include: Include = None) -> CameraWithHealth:
+    shown = _shows_stream_url(operator, include)
     camera, health = await service.get(session, camera_id)
-    return CameraWithHealth.model_validate({**Camera.model_validate(camera).model_dump(), "health": health})
+    return CameraWithHealth.model_validate({**camera_view(camera, shown).model_dump(), "health": health})
 
 
 @router.patch("/{camera_id}", response_model=Camera, summary="Change a camera (supervisor or admin)")
-async def update_camera(camera_id: str, body: CameraUpdate, _: CurrentSupervisor, session: SessionDep) -> Camera:
-    return await service.update(session, camera_id, body)
+async def update_camera(camera_id: str, body: CameraUpdate, _: CurrentSupervisor, session: SessionDep,
+                        settings: SettingsDep) -> Camera:
+    return camera_view(await service.update(session, camera_id, body, settings))

@@ -73,13 +73,20 @@ class Camera(BaseModel):
     kecamatan: str
     kelurahan: str | None
     rt: str | None
-    stream_url: str = Field(description="Credentials redacted")
+    stream_url: str | None = Field(None, description="Only with ?include=stream_url, for supervisors; "
+                                                      "credentials and query values redacted")
     priority: int
     enabled: bool
     created_at: datetime
     updated_at: datetime
 
-    _redact = field_validator("stream_url")(redact_url)
+    _redact = field_validator("stream_url")(lambda url: url and redact_url(url))
+
+
+def camera_view(camera, with_stream_url: bool = False) -> Camera:
+    """A camera as the API shows it: without its stream URL unless a supervisor asked for it (redacted)."""
+    view = Camera.model_validate(camera)
+    return view if with_stream_url else view.model_copy(update={"stream_url": None})
 
 
 class CameraWithHealth(Camera):

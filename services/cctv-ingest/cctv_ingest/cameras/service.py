@@ -6,10 +6,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cctv_ingest.cameras import repository
-from cctv_ingest.cameras.errors import CameraIdTaken, CameraNotFound
+from cctv_ingest.cameras.errors import CameraIdTaken, CameraNotFound, ImportRejected
 from cctv_ingest.cameras.schemas import CameraCreate, CameraUpdate
+from cctv_ingest.cameras.urls import check_stream_url, stream_url_problem
 from cctv_ingest.models import Camera, CameraHealth
 from kentongan.geo import bounding_box, haversine_m, kecamatan_of
+from kentongan.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ def _row(data: CameraCreate) -> dict:
     return row
 
 
-async def register(session: AsyncSession, data: CameraCreate) -> Camera:
-    """A new camera; an existing id is a conflict."""
+async def register(session: AsyncSession, data: CameraCreate, settings: ServiceSettings) -> Camera:
+    """A new camera; an existing id is a conflict, a stream URL the outbound policy refuses a 422."""
+    check_stream_url(data.stream_url, "stream_url", settings)
     if await repository.get(session, data.id) is not None:
         raise CameraIdTaken()
     camera = Camera(**_row(data))
@@ -52,8 +55,15 @@ async def register(session: AsyncSession, data: CameraCreate) -> Camera:
     return camera
 
 
-async def import_many(session: AsyncSession, cameras: list[CameraCreate]) -> int:
-    """Insert or replace the cameras by id."""
+async def import_many(session: AsyncSession, cameras: list[CameraCreate], settings: ServiceSettings,
+                      first_row: int = 0) -> int:
+    """Insert or replace the cameras by id (none, if the outbound policy refuses any stream URL; rows are
+    numbered from `first_row`, as the importer numbered them)."""
+    judged = ((row, stream_url_problem(camera.stream_url, settings))
+              for row, camera in enumerate(cameras, start=first_row))
+    problems = [{"row": row, "field": "stream_url", "message": problem} for row, problem in judged if problem]
+    if problems:
+        raise ImportRejected(problems[:100])
     return await repository.upsert_many(session, [_row(camera) for camera in cameras])
 
 
@@ -64,8 +74,12 @@ async def get(session: AsyncSession, camera_id: str) -> tuple[Camera, CameraHeal
     return found
 
 
-async def update(session: AsyncSession, camera_id: str, data: CameraUpdate) -> Camera:
-    """Change the given fields; moving a camera without naming its kecamatan recomputes it."""
+async def update(session: AsyncSession, camera_id: str, data: CameraUpdate,
+                 settings: ServiceSettings) -> Camera:
+    """Change the given fields; moving a camera without naming its kecamatan recomputes it; a stream URL
+    the outbound policy refuses is a 422."""
+    if data.stream_url is not None:
+        check_stream_url(data.stream_url, "stream_url", settings)
     camera = await repository.get(session, camera_id)
     if camera is None:
         raise CameraNotFound()

@@ -12,6 +12,7 @@ from fractions import Fraction
 import av
 
 from cctv_ingest.redaction import redact_text
+from kentongan.outbound import OutboundPolicy, resolved_url_problem
 
 MOTION_SIZE = (64, 36)  # a grey thumbnail this small is enough to see that something moved
 FPS_SAMPLE_PACKETS = 12
@@ -26,6 +27,8 @@ class ReadLimits:
     open_timeout_s: float
     read_timeout_s: float
     snapshot_width: int
+    # Where reads may connect (cameras.urls.camera_policy); None only for local files (benchmarks).
+    policy: OutboundPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ def watch_frames(url: str, limits: ReadLimits,
 
 
 def _open(url: str, limits: ReadLimits):
+    # The URL was judged when stored; its host is judged again, resolved, right before FFmpeg connects.
+    problem = limits.policy and resolved_url_problem(url, limits.policy, credentials=True)
+    if problem:
+        raise CameraReadError(f"refused by the outbound policy: {problem}")
     # rtsp over TCP: UDP loses packets behind NAT and firewalls, and a lost keyframe costs a whole GOP.
     options = {**PROBE_OPTIONS, "rtsp_transport": "tcp"} if url.startswith("rtsp") else dict(PROBE_OPTIONS)
     return av.open(url, timeout=(limits.open_timeout_s, limits.read_timeout_s), options=options)

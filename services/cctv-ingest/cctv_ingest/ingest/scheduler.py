@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cctv_ingest.cameras.urls import camera_policy
 from cctv_ingest.health import service as health
 from cctv_ingest.health.state import Observation, Rules
 from cctv_ingest.ingest.grabber import CameraReadError, Keyframe, ReadLimits, grab_keyframe, motion_score
@@ -57,7 +58,8 @@ class IngestScheduler:
         self._sessionmaker = sessionmaker
         self._blobs = blobs
         self._read = read
-        self._limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width)
+        self._limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
+                                  camera_policy(settings))
         self._rules = Rules(timedelta(seconds=settings.offline_grace_s), settings.degraded_below_fps)
         self._pool = ThreadPoolExecutor(settings.max_concurrent_reads, thread_name_prefix="camera-read")
         self._slots = asyncio.Semaphore(settings.max_concurrent_reads)

@@ -4,6 +4,8 @@ import json
 import random
 from uuid import uuid4
 
+import pytest
+
 from kentongan.geo import haversine_m
 
 
@@ -17,7 +19,11 @@ async def test_admin_registers_a_camera_and_operators_read_it_without_credential
     listed = await cctv.get("/v1/cameras", params={"limit": 1000}, headers=operator)
     for text in (created.text, read.text, listed.text):
         assert "s3cret" not in text and "hunter2" not in text and "admin:" not in text
-    assert read.json()["stream_url"].startswith("rtsp://***@10.1.2.3:554/")
+        assert "10.1.2.3" not in text  # the stream URL is not shown at all unless a supervisor asks
+    supervisor = await cctv.get(f"/v1/cameras/{body['id']}", params={"include": "stream_url"}, headers=admin)
+    assert supervisor.json()["stream_url"] == "rtsp://10.1.2.3:554/Streaming/Channels/101?password=***"
+    refused = await cctv.get(f"/v1/cameras/{body['id']}", params={"include": "stream_url"}, headers=operator)
+    assert refused.status_code == 403 and "stream_url" in refused.json()["detail"]
 
 
 async def test_only_supervisors_and_admins_change_the_registry(cctv, operator, admin, camera_body):
@@ -116,3 +122,19 @@ async def test_nearby_returns_what_haversine_says_nearest_first(cctv, admin, ope
     assert len(disabled.json()) == len(expected) and {c["state"] for c in disabled.json()} == {"disabled"}
     bad = await cctv.get("/v1/cameras/nearby", headers=operator, params={"lat": 100, "lon": 110})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lat"
+
+
+@pytest.mark.parametrize(("document", "field"), [
+    ({"type": "FeatureCollection", "features": 5}, "features"),
+    ({"type": "FeatureCollection", "features": "cameras"}, "features"),
+    ({"type": "FeatureCollection", "features": {"a": 1}}, "features"),
+    ({"type": "FeatureCollection", "features": [5]}, "feature"),
+    ({"type": "FeatureCollection", "features": [{"geometry": {"type": "Point", "coordinates": [110.4, -6.9]},
+                                                 "properties": 5}]}, "properties"),
+])
+async def test_a_geojson_of_the_wrong_shape_is_a_422_naming_the_field(cctv, admin, document, field):
+    response = await cctv.post("/v1/cameras/import", content=json.dumps(document),
+                               headers={**admin, "content-type": "application/geo+json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "import_rejected"
+    assert [problem["field"] for problem in response.json()["detail"]] == [field]

@@ -1,58 +1,13 @@
 """Channels that deliver over HTTP with httpx: partner webhooks (Standard Webhooks), SMS and push gateways."""
 
-import errno
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import aiohttp
 import httpx
 import orjson
-from aiohttp.abc import AbstractResolver, ResolveResult
-from httpx_aiohttp import AiohttpTransport
 from standardwebhooks.webhooks import Webhook
 
 from notifier.channels.base import Outgoing, SendResult
-from notifier.subscriptions.urls import is_public
-
-
-class PublicAddressesOnly(AbstractResolver):
-    """Resolves like aiohttp's default resolver, then keeps public addresses only. A webhook host was checked
-    when it was subscribed, but its DNS can be changed afterwards to point at the platform's own network (DNS
-    rebinding); connections only ever go to an address checked here, at send time."""
-
-    def __init__(self) -> None:
-        self._resolver = aiohttp.DefaultResolver()
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        public = [found for found in await self._resolver.resolve(host, port, family) if is_public(found["host"])]
-        if not public:
-            raise OSError(errno.EHOSTUNREACH, f"{host} resolves to no public address; not sent")
-        return public
-
-    async def close(self) -> None:
-        await self._resolver.close()
-
-
-@asynccontextmanager
-async def http_client(concurrency: int, timeout_s: float,
-                      public_only: bool = False) -> AsyncIterator[httpx.AsyncClient]:
-    """A pooled httpx client on aiohttp's transport (httpx-aiohttp): httpx's own transport (httpcore on
-    anyio) cost ~1.7 ms of CPU per request on a 2-core machine, aiohttp's ~0.2 ms through the same httpx API.
-    The worker caps requests per host. No cookies are kept, so one partner's endpoint can never hand something
-    to the next request; proxy settings from the environment are ignored. `public_only`: connect to public
-    addresses only (`PublicAddressesOnly`; an IP literal in a URL was checked when it was subscribed)."""
-    resolver = PublicAddressesOnly() if public_only else None
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=0,
-                                                                   resolver=resolver),
-                                    cookie_jar=aiohttp.DummyCookieJar())
-    async with httpx.AsyncClient(transport=AiohttpTransport(client=session), timeout=timeout_s,
-                                 follow_redirects=False, trust_env=False,
-                                 cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[]))) as client:
-        yield client
 
 
 def webhook_id(message: Outgoing) -> str:

@@ -41,11 +41,14 @@ async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> 
 async def mark_sending(session: AsyncSession, ids: list[UUID]) -> Sequence[Row]:
     """Claim locked deliveries in one statement (status `sending`, one attempt more); each comes back with
     what its send needs, including its subscription's signing secret."""
-    secret = select(Subscription.secret).where(Subscription.id == delivery_table.c.subscription_id)
+    of_subscription = Subscription.id == delivery_table.c.subscription_id
+    secret = select(Subscription.secret).where(of_subscription).scalar_subquery()
+    secret_key_id = select(Subscription.secret_key_id).where(of_subscription).scalar_subquery()
     result = await session.execute(
         update(delivery_table).where(delivery_table.c.id == any_of(ids, Uuid))
         .values(status="sending", attempts=delivery_table.c.attempts + 1, claimed_at=func.now())
-        .returning(*CLAIMED_COLUMNS, secret.scalar_subquery().label("secret")))
+        .returning(*CLAIMED_COLUMNS, delivery_table.c.subscription_id, secret.label("secret"),
+                   secret_key_id.label("secret_key_id")))
     return result.all()
 
 

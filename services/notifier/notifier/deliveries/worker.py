@@ -24,6 +24,7 @@ from notifier import metrics
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.deliveries import repository, service
 from notifier.settings import Settings
+from notifier.subscriptions.secrets import open_secret
 
 log = logging.getLogger(__name__)
 CLAIM_INTERVAL_S = 0.01
@@ -115,7 +116,9 @@ class DeliveryWorker:
         started = time.perf_counter()
         try:
             target = service.target_of(self._keyring, delivery.id, delivery.target, delivery.target_key_id)
-            message = Outgoing(delivery.id, delivery.channel, target, delivery.payload, delivery.secret)
+            secret = open_secret(self._keyring, delivery.subscription_id, delivery.secret,
+                                 delivery.secret_key_id)
+            message = Outgoing(delivery.id, delivery.channel, target, delivery.payload, secret)
             async with asyncio.timeout(self._settings.request_timeout_s):
                 result = await self._channels[delivery.channel].send(message)
         except TimeoutError:

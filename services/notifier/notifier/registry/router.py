@@ -15,9 +15,9 @@ CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role
 
 
 @router.put("/v1/representatives/{code}", response_model=Representative, summary="Create or update one")
-async def put_representative(code: str, body: RepresentativeIn, _: CurrentAdmin,
-                             session: SessionDep) -> Representative:
-    return await service.save(session, body.model_copy(update={"code": code}))
+async def put_representative(code: str, body: RepresentativeIn, _: CurrentAdmin, session: SessionDep,
+                             settings: SettingsDep) -> Representative:
+    return await service.save(session, body.model_copy(update={"code": code}), settings)
 
 
 @router.get("/v1/representatives", response_model=list[Representative], summary="The registry, by area")
@@ -34,8 +34,9 @@ async def get_representative(code: str, _: CurrentOperator, session: SessionDep)
 
 @router.post("/v1/representatives/import", response_model=ImportResult,
              summary="Bulk import (upsert by code) from CSV: all rows or none")
-async def import_representatives(body: CsvBody, _: CurrentAdmin, session: SessionDep) -> ImportResult:
-    return ImportResult(imported=await service.import_csv(session, body))
+async def import_representatives(body: CsvBody, _: CurrentAdmin, session: SessionDep,
+                                 settings: SettingsDep) -> ImportResult:
+    return ImportResult(imported=await service.import_csv(session, body, settings))
 
 
 @router.get("/v1/areas/lookup", response_model=AreaLookup, summary="The area of a coordinate and who it alerts")

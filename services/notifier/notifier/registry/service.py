@@ -1,5 +1,6 @@
 """The rules of the registry: save and import representatives, and find who to alert near a coordinate."""
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from notifier.registry import csv_import, repository
 from notifier.registry.errors import InvalidCsv, RepresentativeNotFound
 from notifier.registry.schemas import AreaLookup, NearbyRepresentative, RepresentativeIn
 from notifier.settings import Settings
+from notifier.webhook_urls import check_webhook_url, webhook_url_problem
 
 MAX_IMPORT_ROWS = 5000
 
@@ -30,8 +32,11 @@ async def _upsert(session: AsyncSession, reps: list[RepresentativeIn]) -> None:
     await session.flush()
 
 
-async def save(session: AsyncSession, data: RepresentativeIn) -> Representative:
-    """Create or update one representative by code."""
+async def save(session: AsyncSession, data: RepresentativeIn, settings: Settings) -> Representative:
+    """Create or update one representative by code (a webhook contact must pass the outbound policy)."""
+    for index, contact in enumerate(data.contacts):
+        if contact.channel == "webhook":
+            await check_webhook_url(contact.address, f"contacts.{index}.address", settings)
     await _upsert(session, [data])
     return await get(session, data.code)
 
@@ -44,9 +49,28 @@ async def get(session: AsyncSession, code: str) -> Representative:
     return rep
 
 
-async def import_csv(session: AsyncSession, text: str) -> int:
+async def _webhook_problems(reps: list[RepresentativeIn], settings: Settings) -> list[dict]:
+    """The rows (all parsed: line = index + 2) whose webhook the outbound policy refuses; each URL judged
+    once, a few host lookups at a time."""
+    webhooks = [(line, c.address) for line, rep in enumerate(reps, start=2) for c in rep.contacts
+                if c.channel == "webhook"]
+    lookups = asyncio.Semaphore(16)
+
+    async def judge(url: str) -> str | None:
+        async with lookups:
+            return await webhook_url_problem(url, settings)
+
+    urls = list(dict.fromkeys(url for _, url in webhooks))
+    judged = dict(zip(urls, await asyncio.gather(*(judge(url) for url in urls)), strict=True))
+    return [{"line": line, "field": "webhook", "message": judged[url]}
+            for line, url in webhooks if judged[url]]
+
+
+async def import_csv(session: AsyncSession, text: str, settings: Settings) -> int:
     """Import every row or none: a CSV with any bad row is refused, naming each line and field."""
     reps, problems = csv_import.parse(text)
+    if not problems:
+        problems = await _webhook_problems(reps, settings)
     if len(reps) > MAX_IMPORT_ROWS:
         problems.append({"line": MAX_IMPORT_ROWS + 2, "field": "row", "message": f"at most {MAX_IMPORT_ROWS} rows"})
     if problems:

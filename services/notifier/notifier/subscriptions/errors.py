@@ -1,13 +1,6 @@
 from kentongan.errors import NotFound, ServiceError
 
 
-class UnsafeTargetUrl(ServiceError):
-    """The webhook URL is not allowed."""
-
-    status_code = 422
-    error = "invalid_url"
-
-
 class UnknownEventTypes(ServiceError):
     """Partners may subscribe only to partner event types."""
 

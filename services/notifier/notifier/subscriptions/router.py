@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from kentongan.security import CurrentPartner
 from notifier.dependencies import SessionDep, SettingsDep
@@ -15,8 +15,9 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 @router.post("", status_code=201, response_model=CreatedSubscription,
              summary="Subscribe a webhook URL to event types; returns the signing secret once")
 async def create_subscription(body: SubscriptionCreate, partner: CurrentPartner, session: SessionDep,
-                              settings: SettingsDep) -> CreatedSubscription:
-    return CreatedSubscription.model_validate(await service.create(session, partner, body, settings))
+                              settings: SettingsDep, request: Request) -> CreatedSubscription:
+    subscription, secret = await service.create(session, partner, body, settings, request.app.state.keyring)
+    return CreatedSubscription(**Subscription.model_validate(subscription).model_dump(), secret=secret)
 
 
 @router.get("", response_model=list[Subscription], summary="This partner's active subscriptions")

@@ -1,12 +1,11 @@
 """The rules of subscriptions: partner event types only, safe URLs, a fresh secret, own subscriptions only."""
 
-import base64
-import secrets
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.crypto import Keyring
 from kentongan.events.envelope import EventModel
 from kentongan.events.topics import REFERRALS
 from kentongan.security import Partner
@@ -15,7 +14,8 @@ from notifier.settings import Settings
 from notifier.subscriptions import repository
 from notifier.subscriptions.errors import SubscriptionNotFound, UnknownEventTypes
 from notifier.subscriptions.schemas import SubscriptionCreate
-from notifier.subscriptions.urls import validate_target
+from notifier.subscriptions.secrets import new_secret, seal_secret
+from notifier.webhook_urls import check_webhook_url
 
 
 def _event_types_on(topic: str) -> set[str]:
@@ -33,25 +33,24 @@ def partner_event_types() -> set[str]:
     return _event_types_on(REFERRALS)
 
 
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-async def create(session: AsyncSession, partner: Partner, data: SubscriptionCreate,
-                 settings: Settings) -> Subscription:
-    """A subscription for the partner's agency, with a new signing secret."""
+async def create(session: AsyncSession, partner: Partner, data: SubscriptionCreate, settings: Settings,
+                 keyring: Keyring) -> tuple[Subscription, str]:
+    """A subscription for the partner's agency, and its new signing secret (stored sealed, shown once)."""
     allowed = partner_event_types()
     unknown = sorted(set(data.event_types) - allowed)
     if unknown:
         raise UnknownEventTypes(f"event_types: {', '.join(unknown)} not available; choose from "
                                 f"{', '.join(sorted(allowed))}")
-    await validate_target(data.url, settings.environment)
-    subscription = Subscription(id=uuid7(), agency=partner.agency, url=data.url,
-                                event_types=sorted(set(data.event_types)), secret=new_secret(), active=True)
+    await check_webhook_url(data.url, "url", settings)
+    subscription_id, secret = uuid7(), new_secret()
+    sealed, key_id = seal_secret(keyring, subscription_id, secret)
+    subscription = Subscription(id=subscription_id, agency=partner.agency, url=data.url, active=True,
+                                event_types=sorted(set(data.event_types)), secret=sealed,
+                                secret_key_id=key_id)
     session.add(subscription)
     await session.flush()
     await session.refresh(subscription)
-    return subscription
+    return subscription, secret
 
 
 async def list_own(session: AsyncSession, partner: Partner) -> list[Subscription]:

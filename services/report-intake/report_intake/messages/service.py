@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from kentongan.crypto import Keyring
-from report_intake.crypto import open_json, seal_json
+from kentongan.crypto import Keyring, Sealed, associated_data
+from report_intake.crypto import seal_json
 from report_intake.messages import repository
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Message
@@ -16,7 +17,7 @@ from report_intake.models import Message
 async def post(session: AsyncSession, keyring: Keyring, report_id: UUID, author: str, body: str) -> MessageOut:
     """Store a message on a case."""
     message_id = uuid7()
-    sealed = seal_json(keyring, {"body": body}, message_id.bytes)
+    sealed = seal_json(keyring, {"body": body}, _bound_to(message_id, report_id, author))
     message = Message(id=message_id, report_id=report_id, author=author, key_id=sealed.key_id, sealed=sealed.blob,
                       created_at=datetime.now(UTC))
     session.add(message)
@@ -28,5 +29,18 @@ async def thread(session: AsyncSession, keyring: Keyring, report_id: UUID,
                  authors: list[str] | None = None) -> list[MessageOut]:
     """A case's messages, oldest first; `authors` narrows them (an agency sees the reporter's and its own)."""
     messages = await repository.list_for_report(session, report_id, authors)
-    return [MessageOut(id=m.id, author=m.author, created_at=m.created_at,
-                       body=open_json(keyring, m.key_id, m.sealed, m.id.bytes)["body"]) for m in messages]
+    return [MessageOut(id=m.id, author=m.author, created_at=m.created_at, body=_body(keyring, m))
+            for m in messages]
+
+
+def _bound_to(message_id: UUID, report_id: UUID, author: str) -> bytes:
+    """A message's text opens only on its own row, case and author: moved to another case, or a case
+    worker's words relabelled as the reporter's (or the reverse), it fails to open."""
+    return associated_data("report_intake.message", message_id, report_id, author)
+
+
+def _body(keyring: Keyring, message: Message) -> str:
+    # Messages sealed before the binding was widened are bound to their row id alone; they still open.
+    opened = keyring.open(Sealed(message.key_id, message.sealed),
+                          _bound_to(message.id, message.report_id, message.author), message.id.bytes)
+    return orjson.loads(opened)["body"]

@@ -14,6 +14,7 @@ Gender = Literal["female", "male", "other"]
 Relation = Literal["family", "partner", "neighbour", "teacher", "classmate", "employer", "stranger", "other",
                    "unknown"]
 ReportStatus = Literal["received", "referred", "awaiting_consent"]
+Agency = Literal["dp3a", "disdik"]
 
 NARRATIVE_MAX_CHARS = 10_000
 
@@ -75,7 +76,11 @@ class ReportCreate(Strict):
     location: Location | None = None
     victim: Victim
     perpetrator_relation: Relation | None = None
-    school: Name | None = Field(None, description="The school, for bullying")
+    school: Name | None = Field(None, description="The school or pesantren, when one is involved (bullying, "
+                                                  "abuse at school): only then does Disdik receive the case")
+    refer_to: list[Agency] = Field([], max_length=2,
+                                   description="Agencies the reporter asks to receive the case besides those "
+                                               "triage chooses (with consent)")
     contact: Contact | None = None
     anonymous: bool = True
     consent: Consent
@@ -150,5 +155,12 @@ class ReportDetail(ReportSummary):
 
 class ConsentOverride(Strict):
     reason: Annotated[str, Text(1000)] = Field(description="Why the case must leave without the reporter's consent (recorded)")
-    agencies: list[Literal["dp3a", "disdik"]] | None = Field(
-        None, min_length=1, description="Defaults to the agencies triage chose")
+    agencies: list[Agency] | None = Field(None, min_length=1,
+                                          description="Defaults to the agencies triage chose")
+
+    @field_validator("agencies")
+    @classmethod
+    def _each_agency_once(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("name each agency once")
+        return value

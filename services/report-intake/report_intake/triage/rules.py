@@ -1,8 +1,11 @@
 """Triage rules as data: which partner agency receives which kind of case.
 
 Each rule names the categories it covers, whom or where it applies to, and the agency; a report goes to every
-agency whose rule matches (a child victim of sexual violence matches both DP3A and Disdik). Change the table,
-not the handlers.
+agency whose rule matches (a child victim of sexual violence at a school matches both DP3A and Disdik), and to
+the agencies the reporter chose. Change the table, not the handlers.
+
+Minimum necessary sharing: Disdik (the education office) receives a case only when a school or pesantren is
+named or the reporter chose Disdik; a child abused at home by a relative is DP3A's alone.
 """
 
 from collections.abc import Callable
@@ -25,6 +28,10 @@ def _at_school(report: ReportCreate) -> bool:
     return report.school is not None
 
 
+def _child_at_school(report: ReportCreate) -> bool:
+    return _child(report) and _at_school(report)
+
+
 @dataclass(frozen=True)
 class Rule:
     agency: str
@@ -39,13 +46,13 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("dp3a", VIOLENCE, _woman_or_child, "DP3A protects women and children who suffer violence"),
     Rule("disdik", frozenset({"bullying"}), _at_school, "Disdik handles bullying at school"),
-    Rule("disdik", frozenset({"sexual_violence"}), _child,
-         "a child victim of sexual violence also needs the school's protection (Disdik)"),
+    Rule("disdik", frozenset({"sexual_violence"}), _child_at_school,
+         "a child victim of sexual violence at a school or pesantren also needs its protection (Disdik)"),
 )
 
 AGENCIES = frozenset(rule.agency for rule in RULES)
 
 
 def agencies_for(report: ReportCreate, rules: tuple[Rule, ...] = RULES) -> list[str]:
-    """The agencies a report goes to, each once, in rule order."""
-    return list(dict.fromkeys(rule.agency for rule in rules if rule.matches(report)))
+    """The agencies a report goes to, each once: the rules' in rule order, then those the reporter chose."""
+    return list(dict.fromkeys([*(rule.agency for rule in rules if rule.matches(report)), *report.refer_to]))

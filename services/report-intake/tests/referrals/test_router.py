@@ -32,12 +32,17 @@ async def test_a_referral_to_dp3a_is_seen_by_dp3a_only(intake, submit, report_bo
 
 
 async def test_triage_rules_route_each_case(submit, report_body, staff_referrals):
-    child_sexual = report_body(category="sexual_violence", school=None)
+    child_sexual = report_body(category="sexual_violence", school="Pondok Pesantren Al-Hikmah")
+    # abused at home by a relative: no school named, so Disdik never hears of it unless the reporter asks
+    at_home = report_body(category="sexual_violence", school=None, perpetrator_relation="family")
+    at_home_disdik_chosen = {**at_home, "refer_to": ["disdik"]}
     woman = report_body(category="domestic_violence", school=None,
                         victim={"age_group": "adult", "gender": "female", "is_reporter": False})
     man = report_body(category="domestic_violence", school=None,
                       victim={"age_group": "adult", "gender": "male", "is_reporter": False})
-    expected = [(child_sexual, {"dp3a": "created", "disdik": "created"}), (report_body(), {"disdik": "created"}),
+    expected = [(child_sexual, {"dp3a": "created", "disdik": "created"}), (at_home, {"dp3a": "created"}),
+                (at_home_disdik_chosen, {"dp3a": "created", "disdik": "created"}),
+                (report_body(), {"disdik": "created"}),
                 (woman, {"dp3a": "created"}), (man, {}), (report_body(category="other"), {})]
     for body, referrals in expected:
         report_id, _ = await submit(body)
@@ -148,6 +153,18 @@ async def test_without_consent_no_referral_leaves_until_a_supervisor_overrides(
         ("spv-ana", "anak dalam bahaya, perlu pendampingan segera")]
     twice = await intake.post(path, json={"reason": "lagi"}, headers=operator_headers("supervisor"))
     assert twice.status_code == 409
+
+
+async def test_a_release_naming_an_agency_twice_is_a_422_naming_the_field(intake, submit, report_body,
+                                                                          operator_headers, staff_referrals):
+    report_id, _ = await submit(report_body(consent={"share_with_agencies": False, "contact_me": False}))
+    path = f"/v1/staff/reports/{report_id}/referrals"
+    body = {"reason": "anak dalam bahaya", "agencies": ["dp3a", "dp3a"]}
+    response = await intake.post(path, json=body, headers=operator_headers("supervisor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "validation_error"
+    assert [p["field"] for p in response.json()["detail"]] == ["agencies"]
+    assert await staff_referrals(report_id) == {}
 
 
 async def test_expired_forged_or_wrong_kind_of_tokens_are_refused(intake, submit, report_body, settings,

@@ -27,8 +27,9 @@ async def _staged(database, topic: str, keys: list[str]) -> list[dict]:
 
 
 def _child_sexual_violence(report_body, contact, consent=CONSENTED) -> dict:
-    # Triage refers a child victim of sexual violence to both DP3A and Disdik.
-    return report_body(category="sexual_violence", school=None, contact=contact, consent=consent)
+    # Triage refers a child victim of sexual violence at a school to both DP3A and Disdik.
+    return report_body(category="sexual_violence", school="SD Negeri 1 Semarang", contact=contact,
+                       consent=consent)
 
 
 async def _published(topic_events, topic: str, key: str, count: int) -> list:
