@@ -15,3 +15,9 @@ class Settings(ServiceSettings):
     # Device registrations per client address per minute.
     registrations_per_minute: int = 30
     device_token_ttl_days: int = 365
+    # An alarm no incident has taken this long after it was raised is published again (the same event; dispatch
+    # skips one it already has), then again after twice as long each time, up to placement_max_backoff_s.
+    placement_timeout_s: float = 15.0
+    placement_max_backoff_s: float = 120.0
+    # Past this, /readyz reports the oldest unplaced alarm (status "degraded": the gateway keeps taking alarms).
+    placement_alert_after_s: float = 60.0
