@@ -158,10 +158,12 @@ async def snapshots_of(session: AsyncSession, incident_id: UUID) -> list[Inciden
         .order_by(IncidentSnapshot.distance_m.nulls_last(), IncidentSnapshot.captured_at.desc())))
 
 
-async def overdue_for_escalation(session: AsyncSession, before: datetime, limit: int = 100) -> list[Incident]:
-    """Open incidents nobody acknowledged since `before`, locked so only one replica escalates each."""
+async def overdue_for_escalation(session: AsyncSession, before: datetime, below_level: int,
+                                 limit: int = 100) -> list[Incident]:
+    """Open incidents below `below_level` nobody acknowledged since `before` (opened or last escalated), locked
+    so only one replica escalates each."""
     return list(await session.scalars(
-        select(Incident).where(Incident.status == "open",
+        select(Incident).where(Incident.status == "open", Incident.escalation_level < below_level,
                                func.coalesce(Incident.escalated_at, Incident.opened_at) <= before)
         .order_by(Incident.priority.desc()).limit(limit).with_for_update(skip_locked=True)
     ))
