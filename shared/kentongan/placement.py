@@ -14,17 +14,16 @@ alarm or report that caused the change, so a service confirms from that, never f
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 from aiokafka.errors import KafkaError
+from pydantic_settings import BaseSettings
 from sqlalchemy import (
     Column,
     DateTime,
-    Index,
     Insert,
     Integer,
-    Interval,
     LargeBinary,
     MetaData,
     String,
@@ -51,6 +50,30 @@ log = logging.getLogger(__name__)
 CHECK = "placement"  # the health check's name
 
 
+class PlacementSettings(BaseSettings):
+    """The settings of a service whose events must be placed, under its own prefix (`ALARM_GATEWAY_...`)."""
+
+    # An event whose subject no incident has taken this long is published again, then again after twice as
+    # long each time, up to placement_max_backoff_s.
+    placement_timeout_s: float = 15.0
+    placement_max_backoff_s: float = 120.0
+    # Past this, /readyz reports the oldest unplaced one (status "degraded": the service keeps accepting).
+    placement_alert_after_s: float = 60.0
+
+
+def placement_worker(awaiting: Table):
+    """The service worker (see kentongan.service) that watches `awaiting` with the service's settings."""
+
+    async def watch_placement(app) -> None:
+        settings = app.state.settings
+        await PlacementWatch(service=app.state.spec.name, sessionmaker=app.state.sessionmaker, awaiting=awaiting,
+                             producer_factory=app.state.producer_factory, health=app.state.health,
+                             timeout_s=settings.placement_timeout_s, alert_after_s=settings.placement_alert_after_s,
+                             max_backoff_s=settings.placement_max_backoff_s).run()
+
+    return watch_placement
+
+
 def awaiting_table(metadata: MetaData) -> Table:
     """A service's copies of the events still waiting to be placed in an incident, one per subject."""
     return Table(
@@ -62,28 +85,27 @@ def awaiting_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False),
         Column("value", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("resend_at", DateTime(timezone=True), nullable=False),
+        # When to publish it again; until the first re-send, the placement timeout after created_at. (No index:
+        # the table holds only what is not placed yet, a few hundred rows under full load.)
+        Column("resend_at", DateTime(timezone=True), nullable=True),
         Column("resends", Integer, nullable=False, server_default="0"),
-        Index("ix_awaiting_placement_resend_at", "resend_at"),
     )
 
 
-async def await_placement(session: AsyncSession, awaiting: Table, outbox: Table, envelopes: list[Envelope],
-                          timeout_s: float) -> None:
+async def await_placement(session: AsyncSession, awaiting: Table, outbox: Table, envelopes: list[Envelope]) -> None:
     """Keep a copy of these events (staged in `outbox` in this transaction) until their subjects are placed.
 
     The copy is taken from the outbox rows with one statement, so the events are not encoded twice."""
     if envelopes:
-        await session.execute(_copy_statement(awaiting, outbox), {
-            "event_ids": [envelope.id for envelope in envelopes], "timeout": timedelta(seconds=timeout_s)})
+        await session.execute(_copy_statement(awaiting, outbox), {"event_ids": [envelope.id for envelope in envelopes]})
 
 
 @cache
 def _copy_statement(awaiting: Table, outbox: Table) -> Insert:
     staged = (select(outbox.c.key, outbox.c.event_id, outbox.c.event_type, outbox.c.topic, outbox.c.headers,
-                     outbox.c.value, func.now() + bindparam("timeout", type_=Interval))
+                     outbox.c.value)
               .where(outbox.c.event_id == any_param("event_ids", String)))
-    columns = ["subject", "event_id", "event_type", "topic", "headers", "value", "resend_at"]
+    columns = ["subject", "event_id", "event_type", "topic", "headers", "value"]
     # A subject awaits one event: an earlier copy (a retried request) stays.
     return insert(awaiting).from_select(columns, staged).on_conflict_do_nothing(index_elements=["subject"])
 
@@ -117,17 +139,18 @@ class PlacementWatch:
         self._alert_after_s = alert_after_s
         self._max_backoff_s = max_backoff_s
         self._check_interval_s = check_interval_s
+        second = literal_column("interval '1 second'")
+        due = func.coalesce(awaiting.c.resend_at, awaiting.c.created_at + bindparam("timeout_s") * second)
         # Built once. Due copies are locked and skipped by other replicas, so each is sent by one of them.
         self._due = (select(awaiting.c.subject, awaiting.c.event_type, awaiting.c.topic,
                             awaiting.c.subject.label("key"), awaiting.c.headers, awaiting.c.value,
                             awaiting.c.resends)
-                     .where(awaiting.c.resend_at <= func.now())
-                     .order_by(awaiting.c.resend_at).limit(batch_size).with_for_update(skip_locked=True))
+                     .where(due <= func.now()).order_by(due).limit(batch_size).with_for_update(skip_locked=True))
         # The wait doubles after each re-send, from the placement timeout up to max_backoff_s.
         backoff = func.least(bindparam("timeout_s") * func.power(2, awaiting.c.resends), bindparam("max_backoff_s"))
         self._postpone = (update(awaiting).where(awaiting.c.subject == any_param("subjects", String))
                           .values(resends=awaiting.c.resends + 1,
-                                  resend_at=func.now() + backoff * literal_column("interval '1 second'")))
+                                  resend_at=func.now() + backoff * second))
         self._oldest = select(func.count(), func.min(awaiting.c.created_at))
 
     async def run(self) -> None:
@@ -153,7 +176,7 @@ class PlacementWatch:
 
     async def _resend_due(self, producer) -> None:
         async with self._sessionmaker() as session, session.begin():
-            rows = (await session.execute(self._due)).all()
+            rows = (await session.execute(self._due, {"timeout_s": self._timeout_s})).all()
             if not rows:
                 return
             await publish_rows(producer, rows)

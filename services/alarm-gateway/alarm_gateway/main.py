@@ -17,7 +17,7 @@ from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.group_commit import GroupCommit
 from kentongan.outbox import OutboxRelay
-from kentongan.placement import PlacementWatch
+from kentongan.placement import placement_worker
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
 
@@ -39,20 +39,11 @@ async def consume_incidents(app: FastAPI) -> None:
                         inbox=inbox, health=app.state.health).run()
 
 
-async def watch_placement(app: FastAPI) -> None:
-    # An alarm the broker lost (a crash after acknowledging it) is published again until an incident takes it.
-    settings = app.state.settings
-    await PlacementWatch(service=SPEC.name, sessionmaker=app.state.sessionmaker, awaiting=awaiting,
-                         producer_factory=app.state.producer_factory, health=app.state.health,
-                         timeout_s=settings.placement_timeout_s, alert_after_s=settings.placement_alert_after_s,
-                         max_backoff_s=settings.placement_max_backoff_s).run()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings, routers=[alarms_router, devices_router, blocks_router],
-        workers=[relay_outbox, consume_incidents, watch_placement], title="Kentongan alarm-gateway",
+        workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
     # New alarms are written in group commits: one transaction for the alarms that arrive together.

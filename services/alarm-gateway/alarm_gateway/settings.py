@@ -2,10 +2,14 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.placement import PlacementSettings
 from kentongan.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, PlacementSettings):
+    """Includes the placement settings (ALARM_GATEWAY_PLACEMENT_TIMEOUT_S, 15 s: an alarm no incident has taken
+    by then is published again, see kentongan.placement)."""
+
     model_config = SettingsConfigDict(env_prefix="ALARM_GATEWAY_", extra="ignore", populate_by_name=True)
 
     # A second press from the same device within this window joins the alarm already raised.
@@ -15,9 +19,3 @@ class Settings(ServiceSettings):
     # Device registrations per client address per minute.
     registrations_per_minute: int = 30
     device_token_ttl_days: int = 365
-    # An alarm no incident has taken this long after it was raised is published again (the same event; dispatch
-    # skips one it already has), then again after twice as long each time, up to placement_max_backoff_s.
-    placement_timeout_s: float = 15.0
-    placement_max_backoff_s: float = 120.0
-    # Past this, /readyz reports the oldest unplaced alarm (status "degraded": the gateway keeps taking alarms).
-    placement_alert_after_s: float = 60.0

@@ -26,6 +26,7 @@ class IncidentChanged(EventModel):
     lon: float
     area: str
     source: Literal["alarm", "report"] = "alarm"
+    report_id: UUID | None = None  # the urgent report that opened it (source "report")
     silent: bool = False
     alarm_ids: list[UUID] = []  # noqa: RUF012 # pydantic copies a default per instance
     unit_id: str | None = None

@@ -76,7 +76,7 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
                                                    for alarm in raised])
     # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays until an
     # incident takes the alarm.
-    await await_placement(session, awaiting, outbox, envelopes, settings.placement_timeout_s)
+    await await_placement(session, awaiting, outbox, envelopes)
     await repository.save_presses(session, list(pressed_again.values()))
     return results
 
