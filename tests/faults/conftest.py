@@ -20,12 +20,16 @@ LOAD_S = float(os.environ.get("FAULT_LOAD_S", "12"))
 RATE = float(os.environ.get("FAULT_RATE", "15"))
 PLACEMENT_BOUND_S = 60.0  # every accepted alarm is in an incident this long after the fault healed, at most
 RETRY_FOR_S = 60.0  # how long the app retries a 503 ("not stored, try again") before giving up
+# Presses in flight at most: on a slow machine the load waits instead of piling up requests (an open-loop
+# generator would keep adding work to a platform already behind, and measure only the machine).
+IN_FLIGHT = 16
 
 
 @dataclass
 class LoadReport:
     accepted: dict[str, float] = field(default_factory=dict)  # alarm id -> when it was accepted (monotonic)
     statuses: Counter = field(default_factory=Counter)  # every answer the app got, by status
+    unavailable: Counter = field(default_factory=Counter)  # 503s by endpoint
     errors: list[str] = field(default_factory=list)  # transport errors and alarms given up on
 
 
@@ -39,6 +43,7 @@ class SteadyLoad:
         self._tasks: set[asyncio.Task] = set()
         self._client: httpx.AsyncClient | None = None
         self._pacer: asyncio.Task | None = None
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
 
     async def __aenter__(self) -> "SteadyLoad":
         self._client = httpx.AsyncClient(base_url=self._url, timeout=30,
@@ -56,10 +61,12 @@ class SteadyLoad:
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
+            await self._slots.acquire()
             task = asyncio.create_task(self._press())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            due += self._interval
+            task.add_done_callback(lambda _: self._slots.release())
+            due = max(due + self._interval, loop.time() - 1.0)  # a stall is not made up for later in a burst
             await asyncio.sleep(max(0.0, due - loop.time()))
 
     async def _press(self) -> None:
@@ -84,6 +91,7 @@ class SteadyLoad:
                 if response.status_code != 503:
                     self.report.errors.append(f"{response.status_code}: {response.text[:200]}")
                     return
+                self.report.unavailable[response.url.path.rsplit("/", 1)[-1]] += 1
             except httpx.TransportError as exc:
                 self.report.errors.append(f"transport: {exc!r}")
                 return
@@ -168,16 +176,18 @@ async def _under_fault(name: str, load_factory, placements, gateway_url: str, in
         await asyncio.to_thread(inject)
         await asyncio.sleep(fault_s)
         await asyncio.to_thread(heal)
-        # Recovery: from the healing until every alarm accepted so far is in an incident.
-        recovery_s = await placements.wait_all(list(load.report.accepted), PLACEMENT_BOUND_S)
+        # Recovery: from the healing until every alarm accepted so far is in an incident (the load goes on).
+        recovery = asyncio.create_task(placements.wait_all(list(load.report.accepted), PLACEMENT_BOUND_S))
         await asyncio.sleep(max(0.0, LOAD_S - (time.monotonic() - started)))
+    recovery_s = await recovery
     report = load.report
     await placements.wait_all(list(report.accepted), PLACEMENT_BOUND_S)
     placed = await placements.placed(list(report.accepted))
     resent = resends(gateway_url) - resent_before
     print(f"\n{name}: {len(report.accepted)} alarms accepted at {RATE:g}/s over {LOAD_S:g} s, each in exactly one "
           f"incident ({len(set(placed.values()))} incidents); all placed {recovery_s:.1f} s after the fault "
-          f"healed; {resent:.0f} alarm events published again; answers {dict(sorted(report.statuses.items()))}")
+          f"healed; {resent:.0f} alarm events published again; answers {dict(sorted(report.statuses.items()))}"
+          f"{f'; 503 by endpoint {dict(report.unavailable)}' if report.unavailable else ''}")
     assert not report.errors, report.errors[:5]
     assert report.accepted, "no alarm was accepted: the load did not run"
     assert set(placed) == set(report.accepted)  # incident_alarms: one row per alarm, at most, by its key
