@@ -48,7 +48,8 @@ class ConsumerProgress:
                 return (f"{self._group_id} has been handling {partition.topic}[{partition.partition}] offset "
                         f"{offset} for {now - fetched_at:.0f} s (budget {self._stall_after_s:.0f} s); the "
                         f"records behind it wait")
-        behind = sum(self._lag.values())
+        # Records waiting on the broker in partitions not in hand: the consumer does not even fetch them.
+        behind = sum(lag for partition, lag in self._lag.items() if partition not in self._in_hand)
         if behind and now - self._last_handled > self._stall_after_s:
             return (f"{self._group_id} is {behind} records behind and has handled none for "
                     f"{now - self._last_handled:.0f} s (budget {self._stall_after_s:.0f} s)")
