@@ -111,7 +111,7 @@ async def broker_reachable(settings: ServiceSettings, timeout_s: float = 1.0) ->
     return False
 
 
-async def stop_quietly(producer) -> None:
+async def stop_quietly(producer: AIOKafkaProducer | None) -> None:
     """Stop a producer being discarded (None passes); one that never connected may fail to stop."""
     if producer is not None:
         with contextlib.suppress(Exception):

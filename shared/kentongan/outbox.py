@@ -9,9 +9,12 @@ between re-sends, which the consumers' inbox turns into a no-op.
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy import (
     BigInteger,
@@ -152,11 +155,13 @@ class OutboxRelay:
                     # UnknownProducerId) and it would never deliver again. The batch's rows were not settled, so
                     # the new producer sends them again, in the same order.
                     log.warning("outbox relay waiting for the broker, with a new producer: %r", exc)
-                    producer = await stop_quietly(producer)
+                    await stop_quietly(producer)
+                    producer = None
                     await asyncio.sleep(1.0)
                 except Exception as exc:  # noqa: BLE001 # database restart and the like: wait, then go on
                     log.warning("outbox relay error, retrying with a new producer: %r", exc)
-                    producer = await stop_quietly(producer)
+                    await stop_quietly(producer)
+                    producer = None
                     await asyncio.sleep(1.0)
                 await self._wait_for_work()
         finally:
@@ -206,7 +211,7 @@ class ProducerStopped(KafkaError):
     sent through it will be delivered."""
 
 
-async def publish_rows(producer, rows, timeout_s: float = 30.0) -> None:
+async def publish_rows(producer: AIOKafkaProducer, rows: Sequence[Any], timeout_s: float = 30.0) -> None:
     """Publish rows shaped like the outbox's (topic, key, headers, value), in order, and wait until the broker
     has acknowledged every one.
 

@@ -14,14 +14,20 @@ alarm or report that caused the change, so a service confirms from that, never f
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
+    Delete,
     Insert,
     Integer,
     LargeBinary,
@@ -61,10 +67,10 @@ class PlacementSettings(BaseSettings):
     placement_alert_after_s: float = 60.0
 
 
-def placement_worker(awaiting: Table):
+def placement_worker(awaiting: Table) -> Callable[[FastAPI], Awaitable[None]]:
     """The service worker (see kentongan.service) that watches `awaiting` with the service's settings."""
 
-    async def watch_placement(app) -> None:
+    async def watch_placement(app: FastAPI) -> None:
         settings = app.state.settings
         await PlacementWatch(service=app.state.spec.name, sessionmaker=app.state.sessionmaker, awaiting=awaiting,
                              producer_factory=app.state.producer_factory, health=app.state.health,
@@ -118,7 +124,7 @@ async def confirm_placed(session: AsyncSession, awaiting: Table, subjects: set[s
 
 
 @cache
-def _confirm_statement(awaiting: Table):
+def _confirm_statement(awaiting: Table) -> Delete:
     placed = unnest_rows(awaiting, ("subject",))
     return delete(awaiting).where(awaiting.c.subject == placed.c.subject)
 
@@ -128,7 +134,7 @@ class PlacementWatch:
     oldest has waited (metrics, and a non-blocking problem in `/readyz` past `alert_after_s`)."""
 
     def __init__(self, *, service: str, sessionmaker: async_sessionmaker[AsyncSession], awaiting: Table,
-                 producer_factory, health: Health, timeout_s: float, alert_after_s: float = 60.0,
+                 producer_factory: Callable[[], AIOKafkaProducer], health: Health, timeout_s: float, alert_after_s: float = 60.0,
                  max_backoff_s: float = 120.0, check_interval_s: float = 1.0, batch_size: int = 200) -> None:
         self._service = service
         self._sessionmaker = sessionmaker
@@ -139,7 +145,7 @@ class PlacementWatch:
         self._alert_after_s = alert_after_s
         self._max_backoff_s = max_backoff_s
         self._check_interval_s = check_interval_s
-        second = literal_column("interval '1 second'")
+        second: ColumnElement[Any] = literal_column("interval '1 second'")
         due = func.coalesce(awaiting.c.resend_at, awaiting.c.created_at + bindparam("timeout_s") * second)
         # Built once. Due copies are locked and skipped by other replicas, so each is sent by one of them.
         self._due = (select(awaiting.c.subject, awaiting.c.event_type, awaiting.c.topic,
@@ -166,15 +172,17 @@ class PlacementWatch:
                     await self._resend_due(producer)
                 except (TimeoutError, KafkaError, OSError) as exc:
                     log.warning("placement watch waiting for the broker: %r", exc)
-                    producer = await stop_quietly(producer)
+                    await stop_quietly(producer)
+                    producer = None
                 except Exception as exc:  # noqa: BLE001 # database restart and the like: wait, then go on
                     log.warning("placement watch error, retrying: %r", exc)
-                    producer = await stop_quietly(producer)
+                    await stop_quietly(producer)
+                    producer = None
                 await asyncio.sleep(self._check_interval_s)
         finally:
             await stop_quietly(producer)
 
-    async def _resend_due(self, producer) -> None:
+    async def _resend_due(self, producer: AIOKafkaProducer) -> None:
         async with self._sessionmaker() as session, session.begin():
             rows = (await session.execute(self._due, {"timeout_s": self._timeout_s})).all()
             if not rows:

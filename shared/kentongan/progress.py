@@ -8,8 +8,10 @@ on the broker and nothing was handled for that long, the consumer is stalled.
 """
 
 import time
+from functools import partial
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from prometheus_client import Gauge
 
 from kentongan import metrics
 
@@ -25,16 +27,16 @@ class ConsumerProgress:
         self._lag: dict[TopicPartition, int] = {}
         self._last_handled = time.monotonic()
 
-    def fetched(self, consumer, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    def fetched(self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         now = time.monotonic()
         for partition, records in batches.items():
             first = records[0]
             if partition not in self._in_hand:
                 self._in_hand[partition] = (now, first.timestamp / 1000, first.offset)
-                self._age_gauge(partition).set_function(lambda p=partition: self._oldest_age(p))
+                self._age_gauge(partition).set_function(partial(self._oldest_age, partition))
             self._report_lag(consumer, partition, first.offset - 1)
 
-    def handled(self, consumer, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    def handled(self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         self._last_handled = time.monotonic()
         for partition, records in batches.items():
             self._in_hand.pop(partition, None)
@@ -59,10 +61,10 @@ class ConsumerProgress:
         in_hand = self._in_hand.get(partition)
         return max(0.0, time.time() - in_hand[1]) if in_hand else 0.0
 
-    def _age_gauge(self, partition: TopicPartition):
+    def _age_gauge(self, partition: TopicPartition) -> Gauge:
         return metrics.CONSUMER_OLDEST_AGE.labels(self._service, partition.topic, str(partition.partition))
 
-    def _report_lag(self, consumer, partition: TopicPartition, last_handled_offset: int) -> None:
+    def _report_lag(self, consumer: AIOKafkaConsumer, partition: TopicPartition, last_handled_offset: int) -> None:
         if partition not in consumer.assignment():  # moved to another member meanwhile: its lag is theirs
             self._lag.pop(partition, None)
             return

@@ -135,7 +135,8 @@ def health_router() -> APIRouter:
         ready = all(check in problems and not problems[check].blocking for check in reasons)
         checks = {"database": "database" not in reasons, "broker": "broker" not in reasons}
         checks.update({check: False for check in problems})
-        body = {"status": "unavailable" if not ready else "degraded" if reasons else "ready", "checks": checks}
+        body: dict[str, object] = {"status": "unavailable" if not ready else "degraded" if reasons else "ready",
+                                   "checks": checks}
         if reasons:
             body["reasons"] = reasons
         return JSONResponse(body, 200 if ready else 503)

@@ -65,7 +65,7 @@ async def test_an_unplaced_event_is_sent_again_with_backoff_until_placed(setting
             assert {record.id for record in reader.envelopes} == {envelope.id for envelope in envelopes}
             sent = [at for at, envelope in reader.arrivals if envelope.id == envelopes[1].id]
             gaps = [b - a for a, b in itertools.pairwise(sent)]
-            assert gaps[0] >= 0.35 and max(gaps) >= 0.8  # 0.5 s, then twice that (capped at 1 s)
+            assert gaps[0] >= 0.25 and max(gaps) >= 0.7  # 0.5 s, then twice that (capped at 1 s); read with jitter
     finally:
         watch.cancel()
         await asyncio.gather(watch, return_exceptions=True)
