@@ -30,7 +30,10 @@ async def browser():
 @pytest.fixture(scope="session")
 def gateway_url(services) -> str:
     # Many devices register from one test address; the per-address limit is tested in the gateway suite.
-    return services.start("alarm-gateway", ALARM_GATEWAY_REGISTRATIONS_PER_MINUTE="100000").url
+    # Alarms not placed in an incident within 5 s are published again: the fault tests (tests/faults) see
+    # the re-sends within their short runs.
+    return services.start("alarm-gateway", ALARM_GATEWAY_REGISTRATIONS_PER_MINUTE="100000",
+                          ALARM_GATEWAY_PLACEMENT_TIMEOUT_S="5").url
 
 
 @pytest.fixture(scope="session")

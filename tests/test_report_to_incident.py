@@ -1,12 +1,15 @@
 """A reporter in immediate danger: report-intake -> reports.v1 -> dispatch opens an incident for operators,
-carrying no narrative and no identity."""
+carrying no narrative and no identity; report-intake sees the incident open and stops keeping the report's
+event for a re-send."""
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from kentongan.testing import eventually
 
 
-async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, operator):
+async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, operator, settings):
     intake_url = services.start("report-intake").url
     narrative = "Suami saya mengancam dengan pisau, saya bersembunyi di kamar."
     body = {
@@ -29,3 +32,18 @@ async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, o
     detail = (await operator.get(f"/v1/incidents/{incidents[-1]['id']}")).json()
     assert detail["priority"] >= 4
     assert narrative not in str(detail)
+
+    # Until then report-intake kept the event to publish it again (kentongan.placement); placed, it lets go.
+    report_id = submitted.json()["report_id"]
+    engine = create_async_engine(settings.database_url)
+
+    async def report_placed() -> bool:
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(text("SELECT count(*) FROM report_intake.awaiting_placement "
+                                             "WHERE subject = :report_id"), {"report_id": report_id})
+        return waiting == 0
+
+    try:
+        await eventually(report_placed, timeout_s=20)
+    finally:
+        await engine.dispose()

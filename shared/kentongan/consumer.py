@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,9 +33,11 @@ from kentongan import metrics
 from kentongan.db import is_transient, unit_of_work
 from kentongan.events import Envelope, MalformedEvent, UnknownEventType, decode
 from kentongan.events.topics import dead_letter
+from kentongan.health import Health
 from kentongan.inbox import first_deliveries
 from kentongan.kafka import create_consumer, create_producer
 from kentongan.logging import bind_event
+from kentongan.progress import ConsumerProgress
 from kentongan.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,8 @@ class EventConsumer:
     def __init__(self, *, settings: ServiceSettings, service: str, group_id: str, topics: list[str],
                  handlers: dict[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
                  retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S, linger_s: float = 0.02,
-                 on_dead_letter: DeadLetterHook | None = None) -> None:
+                 on_dead_letter: DeadLetterHook | None = None,
+                 health: Health | None = None) -> None:
         self._settings = settings
         self._service = service
         self._group_id = group_id
@@ -96,6 +99,9 @@ class EventConsumer:
         self._on_dead_letter = on_dead_letter
         self._linger_s = linger_s
         self._dlq_producer = None
+        self._progress = ConsumerProgress(service, group_id, settings.kafka_consumer_stall_after_s)
+        if health is not None:
+            health.watch(f"consumer {group_id}", self._progress.problem)
 
     async def run(self) -> None:
         """Consume until cancelled; reconnect after broker outages."""
@@ -120,7 +126,9 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
             if not batches:
                 continue
+            self._progress.fetched(consumer, batches)
             await self._process([record for records in batches.values() for record in records])
+            self._progress.handled(consumer, batches)
             # The group may have rebalanced while we handled the batch: a partition now another member's is
             # read again by that member (the inbox makes that a no-op), so only our own offsets are committed.
             assigned = consumer.assignment()
@@ -135,18 +143,11 @@ class EventConsumer:
                 # aiokafka rejoins on the next poll; tearing the consumer down would only rebalance again.
                 log.info("consumer %s: offsets not committed, the group rebalanced", self._group_id)
                 continue
-            for partition, records in batches.items():
-                self._report_lag(consumer, partition, records[-1].offset)
             if LINGER_AFTER <= sum(map(len, batches.values())) < MAX_BATCH:
                 # A busy stream yields a few records per poll, and a transaction's statements cost about the
                 # same for a few events as for a hundred: waiting a moment lets the next poll take more. A poll
                 # of one or two records (a quiet stream) is followed at once: a lone alarm is not held back.
                 await asyncio.sleep(self._linger_s)
-
-    def _report_lag(self, consumer, partition: TopicPartition, offset: int) -> None:
-        end = consumer.highwater(partition)
-        if end is not None:
-            metrics.CONSUMER_LAG.labels(self._service, partition.topic).set(max(0, end - offset - 1))
 
     async def _process(self, records: list[ConsumerRecord]) -> None:
         """Handle a poll's records in one transaction; if one of them fails, each on its own.

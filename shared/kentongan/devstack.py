@@ -181,6 +181,15 @@ class EmbeddedKafka:
             self._process.wait()
         self._process = None
 
+    def kill(self) -> None:
+        """SIGKILL the broker's whole process group: a crash, with no chance to write out what it holds (the
+        embedded broker then loses the last writes it acknowledged, as a single Kafka node can)."""
+        if self._process is None:
+            return
+        self._signal(signal.SIGKILL)
+        self._process.wait()
+        self._process = None
+
     def _signal(self, signum: int) -> None:
         if self._process is not None:
             with contextlib.suppress(ProcessLookupError):

@@ -109,3 +109,10 @@ async def broker_reachable(settings: ServiceSettings, timeout_s: float = 1.0) ->
         writer.close()
         return True
     return False
+
+
+async def stop_quietly(producer: AIOKafkaProducer | None) -> None:
+    """Stop a producer being discarded (None passes); one that never connected may fail to stop."""
+    if producer is not None:
+        with contextlib.suppress(Exception):
+            await producer.stop()

@@ -30,7 +30,28 @@ OUTBOX_OLDEST_AGE = Gauge(
     "kentongan_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"],
 )
 CONSUMER_LAG = Gauge(
-    "kentongan_consumer_lag_events", "Records behind the partition end, per topic", ["service", "topic"],
+    "kentongan_consumer_lag_events", "Records behind the partition end, per topic and partition",
+    ["service", "topic", "partition"],
+)
+CONSUMER_OLDEST_AGE = Gauge(
+    "kentongan_consumer_oldest_unprocessed_age_seconds",
+    "Age of the oldest record fetched and not yet handled and committed, per topic and partition (0: none)",
+    ["service", "topic", "partition"],
+)
+HEALTH_PROBLEM = Gauge(
+    "kentongan_health_problem", "1 while a check of the service's own progress fails (the reason is in /readyz)",
+    ["service", "check"],
+)
+PLACEMENT_RESENDS = Counter(
+    "kentongan_placement_resends_total", "Events published again because no incident had taken them in time",
+    ["service", "event_type"],
+)
+PLACEMENT_AWAITING = Gauge(
+    "kentongan_placement_awaiting_events", "Events (alarms, urgent reports) no incident has taken yet", ["service"],
+)
+PLACEMENT_OLDEST_AGE = Gauge(
+    "kentongan_placement_oldest_unplaced_age_seconds",
+    "Age of the oldest event (alarm, urgent report) no incident has taken yet", ["service"],
 )
 GROUP_COMMIT_BATCH = Histogram(
     "kentongan_group_commit_batch_items", "Items written per group-commit transaction", ["batch"],

@@ -86,3 +86,18 @@ def set_fillfactor(schema: str, table: str, percent: int | None) -> None:
 
     storage = f"SET (fillfactor = {int(percent)})" if percent is not None else "RESET (fillfactor)"
     op.execute(f'ALTER TABLE "{schema}"."{table}" {storage}')
+
+
+def create_awaiting_placement(schema: str) -> None:
+    """Create the table of events awaiting placement in an incident (kentongan.placement)."""
+    from alembic import op
+
+    from kentongan.placement import awaiting_table
+
+    awaiting_table(MetaData(schema=schema, naming_convention=NAMING_CONVENTION)).create(op.get_bind())
+
+
+def drop_awaiting_placement(schema: str) -> None:
+    from alembic import op
+
+    op.drop_table("awaiting_placement", schema=schema)

@@ -9,9 +9,12 @@ between re-sends, which the consumers' inbox turns into a no-op.
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from sqlalchemy import (
     BigInteger,
@@ -36,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kentongan import metrics
 from kentongan.db import any_param, row_arrays, rows_insert
 from kentongan.events import Envelope, EventModel, encode
+from kentongan.kafka import stop_quietly
 from kentongan.notify import listen
 from kentongan.settings import ServiceSettings
 
@@ -146,16 +150,23 @@ class OutboxRelay:
                         pass
                     await self._purge_published_now_and_then()
                 except (TimeoutError, KafkaError, OSError) as exc:
-                    log.warning("outbox relay waiting for the broker: %s", exc)
-                    producer = await _stop_quietly(producer)
+                    # A new producer after any broker trouble: after a broker restart the old one's producer id
+                    # and sequence numbers may be unknown to it (OutOfOrderSequenceNumber, ProducerFenced,
+                    # UnknownProducerId) and it would never deliver again. The batch's rows were not settled, so
+                    # the new producer sends them again, in the same order.
+                    log.warning("outbox relay waiting for the broker, with a new producer: %r", exc)
+                    await stop_quietly(producer)
+                    producer = None
                     await asyncio.sleep(1.0)
                 except Exception as exc:  # noqa: BLE001 # database restart and the like: wait, then go on
-                    log.warning("outbox relay error, retrying: %r", exc)
+                    log.warning("outbox relay error, retrying with a new producer: %r", exc)
+                    await stop_quietly(producer)
+                    producer = None
                     await asyncio.sleep(1.0)
                 await self._wait_for_work()
         finally:
             listener.cancel()
-            await _stop_quietly(producer)
+            await stop_quietly(producer)
 
     async def _wait_for_work(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -168,11 +179,7 @@ class OutboxRelay:
             self._report_backlog(rows)
             if not rows:
                 return 0
-            sends = [await producer.send(
-                row.topic, value=row.value, key=row.key.encode() if row.key else None,
-                headers=[(k, v.encode()) for k, v in row.headers.items()],
-            ) for row in rows]
-            await asyncio.wait_for(asyncio.gather(*sends), 30)
+            await publish_rows(producer, rows)
             await session.execute(self._settle_published, {"seqs": [row.seq for row in rows]})
         for row in rows:
             metrics.EVENTS_PRODUCED.labels(self._service, row.event_type).inc()
@@ -198,8 +205,35 @@ class OutboxRelay:
         await listen(self._settings.database_url, notify_channel(self._outbox.schema), lambda _: self._wake.set())
 
 
-async def _stop_quietly(producer) -> None:
-    if producer is not None:
-        # A producer that never connected may fail to stop; it is discarded anyway.
-        with contextlib.suppress(Exception):
-            await producer.stop()
+
+class ProducerStopped(KafkaError):
+    """The producer's sender ended (aiokafka ends it on OutOfOrderSequenceNumber or ProducerFenced): nothing
+    sent through it will be delivered."""
+
+
+async def publish_rows(producer: AIOKafkaProducer, rows: Sequence[Any], timeout_s: float = 30.0) -> None:
+    """Publish rows shaped like the outbox's (topic, key, headers, value), in order, and wait until the broker
+    has acknowledged every one.
+
+    Raises when they are not all acknowledged within `timeout_s`, or at once when the producer's sender has
+    ended, which otherwise leaves every send pending for ever: after a broker restart that lost the producer's
+    state, aiokafka ends it on OutOfOrderSequenceNumber or ProducerFenced. The caller then discards the
+    producer and publishes the same rows again with a new one (a new producer id and new sequence numbers)."""
+    async def send_all() -> None:
+        sends = [await producer.send(row.topic, value=row.value, key=row.key.encode() if row.key else None,
+                                     headers=[(k, v.encode()) for k, v in row.headers.items()]) for row in rows]
+        await asyncio.gather(*sends)
+
+    delivery = asyncio.ensure_future(send_all())
+    sender = getattr(getattr(producer, "_sender", None), "sender_task", None)
+    watched = {delivery} if sender is None else {delivery, sender}
+    done, _ = await asyncio.wait(watched, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    if delivery in done:
+        return delivery.result()
+    delivery.cancel()
+    with contextlib.suppress(BaseException):
+        await delivery
+    if sender is not None and sender in done:
+        cause = None if sender.cancelled() else sender.exception()
+        raise ProducerStopped(f"the producer's sender ended: {cause!r}") from cause
+    raise TimeoutError(f"{len(rows)} events not acknowledged by the broker within {timeout_s} s")

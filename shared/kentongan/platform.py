@@ -61,7 +61,8 @@ class ServiceProcess:
         processes of one uvicorn would share it and fence each other, so they stay dynamic members."""
         return {"KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}"} if self.workers == 1 else {}
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
+        # Generous: on a busy 2-core machine (CI, eight test sessions at once) importing a service took 40 s.
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

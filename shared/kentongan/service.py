@@ -16,6 +16,7 @@ from sqlalchemy import text
 from kentongan.db import create_engine, create_sessionmaker
 from kentongan.errors import install_error_handlers
 from kentongan.headers import SecurityHeadersMiddleware
+from kentongan.health import Health
 from kentongan.kafka import broker_reachable, create_producer
 from kentongan.logging import configure_logging
 from kentongan.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -91,6 +92,7 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.spec = spec
+    app.state.health = Health(spec.name)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(MetricsMiddleware, service=spec.name)
@@ -124,11 +126,24 @@ def health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: the database and the broker are reachable")
+    @router.get("/readyz", summary="Readiness: the database and the broker are reachable, and the service's "
+                                   "background work makes progress")
     async def readyz(request: Request) -> JSONResponse:
-        checks = {"database": await _database_ok(request), "broker": await broker_reachable(request.app.state.settings)}
-        ready = all(checks.values())
-        return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+        reasons = {}
+        if not await _database_ok(request):
+            reasons["database"] = "the database does not answer"
+        if not await broker_reachable(request.app.state.settings):
+            reasons["broker"] = "no bootstrap server accepts a connection"
+        problems = request.app.state.health.problems()
+        reasons.update({check: problem.reason for check, problem in problems.items()})
+        ready = all(check in problems and not problems[check].blocking for check in reasons)
+        checks = {"database": "database" not in reasons, "broker": "broker" not in reasons}
+        checks.update({check: False for check in problems})
+        body: dict[str, object] = {"status": "unavailable" if not ready else "degraded" if reasons else "ready",
+                                   "checks": checks}
+        if reasons:
+            body["reasons"] = reasons
+        return JSONResponse(body, 200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

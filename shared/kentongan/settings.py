@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     kafka_compression: Literal["zstd", "lz4", "gzip", "snappy", "none"] = Field(
         "zstd", validation_alias=_env("KAFKA_COMPRESSION")
     )
+    # A consumer holding the same records longer than this (one message retried again and again), or records
+    # waiting while it handled none for this long, is stalled: /readyz says so (503) with the reason.
+    kafka_consumer_stall_after_s: float = Field(30.0, validation_alias=_env("KAFKA_CONSUMER_STALL_AFTER_S"))
     # False where topics are declared as resources (Strimzi KafkaTopic) and clients may not create them.
     kafka_manage_topics: bool = Field(True, validation_alias=_env("KAFKA_MANAGE_TOPICS"))
 

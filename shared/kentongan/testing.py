@@ -49,8 +49,8 @@ class Services:
             running.stop()
             extra_env = {**running.env, **extra_env}
         process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, free_port(), self._root / "logs")
+        self._running[name] = process  # first: a process that never gets ready is still stopped at the end
         process.start()
-        self._running[name] = process
         return process
 
     def stop_all(self) -> None:

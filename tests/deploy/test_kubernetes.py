@@ -115,12 +115,45 @@ def test_production_kafka_is_kraft_with_three_replicas_and_two_in_sync(rendered)
     kinds = by_kind(rendered["production"])
     kafka = kinds["Kafka"]["kentongan"]
     assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
-    assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
-    assert kafka["spec"]["kafka"]["config"]["default.replication.factor"] == 3
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     pool = kinds["KafkaNodePool"]["dual-role"]
     assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
     assert pool["metadata"]["labels"]["strimzi.io/cluster"] == "kentongan"
+
+
+# What keeps a write the broker acknowledged: three copies, two of them in sync before it counts, and no
+# out-of-sync replica ever elected leader (it would silently drop what the others had acknowledged).
+KEEPS_ACKNOWLEDGED_WRITES = {"min.insync.replicas": 2, "unclean.leader.election.enable": False}
+
+
+def test_production_kafka_keeps_acknowledged_writes(rendered):
+    kinds = by_kind(rendered["production"])
+    config = kinds["Kafka"]["kentongan"]["spec"]["kafka"]["config"]
+    assert {key: config[key] for key in KEEPS_ACKNOWLEDGED_WRITES} == KEEPS_ACKNOWLEDGED_WRITES
+    assert config["default.replication.factor"] == 3
+    # The consumer offsets and the idempotent producers' state are topics too.
+    assert config["offsets.topic.replication.factor"] == 3
+    assert (config["transaction.state.log.replication.factor"], config["transaction.state.log.min.isr"]) == (3, 2)
+    assert config["auto.create.topics.enable"] is False  # every topic is declared, with the settings below
+    for name, topic in kinds["KafkaTopic"].items():
+        settings = {key: topic["spec"]["config"].get(key) for key in KEEPS_ACKNOWLEDGED_WRITES}
+        assert (topic["spec"]["replicas"], settings) == (3, KEEPS_ACKNOWLEDGED_WRITES), name
+
+
+async def test_every_producer_is_idempotent_and_waits_for_all_in_sync_replicas(repo):
+    from kentongan.kafka import create_producer, stop_quietly
+    from kentongan.settings import ServiceSettings
+
+    producer = create_producer(ServiceSettings(), "deploy-test")  # never started: no broker needed
+    try:
+        assert producer._sender._acks == -1  # acks=all
+        assert producer._txn_manager is not None  # idempotence: producer id and sequence numbers
+    finally:
+        await stop_quietly(producer)
+    # and no service builds a producer of its own
+    sources = [path for folder in ("services", "shared") for path in (repo / folder).rglob("*.py")
+               if "tests" not in path.parts and path.name != "kafka.py"]
+    assert not [path for path in sources if "AIOKafkaProducer(" in path.read_text()]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

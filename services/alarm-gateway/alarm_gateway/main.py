@@ -11,12 +11,13 @@ from alarm_gateway.alarms.service import raise_alarms
 from alarm_gateway.consumers import HANDLERS
 from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
-from alarm_gateway.models import SCHEMA, inbox, outbox
+from alarm_gateway.models import SCHEMA, awaiting, inbox, outbox
 from alarm_gateway.settings import Settings
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.group_commit import GroupCommit
 from kentongan.outbox import OutboxRelay
+from kentongan.placement import placement_worker
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
 
@@ -35,14 +36,14 @@ async def relay_outbox(app: FastAPI) -> None:
 async def consume_incidents(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="alarm-gateway",
                         topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
-                        inbox=inbox).run()
+                        inbox=inbox, health=app.state.health).run()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings, routers=[alarms_router, devices_router, blocks_router],
-        workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
+        workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
     # New alarms are written in group commits: one transaction for the alarms that arrive together.

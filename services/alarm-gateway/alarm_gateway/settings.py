@@ -2,10 +2,14 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.placement import PlacementSettings
 from kentongan.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, PlacementSettings):
+    """Includes the placement settings (ALARM_GATEWAY_PLACEMENT_TIMEOUT_S, 15 s: an alarm no incident has taken
+    by then is published again, see kentongan.placement)."""
+
     model_config = SettingsConfigDict(env_prefix="ALARM_GATEWAY_", extra="ignore", populate_by_name=True)
 
     # A second press from the same device within this window joins the alarm already raised.

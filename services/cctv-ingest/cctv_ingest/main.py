@@ -43,7 +43,7 @@ async def consume_incidents(app: FastAPI) -> None:
         capture = SnapshotCapture(app.state.blob_store, limits, pool)
         await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",
                             topics=[topics.INCIDENTS], handlers=handlers(capture, settings),
-                            sessionmaker=app.state.sessionmaker, inbox=inbox).run()
+                            sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
 
 
 async def ingest_cameras(app: FastAPI) -> None:

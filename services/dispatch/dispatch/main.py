@@ -39,7 +39,8 @@ async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="dispatch",
                         topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS],
                         handlers=event_handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
-                        inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker)).run()
+                        inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker),
+                        health=app.state.health).run()
 
 
 async def broadcast_changes(app: FastAPI) -> None:

@@ -11,7 +11,8 @@ class Settings(ServiceSettings):
     # Alarms this close in space and time join one incident.
     merge_radius_m: float = 300.0
     merge_window_s: int = 600
-    # An incident nobody acknowledged is escalated after this long, and again after each further period.
+    # An incident nobody acknowledged is escalated after this long, and again after a further period, up the
+    # ladder of incidents/priority.py (operator -> supervisor -> duty officer), then stays at the top.
     escalate_after_s: int = 120
     escalation_check_interval_s: float = 5.0
     # Events buffered per live-stream client before a slow client is dropped (it reconnects and reloads).

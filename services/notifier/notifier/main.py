@@ -32,7 +32,7 @@ async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
                         topics=list(CONSUMED_TOPICS),
                         handlers=handlers(app.state.settings, app.state.keyring), sessionmaker=app.state.sessionmaker,
-                        inbox=inbox).run()
+                        inbox=inbox, health=app.state.health).run()
 
 
 async def deliver(app: FastAPI) -> None:

@@ -4,13 +4,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
+from kentongan.placement import placement_worker
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
 from report_intake.audit.router import router as audit_router
-from report_intake.models import SCHEMA, outbox
+from report_intake.consumers import HANDLERS
+from report_intake.models import SCHEMA, awaiting, inbox, outbox
 from report_intake.referrals.router import router as referrals_router
 from report_intake.reports.router import router as reports_router
 from report_intake.reports.staff_router import router as staff_router
@@ -19,7 +22,7 @@ from report_intake.settings import Settings
 SPEC = ServiceSpec(
     name="report-intake", schema=SCHEMA, port=8002, app="report_intake.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES),
+    topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES, topics.INCIDENTS),
     demo="report_intake.demo:load",
 )
 
@@ -29,11 +32,17 @@ async def relay_outbox(app: FastAPI) -> None:
                       producer_factory=app.state.producer_factory).run()
 
 
+async def consume_incidents(app: FastAPI) -> None:
+    await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="report-intake",
+                        topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
+                        inbox=inbox, health=app.state.health).run()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings, routers=[reports_router, staff_router, referrals_router, audit_router],
-        workers=[relay_outbox], title="Kentongan report-intake",
+        workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan report-intake",
         description="Confidential case reports (anonymous with a case token), triage and referrals to DP3A "
                     "and Disdik, with every read audited.",
     )

@@ -4,9 +4,13 @@ from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kentongan.crypto import SealingSettings, development_keys
+from kentongan.placement import PlacementSettings
 
 
-class Settings(SealingSettings):
+class Settings(SealingSettings, PlacementSettings):
+    """Includes the placement settings (REPORT_INTAKE_PLACEMENT_TIMEOUT_S, 15 s: an urgent report no incident
+    was opened for by then is published again, see kentongan.placement)."""
+
     model_config = SettingsConfigDict(env_prefix="REPORT_INTAKE_", extra="ignore", populate_by_name=True)
 
     # Keyring as `kid:base64(32-byte key),kid2:...`; old keys stay listed so older rows still decrypt.

@@ -35,6 +35,7 @@ class IncidentChanged(EventModel):
     lon: float
     area: str
     source: Literal["alarm", "report"] = "alarm"
+    report_id: UUID | None = None  # the urgent report that opened it (source "report")
     silent: bool = False
     # The first alarms of the incident, at most ALARM_IDS_SHOWN of them (all of them only while that few). Not
     # enforced when reading: events published before the bound listed every alarm.

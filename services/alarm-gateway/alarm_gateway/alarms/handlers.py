@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.service import timeline_entry
+from alarm_gateway.models import awaiting
 from kentongan.events import Envelope
 from kentongan.events.incidents import IncidentChanged
+from kentongan.placement import confirm_placed
 
 # Incident status -> what the citizen sees. Escalations and notes change nothing for them.
 ALARM_STATUS = {
@@ -57,3 +59,5 @@ async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope])
                 alarm.timeline = [*alarm.timeline, timeline_entry(status, incident.updated_at)]
                 changed.add(alarm.id)
     await repository.save_progress(session, [alarms[alarm_id] for alarm_id in changed])
+    await confirm_placed(session, awaiting, {str(alarm_id) for change in changes for alarm_id in _placed(change)})
+

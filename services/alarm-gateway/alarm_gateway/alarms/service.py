@@ -10,11 +10,12 @@ from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound, DeviceBlocked
 from alarm_gateway.alarms.repository import AlarmRow
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.models import Alarm, outbox
+from alarm_gateway.models import Alarm, awaiting, outbox
 from alarm_gateway.settings import Settings
 from kentongan.errors import ServiceError, Unauthorized
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.outbox import add_event, add_events
+from kentongan.placement import await_placement, confirm_placed
 
 
 def timeline_entry(status: str, at: datetime) -> dict:
@@ -71,7 +72,11 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
     await repository.insert_alarms(session, raised)
-    await add_events(session, outbox, [_raised_event(alarm, devices[alarm.device_id].push_token) for alarm in raised])
+    envelopes = await add_events(session, outbox, [_raised_event(alarm, devices[alarm.device_id].push_token)
+                                                   for alarm in raised])
+    # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays until an
+    # incident takes the alarm.
+    await await_placement(session, awaiting, outbox, envelopes)
     await repository.save_presses(session, list(pressed_again.values()))
     return results
 
@@ -128,5 +133,6 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, d
     alarm.cancel_reason = data.reason
     alarm.timeline = [*alarm.timeline, timeline_entry("cancelled", now)]
     await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=data.reason, cancelled_at=now))
+    await confirm_placed(session, awaiting, {str(alarm.id)})  # called off: no incident needs it any more
     await session.flush()
     return alarm

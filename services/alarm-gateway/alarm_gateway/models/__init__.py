@@ -8,6 +8,7 @@ from sqlalchemy.orm import DeclarativeBase
 from kentongan.db import schema_metadata
 from kentongan.inbox import inbox_table
 from kentongan.outbox import outbox_table
+from kentongan.placement import awaiting_table
 
 SCHEMA = "alarm_gateway"
 
@@ -19,8 +20,10 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata, source="/services/alarm-gateway")
 inbox = inbox_table(Base.metadata)
+# Each raised alarm's event, kept until an incident event says the alarm is placed (kentongan.placement).
+awaiting = awaiting_table(Base.metadata)
 
 from alarm_gateway.models.alarm import Alarm
 from alarm_gateway.models.device import Device
 
-__all__ = ["Alarm", "Base", "Device", "inbox", "outbox"]
+__all__ = ["Alarm", "Base", "Device", "awaiting", "inbox", "outbox"]

@@ -3,7 +3,10 @@
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+from sqlalchemy import func, select
+
 from alarm_gateway.alarms.handlers import on_incidents_changed
+from alarm_gateway.models import awaiting
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope
 from kentongan.events import incidents as events
@@ -71,3 +74,27 @@ async def test_a_status_change_reaches_every_alarm_placed_in_the_incident(gatewa
         alarm = (await gateway.get(f"/v1/alarms/{body['id']}", headers=headers)).json()
         assert alarm["incident_id"] == str(incident)
         assert [step["status"] for step in alarm["timeline"]] == ["received", "acknowledged"]
+
+
+async def _kept_for_resend(gateway, alarm_id: str) -> bool:
+    async with gateway.app.state.sessionmaker() as session:
+        return await session.scalar(select(func.count()).where(awaiting.c.subject == alarm_id)) == 1
+
+
+async def test_an_alarm_is_kept_for_a_resend_until_an_incident_names_it(gateway, device, alarm_body):
+    body = alarm_body()
+    assert (await gateway.post("/v1/alarms", json=body, headers=device)).status_code == 202
+    # No dispatch runs in these tests: nothing has placed it.
+    assert await _kept_for_resend(gateway, body["id"])
+    async with unit_of_work(gateway.app.state.sessionmaker) as session:
+        await on_incidents_changed(session, [_event(events.IncidentOpened, uuid4(), body["id"], "open",
+                                                    datetime.now(UTC))])
+    assert not await _kept_for_resend(gateway, body["id"])
+
+
+async def test_a_cancelled_alarm_is_not_sent_again(gateway, device, alarm_body):
+    body = alarm_body()
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    assert await _kept_for_resend(gateway, body["id"])
+    await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "salah pencet"}, headers=device)
+    assert not await _kept_for_resend(gateway, body["id"])

@@ -14,6 +14,12 @@ CATEGORY_PRIORITY = {
     "other": 2,
 }
 
+# Who an unacknowledged incident is brought to, one step per escalation period (DISPATCH_ESCALATE_AFTER_S): it
+# opens in the operators' queue, then goes to the supervisor, then to the duty officer, and stays there. Each
+# step is announced once (an `escalated` event); the queue shows how long the incident has waited.
+ESCALATION_LADDER = ("operator", "supervisor", "duty_officer")
+TOP_ESCALATION_LEVEL = len(ESCALATION_LADDER) - 1
+
 # Categories whose alarm notes only supervisors and admins may read (victim privacy).
 SENSITIVE_CATEGORIES = frozenset({"sexual_violence", "child_abuse", "domestic_violence"})
 

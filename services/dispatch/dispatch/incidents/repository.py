@@ -222,10 +222,12 @@ async def get_many(session: AsyncSession, incident_ids: list[str]) -> list[Incid
                                        {"ids": [UUID(i) for i in incident_ids]}))
 
 
-async def overdue_for_escalation(session: AsyncSession, before: datetime, limit: int = 100) -> list[Incident]:
-    """Open incidents nobody acknowledged since `before`, locked so only one replica escalates each."""
+async def overdue_for_escalation(session: AsyncSession, before: datetime, below_level: int,
+                                 limit: int = 100) -> list[Incident]:
+    """Open incidents below `below_level` nobody acknowledged since `before` (opened or last escalated), locked
+    so only one replica escalates each."""
     return list(await session.scalars(
-        select(Incident).where(Incident.status == "open",
+        select(Incident).where(Incident.status == "open", Incident.escalation_level < below_level,
                                func.coalesce(Incident.escalated_at, Incident.opened_at) <= before)
         .order_by(Incident.priority.desc()).limit(limit).with_for_update(skip_locked=True)
     ))

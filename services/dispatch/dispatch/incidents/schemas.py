@@ -2,8 +2,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from dispatch.incidents.priority import ESCALATION_LADDER
 from kentongan.text import Text
 
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
@@ -35,6 +36,12 @@ class Incident(BaseModel):
     resolved_at: datetime | None
     updated_at: datetime
     version: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def escalated_to(self) -> str:
+        """Who the incident is brought to now: its step on the escalation ladder."""
+        return ESCALATION_LADDER[min(self.escalation_level, len(ESCALATION_LADDER) - 1)]
 
 
 class AlarmView(BaseModel):

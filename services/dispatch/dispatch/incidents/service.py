@@ -11,7 +11,7 @@ from dispatch.incidents import repository
 from dispatch.incidents.changes import notice, record_change, stream_view
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
 from dispatch.incidents.paging import DEFAULT_PAGE, cursor_of, parse_cursor
-from dispatch.incidents.priority import SENSITIVE_CATEGORIES
+from dispatch.incidents.priority import SENSITIVE_CATEGORIES, TOP_ESCALATION_LEVEL
 from dispatch.incidents.schemas import (
     AlarmPage,
     AlarmView,
@@ -174,9 +174,11 @@ async def add_note(session: AsyncSession, incident_id: UUID, text: str, operator
 
 
 async def escalate_overdue(session: AsyncSession, escalate_after_s: int) -> int:
-    """Raise the priority of incidents nobody acknowledged in time; returns how many."""
+    """Bring incidents nobody acknowledged in time one step up the escalation ladder, raising their priority;
+    an incident at the top stays there. Returns how many were escalated."""
     now = datetime.now(UTC)
-    overdue = await repository.overdue_for_escalation(session, now - timedelta(seconds=escalate_after_s))
+    overdue = await repository.overdue_for_escalation(session, now - timedelta(seconds=escalate_after_s),
+                                                      below_level=TOP_ESCALATION_LEVEL)
     for incident in overdue:
         incident.priority = min(5, incident.priority + 1)
         incident.escalation_level += 1

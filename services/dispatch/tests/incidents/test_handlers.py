@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dispatch.consumers import event_handlers
 from dispatch.incidents import service
@@ -15,7 +15,7 @@ from dispatch.models import Incident, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
-from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
+from kentongan.events.incidents import IncidentAlarmMerged, IncidentEscalated, IncidentOpened
 from kentongan.events.reports import ReportUrgent
 from kentongan.geo import METRES_PER_DEGREE_LAT, haversine_m
 from kentongan.kafka import create_producer
@@ -137,15 +137,39 @@ async def test_urgent_report_opens_an_incident_once(dispatch_app):
     assert len(found) == 1 and found[0].source == "report" and found[0].area == "Genuk"
 
 
-async def test_unacknowledged_incident_is_escalated(dispatch_app, raise_alarm, unique_place):
+async def test_an_unacknowledged_incident_climbs_the_escalation_ladder_once_then_stays(dispatch_app, raise_alarm,
+                                                                                        unique_place):
     app = dispatch_app.app
     alarm = await raise_alarm(*unique_place(), at=datetime.now(UTC) - timedelta(minutes=30))
     before = await _incident_for(app, alarm.alarm_id)
-    async with unit_of_work(app.state.sessionmaker) as session:
-        await service.escalate_overdue(session, escalate_after_s=60)
+    rounds = 0
+    while True:  # every period elapsed at once: escalation must come to an end by itself
+        async with unit_of_work(app.state.sessionmaker) as session:
+            escalated = await service.escalate_overdue(session, escalate_after_s=0)
+        rounds += 1
+        if not escalated:
+            break
+        assert rounds < 20, "escalation does not stop"
     after = await _incident_for(app, alarm.alarm_id)
-    assert after.escalation_level >= before.escalation_level + 1
-    assert after.priority == min(5, before.priority + 1) or after.escalation_level > 1
+    assert (before.escalation_level, after.escalation_level) == (0, 2)  # operator -> supervisor -> duty officer
+    assert after.priority == min(5, before.priority + 2)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        announced = await session.scalar(select(func.count()).where(
+            outbox.c.key == str(after.id), outbox.c.event_type == IncidentEscalated.ce_type))
+    assert announced == 2  # each step once
+
+
+async def test_the_queue_shows_who_an_incident_is_escalated_to(dispatch_app, raise_alarm, unique_place,
+                                                              operator_headers):
+    alarm = await raise_alarm(*unique_place(), at=datetime.now(UTC) - timedelta(minutes=30))
+    async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
+        await service.escalate_overdue(session, escalate_after_s=0)
+    incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
+    shown = (await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())).json()
+    assert shown["escalation_level"] >= 1
+    assert shown["escalated_to"] == ["operator", "supervisor", "duty_officer"][shown["escalation_level"]]
+    # How long it has waited stays readable: it opened when its alarm was raised, not when it was escalated.
+    assert datetime.fromisoformat(shown["opened_at"]) <= datetime.now(UTC) - timedelta(minutes=29)
 
 
 async def test_replicas_decide_nearby_alarms_one_after_the_other_and_far_ones_at_once(dispatch_app, unique_place):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import DeclarativeBase
 from kentongan.db import schema_metadata
 from kentongan.inbox import inbox_table
 from kentongan.outbox import outbox_table
+from kentongan.placement import awaiting_table
 
 SCHEMA = "report_intake"
 
@@ -19,10 +20,12 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata, source="/services/report-intake")
 inbox = inbox_table(Base.metadata)
+# Each urgent report's event, kept until dispatch's incident for it is seen (kentongan.placement).
+awaiting = awaiting_table(Base.metadata)
 
 from report_intake.models.audit_entry import AuditEntry
 from report_intake.models.message import Message
 from report_intake.models.referral import Referral
 from report_intake.models.report import Report
 
-__all__ = ["AuditEntry", "Base", "Message", "Referral", "Report", "inbox", "outbox"]
+__all__ = ["AuditEntry", "Base", "Message", "Referral", "Report", "awaiting", "inbox", "outbox"]

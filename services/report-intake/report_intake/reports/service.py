@@ -9,12 +9,13 @@ from uuid6 import uuid7
 from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
+from kentongan.placement import await_placement
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
 from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut
-from report_intake.models import Report, outbox
+from report_intake.models import Report, awaiting, outbox
 from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
 from report_intake.reports import repository, updates
@@ -66,9 +67,11 @@ def _initial_status(agencies: list[str], consented: bool) -> str:
 async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate) -> None:
     # Safety first: this goes to dispatch whatever the consent, and carries no story and no identity.
     location = data.location
-    await add_event(session, outbox, ReportUrgent(
+    envelope = await add_event(session, outbox, ReportUrgent(
         report_id=report.id, category=report.category, lat=location and location.lat,
         lon=location and location.lon, area=report.area, reported_at=report.created_at))
+    # Published again until dispatch's incident for it is seen: a broker can lose what it acknowledged.
+    await await_placement(session, awaiting, outbox, [envelope])
 
 
 async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None) -> Report:

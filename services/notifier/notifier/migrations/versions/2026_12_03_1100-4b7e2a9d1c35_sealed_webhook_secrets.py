@@ -1,14 +1,14 @@
 """webhook signing secrets are kept sealed with the notifier keyring: existing ones are sealed in place
 
 Revision ID: 4b7e2a9d1c35
-Revises: 8c1f4b2d7e90
+Revises: b4d8e2f6a0c3
 Create Date: 2026-12-03 11:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '4b7e2a9d1c35'
-down_revision = '8c1f4b2d7e90'
+down_revision = 'b4d8e2f6a0c3'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,15 @@
+"""Incident events from dispatch: an urgent report whose incident is open needs no re-send."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kentongan.events import Envelope
+from kentongan.events.incidents import IncidentOpened
+from kentongan.placement import confirm_placed
+from report_intake.models import awaiting
+
+
+async def on_incident_opened(session: AsyncSession, envelope: Envelope) -> None:
+    """An incident opened for an urgent report places the report (alarms' incidents are not ours)."""
+    incident: IncidentOpened = envelope.data  # type: ignore[assignment]
+    if incident.source == "report" and incident.report_id is not None:
+        await confirm_placed(session, awaiting, {str(incident.report_id)})
