@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.dependencies import SessionDep, app_settings
 from kentongan.security import CurrentOperator, CurrentPartner
@@ -20,6 +21,13 @@ async def _keyring(request: Request) -> Keyring:
 
 
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
+
+
+async def _bus(request: Request) -> BusKeyring:
+    return request.app.state.bus
+
+
+BusDep = Annotated[BusKeyring, Depends(_bus)]
 
 
 async def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
@@ -50,4 +58,4 @@ async def partner_actor(partner: CurrentPartner, reason: AccessReason = None) ->
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 PartnerActor = Annotated[Actor, Depends(partner_actor)]
 
-__all__ = ["AccessReason", "CaseToken", "KeyringDep", "PartnerActor", "SessionDep", "SettingsDep", "StaffActor"]
+__all__ = ["AccessReason", "BusDep", "CaseToken", "KeyringDep", "PartnerActor", "SessionDep", "SettingsDep", "StaffActor"]

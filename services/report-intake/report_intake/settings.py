@@ -3,10 +3,13 @@
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.bus_crypto import BusSealingSettings
 from kentongan.crypto import SealingSettings, development_keys
 
 
-class Settings(SealingSettings):
+class Settings(SealingSettings, BusSealingSettings):
+    """Its own keyring seals cases at rest; the bus keyring (shared with notifier) seals event fields."""
+
     model_config = SettingsConfigDict(env_prefix="REPORT_INTAKE_", extra="ignore", populate_by_name=True)
 
     # Keyring as `kid:base64(32-byte key),kid2:...`; old keys stay listed so older rows still decrypt.

@@ -115,7 +115,8 @@ class DeliveryWorker:
         started = time.perf_counter()
         try:
             target = service.target_of(self._keyring, delivery.id, delivery.target, delivery.target_key_id)
-            message = Outgoing(delivery.id, delivery.channel, target, delivery.payload, delivery.secret)
+            payload = service.payload_of(self._keyring, delivery.id, delivery.payload, delivery.payload_key_id)
+            message = Outgoing(delivery.id, delivery.channel, target, payload, delivery.secret)
             async with asyncio.timeout(self._settings.request_timeout_s):
                 result = await self._channels[delivery.channel].send(message)
         except TimeoutError:
@@ -149,8 +150,7 @@ class DeliveryWorker:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
-                    await repository.forget_reporter_phones(session, [d.id for d, _, _ in batch
-                                                                      if d.purpose == "reporter"])
+                    await repository.forget_final(session, [d.id for d, _, _ in batch if _sealed(d)])
                 return
             except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
@@ -164,7 +164,7 @@ class DeliveryWorker:
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
         async with self._sessionmaker() as session, session.begin():
             stale = await repository.interrupt_stale(session, cutoff)
-            await repository.forget_reporter_phones(session, [i for i, _ in stale])
+            await repository.forget_final(session, [i for i, _ in stale])
             if stale:
                 await repository.record_outcomes(session, [], [
                     {"delivery_id": i, "number": n, "outcome": "interrupted", "status_code": None,
@@ -186,3 +186,8 @@ class DeliveryWorker:
         for task in helpers:
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
+
+
+def _sealed(delivery: Row) -> bool:
+    """Whether the delivery keeps something sealed that goes once it is final."""
+    return delivery.target_key_id is not None or delivery.payload_key_id is not None
