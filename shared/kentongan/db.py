@@ -61,6 +61,9 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
         # JSON columns (timelines, outbox headers, payloads) through orjson: several times faster than json.
         json_serializer=_json_text,
         json_deserializer=orjson.loads,
+        # A database error names its statement but never the bound values: they may be a case's text or a
+        # reporter's contact, and errors end up in logs.
+        hide_parameters=True,
     )
 
 
