@@ -3,8 +3,8 @@
 A private embedded stack (its own PostgreSQL, broker and service logs under one folder) runs report-intake and
 notifier with uncompressed Kafka batches, so that plain text written anywhere would be found by a byte search.
 Two cases go through the whole flow with a unique random marker in every free-text field and in the reporter's
-phone and email: report -> referral -> accept -> progress -> messages both ways -> close, and report ->
-referral -> decline. The partner's signed webhook and the SMS provider receive the text and the phone in clear
+phone and email: report -> referral -> accept -> progress -> messages both ways -> a read with an access
+reason -> close, and report -> referral -> decline. The partner's signed webhook and the SMS provider receive the text and the phone in clear
 (the platform still works); afterwards the whole data directory (PostgreSQL heap files and WAL after a
 checkpoint, the broker's data files with its record batches decoded, every service log) is searched and holds
 none of the markers.
@@ -172,7 +172,8 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
 async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, partner: httpx.AsyncClient,
                                                  receiver: Receiver) -> tuple[str, dict[str, str]]:
     markers = {kind: _marker(kind) for kind in
-               ("narrative", "email", "acceptnote", "progressnote", "agencymsg", "reportermsg", "outcome", "area")}
+               ("narrative", "email", "acceptnote", "progressnote", "agencymsg", "reportermsg", "outcome", "why",
+                "area")}
     markers["phone"] = f"+62812{secrets.randbelow(10**8):08d}"
     report_id, token, referral_id = await _submit(reporter, partner, _report(markers, markers["area"]))
     for step, body in (("accept", {"note": markers["acceptnote"]}), ("progress", {"note": markers["progressnote"]})):
@@ -187,7 +188,8 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
     assert {m["body"] for m in thread.json()} == {markers["agencymsg"], markers["reportermsg"]}
     closed = await partner.post(f"/v1/referrals/{referral_id}/close", json={"outcome": markers["outcome"]})
     assert closed.status_code == 200, closed.text
-    detail = (await partner.get(f"/v1/referrals/{referral_id}")).json()
+    # Why the case worker opens the case goes to the audit log, in their words (they may name the victim).
+    detail = (await partner.get(f"/v1/referrals/{referral_id}", headers={"X-Access-Reason": markers["why"]})).json()
     assert detail["outcome"] == markers["outcome"]
     assert [t.get("note") for t in detail["timeline"][1:3]] == [markers["acceptnote"], markers["progressnote"]]
     await eventually(lambda: _received(receiver, "kentongan.referral.closed", referral_id), timeout_s=60)

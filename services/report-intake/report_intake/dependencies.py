@@ -46,13 +46,13 @@ AccessReason = Annotated[str | None, Header(alias="X-Access-Reason", max_length=
                                             description="Why you open this case (written to the audit log)")]
 
 
-async def staff_actor(operator: CurrentOperator, reason: AccessReason = None) -> Actor:
-    return Actor(kind="staff", name=operator.subject, reason=reason)
+async def staff_actor(operator: CurrentOperator, keyring: KeyringDep, reason: AccessReason = None) -> Actor:
+    return Actor(kind="staff", name=operator.subject, reason=reason, keyring=keyring)
 
 
-async def partner_actor(partner: CurrentPartner, reason: AccessReason = None) -> Actor:
+async def partner_actor(partner: CurrentPartner, keyring: KeyringDep, reason: AccessReason = None) -> Actor:
     return Actor(kind="partner", name=f"{partner.agency}/{partner.client_id}", reason=reason,
-                 agency=partner.agency)
+                 agency=partner.agency, keyring=keyring)
 
 
 StaffActor = Annotated[Actor, Depends(staff_actor)]

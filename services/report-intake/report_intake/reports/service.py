@@ -147,8 +147,8 @@ async def release_without_consent(session: AsyncSession, keyring: Keyring, bus: 
     if not existing:  # the reporter already heard of the first referral; a later agency adds no update
         await updates.tell_referred(session, bus, report, contact)
     report.status = "referred"
-    await record(session, Actor(actor.kind, actor.name, data.reason), "report.consent_override", "report",
-                 [report.id])
+    await record(session, Actor(actor.kind, actor.name, data.reason, keyring=keyring), "report.consent_override",
+                 "report", [report.id])
     await session.flush()
     return [_progress(r) for r in referrals]
 
