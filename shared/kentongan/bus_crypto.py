@@ -4,8 +4,8 @@ An event field of type `SealedField` holds a JSON value sealed (AES-256-GCM, ken
 keyring*, one keyring shared by the services that must read each other's sealed fields (report-intake seals,
 notifier opens). It is platform-wide on purpose (`KENTONGAN_BUS_KEYS`, `KENTONGAN_BUS_ACTIVE_KEY_ID`, no
 service prefix): both sides must hold the same keys, and a service's own at-rest keyring stays its own.
-The associated data binds a sealed value to its event type, its subject (the entity id the event is keyed
-by) and its field name, so a value copied into another event, entity or field fails to open.
+The associated data binds a sealed value to its topic, its event type, its subject (the entity id the event is
+keyed by) and its field name, so a value copied into another event, entity or field fails to open.
 """
 
 import base64
@@ -52,7 +52,7 @@ class BusKeyring:
 
     def seal(self, event: type[EventModel], subject: object, field: str, value: Any) -> SealedField:
         """`value` (anything JSON-able) sealed for `field` of an `event` keyed by `subject`."""
-        sealed = self._keyring.seal(orjson.dumps(value), _aad(event.ce_type, str(subject), field))
+        sealed = self._keyring.seal(orjson.dumps(value), _aad(event.topic, event.ce_type, str(subject), field))
         return SealedField(kid=sealed.key_id, box=base64.b64encode(sealed.blob).decode())
 
     def open(self, envelope: Envelope, field: str) -> Any:
@@ -62,9 +62,10 @@ class BusKeyring:
         if sealed is None:
             return None
         blob = base64.b64decode(sealed.box)
-        return orjson.loads(self._keyring.open(Sealed(sealed.kid, blob), _aad(envelope.type, envelope.subject, field)))
+        aad = _aad(envelope.topic, envelope.type, envelope.subject, field)
+        return orjson.loads(self._keyring.open(Sealed(sealed.kid, blob), aad))
 
-    def opened_data(self, envelope: Envelope) -> dict:
+    def opened_data(self, envelope: Envelope) -> dict[str, Any]:
         """The event's data as JSON with every sealed field opened: what a partner receives in its signed
         webhook."""
         data = envelope.data.model_dump(mode="json")
@@ -74,5 +75,5 @@ class BusKeyring:
         return data
 
 
-def _aad(event_type: str, subject: str, field: str) -> bytes:
-    return f"{event_type}|{subject}|{field}".encode()
+def _aad(topic: str, event_type: str, subject: str, field: str) -> bytes:
+    return f"{topic}|{event_type}|{subject}|{field}".encode()
