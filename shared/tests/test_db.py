@@ -41,3 +41,12 @@ async def test_a_value_too_long_for_its_column_is_refused_not_cut(sessionmaker):
 
     async with sessionmaker() as session:
         assert await session.scalar(select(notes.c.id).where(notes.c.id == kept)) is None  # all or nothing
+
+
+async def test_a_database_error_never_shows_the_values_it_was_given(sessionmaker):
+    """Errors are logged; the values of a failed statement may be a case's text or a reporter's phone."""
+    secret = f"korban-{uuid4().hex[:8]}"
+    with pytest.raises(DBAPIError) as failed:
+        async with unit_of_work(sessionmaker) as session:
+            await insert_rows(session, notes, COLUMNS, [(uuid4(), "abcdef", {"note": secret})])
+    assert "too long" in str(failed.value) and secret not in str(failed.value) and secret not in repr(failed.value)

@@ -4,6 +4,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import Handler
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope, incidents
@@ -28,13 +29,13 @@ def _incident_handler(settings: Settings, ce_type: str) -> Handler:
     return handle
 
 
-def handlers(settings: Settings, keyring: Keyring) -> dict[str, Handler]:
+def handlers(settings: Settings, keyring: Keyring, bus: BusKeyring) -> dict[str, Handler]:
     """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices), reporter updates and partner
     events."""
     registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
-                                    ReporterUpdate.ce_type: partial(on_reporter_update, keyring=keyring)}
+                                    ReporterUpdate.ce_type: partial(on_reporter_update, keyring=keyring, bus=bus)}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
     for ce_type in partner_event_types():
-        registry[ce_type] = on_partner_event
+        registry[ce_type] = partial(on_partner_event, keyring=keyring, bus=bus)
     return registry

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
@@ -31,7 +32,8 @@ SPEC = ServiceSpec(
 async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id=app.state.settings.consumer_group,
                         topics=list(CONSUMED_TOPICS),
-                        handlers=handlers(app.state.settings, app.state.keyring), sessionmaker=app.state.sessionmaker,
+                        handlers=handlers(app.state.settings, app.state.keyring, app.state.bus),
+                        sessionmaker=app.state.sessionmaker,
                         inbox=inbox, health=app.state.health).run()
 
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers=[consume_events, deliver], title="Kentongan notifier",
         description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",
     )
-    # Seals what is kept confidential at rest (a reporter's phone) when queued; the delivery worker opens it.
+    # Seals what is kept confidential at rest (a reporter's phone, a partner's payload) when queued; the
+    # delivery worker opens it. The bus keyring opens the sealed fields of report-intake's events.
     app.state.keyring = Keyring.from_settings(settings)
+    app.state.bus = BusKeyring.from_settings(settings)
     return app

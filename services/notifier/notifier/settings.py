@@ -3,11 +3,15 @@
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.bus_crypto import BusSealingSettings
 from kentongan.crypto import SealingSettings, development_keys
 from kentongan.outbound import url_problem
 
 
-class Settings(SealingSettings):
+class Settings(SealingSettings, BusSealingSettings):
+    """Its own keyring seals what it keeps at rest; the bus keyring (shared with report-intake) opens the
+    sealed fields of the events it consumes."""
+
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
@@ -16,7 +20,8 @@ class Settings(SealingSettings):
     push_url: str | None = None
     push_api_key: str | None = None
 
-    # Keyring for what notifier keeps sealed at rest (a reporter's phone until their SMS is final), as
+    # Keyring for what notifier keeps sealed at rest (a reporter's phone, a partner webhook's payload, until
+    # the delivery is final), as
     # `kid:base64(32-byte key),kid2:...`; the default is a development-only key, which production refuses.
     encryption_keys: SecretStr = development_keys("notifier")
 

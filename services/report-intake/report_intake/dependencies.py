@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.dependencies import SessionDep, app_settings
 from kentongan.security import CurrentOperator, CurrentPartner
@@ -22,6 +23,13 @@ async def _keyring(request: Request) -> Keyring:
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 
+async def _bus(request: Request) -> BusKeyring:
+    return request.app.state.bus
+
+
+BusDep = Annotated[BusKeyring, Depends(_bus)]
+
+
 async def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
                authorization: Annotated[str | None, Header(max_length=400)] = None) -> str | None:
     """The reporter's case token: `X-Case-Token: <token>` or `Authorization: Bearer <token>`.
@@ -38,16 +46,16 @@ AccessReason = Annotated[str | None, Header(alias="X-Access-Reason", max_length=
                                             description="Why you open this case (written to the audit log)")]
 
 
-async def staff_actor(operator: CurrentOperator, reason: AccessReason = None) -> Actor:
-    return Actor(kind="staff", name=operator.subject, reason=reason)
+async def staff_actor(operator: CurrentOperator, keyring: KeyringDep, reason: AccessReason = None) -> Actor:
+    return Actor(kind="staff", name=operator.subject, reason=reason, keyring=keyring)
 
 
-async def partner_actor(partner: CurrentPartner, reason: AccessReason = None) -> Actor:
+async def partner_actor(partner: CurrentPartner, keyring: KeyringDep, reason: AccessReason = None) -> Actor:
     return Actor(kind="partner", name=f"{partner.agency}/{partner.client_id}", reason=reason,
-                 agency=partner.agency)
+                 agency=partner.agency, keyring=keyring)
 
 
 StaffActor = Annotated[Actor, Depends(staff_actor)]
 PartnerActor = Annotated[Actor, Depends(partner_actor)]
 
-__all__ = ["AccessReason", "CaseToken", "KeyringDep", "PartnerActor", "SessionDep", "SettingsDep", "StaffActor"]
+__all__ = ["AccessReason", "BusDep", "CaseToken", "KeyringDep", "PartnerActor", "SessionDep", "SettingsDep", "StaffActor"]

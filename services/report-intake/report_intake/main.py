@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
@@ -47,5 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "and Disdik, with every read audited.",
     )
     app.state.keyring = Keyring.from_settings(settings)
+    app.state.bus = BusKeyring.from_settings(settings)  # seals victim text and contacts in events
     app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
     return app

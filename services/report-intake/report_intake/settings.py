@@ -3,13 +3,15 @@
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from kentongan.bus_crypto import BusSealingSettings
 from kentongan.crypto import SealingSettings, development_keys
 from kentongan.placement import PlacementSettings
 
 
-class Settings(SealingSettings, PlacementSettings):
-    """Includes the placement settings (REPORT_INTAKE_PLACEMENT_TIMEOUT_S, 15 s: an urgent report no incident
-    was opened for by then is published again, see kentongan.placement)."""
+class Settings(SealingSettings, BusSealingSettings, PlacementSettings):
+    """Its own keyring seals cases at rest; the bus keyring (shared with notifier) seals event fields. Includes
+    the placement settings (REPORT_INTAKE_PLACEMENT_TIMEOUT_S, 15 s: an urgent report no incident was opened for
+    by then is published again, see kentongan.placement)."""
 
     model_config = SettingsConfigDict(env_prefix="REPORT_INTAKE_", extra="ignore", populate_by_name=True)
 

@@ -5,9 +5,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.events import decode
 from kentongan.kafka import connection_options
 from report_intake.main import create_app
+from report_intake.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +19,12 @@ async def intake(serve):
     synchronous test blocks the event loop."""
     async with serve(create_app()) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def bus(stack) -> BusKeyring:
+    """The bus keyring, as notifier holds it: opens the sealed fields of report-intake's events."""
+    return BusKeyring.from_settings(Settings())
 
 
 @pytest.fixture(scope="session")

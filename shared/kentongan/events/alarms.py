@@ -8,6 +8,10 @@ from kentongan.events import topics
 from kentongan.events.envelope import EventModel
 
 AlarmCategory = Literal["sexual_violence", "violence", "child_abuse", "medical", "fire", "crime", "other"]
+# Alarms whose caller may be a victim of sexual or domestic violence or child abuse. Why such an alarm was called
+# off is kept out of every record and event: it is the victim's own words, and a cancel may be coerced by the
+# very person the alarm was about (operators see that it was cancelled, never a reason to stand down).
+PRIVATE_CATEGORIES = frozenset({"sexual_violence", "violence", "child_abuse"})
 
 
 class _AlarmEvent(EventModel):
@@ -44,5 +48,5 @@ class AlarmLocationUpdated(_AlarmEvent):
 class AlarmCancelled(_AlarmEvent):
     ce_type: ClassVar[str] = "kentongan.alarm.cancelled"
 
-    reason: str
+    reason: str | None = None  # None for an alarm of a PRIVATE_CATEGORIES category
     cancelled_at: datetime

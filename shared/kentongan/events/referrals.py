@@ -3,6 +3,10 @@
 Minimum necessary data: what the agency needs to pick the case up (category, victim age group, coarse area,
 urgency). The narrative never travels on the broker: the agency reads it through report-intake's API, where
 the read is audited. Reporter contact travels only when the reporter consented to be contacted.
+
+Free text about the case (a decline reason, a progress note, the outcome) and the reporter's contact travel
+sealed (`SealedField`, kentongan.bus_crypto): the broker's log segments never hold them in clear. notifier
+opens them and partners receive them in clear inside their signed webhook.
 """
 
 from datetime import datetime
@@ -13,11 +17,14 @@ from pydantic import BaseModel
 
 from kentongan.events import topics
 from kentongan.events.envelope import EventModel
+from kentongan.events.sealed import SealedField
 
 ReferralStatus = Literal["created", "accepted", "declined", "in_progress", "closed"]
 
 
 class ReporterContact(BaseModel):
+    """The reporter's contact, as `ReferralCreated.contact` holds it sealed."""
+
     phone: str | None = None
     email: str | None = None
 
@@ -42,7 +49,8 @@ class ReferralCreated(_ReferralEvent):
     area: str | None = None
     immediate_danger: bool = False
     consent_override: bool = False  # released by a supervisor without the reporter's consent
-    contact: ReporterContact | None = None  # only with the reporter's consent to be contacted
+    # A sealed ReporterContact, only with the reporter's consent to be contacted.
+    contact: SealedField | None = None
 
 
 class ReferralAccepted(_ReferralEvent):
@@ -52,20 +60,19 @@ class ReferralAccepted(_ReferralEvent):
 class ReferralDeclined(_ReferralEvent):
     ce_type: ClassVar[str] = "kentongan.referral.declined"
 
-    reason: str
+    reason: SealedField  # sealed text
 
 
 class ReferralInProgress(_ReferralEvent):
     ce_type: ClassVar[str] = "kentongan.referral.in_progress"
 
-    note: str | None = None
+    note: SealedField | None = None  # sealed text
 
 
 class ReferralClosed(_ReferralEvent):
     ce_type: ClassVar[str] = "kentongan.referral.closed"
 
-    outcome: str
-
+    outcome: SealedField  # sealed text
 
 
 class ReferralMessagePosted(_ReferralEvent):

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from kentongan.events import topics
 from kentongan.events.envelope import EventModel
+from kentongan.events.sealed import SealedField
 
 
 class ReportUrgent(EventModel):
@@ -29,8 +30,9 @@ class ReportUrgent(EventModel):
 class ReporterUpdate(EventModel):
     """Tell the reporter by SMS that their case was referred or answered; only with their consent.
 
-    It carries the reporter's phone, so it has a topic of its own that only notifier may read: partners
-    subscribe to referral events and dispatch reads `reports.v1`, and neither may ever see the number. It says
+    It carries the reporter's phone (sealed, kentongan.bus_crypto), so it has a topic of its own that only
+    notifier may read: partners subscribe to referral events and dispatch reads `reports.v1`, and neither may
+    ever see the number. It says
     nothing about the case (no category, no agency): the SMS must not either.
     """
 
@@ -40,5 +42,5 @@ class ReporterUpdate(EventModel):
 
     report_id: UUID
     update: Literal["referred", "answered"]
-    sms_to: str
+    sms_to: SealedField  # the phone, sealed
     at: datetime

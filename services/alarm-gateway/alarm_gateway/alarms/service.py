@@ -13,7 +13,7 @@ from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpd
 from alarm_gateway.models import Alarm, awaiting, outbox
 from alarm_gateway.settings import Settings
 from kentongan.errors import ServiceError, Unauthorized
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import PRIVATE_CATEGORIES, AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.outbox import add_event, add_events
 from kentongan.placement import await_placement, confirm_placed
 
@@ -129,10 +129,11 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, d
     if alarm.status == "resolved":
         raise AlarmClosed()
     now = datetime.now(UTC)
+    reason = None if alarm.category in PRIVATE_CATEGORIES else data.reason  # a victim's words stay with them
     alarm.status = "cancelled"
-    alarm.cancel_reason = data.reason
+    alarm.cancel_reason = reason
     alarm.timeline = [*alarm.timeline, timeline_entry("cancelled", now)]
-    await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=data.reason, cancelled_at=now))
+    await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=reason, cancelled_at=now))
     await confirm_placed(session, awaiting, {str(alarm.id)})  # called off: no incident needs it any more
     await session.flush()
     return alarm

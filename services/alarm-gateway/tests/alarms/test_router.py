@@ -3,6 +3,8 @@
 import asyncio
 from uuid import uuid4
 
+from sqlalchemy import text
+
 
 async def test_raise_returns_202_and_the_alarm_is_readable(gateway, device, alarm_body):
     body = alarm_body()
@@ -132,3 +134,19 @@ async def test_a_device_past_its_rate_limit_gets_429_with_retry_after(gateway, d
     responses = [await gateway.get("/v1/alarms", headers=device) for _ in range(limiter._limit + 2)]
     assert responses[0].status_code == 200 and responses[-1].status_code == 429
     assert 1 <= int(responses[-1].headers["retry-after"]) <= 60 and responses[-1].json()["error"] == "rate_limited"
+
+
+async def test_why_a_violence_alarm_was_cancelled_is_kept_out_of_every_record(gateway, device, alarm_body):
+    """A victim's words, possibly coerced: neither the alarm row nor the event to dispatch holds them."""
+    body = alarm_body(category="sexual_violence")
+    await gateway.post("/v1/alarms", json=body, headers=device)
+    secret = f"dia ada di sini {uuid4().hex[:8]}"
+    cancelled = await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": secret}, headers=device)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancel_reason"] is None
+    async with gateway.app.state.sessionmaker() as session:
+        stored = (await session.execute(text(
+            "SELECT a.cancel_reason, o.value FROM alarm_gateway.alarms a JOIN alarm_gateway.outbox o"
+            " ON o.key = a.id::text AND o.event_type = 'kentongan.alarm.cancelled' WHERE a.id = :id"),
+            {"id": body["id"]})).one()
+    assert stored.cancel_reason is None and secret.encode() not in stored.value

@@ -17,7 +17,7 @@ from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentN
 from dispatch.settings import Settings
 from kentongan.events import Envelope
 from kentongan.events import incidents as events
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import PRIVATE_CATEGORIES, AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import ALARM_IDS_SHOWN
 from kentongan.events.reports import ReportUrgent
@@ -121,16 +121,19 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
     alarm = await repository.alarm(session, cancel.alarm_id)
     if alarm is None:
         raise LookupError(f"cancel for unknown alarm {cancel.alarm_id}")
-    alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, cancel.reason
+    # Defence in depth: whatever the gateway sent, a private category's reason is never written down here.
+    reason = None if alarm.category in PRIVATE_CATEGORIES else cancel.reason
+    alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, reason
     incident = await repository.get(session, alarm.incident_id, for_update=True)
     await session.flush()  # this alarm's cancellation counts in the question below
+    said = f": {reason}" if reason else " (alasan tidak dicatat / reason not recorded)"
     if incident.status == "open" and not await repository.any_alarm_active(session, incident.id):
         incident.status = "cancelled"
-        incident.outcome = f"cancelled by caller: {cancel.reason}"
+        incident.outcome = f"cancelled by caller{said}"
         await record_change(session, incident, events.IncidentCancelled)
         return
     session.add(IncidentNote(incident_id=incident.id, author="system",
-                             text=f"Alarm dibatalkan oleh pelapor / cancelled by caller: {cancel.reason}"))
+                             text=f"Alarm dibatalkan oleh pelapor / cancelled by caller{said}"))
     await record_change(session, incident, events.IncidentNoteAdded)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dispatch.consumers import event_handlers
 from dispatch.incidents import service
 from dispatch.incidents.merging import merge_cells
-from dispatch.models import Incident, outbox
+from dispatch.models import Incident, IncidentAlarm, IncidentNote, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
@@ -125,6 +125,27 @@ async def test_cancelling_the_only_alarm_cancels_an_unhandled_incident(dispatch_
                                                    cancelled_at=datetime.now(UTC)))
     incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
     assert incident.status == "cancelled"
+
+
+async def test_why_a_private_category_alarm_was_cancelled_is_never_written_down(dispatch_app, raise_alarm,
+                                                                                  unique_place):
+    """Even if the reason reaches dispatch (an older gateway), a sexual-violence, violence or child-abuse
+    alarm's cancel reason stays out of the incident's outcome, its notes and the alarm row."""
+    app = dispatch_app.app
+    for category in ("sexual_violence", "violence", "child_abuse"):
+        lat, lon = unique_place()
+        handled = await raise_alarm(lat, lon, category=category)
+        second = await raise_alarm(lat + 0.0005, lon, category=category)  # merged: the incident stays open
+        secret = f"suami saya mengambil hp {uuid4().hex[:8]}"
+        for alarm in (handled, second):
+            await _handle(app, AlarmCancelled(alarm_id=alarm.alarm_id, reason=secret, cancelled_at=datetime.now(UTC)))
+        incident = await _incident_for(app, handled.alarm_id)
+        async with unit_of_work(app.state.sessionmaker) as session:
+            notes = list(await session.scalars(select(IncidentNote.text).where(IncidentNote.incident_id == incident.id)))
+            reasons = list(await session.scalars(select(IncidentAlarm.cancel_reason)
+                                                 .where(IncidentAlarm.incident_id == incident.id)))
+        assert incident.status == "cancelled" and "reason not recorded" in incident.outcome, category
+        assert secret not in " ".join([incident.outcome, *notes]) and reasons == [None, None], category
 
 
 async def test_urgent_report_opens_an_incident_once(dispatch_app):

@@ -16,7 +16,8 @@ WAKE_CHANNEL = "notifier_deliveries"
 delivery_table = Delivery.__table__
 # What a claimed delivery carries to its send and to the record of how it went.
 CLAIMED_COLUMNS = [delivery_table.c[name] for name in (
-    "id", "purpose", "channel", "target", "target_key_id", "target_host", "payload", "attempts", "event_time",
+    "id", "purpose", "channel", "target", "target_key_id", "target_host", "payload", "payload_key_id", "attempts",
+    "event_time",
     "created_at")]
 
 
@@ -59,15 +60,23 @@ async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempt
     await session.execute(insert(DeliveryAttempt.__table__), attempts)
 
 
-async def forget_reporter_phones(session: AsyncSession, ids: list[UUID]) -> None:
-    """A reporter's phone is kept only while their message may still be sent: once delivered, dead or
-    interrupted (none is resent by itself), the target becomes the recipient's name (`reporter:<report id>`)."""
-    if ids:
-        await session.execute(
-            update(delivery_table)
-            .where(delivery_table.c.id == any_of(ids, Uuid), delivery_table.c.purpose == "reporter",
-                   delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
-            .values(target=delivery_table.c.recipient, target_key_id=None))
+async def forget_final(session: AsyncSession, ids: list[UUID]) -> None:
+    """What is sealed is kept only while the message may still be sent. A reporter's phone goes once the SMS is
+    delivered, dead or interrupted (none is resent by itself: the target becomes the recipient's name,
+    `reporter:<report id>`); a partner's sealed payload goes once delivered (a dead or interrupted webhook keeps
+    it, sealed, so the partner can replay it)."""
+    if not ids:
+        return
+    chosen = delivery_table.c.id == any_of(ids, Uuid)
+    await session.execute(
+        update(delivery_table)
+        .where(chosen, delivery_table.c.purpose == "reporter",
+               delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
+        .values(target=delivery_table.c.recipient, target_key_id=None))
+    await session.execute(
+        update(delivery_table)
+        .where(chosen, delivery_table.c.payload_key_id.is_not(None), delivery_table.c.status == "delivered")
+        .values(payload={}, payload_key_id=None))
 
 
 async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> list[tuple[UUID, int]]:

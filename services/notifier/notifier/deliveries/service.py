@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -36,6 +37,7 @@ class NewDelivery:
     subscription_id: UUID | None = None
     incident_id: UUID | None = None  # what a broadcast or a citizen's push is about (operators' view)
     confidential: bool = False  # the target is kept sealed at rest (a reporter's phone)
+    private_payload: bool = False  # the payload is kept sealed at rest (a case's notes, a reporter's contact)
 
 
 def target_host(channel: str, target: str) -> str:
@@ -49,7 +51,7 @@ def target_host(channel: str, target: str) -> str:
 async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[NewDelivery],
                   keyring: Keyring | None = None) -> None:
     """Record deliveries for an event (a dedup key seen before is skipped); the workers send them. A
-    confidential target is sealed with `keyring` before it is stored."""
+    confidential target and a private payload are sealed with `keyring` before they are stored."""
     rows = []
     for d in deliveries:
         row = {
@@ -57,13 +59,16 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
             "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
             "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
             "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
-            "payload": d.payload, "status": "pending", "attempts": 0,
+            "payload": d.payload, "payload_key_id": None, "status": "pending", "attempts": 0,
         }
+        if (d.confidential or d.private_payload) and keyring is None:
+            raise ValueError("a confidential delivery needs the keyring to seal it")
         if d.confidential:
-            if keyring is None:
-                raise ValueError("a confidential delivery needs the keyring to seal its target")
             sealed = keyring.seal(d.target.encode(), row["id"].bytes)
             row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
+        if d.private_payload:
+            sealed = keyring.seal(orjson.dumps(d.payload), row["id"].bytes + b"|payload")
+            row["payload"], row["payload_key_id"] = {"sealed": base64.b64encode(sealed.blob).decode()}, sealed.key_id
         rows.append(row)
     await repository.insert_new(session, rows)
 
@@ -73,6 +78,14 @@ def target_of(keyring: Keyring, delivery_id: UUID, target: str, key_id: str | No
     if key_id is None:
         return target
     return keyring.open(Sealed(key_id, base64.b64decode(target)), delivery_id.bytes).decode()
+
+
+def payload_of(keyring: Keyring, delivery_id: UUID, payload: dict, key_id: str | None) -> dict:
+    """What a delivery sends, opened if it is kept sealed."""
+    if key_id is None:
+        return payload
+    sealed = Sealed(key_id, base64.b64decode(payload["sealed"]))
+    return orjson.loads(keyring.open(sealed, delivery_id.bytes + b"|payload"))
 
 
 def next_attempt_delay(settings: Settings, attempts: int) -> float:

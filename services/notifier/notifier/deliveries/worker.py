@@ -118,7 +118,8 @@ class DeliveryWorker:
             target = service.target_of(self._keyring, delivery.id, delivery.target, delivery.target_key_id)
             secret = open_secret(self._keyring, delivery.subscription_id, delivery.secret,
                                  delivery.secret_key_id)
-            message = Outgoing(delivery.id, delivery.channel, target, delivery.payload, secret)
+            payload = service.payload_of(self._keyring, delivery.id, delivery.payload, delivery.payload_key_id)
+            message = Outgoing(delivery.id, delivery.channel, target, payload, secret)
             async with asyncio.timeout(self._settings.request_timeout_s):
                 result = await self._channels[delivery.channel].send(message)
         except TimeoutError:
@@ -152,8 +153,7 @@ class DeliveryWorker:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
-                    await repository.forget_reporter_phones(session, [d.id for d, _, _ in batch
-                                                                      if d.purpose == "reporter"])
+                    await repository.forget_final(session, [d.id for d, _, _ in batch if _sealed(d)])
                 return
             except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
@@ -167,7 +167,7 @@ class DeliveryWorker:
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
         async with self._sessionmaker() as session, session.begin():
             stale = await repository.interrupt_stale(session, cutoff)
-            await repository.forget_reporter_phones(session, [i for i, _ in stale])
+            await repository.forget_final(session, [i for i, _ in stale])
             if stale:
                 await repository.record_outcomes(session, [], [
                     {"delivery_id": i, "number": n, "outcome": "interrupted", "status_code": None,
@@ -189,3 +189,8 @@ class DeliveryWorker:
         for task in helpers:
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
+
+
+def _sealed(delivery: Row) -> bool:
+    """Whether the delivery keeps something sealed that goes once it is final."""
+    return delivery.target_key_id is not None or delivery.payload_key_id is not None

@@ -48,6 +48,9 @@ class Delivery(Base):
     # The incident a broadcast or a citizen's push is about, so operators can see who was told.
     incident_id: Mapped[UUID | None] = mapped_column()
     payload: Mapped[dict] = mapped_column(JSONB)
+    # Set when the payload is sealed (a partner's webhook, which may carry a case's notes and the reporter's
+    # contact): `payload` then is {"sealed": base64} bound to this row's id, emptied once delivered.
+    payload_key_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

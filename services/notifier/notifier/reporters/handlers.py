@@ -7,6 +7,7 @@ code (never sent by SMS). "referred" and "answered" therefore share one text; th
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope
 from kentongan.events.reports import ReporterUpdate
@@ -14,11 +15,11 @@ from notifier import templates
 from notifier.deliveries import service as deliveries
 
 
-async def on_reporter_update(session: AsyncSession, envelope: Envelope, keyring: Keyring) -> None:
-    """Queue the SMS, its phone sealed at rest; a redelivered event adds nothing."""
+async def on_reporter_update(session: AsyncSession, envelope: Envelope, keyring: Keyring, bus: BusKeyring) -> None:
+    """Queue the SMS, its phone (sealed on the bus) sealed again at rest; a redelivered event adds nothing."""
     update: ReporterUpdate = envelope.data  # type: ignore[assignment]
     recipient = f"reporter:{update.report_id}"
     await deliveries.enqueue(session, envelope, [deliveries.NewDelivery(
-        purpose="reporter", recipient=recipient, channel="sms", target=update.sms_to,
+        purpose="reporter", recipient=recipient, channel="sms", target=bus.open(envelope, "sms_to"),
         payload=templates.render("reporter.news"), dedup_key=f"{envelope.id}|{recipient}|sms", confidential=True,
     )], keyring)

@@ -1,12 +1,17 @@
 """Partner webhooks through the real broker: signed per Standard Webhooks, retried, dead-lettered, replayed."""
 
+import json
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from kentongan.events.referrals import ReferralCreated
+from kentongan.events import Envelope
+from kentongan.events.referrals import ReferralCreated, ReferralDeclined
 from kentongan.testing import eventually
+from notifier.models import Delivery
+from notifier.subscriptions.handlers import on_partner_event
 
 
 def referral(agency: str) -> ReferralCreated:
@@ -14,8 +19,8 @@ def referral(agency: str) -> ReferralCreated:
                            victim_age_group="adult", status="created", changed_at=datetime.now(UTC), version=1)
 
 
-async def _subscribe(notifier, partner_headers, agency: str, url: str) -> dict:
-    body = {"url": url, "event_types": [ReferralCreated.ce_type]}
+async def _subscribe(notifier, partner_headers, agency: str, url: str, event_types: list[str] | None = None) -> dict:
+    body = {"url": url, "event_types": event_types or [ReferralCreated.ce_type]}
     response = await notifier.post("/v1/subscriptions", json=body, headers=partner_headers(agency))
     assert response.status_code == 201, response.text
     return response.json()
@@ -46,8 +51,8 @@ async def test_a_partner_receives_a_referral_whose_signature_verifies(notifier, 
     assert receiver.to(other_path) == []  # another agency's referral never reaches it
 
 
-async def _received(receiver, path):
-    return receiver.to(path) or None
+async def _received(receiver, path, count: int = 1):
+    return receiver.to(path) if len(receiver.to(path)) >= count else None
 
 
 async def test_a_redirect_is_not_followed(notifier, partner_headers, receiver, publish):
@@ -96,3 +101,37 @@ async def test_a_dead_receiver_is_dead_lettered_and_a_replay_delivers(notifier, 
     assert delivered["attempts"][-1]["outcome"] == "delivered"
     again = await notifier.post(f"/v1/deliveries/{dead['id']}/retry", headers=partner_headers(agency))
     assert again.status_code == 409
+
+
+async def test_a_partner_receives_the_sealed_text_in_clear_and_notifier_keeps_it_only_sealed(
+        notifier, partner_headers, receiver, publish):
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    subscription = await _subscribe(notifier, partner_headers, agency, receiver.url(f"/{agency}"),
+                                    [ReferralCreated.ce_type, ReferralDeclined.ce_type])
+    bus, secret = notifier.app.state.bus, uuid4().hex[:12]
+    created = referral(agency)
+    created = created.model_copy(update={"contact": bus.seal(ReferralCreated, created.referral_id, "contact",
+                                                             {"phone": f"+6281{secret[:6]}", "email": None})})
+    declined = ReferralDeclined(referral_id=created.referral_id, report_id=created.report_id, agency=agency,
+                                status="declined", changed_at=datetime.now(UTC), version=2,
+                                reason=bus.seal(ReferralDeclined, created.referral_id, "reason", f"sebab {secret}"))
+    async with notifier.app.state.sessionmaker() as session:  # queued, not sent: what waits in PostgreSQL
+        await on_partner_event(session, Envelope.wrap(declined, "/tests"), notifier.app.state.keyring, bus)
+        waiting = (await session.execute(select(Delivery.payload, Delivery.payload_key_id)
+                                         .where(Delivery.subscription_id == subscription["id"]))).one()
+        await session.rollback()
+    assert secret not in json.dumps(waiting.payload) and waiting.payload_key_id is not None
+
+    envelopes = [await publish(created), await publish(declined)]
+    requests = await eventually(lambda: _received(receiver, f"/{agency}", 2))
+    payloads = [Webhook(subscription["secret"]).verify(r.body, r.headers) for r in requests]
+    assert payloads[0]["data"]["contact"] == {"phone": f"+6281{secret[:6]}", "email": None}
+    assert payloads[1]["data"]["reason"] == f"sebab {secret}"
+
+    async def emptied():  # once delivered, nothing of the payload is kept
+        async with notifier.app.state.sessionmaker() as session:
+            stored = (await session.execute(select(Delivery.payload, Delivery.payload_key_id).where(
+                Delivery.event_id.in_([e.id for e in envelopes])))).all()
+        return len(stored) == 2 and all(row.payload == {} and row.payload_key_id is None for row in stored)
+
+    await eventually(emptied, timeout_s=10)

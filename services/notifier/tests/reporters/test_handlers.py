@@ -8,31 +8,39 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.events import Envelope
 from kentongan.events.reports import ReporterUpdate
 from kentongan.testing import eventually
 from notifier.deliveries.service import target_of
 from notifier.models import Delivery
 from notifier.reporters.handlers import on_reporter_update
+from notifier.settings import Settings
 
 # Words that would tell whoever holds the phone what the report is about, or to whom it went.
 TELLTALES = ("dp3a", "disdik", "kekerasan", "violence", "seksual", "sexual", "bullying", "perundungan", "rundung",
              "anak", "child", "perempuan", "women", "rumah tangga", "domestic", "sekolah", "school")
 
 
-def update(kind: str = "referred") -> ReporterUpdate:
-    return ReporterUpdate(report_id=uuid4(), update=kind, sms_to=f"+62813{random.randint(10**7, 10**8 - 1)}",
-                          at=datetime.now(UTC))
+# The bus keyring report-intake seals the phone with (the development key in tests).
+BUS = BusKeyring.from_settings(Settings())
+
+
+def update(kind: str = "referred") -> tuple[ReporterUpdate, str]:
+    """An update as report-intake publishes it, and the phone it carries sealed."""
+    report_id, phone = uuid4(), f"+62813{random.randint(10**7, 10**8 - 1)}"
+    return ReporterUpdate(report_id=report_id, update=kind, at=datetime.now(UTC),
+                          sms_to=BUS.seal(ReporterUpdate, report_id, "sms_to", phone)), phone
 
 
 async def test_an_update_is_one_discreet_sms_to_the_reporter(notifier, publish, outbox_of):
     for kind in ("referred", "answered"):
-        event = update(kind)
+        event, phone = update(kind)
         envelope = await publish(event)
 
         [sms] = await outbox_of(envelope.id, 1)
 
-        assert (sms["channel"], sms["target"], sms["recipient"]) == ("sms", event.sms_to, f"reporter:{event.report_id}")
+        assert (sms["channel"], sms["target"], sms["recipient"]) == ("sms", phone, f"reporter:{event.report_id}")
         text = f"{sms['payload']['title']}\n{sms['payload']['body']}"
         assert "Ada kabar baru tentang laporan Anda" in text and "There is news about your report" in text
         assert not [word for word in TELLTALES if word in text.lower()], text
@@ -51,7 +59,7 @@ async def _stored_target(notifier, event_id: str) -> str:
 
 
 async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox_of):
-    referred = update("referred")
+    referred, phone = update("referred")
     envelope = await publish(referred)
     await outbox_of(envelope.id, 1)
 
@@ -61,22 +69,22 @@ async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox
     await outbox_of(answered.id, 1)
 
     assert len(await outbox_of(envelope.id, 1)) == 1
-    to_phone = await notifier.get("/v1/dev/outbox", params={"target": referred.sms_to})
+    to_phone = await notifier.get("/v1/dev/outbox", params={"target": phone})
     assert [m["event_id"] for m in to_phone.json()] == [envelope.id, answered.id]
 
 
 async def test_the_phone_is_sealed_at_rest_while_the_sms_waits(notifier):
     keyring = notifier.app.state.keyring
-    event = update()
+    event, phone = update()
     envelope = Envelope.wrap(event, "/services/report-intake")
     async with notifier.app.state.sessionmaker() as session:
-        await on_reporter_update(session, envelope, keyring)
+        await on_reporter_update(session, envelope, keyring, notifier.app.state.bus)
         stored = (await session.execute(select(Delivery.id, Delivery.target, Delivery.target_key_id)
                                         .where(Delivery.event_id == envelope.id))).one()
         await session.rollback()  # never committed: no worker sends it
 
-    assert event.sms_to not in stored.target and event.sms_to.removeprefix("+") not in stored.target
+    assert phone.removeprefix("+") not in stored.target
     assert stored.target_key_id == keyring.active_key_id
-    assert target_of(keyring, stored.id, stored.target, stored.target_key_id) == event.sms_to
+    assert target_of(keyring, stored.id, stored.target, stored.target_key_id) == phone
     with pytest.raises(InvalidTag):  # bound to its row: copied onto another delivery it does not open
         target_of(keyring, uuid4(), stored.target, stored.target_key_id)

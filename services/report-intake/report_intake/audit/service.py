@@ -6,8 +6,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.crypto import Keyring, Sealed
 from report_intake.audit import repository
-from report_intake.audit.schemas import AuditQuery
+from report_intake.audit.schemas import AuditQuery, AuditRecord
 from report_intake.models import AuditEntry
 
 
@@ -19,6 +20,7 @@ class Actor:
     name: str
     reason: str | None = None
     agency: str | None = None
+    keyring: Keyring | None = None  # seals the reason in the audit log (an actor with a reason carries it)
 
 
 REPORTER = Actor(kind="reporter", name="reporter")
@@ -26,14 +28,37 @@ REPORTER = Actor(kind="reporter", name="reporter")
 
 async def record(session: AsyncSession, actor: Actor, action: str, resource_type: str,
                  resource_ids: Iterable[UUID]) -> None:
-    """Write one audit row per resource touched, in the request's transaction."""
+    """Write one audit row per resource touched, in the request's transaction (the reason sealed)."""
     await repository.add_rows(session, [
         {"actor_kind": actor.kind, "actor": actor.name, "action": action, "resource_type": resource_type,
-         "resource_id": str(resource_id), "reason": actor.reason}
+         "resource_id": str(resource_id), **_sealed_reason(actor, action, str(resource_id))}
         for resource_id in resource_ids
     ])
 
 
-async def search(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
-    """Audit rows matching the query, newest first."""
-    return await repository.search(session, query)
+async def search(session: AsyncSession, keyring: Keyring, query: AuditQuery) -> list[AuditRecord]:
+    """Audit rows matching the query, newest first, their reasons opened."""
+    return [AuditRecord(id=e.id, at=e.at, actor_kind=e.actor_kind, actor=e.actor, action=e.action,
+                        resource_type=e.resource_type, resource_id=e.resource_id, reason=_opened_reason(keyring, e))
+            for e in await repository.search(session, query)]
+
+
+def _sealed_reason(actor: Actor, action: str, resource_id: str) -> dict:
+    if actor.reason is None:
+        return {"reason_key_id": None, "reason_sealed": None}
+    if actor.keyring is None:
+        raise ValueError("an actor giving a reason must carry the keyring that seals it")
+    sealed = actor.keyring.seal(actor.reason.encode(), reason_aad(action, resource_id))
+    return {"reason_key_id": sealed.key_id, "reason_sealed": sealed.blob}
+
+
+def _opened_reason(keyring: Keyring, entry: AuditEntry) -> str | None:
+    if entry.reason_key_id is None or entry.reason_sealed is None:
+        return None
+    sealed = Sealed(entry.reason_key_id, entry.reason_sealed)
+    return keyring.open(sealed, reason_aad(entry.action, entry.resource_id)).decode()
+
+
+def reason_aad(action: str, resource_id: str) -> bytes:
+    """What a sealed reason is bound to: its audit row's action and resource."""
+    return f"audit|{action}|{resource_id}".encode()

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func
+from sqlalchemy import BigInteger, DateTime, Identity, Index, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from report_intake.models import Base
@@ -21,4 +21,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     resource_type: Mapped[str] = mapped_column(String(16))
     resource_id: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(String(500))
+    # Why, in the actor's words (X-Access-Reason, a release without consent): it may name the victim, so it is
+    # sealed (AES-256-GCM under `reason_key_id`, bound to the action and resource).
+    reason_key_id: Mapped[str | None] = mapped_column(String(64))
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from kentongan.events.referrals import ReferralStatus
-from report_intake.dependencies import KeyringDep, PartnerActor, SessionDep
+from report_intake.dependencies import BusDep, KeyringDep, PartnerActor, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.referrals import service
 from report_intake.referrals.schemas import (
@@ -34,34 +34,34 @@ async def get_referral(referral_id: UUID, actor: PartnerActor, session: SessionD
 
 
 @router.post("/{referral_id}/accept", response_model=ReferralSummary, summary="Take the case on")
-async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep,
+async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep, bus: BusDep,
                  body: AcceptBody | None = None) -> ReferralSummary:
-    return await _step(session, keyring, actor, referral_id, "accept", body or AcceptBody())
+    return await _step(session, keyring, bus, actor, referral_id, "accept", body or AcceptBody())
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralSummary, summary="Refuse the case, with the reason")
 async def decline(referral_id: UUID, body: DeclineBody, actor: PartnerActor, session: SessionDep,
-                  keyring: KeyringDep) -> ReferralSummary:
-    return await _step(session, keyring, actor, referral_id, "decline", body)
+                  keyring: KeyringDep, bus: BusDep) -> ReferralSummary:
+    return await _step(session, keyring, bus, actor, referral_id, "decline", body)
 
 
 @router.post("/{referral_id}/progress", response_model=ReferralSummary, summary="Work on the case has started")
-async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep,
+async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep, bus: BusDep,
                    body: ProgressBody | None = None) -> ReferralSummary:
-    return await _step(session, keyring, actor, referral_id, "progress", body or ProgressBody())
+    return await _step(session, keyring, bus, actor, referral_id, "progress", body or ProgressBody())
 
 
 @router.post("/{referral_id}/close", response_model=ReferralSummary, summary="Close the case, with the outcome")
 async def close(referral_id: UUID, body: CloseBody, actor: PartnerActor, session: SessionDep,
-                keyring: KeyringDep) -> ReferralSummary:
-    return await _step(session, keyring, actor, referral_id, "close", body)
+                keyring: KeyringDep, bus: BusDep) -> ReferralSummary:
+    return await _step(session, keyring, bus, actor, referral_id, "close", body)
 
 
 @router.post("/{referral_id}/messages", status_code=201, response_model=MessageOut,
              summary="Write to the reporter through the platform")
 async def post_message(referral_id: UUID, body: MessageCreate, actor: PartnerActor, session: SessionDep,
-                       keyring: KeyringDep) -> MessageOut:
-    return await service.post_message(session, keyring, actor, referral_id, body.body)
+                       keyring: KeyringDep, bus: BusDep) -> MessageOut:
+    return await service.post_message(session, keyring, bus, actor, referral_id, body.body)
 
 
 @router.get("/{referral_id}/messages", response_model=list[MessageOut],
@@ -71,6 +71,6 @@ async def read_messages(referral_id: UUID, actor: PartnerActor, session: Session
     return await service.read_messages(session, keyring, actor, referral_id)
 
 
-async def _step(session, keyring, actor, referral_id: UUID,
+async def _step(session, keyring, bus, actor, referral_id: UUID,
                 name: Literal["accept", "decline", "progress", "close"], body) -> ReferralSummary:
-    return await service.step(session, keyring, actor, referral_id, name, body.model_dump())
+    return await service.step(session, keyring, bus, actor, referral_id, name, body.model_dump())

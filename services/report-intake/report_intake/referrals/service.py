@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events.referrals import (
     ReferralAccepted,
@@ -19,6 +20,7 @@ from kentongan.events.referrals import (
 )
 from kentongan.outbox import add_event
 from report_intake.audit.service import Actor, record
+from report_intake.crypto import open_json, seal_json
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut
 from report_intake.models import Referral, Report, outbox
@@ -44,8 +46,8 @@ TRANSITIONS: dict[Step, Transition] = {
     "progress": Transition(frozenset({"accepted"}), "in_progress", ReferralInProgress),
     "close": Transition(frozenset({"in_progress"}), "closed", ReferralClosed),
 }
-# Body fields kept on the row (the rest live in the timeline).
-ROW_FIELDS = {"reason": "decline_reason", "outcome": "outcome"}
+# Body fields kept apart in the sealed part, besides the timeline entry (decline reason, outcome).
+KEPT_FIELDS = {"reason": "decline_reason", "outcome": "outcome"}
 OPEN_FOR_MESSAGES = frozenset({"created", "accepted", "in_progress"})
 
 
@@ -57,27 +59,29 @@ class Override:
     reason: str
 
 
-async def open_referral(session: AsyncSession, report: Report, agency: str, contact: Contact | None,
-                        override: Override | None = None) -> Referral:
-    """Hand the case to one agency and announce it on `referrals.v1` (minimum necessary data)."""
+async def open_referral(session: AsyncSession, keyring: Keyring, bus: BusKeyring, report: Report, agency: str,
+                        contact: Contact | None, override: Override | None = None) -> Referral:
+    """Hand the case to one agency and announce it on `referrals.v1` (minimum necessary data; the reporter's
+    contact sealed)."""
     now = datetime.now(UTC)
     by = override.by if override else "triage"
     referral = Referral(id=uuid7(), report=report, agency=agency, status="created", version=1,
-                        consent_override_by=override and override.by,
-                        consent_override_reason=override and override.reason,
-                        timeline=[_entry("created", now, by)], created_at=now, updated_at=now)
+                        consent_override_by=override and override.by, created_at=now, updated_at=now)
+    _seal_private(keyring, referral, {"timeline": [_entry("created", now, by)], "decline_reason": None,
+                                      "outcome": None, "consent_override_reason": override and override.reason})
     session.add(referral)
+    sealed_contact = contact and bus.seal(ReferralCreated, referral.id, "contact", ReporterContact(
+        phone=contact.phone, email=contact.email).model_dump(mode="json"))
     await add_event(session, outbox, ReferralCreated(
         referral_id=referral.id, report_id=report.id, agency=agency, status="created", changed_at=now, version=1,
         category=report.category, victim_age_group=report.victim_age_group, area=report.area,
-        immediate_danger=report.immediate_danger, consent_override=override is not None,
-        contact=ReporterContact(phone=contact.phone, email=contact.email) if contact else None,
+        immediate_danger=report.immediate_danger, consent_override=override is not None, contact=sealed_contact,
     ))
     return referral
 
 
-async def step(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID, name: Step,
-               body: dict) -> ReferralSummary:
+async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: Actor, referral_id: UUID,
+               name: Step, body: dict) -> ReferralSummary:
     """Move the agency's referral one step along its lifecycle (the reporter hears the case was answered);
     409 when the step is not allowed now."""
     referral, report = await _owned(session, actor, referral_id, for_update=True)
@@ -89,15 +93,17 @@ async def step(session: AsyncSession, keyring: Keyring, actor: Actor, referral_i
     referral.status = transition.to
     referral.version += 1
     referral.updated_at = now
-    referral.timeline = [*referral.timeline, _entry(transition.to, now, actor.name, **details)]
-    for field, column in ROW_FIELDS.items():
-        if field in details:
-            setattr(referral, column, details[field])
-    extra = {k: v for k, v in details.items() if k in transition.event.model_fields}
+    private = _open_private(keyring, referral)
+    private["timeline"] = [*private["timeline"], _entry(transition.to, now, actor.name, **details)]
+    private.update({kept: details[field] for field, kept in KEPT_FIELDS.items() if field in details})
+    _seal_private(keyring, referral, private)
+    # Every text the event carries is the agency's free text about the case: it travels sealed.
+    extra = {k: bus.seal(transition.event, referral.id, k, v) for k, v in details.items()
+             if k in transition.event.model_fields}
     await add_event(session, outbox, transition.event(
         referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
         changed_at=now, version=referral.version, **extra))
-    await updates.tell_answered(session, keyring, report)
+    await updates.tell_answered(session, keyring, bus, report)
     await record(session, actor, f"referral.{name}", "referral", [referral.id])
     await session.flush()
     return _summary(referral, report)
@@ -114,18 +120,18 @@ async def list_referrals(session: AsyncSession, actor: Actor, status: str | None
 async def read_referral(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID) -> ReferralDetail:
     """The agency's referral with the case decrypted; another agency's is a 404."""
     referral, report = await _owned(session, actor, referral_id)
-    private = open_report(keyring, report)
+    private, notes = open_report(keyring, report), _open_private(keyring, referral)
     await record(session, actor, "referral.read", "referral", [referral.id])
     victim = private["victim"]
     return ReferralDetail(
         **_summary(referral, report).model_dump(), narrative=private["narrative"],
         occurred_at=private["occurred_at"], victim_gender=victim.get("gender"),
         perpetrator_relation=private["perpetrator_relation"], school=private["school"],
-        contact=reachable_contact(report, private), decline_reason=referral.decline_reason,
-        outcome=referral.outcome, timeline=referral.timeline)
+        contact=reachable_contact(report, private), decline_reason=notes["decline_reason"],
+        outcome=notes["outcome"], timeline=notes["timeline"])
 
 
-async def post_message(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID,
+async def post_message(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: Actor, referral_id: UUID,
                        body: str) -> MessageOut:
     """A case worker writes to the reporter through the platform (while the referral is open); the reporter
     hears the case was answered."""
@@ -133,7 +139,7 @@ async def post_message(session: AsyncSession, keyring: Keyring, actor: Actor, re
     if referral.status not in OPEN_FOR_MESSAGES:
         raise ReferralStateConflict(f"the referral is {referral.status}; messages are closed")
     message = await messages.post(session, keyring, report.id, referral.agency, body)
-    await updates.tell_answered(session, keyring, report)
+    await updates.tell_answered(session, keyring, bus, report)
     return message
 
 
@@ -169,6 +175,16 @@ def _summary(referral: Referral, report: Report) -> ReferralSummary:
         immediate_danger=report.immediate_danger, victim_age_group=report.victim_age_group, area=report.area,
         consent_override=referral.consent_override_by is not None, created_at=referral.created_at,
         updated_at=referral.updated_at, version=referral.version)
+
+
+def _open_private(keyring: Keyring, referral: Referral) -> dict:
+    """The referral's sealed part: its timeline with notes, decline reason, outcome, override reason."""
+    return open_json(keyring, referral.key_id, referral.sealed, referral.id.bytes)
+
+
+def _seal_private(keyring: Keyring, referral: Referral, private: dict) -> None:
+    sealed = seal_json(keyring, private, referral.id.bytes)
+    referral.key_id, referral.sealed = sealed.key_id, sealed.blob
 
 
 def _entry(status: str, at: datetime, by: str, **details: str) -> dict:

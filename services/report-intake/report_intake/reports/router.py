@@ -4,7 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
-from report_intake.dependencies import CaseToken, KeyringDep, SessionDep
+from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.reports import service
 from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceipt
@@ -18,9 +18,9 @@ async def _submission_limiter(request: Request) -> None:
 
 @router.post("", status_code=201, response_model=ReportReceipt, dependencies=[Depends(_submission_limiter)],
              summary="Report a case, anonymously if you wish")
-async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep) -> ReportReceipt:
+async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep, bus: BusDep) -> ReportReceipt:
     """201 with the case token, shown only this once: keep it to follow the case."""
-    return await service.submit(session, keyring, body)
+    return await service.submit(session, keyring, bus, body)
 
 
 @router.get("/{report_id}", response_model=CaseStatus, summary="The case's progress (case token)")

@@ -6,6 +6,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
@@ -33,7 +34,7 @@ from report_intake.reports.schemas import (
 from report_intake.triage.rules import agencies_for
 
 
-async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) -> ReportReceipt:
+async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data: ReportCreate) -> ReportReceipt:
     """Store the sealed case, refer it where triage says (with consent), and raise the alarm if urgent."""
     now = datetime.now(UTC)
     report_id, token = uuid7(), new_case_token()
@@ -50,8 +51,8 @@ async def submit(session: AsyncSession, keyring: Keyring, data: ReportCreate) ->
     contact = reachable_contact(report, data.private_part())
     if consented and agencies:
         for agency in agencies:
-            await open_referral(session, report, agency, contact)
-        await updates.tell_referred(session, report, contact)
+            await open_referral(session, keyring, bus, report, agency, contact)
+        await updates.tell_referred(session, bus, report, contact)
     if data.immediate_danger:
         await _raise_urgent(session, report, data)
     await session.flush()
@@ -132,8 +133,8 @@ async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, 
                         referrals=[_progress(r) for r in referrals])
 
 
-async def release_without_consent(session: AsyncSession, keyring: Keyring, actor: Actor, report_id: UUID,
-                                  data: ConsentOverride) -> list[ReferralProgress]:
+async def release_without_consent(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: Actor,
+                                  report_id: UUID, data: ConsentOverride) -> list[ReferralProgress]:
     """A supervisor refers a case the reporter did not consent to share; who and why are recorded."""
     report = await repository.get(session, report_id, for_update=True)
     if report is None:
@@ -144,12 +145,13 @@ async def release_without_consent(session: AsyncSession, keyring: Keyring, actor
         raise NothingToRelease()
     contact = reachable_contact(report, open_report(keyring, report))
     override = Override(by=actor.name, reason=data.reason)
-    referrals = [await open_referral(session, report, agency, contact, override) for agency in agencies]
+    referrals = [await open_referral(session, keyring, bus, report, agency, contact, override)
+                 for agency in agencies]
     if not existing:  # the reporter already heard of the first referral; a later agency adds no update
-        await updates.tell_referred(session, report, contact)
+        await updates.tell_referred(session, bus, report, contact)
     report.status = "referred"
-    await record(session, Actor(actor.kind, actor.name, data.reason), "report.consent_override", "report",
-                 [report.id])
+    await record(session, Actor(actor.kind, actor.name, data.reason, keyring=keyring), "report.consent_override",
+                 "report", [report.id])
     await session.flush()
     return [_progress(r) for r in referrals]
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from kentongan.security import CurrentOperator, CurrentSupervisor
-from report_intake.dependencies import KeyringDep, SessionDep, StaffActor
+from report_intake.dependencies import BusDep, KeyringDep, SessionDep, StaffActor
 from report_intake.reports import service
 from report_intake.reports.schemas import (
     Category,
@@ -41,5 +41,5 @@ async def read_report(report_id: UUID, operator: CurrentOperator, actor: StaffAc
              summary="Refer a case without the reporter's consent (supervisors; the reason is recorded)")
 async def release_without_consent(report_id: UUID, body: ConsentOverride, _: CurrentSupervisor,
                                   actor: StaffActor, session: SessionDep,
-                                  keyring: KeyringDep) -> list[ReferralProgress]:
-    return await service.release_without_consent(session, keyring, actor, report_id, body)
+                                  keyring: KeyringDep, bus: BusDep) -> list[ReferralProgress]:
+    return await service.release_without_consent(session, keyring, bus, actor, report_id, body)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events.reports import ReporterUpdate
 from kentongan.outbox import add_event
@@ -17,14 +18,14 @@ from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import Contact
 
 
-async def tell_referred(session: AsyncSession, report: Report, contact: Contact | None) -> None:
+async def tell_referred(session: AsyncSession, bus: BusKeyring, report: Report, contact: Contact | None) -> None:
     """Queue the "referred" update; callers send it once per report, however many agencies got the case."""
-    await _tell(session, report, "referred", contact)
+    await _tell(session, bus, report, "referred", contact)
 
 
-async def tell_answered(session: AsyncSession, keyring: Keyring, report: Report) -> None:
+async def tell_answered(session: AsyncSession, keyring: Keyring, bus: BusKeyring, report: Report) -> None:
     """Queue the "answered" update after an agency stepped a referral or wrote to the reporter."""
-    await _tell(session, report, "answered", _consented_contact(keyring, report))
+    await _tell(session, bus, report, "answered", _consented_contact(keyring, report))
 
 
 def _consented_contact(keyring: Keyring, report: Report) -> Contact | None:
@@ -35,10 +36,10 @@ def _consented_contact(keyring: Keyring, report: Report) -> Contact | None:
     return reachable_contact(report, open_report(keyring, report))
 
 
-async def _tell(session: AsyncSession, report: Report, update: Literal["referred", "answered"],
+async def _tell(session: AsyncSession, bus: BusKeyring, report: Report, update: Literal["referred", "answered"],
                 contact: Contact | None) -> None:
     # SMS is the only channel notifier has to a reporter: an email-only contact hears nothing.
     if contact is None or not contact.phone:
         return
-    await add_event(session, outbox, ReporterUpdate(report_id=report.id, update=update, sms_to=contact.phone,
-                                                    at=datetime.now(UTC)))
+    await add_event(session, outbox, ReporterUpdate(report_id=report.id, update=update, at=datetime.now(UTC),
+                                                    sms_to=bus.seal(ReporterUpdate, report.id, "sms_to", contact.phone)))

@@ -2,9 +2,11 @@
 
 from uuid import uuid4
 
+from sqlalchemy import text
+
 
 async def test_every_read_leaves_an_audit_row(intake, submit, report_body, operator_headers, partner_headers,
-                                              referral_id_for):
+                                              referral_id_for, database):
     report_id, token = await submit(report_body())
     referral_id = await referral_id_for("disdik", report_id)  # the agency's list: one read
     await intake.get(f"/v1/reports/{report_id}", headers={"X-Case-Token": token})
@@ -19,6 +21,10 @@ async def test_every_read_leaves_an_audit_row(intake, submit, report_body, opera
         ("report.status.read", "reporter", None), ("report.messages.read", "reporter", None),
         ("report.metadata.read", "opr-budi", None), ("report.detail.read", "spv-sari", "verifikasi kasus"),
     ])
+    async with database.connect() as conn:  # the reason may name the victim: sealed at rest
+        stored = (await conn.execute(text("SELECT * FROM report_intake.audit_log WHERE resource_id = :id "
+                                          "AND action = 'report.detail.read'"), {"id": report_id})).mappings().one()
+    assert b"verifikasi" not in stored["reason_sealed"] and stored["reason_key_id"] == "dev-only"
     for_referral = await intake.get("/v1/audit", params={"resource_id": referral_id}, headers=supervisor)
     assert sorted(a["action"] for a in for_referral.json()) == ["referral.list", "referral.read"]
     assert {a["actor"] for a in for_referral.json()} == {"disdik/disdik-client"}

@@ -1,8 +1,10 @@
 """Partner agencies: their own referrals only, a lifecycle with events, the minimum necessary data."""
 
 from datetime import timedelta
+from uuid import uuid4
 
 import jwt
+from sqlalchemy import text
 
 from kentongan.events import topics
 from kentongan.security import partner_token
@@ -50,7 +52,7 @@ async def test_triage_rules_route_each_case(submit, report_body, staff_referrals
 
 
 async def test_lifecycle_steps_emit_events_on_referrals_topic(intake, submit, report_body, partner_headers,
-                                                              referral_id_for, topic_events):
+                                                              referral_id_for, topic_events, bus):
     report_id, _ = await submit(report_body())
     referral_id = await referral_id_for("disdik", report_id)
     disdik = partner_headers("disdik")
@@ -64,7 +66,10 @@ async def test_lifecycle_steps_emit_events_on_referrals_topic(intake, submit, re
     assert [e.type for e in events] == ["kentongan.referral.created", "kentongan.referral.accepted",
                                         "kentongan.referral.in_progress", "kentongan.referral.closed"]
     assert [e.data.version for e in events] == [1, 2, 3, 4]
-    assert events[-1].data.outcome == "pelaku dibina, korban didampingi konselor"
+    # The agency's text travels sealed: the broker never holds it in clear, the bus keyring opens it.
+    assert [bus.open(events[2], "note"), bus.open(events[3], "outcome")] == [
+        "guru BK dihubungi", "pelaku dibina, korban didampingi konselor"]
+    assert "korban" not in events[3].data.model_dump_json()
     created = events[0].data
     assert (created.agency, created.category, created.victim_age_group, created.contact) == (
         "disdik", "bullying", "child", None)
@@ -72,7 +77,7 @@ async def test_lifecycle_steps_emit_events_on_referrals_topic(intake, submit, re
 
 
 async def test_decline_needs_a_reason_and_emits_it(intake, submit, report_body, partner_headers, referral_id_for,
-                                                   topic_events):
+                                                   topic_events, bus):
     report_id, _ = await submit(report_body())
     referral_id = await referral_id_for("disdik", report_id)
     disdik = partner_headers("disdik")
@@ -81,7 +86,10 @@ async def test_decline_needs_a_reason_and_emits_it(intake, submit, report_body, 
                                  headers=disdik)
     assert declined.json()["status"] == "declined"
     events = await eventually(lambda: _when_count(topic_events(topics.REFERRALS, referral_id), 2))
-    assert events[-1].type == "kentongan.referral.declined" and events[-1].data.reason == "di luar wilayah"
+    assert events[-1].type == "kentongan.referral.declined" and bus.open(events[-1], "reason") == "di luar wilayah"
+    detail = await intake.get(f"/v1/referrals/{referral_id}", headers=disdik)
+    assert detail.json()["decline_reason"] == "di luar wilayah"
+    assert detail.json()["timeline"][-1]["reason"] == "di luar wilayah"
 
 
 async def test_steps_out_of_order_are_409_and_change_nothing(intake, submit, report_body, partner_headers,
@@ -116,7 +124,7 @@ async def test_malformed_step_bodies_are_422_and_change_nothing(intake, submit, 
 
 
 async def test_contact_reaches_the_agency_only_with_consent(intake, submit, report_body, partner_headers,
-                                                            referral_id_for, topic_events):
+                                                            referral_id_for, topic_events, bus):
     contact = {"phone": "+62 811 2222 3333", "safe_to_contact": True}
     consented, _ = await submit(report_body(contact=contact, consent={"share_with_agencies": True,
                                                                       "contact_me": True}))
@@ -127,7 +135,8 @@ async def test_contact_reaches_the_agency_only_with_consent(intake, submit, repo
         detail = await intake.get(f"/v1/referrals/{referral_id}", headers=partner_headers("disdik"))
         assert (detail.json()["contact"] or {}).get("phone") == expected
         events = await eventually(lambda rid=referral_id: topic_events(topics.REFERRALS, rid))
-        assert (events[0].data.contact.phone if events[0].data.contact else None) == expected
+        assert ((bus.open(events[0], "contact") or {}).get("phone")) == expected
+        assert "2222 3333" not in events[0].data.model_dump_json()
 
 
 async def test_without_consent_no_referral_leaves_until_a_supervisor_overrides(
@@ -186,3 +195,26 @@ async def test_expired_forged_or_wrong_kind_of_tokens_are_refused(intake, submit
 async def _when_count(events_awaitable, count):
     events = await events_awaitable
     return events if len(events) >= count else None
+
+
+async def test_what_the_agency_and_supervisor_write_is_sealed_on_the_referral_row(
+        intake, submit, report_body, partner_headers, operator_headers, referral_id_for, database):
+    secret = uuid4().hex[:12]
+    report_id, _ = await submit(report_body(consent={"share_with_agencies": False, "contact_me": False}))
+    released = await intake.post(f"/v1/staff/reports/{report_id}/referrals", json={"reason": f"override-{secret}"},
+                                 headers=operator_headers("supervisor"))
+    assert released.status_code == 201, released.text
+    referral_id = await referral_id_for("disdik", report_id)
+    disdik = partner_headers("disdik")
+    for step, body in (("accept", {"note": f"accept-{secret}"}), ("progress", {"note": f"progress-{secret}"}),
+                       ("close", {"outcome": f"outcome-{secret}"})):
+        assert (await intake.post(f"/v1/referrals/{referral_id}/{step}", json=body, headers=disdik)).status_code == 200
+    detail = (await intake.get(f"/v1/referrals/{referral_id}", headers=disdik)).json()
+    assert detail["outcome"] == f"outcome-{secret}"
+    assert [t.get("note") for t in detail["timeline"]] == [None, f"accept-{secret}", f"progress-{secret}", None]
+    async with database.connect() as conn:
+        row = (await conn.execute(text("SELECT * FROM report_intake.referrals WHERE id = :id"),
+                                  {"id": referral_id})).mappings().one()
+    raw = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row.values())
+    assert secret.encode() not in raw
+    assert row["status"] == "closed" and row["key_id"] == "dev-only"

@@ -41,17 +41,19 @@ async def _published(topic_events, topic: str, key: str, count: int) -> list:
     return await eventually(enough)
 
 
-async def _updates_on_topic(topic_events, report_id: str, count: int) -> list[ReporterUpdate]:
-    return [event.data for event in await _published(topic_events, topics.REPORTER_UPDATES, report_id, count)]
+async def _updates_on_topic(topic_events, bus, report_id: str, count: int) -> list[tuple[ReporterUpdate, str]]:
+    """Each update with the phone it carries sealed, opened as notifier does."""
+    return [(event.data, bus.open(event, "sms_to"))
+            for event in await _published(topic_events, topics.REPORTER_UPDATES, report_id, count)]
 
 
 async def test_a_consenting_reporter_hears_once_of_a_referral_to_two_agencies_then_of_each_answer(
-        intake, submit, report_body, partner_headers, referral_id_for, topic_events, database):
+        intake, submit, report_body, partner_headers, referral_id_for, topic_events, database, bus):
     report_id, _ = await submit(_child_sexual_violence(report_body, {"phone": PHONE, "safe_to_contact": True}))
     dp3a = await referral_id_for("dp3a", report_id)
     assert dp3a is not None and await referral_id_for("disdik", report_id) is not None
-    [referred] = await _updates_on_topic(topic_events, report_id, 1)
-    assert (str(referred.report_id), referred.update, referred.sms_to) == (report_id, "referred", PHONE)
+    [(referred, phone)] = await _updates_on_topic(topic_events, bus, report_id, 1)
+    assert (str(referred.report_id), referred.update, phone) == (report_id, "referred", PHONE)
 
     accepted = await intake.post(f"/v1/referrals/{dp3a}/accept", headers=partner_headers("dp3a"))
     assert accepted.status_code == 200
@@ -59,11 +61,13 @@ async def test_a_consenting_reporter_hears_once_of_a_referral_to_two_agencies_th
                                 headers=partner_headers("dp3a"))
     assert written.status_code == 201
 
-    updates = await _updates_on_topic(topic_events, report_id, 3)
-    assert [(u.update, u.sms_to) for u in updates] == [("referred", PHONE), ("answered", PHONE), ("answered", PHONE)]
+    updates = await _updates_on_topic(topic_events, bus, report_id, 3)
+    assert [(u.update, phone) for u, phone in updates] == [("referred", PHONE), ("answered", PHONE),
+                                                            ("answered", PHONE)]
     staged = await _staged(database, topics.REPORTER_UPDATES, [report_id])
     assert [payload["update"] for payload in staged] == ["referred", "answered", "answered"]
     assert all(set(payload) == UPDATE_FIELDS for payload in staged)
+    assert not any("7777" in json.dumps(payload) for payload in staged)  # the phone is sealed in the outbox
 
 
 async def test_the_phone_never_rides_on_referral_events(intake, submit, report_body, partner_headers,
@@ -78,7 +82,7 @@ async def test_the_phone_never_rides_on_referral_events(intake, submit, report_b
 
 
 async def test_a_supervisor_release_tells_a_consenting_reporter_once(
-        intake, submit, report_body, operator_headers, topic_events, database):
+        intake, submit, report_body, operator_headers, topic_events, database, bus):
     withheld = {"share_with_agencies": False, "contact_me": True}
     report_id, _ = await submit(_child_sexual_violence(report_body, {"phone": PHONE, "safe_to_contact": True},
                                                        withheld))
@@ -89,8 +93,8 @@ async def test_a_supervisor_release_tells_a_consenting_reporter_once(
                                      headers=operator_headers("supervisor"))
         assert released.status_code == 201, released.text
 
-    [update] = await _updates_on_topic(topic_events, report_id, 1)
-    assert (update.update, update.sms_to) == ("referred", PHONE)
+    [(update, phone)] = await _updates_on_topic(topic_events, bus, report_id, 1)
+    assert (update.update, phone) == ("referred", PHONE)
     assert len(await _staged(database, topics.REPORTER_UPDATES, [report_id])) == 1
 
 
