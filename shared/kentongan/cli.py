@@ -111,11 +111,12 @@ def _dlq(args: argparse.Namespace) -> None:
     import json
 
     from kentongan import dlq
+    from kentongan.events.topics import dead_letter
 
     settings = ServiceSettings()
     if args.dlq_command == "list":
         for topic, count in asyncio.run(dlq.depths(settings)).items():
-            print(f"{dead_letter_name(topic):<28} {count}")
+            print(f"{dead_letter(topic):<28} {count}")
         return
     if args.dlq_command == "show":
         for parked in asyncio.run(dlq.read(settings, args.topic, args.limit)):
@@ -128,14 +129,9 @@ def _dlq(args: argparse.Namespace) -> None:
         print(f"{verb} {parked.event_id} ({parked.event_type}) to {parked.topic}")
     missing = (ids or set()) - {parked.event_id for parked in replayed}
     if missing:
-        sys.exit(f"not parked on {dead_letter_name(args.topic)}: {', '.join(sorted(missing))}")
+        sys.exit(f"not parked on {dead_letter(dlq.source_topic(args.topic))}: {', '.join(sorted(missing))}")
     print(f"{len(replayed)} message(s) {verb}")
 
-
-def dead_letter_name(topic: str) -> str:
-    from kentongan.events.topics import dead_letter
-
-    return dead_letter(topic.removesuffix(".dlq"))
 
 
 def _asyncapi(args: argparse.Namespace) -> None:
