@@ -101,7 +101,7 @@ async def test_a_poisoned_message_is_listed_with_its_error_and_replayed_once_fix
 
         refused.clear()  # the handler is fixed
         await dlq.replay(settings, topic, {str(poison.id)})
-        assert await eventually(lambda: _times_handled(sessionmaker, poison)) == 1
+        assert await eventually(lambda: _times_handled(sessionmaker, poison), timeout_s=60) == 1
         await dlq.replay(settings, f"{topic}.dlq", None)  # everything again, by the dead-letter topic's name
         await asyncio.sleep(2)
         assert await _times_handled(sessionmaker, poison) == 1
