@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]  # every model here maps one table (not any FromClause)
 
 
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/notifier")
 inbox = inbox_table(Base.metadata)
 
 from notifier.models.alarm_device import AlarmDevice
@@ -28,5 +28,5 @@ from notifier.models.dev_message import DevMessage
 from notifier.models.representative import Representative
 from notifier.models.subscription import Subscription
 
-__all__ = ["AlarmDevice", "Base", "CapAlert", "Delivery", "DeliveryAttempt", "DeliveryReceipt", "DevMessage", "Representative",
-           "Subscription", "inbox", "outbox"]
+__all__ = ["AlarmDevice", "Base", "CapAlert", "Delivery", "DeliveryAttempt", "DeliveryReceipt", "DevMessage",
+           "Representative", "Subscription", "inbox", "outbox"]
