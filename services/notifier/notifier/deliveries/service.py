@@ -143,7 +143,8 @@ async def incident_notifications(session: AsyncSession, incident_id: UUID) -> li
     return [IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
         recipient_name=_described(reps.get(rep_of[d.id])), channel=d.channel, status=d.status,
-        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, delivered_at=d.delivered_at)
+        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
+        delivered_at=d.delivered_at, read_at=d.read_at)
         for d in deliveries]
 
 

@@ -3,6 +3,7 @@
 import json
 from uuid import uuid4
 
+import notifier_fakes as fake
 import pytest
 
 from kentongan.devstack import free_port
@@ -12,7 +13,6 @@ from notifier.channels.fcm import FcmChannel, ServiceAccountTokens
 from notifier.channels.http import http_client
 from notifier.channels.sms import GatewaySmsChannel, TwilioSmsChannel
 from notifier.channels.whatsapp import WhatsAppChannel
-import notifier_fakes as fake
 
 BROADCAST = {"title": "Kentongan: kebakaran", "body": "Ada laporan kebakaran...\n\nA fire was reported...",
              "sms": "KENTONGAN: kebakaran di Kel. Sekayu, Kec. Semarang Tengah pukul 14:02 WIB.",
