@@ -2,6 +2,7 @@
 error answers included: the WhatsApp Cloud API, Twilio's Messages API, Google's OAuth2 token endpoint and FCM
 HTTP v1, and a generic JSON SMS gateway. Numbers and tokens choose the answer (see the constants)."""
 
+import asyncio
 import base64
 import itertools
 import json
@@ -57,6 +58,7 @@ class FakeProviders:
     public_key: bytes | None = None
     requests: list[Request] = field(default_factory=list)
     tokens_issued: int = 0
+    gateway_delay_s: float = 0.0  # how long the generic gateway takes to answer
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def url(self, path: str = "") -> str:
@@ -71,6 +73,8 @@ class FakeProviders:
         request = Request(scope["path"], {k.decode(): v.decode() for k, v in scope["headers"]},
                           await read_body(receive))
         self.requests.append(request)
+        if request.path.startswith("/gateway/") and self.gateway_delay_s:
+            await asyncio.sleep(self.gateway_delay_s)
         status, body = self._answer(request)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json")]})
