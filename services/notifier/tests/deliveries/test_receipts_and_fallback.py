@@ -221,3 +221,44 @@ async def test_cap_never_names_a_sexual_violence_incident(notifier, publish, are
     xml = await eventually(published, timeout_s=20)
     xmlschema.XMLSchema(str(CAP_XSD)).validate(xml)
     assert "sexual" not in xml.lower() and "seksual" not in xml.lower() and "<category>Safety</category>" in xml
+
+
+async def test_each_state_of_an_alert_is_published_for_the_incident_timeline(notifier, publish, area, incident_event,
+                                                                              place_representative, operator_headers,
+                                                                              settings):
+    lat, lon = area
+    rep = await place_representative(lat, lon, contacts=[{"channel": "whatsapp", "address": "+6281100000004"}])
+    incident = incident_event(IncidentOpened, lat, lon, category="fire")
+    await publish(incident)
+    sent = await _status(notifier, operator_headers, incident.incident_id, "whatsapp", "sent")
+    body = _status_webhook(await _provider_ids(notifier, sent["id"]), "delivered")
+    assert (await notifier.post("/v1/receipts/whatsapp", content=body, headers=_signed(body))).status_code == 200
+    events = await _timeline_events(settings, str(incident.incident_id), 2)
+    assert [(e.data.status, e.data.channel) for e in events] == [("sent", "whatsapp"), ("delivered", "whatsapp")]
+    assert all(e.type == "kentongan.delivery.status_changed" and e.subject == str(incident.incident_id)
+               for e in events)
+    assert events[0].data.recipient == f"rep:{rep['id']}" and "+62811" not in events[0].data.model_dump_json()
+
+
+async def _timeline_events(settings, incident_id: str, expected: int) -> list:
+    import asyncio
+    from uuid import uuid4
+
+    from kentongan.events import decode
+    from kentongan.events.topics import DELIVERIES
+    from kentongan.kafka import create_consumer
+
+    consumer = create_consumer(settings, f"timeline-test-{uuid4().hex[:8]}", [DELIVERIES])
+    await consumer.start()
+    found = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while len(found) < expected and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            for record in (r for batch in batches.values() for r in batch):
+                envelope = decode(record.headers, record.key, record.value)
+                if envelope.subject == incident_id:
+                    found.append(envelope)
+    finally:
+        await consumer.stop()
+    return found
