@@ -21,7 +21,7 @@ TWILIO_INVALID = "+620000000003"  # 21211: invalid 'To' number
 FCM_UNREGISTERED = "unregistered-token"
 FCM_INVALID = "invalid-token"
 PHONE_NUMBER_ID = "106540352242922"
-WA_TOKEN = "wa-test-token"  # noqa: S105 - the fake's own credential
+WA_TOKEN = "wa-test-token"
 TWILIO_SID, TWILIO_TOKEN = "AC" + "0" * 32, "twilio-test-token"
 ACCESS_TOKEN_PREFIX = "ya29.fake-"
 

@@ -38,18 +38,19 @@ class ServiceAccountTokens:
         self.minted = 0  # how many tokens were fetched (the cache is observable in tests)
 
     async def token(self) -> str:
-        if self._token is not None and time.monotonic() < self._expires_at:
-            return self._token
+        token = self._token
+        if token is not None and time.monotonic() < self._expires_at:
+            return token
         async with self._lock:  # one request refreshes it for every send waiting
-            if self._token is None or time.monotonic() >= self._expires_at:
-                await self._mint()
-        assert self._token is not None
-        return self._token
+            token = self._token
+            if token is None or time.monotonic() >= self._expires_at:
+                token = await self._mint()
+        return token
 
     def invalidate(self) -> None:
         self._token = None
 
-    async def _mint(self) -> None:
+    async def _mint(self) -> str:
         now = int(time.time())
         assertion = jwt.encode(self._signer, {"iss": self._email, "scope": self._scope, "aud": self._token_uri,
                                               "iat": now, "exp": now + 3600})
@@ -61,6 +62,7 @@ class ServiceAccountTokens:
         self._token = body["access_token"]
         self._expires_at = time.monotonic() + int(body.get("expires_in", 3600)) - EXPIRY_MARGIN_S
         self.minted += 1
+        return body["access_token"]
 
 
 def fcm_message(token: str, payload: dict) -> dict:

@@ -5,7 +5,6 @@ The embedded broker never expires a SIGKILLed group member, so the partitions th
 stalled until it comes back with its static member id (Apache Kafka reassigns them after the session
 timeout). This test therefore lets both consume until every delivery is queued, then kills one mid-send."""
 
-import asyncio
 import os
 import tempfile
 import time
