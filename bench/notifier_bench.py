@@ -5,7 +5,9 @@ and a deliberately slow webhook endpoint are local receivers on 127.0.0.1. Each 
 `REPS_PER_AREA` RT representatives of its area. Phase "baseline" has only the fast gateway; phase
 "with_slow_receiver" adds, in every area, representatives whose webhook answers after `SLOW_DELAY_S`,
 and measures whether the gateway's rate holds. Phases "baseline" and "with_slow_receiver" publish
-all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s.
+all incidents at once (latency there is mostly queueing); phase "paced" offers 500 notifications/s; phase
+"whatsapp_burst" is the baseline burst through the WhatsApp Cloud API adapter (template messages; each
+delivery then waits as `sent` for its receipt).
 A small untimed burst warms the notifier up first. Each phase also reports the cores each process kept busy (the notifier, this process with its receivers
 and producer, PostgreSQL, the broker) and the load average.
 Run: `python -m bench notifier_bench`.
@@ -44,11 +46,12 @@ SLOW_REPS_PER_AREA = 2
 SLOW_DELAY_S = 2.0
 PACED_INCIDENTS_PER_S = 25  # phase "paced": 500 notifications/s offered, for latency below saturation
 STEP = 0.0009  # ~100 m between representatives: all within the broadcast radius
-HEADER = "code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,webhook\n"
+HEADER = "code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,whatsapp,sms,webhook\n"
 
 
 class Gateway:
-    """A local receiver: records (arrival time, phone) for SMS; answers webhooks after a delay."""
+    """A local receiver: records (arrival time, phone) for SMS and WhatsApp; answers webhooks after a delay. It
+    answers like the WhatsApp Cloud API (a `wamid`), which the generic SMS gateway channel ignores."""
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.port, self.delay_s, self.arrivals = free_port(), delay_s, []
@@ -60,30 +63,33 @@ class Gateway:
         if self.delay_s and await disconnected_within(receive, self.delay_s):
             return
         self.arrivals.append((time.time(), orjson.loads(body).get("to")))
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{}"})
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body",
+                    "body": b'{"messaging_product":"whatsapp","messages":[{"id":"wamid.%d"}]}' % len(self.arrivals)})
 
 
 def _area_point(phase: int, area: int) -> tuple[float, float]:
     return -40.0 + phase * 10 + area * 0.05, 20.0 + area * 0.05  # far apart: one area per incident
 
 
-def registry_csv(phase: int, slow_url: str | None, areas: int) -> str:
+def registry_csv(phase: int, slow_url: str | None, areas: int, channel: str = "sms") -> str:
     rows = []
     for area in range(areas):
         lat, lon = _area_point(phase, area)
         for i in range(REPS_PER_AREA):
+            phone = f"+{phase}{area:04d}{i:04d}"
+            contacts = f"{phone},," if channel == "whatsapp" else f",{phone},"
             rows.append(f"B{phase}-{area}-{i},Rep,rt,Bench,Kel {phase}-{area},01,{i:02d},{lat + (i % 5) * STEP},"
-                        f"{lon + (i // 5) * STEP},id,+{phase}{area:04d}{i:04d},")
+                        f"{lon + (i // 5) * STEP},id,{contacts}")
         for i in range(SLOW_REPS_PER_AREA if slow_url else 0):
-            rows.append(f"B{phase}-{area}-slow{i},Slow,rt,Bench,Kel {phase}-{area},01,9{i},{lat},{lon},id,,{slow_url}")
+            rows.append(f"B{phase}-{area}-slow{i},Slow,rt,Bench,Kel {phase}-{area},01,9{i},{lat},{lon},id,,,{slow_url}")
     return HEADER + "\n".join(rows) + "\n"
 
 
 async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gateway: Gateway,
                     slow: Gateway | None, meters: dict[str, Callable[[], float]], pace_s: float = 0.0,
-                    areas: int = AREAS) -> dict:
-    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook", areas)
+                    areas: int = AREAS, channel: str = "sms") -> dict:
+    csv = registry_csv(phase, slow and f"http://127.0.0.1:{slow.port}/hook", areas, channel)
     headers = {"Authorization": f"Bearer {operator_token(settings, 'admin')}", "content-type": "text/csv"}
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         for start in range(0, areas, 20):  # the import is limited by the body size: send it in slices
@@ -160,7 +166,10 @@ async def main() -> dict:
 async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gateway: Gateway, slow: Gateway) -> dict:
     env = {**stack.environment(), "KENTONGAN_ENV": "development", "LOG_LEVEL": "WARNING",
            "KENTONGAN_OUTBOUND_ALLOW_PRIVATE": "true",  # the gateway and the slow webhooks are on 127.0.0.1
-           "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000"}
+           "NOTIFIER_SMS_URL": f"http://127.0.0.1:{gateway.port}/sms", "KENTONGAN_MAX_BODY_BYTES": "1000000",
+           # The WhatsApp Cloud API adapter against the same local receiver (template messages, wamid kept).
+           "NOTIFIER_WHATSAPP_API_URL": f"http://127.0.0.1:{gateway.port}/wa", "NOTIFIER_WHATSAPP_PHONE_NUMBER_ID": "1",
+           "NOTIFIER_WHATSAPP_TOKEN": "bench"}
     process = ServiceProcess(SPEC, env, free_port(), root / "logs")
     await asyncio.to_thread(process.start)
     meters = {"notifier": lambda: cpu_seconds(process.process.pid),
@@ -174,12 +183,14 @@ async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gatew
         baseline = await run_phase(1, process.url, settings, gateway, None, meters)
         with_slow = await run_phase(2, process.url, settings, gateway, slow, meters)
         paced = await run_phase(3, process.url, settings, gateway, None, meters, pace_s=1 / PACED_INCIDENTS_PER_S)
+        whatsapp = await run_phase(4, process.url, settings, gateway, None, meters, channel="whatsapp")
     finally:
         process.stop()  # before the receivers, so that no request is cut off by them
     return {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
             "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
                                                          "slow_receiver_deliveries": len(slow.arrivals)},
-            "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
+            "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA},
+            "whatsapp_burst": whatsapp}
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from kentongan.events import Envelope, incidents
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.reports import ReporterUpdate
 from notifier.broadcast.handlers import on_incident_alert
+from notifier.cap import service as cap
 from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
 from notifier.reporters.handlers import on_reporter_update
 from notifier.settings import Settings
@@ -18,12 +19,16 @@ from notifier.subscriptions.handlers import on_partner_event
 from notifier.subscriptions.service import partner_event_types
 
 BROADCAST_TYPES = {incidents.IncidentOpened.ce_type, incidents.IncidentEscalated.ce_type}
+CLOSING_TYPES = {incidents.IncidentResolved.ce_type, incidents.IncidentCancelled.ce_type}
 
 
 def _incident_handler(settings: Settings, ce_type: str) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         if ce_type in BROADCAST_TYPES:
             await on_incident_alert(session, envelope, settings)
+            await cap.publish(session, envelope, settings)  # every RT broadcast is also a public CAP alert
+        elif ce_type in CLOSING_TYPES:
+            await cap.publish(session, envelope, settings, closing=True)
         await on_incident_progress(session, envelope)
 
     return handle

@@ -9,14 +9,17 @@ from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.outbound import outbound_client
+from kentongan.outbox import OutboxRelay
 from kentongan.service import ServiceSpec, create_service_app
+from notifier.cap.router import router as cap_router
 from notifier.channels.registry import build_channels
 from notifier.consumers import handlers
+from notifier.deliveries.receipts_router import router as receipts_router
 from notifier.deliveries.router import incidents_router as incident_notifications_router
 from notifier.deliveries.router import router as deliveries_router
 from notifier.deliveries.worker import DeliveryWorker
 from notifier.dev.router import router as dev_router
-from notifier.models import SCHEMA, inbox
+from notifier.models import SCHEMA, inbox, outbox
 from notifier.registry.router import router as registry_router
 from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
@@ -49,13 +52,19 @@ async def deliver(app: FastAPI) -> None:
         await DeliveryWorker(settings, app.state.sessionmaker, channels, app.state.keyring).run()
 
 
+async def relay_events(app: FastAPI) -> None:
+    """Publishes what notifier tells others (how the alerts about an incident went) from its outbox."""
+    await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
+                      producer_factory=app.state.producer_factory, retention=None).run()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings,
         routers=[registry_router, subscriptions_router, deliveries_router, incident_notifications_router,
-                 dev_router],
-        workers=[consume_events, deliver], title="Kentongan notifier",
+                 receipts_router, cap_router, dev_router],
+        workers=[consume_events, deliver, relay_events], title="Kentongan notifier",
         description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",
     )
     # Seals what is kept confidential at rest (a reporter's phone, a partner's payload) when queued; the

@@ -1,11 +1,13 @@
 """notifier settings (`NOTIFIER_*` on top of the platform's shared ones)."""
 
-from pydantic import SecretStr, model_validator
+import json
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kentongan.bus_crypto import BusSealingSettings
 from kentongan.crypto import SealingSettings, development_keys
-from kentongan.outbound import url_problem
+from kentongan.outbound import host_problem, url_problem
 
 
 class Settings(SealingSettings, BusSealingSettings):
@@ -15,10 +17,51 @@ class Settings(SealingSettings, BusSealingSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
+    # A generic HTTP SMS gateway (Indonesian aggregators): the request body is `sms_request_template` (JSON with
+    # "{to}", "{text}", "{reference}" placeholders), the provider's message id is read from the answer at the
+    # dotted `sms_message_id_field`; its receipts (`POST /v1/receipts/sms-gateway?token=`) name the message at
+    # `sms_receipt_id_field`, its status at `sms_receipt_status_field`, mapped by `sms_receipt_statuses`.
     sms_url: str | None = None
     sms_api_key: str | None = None
+    sms_request_template: str = '{"to": "{to}", "message": "{text}", "reference": "{reference}"}'
+    sms_message_id_field: str | None = None
+    sms_receipt_id_field: str = "reference"
+    sms_receipt_status_field: str = "status"
+    sms_receipt_statuses: dict[str, str] = Field(default_factory=lambda: {
+        "DELIVRD": "delivered", "delivered": "delivered", "sent": "sent", "UNDELIV": "failed", "REJECTD": "failed",
+        "EXPIRED": "failed", "failed": "failed"})
+    sms_receipt_token: SecretStr | None = None
+    # A Twilio-compatible Messages API (takes the SMS channel when set): account, auth token, sender.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    # The generic FCM-style push URL with a static key (FCM HTTP v1 below replaces it when configured).
     push_url: str | None = None
     push_api_key: str | None = None
+    # FCM HTTP v1: a service account's JSON key (its project is the default project).
+    fcm_service_account_json: SecretStr | None = None
+    fcm_project_id: str | None = None
+    fcm_api_url: str = "https://fcm.googleapis.com"
+    # WhatsApp Business Cloud API: template messages from this phone number id; `app_secret` verifies the
+    # status webhooks' X-Hub-Signature-256, `verify_token` answers the subscription handshake.
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    # Email (agencies, supervisors): SMTP with STARTTLS.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "kentongan@localhost"
+    smtp_ca_file: str | None = None  # a private CA to trust (otherwise the system's)
+    # Where providers reach this notifier (Twilio's StatusCallback), e.g. https://notifier.example.go.id.
+    public_url: str | None = None
+    # An urgent RT alert not confirmed delivered after this long goes to the recipient's next channel.
+    fallback_after_s: float = 60.0
 
     # Keyring for what notifier keeps sealed at rest (a reporter's phone, a partner webhook's payload, until
     # the delivery is final), as
@@ -49,7 +92,9 @@ class Settings(SealingSettings, BusSealingSettings):
 
     def provider_urls(self) -> dict[str, str | None]:
         """Every provider endpoint by its setting's name: each must pass the outbound policy."""
-        return {"NOTIFIER_SMS_URL": self.sms_url, "NOTIFIER_PUSH_URL": self.push_url}
+        return {"NOTIFIER_SMS_URL": self.sms_url, "NOTIFIER_PUSH_URL": self.push_url,
+                "NOTIFIER_TWILIO_API_URL": self.twilio_api_url, "NOTIFIER_FCM_API_URL": self.fcm_api_url,
+                "NOTIFIER_WHATSAPP_API_URL": self.whatsapp_api_url}
 
     @model_validator(mode="after")
     def _providers_pass_the_outbound_policy(self) -> "Settings":
@@ -59,6 +104,62 @@ class Settings(SealingSettings, BusSealingSettings):
             problem = url and url_problem(url, self.outbound_policy())
             if problem:
                 raise ValueError(f"{name}: {problem}")
+        if self.smtp_host:
+            problem = host_problem(self.smtp_host, self.outbound_policy())
+            if problem:
+                raise ValueError(f"NOTIFIER_SMTP_HOST: {problem}")
+        return self
+
+    def whatsapp_configured(self) -> bool:
+        return bool(self.whatsapp_phone_number_id and self.whatsapp_token)
+
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token
+                    and (self.twilio_from or self.twilio_messaging_service_sid))
+
+    def fcm_configured(self) -> bool:
+        return self.fcm_service_account_json is not None
+
+    def email_configured(self) -> bool:
+        return self.smtp_host is not None
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from running in production (empty outside it). Kept as a list so a
+        platform-wide check (`kentongan check`) can gather it with the others."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if not (self.whatsapp_configured() or self.twilio_configured() or self.sms_url):
+            problems.append("no real SMS or WhatsApp channel: set NOTIFIER_WHATSAPP_PHONE_NUMBER_ID and "
+                            "NOTIFIER_WHATSAPP_TOKEN, or NOTIFIER_TWILIO_ACCOUNT_SID, NOTIFIER_TWILIO_AUTH_TOKEN and "
+                            "NOTIFIER_TWILIO_FROM, or NOTIFIER_SMS_URL (RT alerts would only reach the "
+                            "development inbox)")
+        if self.whatsapp_configured() and not self.whatsapp_app_secret:
+            problems.append("NOTIFIER_WHATSAPP_APP_SECRET is needed to verify WhatsApp status webhooks")
+        return problems
+
+    def secret_values(self) -> dict[str, str]:
+        values = super().secret_values()
+        for name in ("whatsapp_token", "whatsapp_app_secret", "twilio_auth_token", "sms_receipt_token"):
+            secret = getattr(self, name)
+            if secret is not None:
+                values[f"NOTIFIER_{name.upper()}"] = secret.get_secret_value()
+        return values
+
+    @model_validator(mode="after")
+    def _production_can_reach_people(self) -> "Settings":
+        problems = self.production_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _fcm_key_is_json(self) -> "Settings":
+        if self.fcm_service_account_json is not None:
+            try:
+                json.loads(self.fcm_service_account_json.get_secret_value())
+            except ValueError as exc:
+                raise ValueError("NOTIFIER_FCM_SERVICE_ACCOUNT_JSON must be a service account's JSON key") from exc
         return self
 
     @model_validator(mode="after")

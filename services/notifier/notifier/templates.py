@@ -38,4 +38,22 @@ def render(kind: str, language: str = "id", fields: dict[str, str] | None = None
         if category is not None:
             values["category"] = category_label(category, lang)
         parts.append({key: text.format_map(values) for key, text in texts[lang].items()})
-    return {"title": parts[0]["title"], "body": "\n\n".join(part["body"] for part in parts)}
+    rendered = {"title": parts[0]["title"], "body": "\n\n".join(part["body"] for part in parts)}
+    sms = sms_text(kind, language, fields, category)
+    if sms is not None:
+        rendered["sms"] = sms
+    return rendered
+
+
+def sms_text(kind: str, language: str = "id", fields: dict[str, str] | None = None,
+             category: str | None = None) -> str | None:
+    """The one-segment SMS of a message kind, in the recipient's language only (an SMS of both languages would
+    take two or three segments, which arrive late or out of order on cheap phones); None if it has none."""
+    texts = _templates().get("sms", {}).get(kind)
+    if texts is None:
+        return None
+    lang = _ordered(language)[0]
+    values = dict(fields or {})
+    if category is not None:
+        values["category"] = category_label(category, lang)
+    return texts[lang].format_map(values)

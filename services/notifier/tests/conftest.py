@@ -2,8 +2,11 @@
 fresh map areas far from each other, and representatives placed around them."""
 
 import asyncio
+import importlib.util
 import random
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -15,6 +18,12 @@ from kentongan.receivers import read_body, serving
 from kentongan.testing import eventually
 from notifier.main import create_app
 from notifier.settings import Settings
+
+# The fake messaging providers, importable by the tests as `notifier_fakes` (tests are not a package here).
+_spec = importlib.util.spec_from_file_location("notifier_fakes", Path(__file__).with_name("fake_providers.py"))
+assert _spec is not None and _spec.loader is not None
+sys.modules["notifier_fakes"] = _fakes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fakes)
 
 FAST = {"backoff_base_s": 0.05, "backoff_max_s": 0.2, "retry_window_s": 4.0, "request_timeout_s": 2.0,
         "interrupted_after_s": 3.0, "poll_interval_s": 0.2}

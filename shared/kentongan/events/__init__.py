@@ -1,6 +1,14 @@
 """Event payloads and their envelope. Importing this package registers every event type."""
 
-from kentongan.events import alarms, cctv, incidents, referrals, reports, topics  # noqa: F401  (registers the models)
+from kentongan.events import (  # noqa: F401  (registers the models)
+    alarms,
+    cctv,
+    deliveries,
+    incidents,
+    referrals,
+    reports,
+    topics,
+)
 from kentongan.events.envelope import Envelope, EventModel, MalformedEvent, UnknownEventType, decode, encode
 
 __all__ = ["Envelope", "EventModel", "MalformedEvent", "UnknownEventType", "decode", "encode", "topics"]

@@ -9,7 +9,10 @@ CCTV_HEALTH = "cctv.health.v1"
 # Read by notifier alone: it carries a reporter's phone number (see events/reports.py, ReporterUpdate).
 REPORTER_UPDATES = "reporter.updates.v1"
 
-ALL = [ALARMS, REPORTS, REFERRALS, INCIDENTS, CCTV_SNAPSHOTS, CCTV_HEALTH, REPORTER_UPDATES]
+# How notifier's alerts about an incident went (for dispatch's incident timeline): ids and states only.
+DELIVERIES = "deliveries.v1"
+
+ALL = [ALARMS, REPORTS, REFERRALS, INCIDENTS, CCTV_SNAPSHOTS, CCTV_HEALTH, REPORTER_UPDATES, DELIVERIES]
 
 
 def dead_letter(topic: str) -> str:

@@ -42,11 +42,14 @@ def _time(at: datetime) -> str:
 def message_for(rep: Representative, kind: str, incident: IncidentChanged, place: str) -> dict:
     """The rendered message and the little a recipient's app may show with it."""
     if kind == "broadcast.standby":
-        text = templates.render(kind, rep.language)
+        text, params = templates.render(kind, rep.language), []
     else:
-        text = templates.render(kind, rep.language, {"place": place, "time": _time(incident.opened_at)},
-                                category=incident.category)
-    return {**text, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
+        fields = {"place": place, "time": _time(incident.opened_at)}
+        text = templates.render(kind, rep.language, fields, category=incident.category)
+        params = [templates.category_label(incident.category, rep.language), place, fields["time"]]
+    # WhatsApp sends approved templates, not free text: the kind's template with these parameters.
+    template = {"kind": kind, "language": rep.language, "params": params}
+    return {**text, "template": template, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
 
 
 def occasion(incident: IncidentChanged) -> str:
@@ -57,13 +60,16 @@ def occasion(incident: IncidentChanged) -> str:
 
 
 async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
-    """Queue one message per representative and contact channel, once per occasion (see `occasion`)."""
+    """Queue one message per representative, on the first channel their contacts list, once per occasion (see
+    `occasion`); if it is not delivered within `fallback_after_s`, the next one follows (`deliveries.fallback`)."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
     audience = await registry.audience(session, incident.lat, incident.lon, settings)
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
     await deliveries.enqueue(session, envelope, [
         deliveries.NewDelivery(
-            purpose="broadcast", recipient=f"rep:{rep.id}", channel=contact["channel"], target=contact["address"],
-            payload=message_for(rep, kind, incident, place), incident_id=incident.incident_id,
-            dedup_key=f"{occasion(incident)}|rep:{rep.id}|{contact['channel']}")
-        for rep, _ in audience.alerted for contact in rep.contacts])
+            purpose="broadcast", recipient=f"rep:{rep.id}", channel=rep.contacts[0]["channel"],
+            target=rep.contacts[0]["address"], payload=message_for(rep, kind, incident, place),
+            incident_id=incident.incident_id,
+            dedup_key=f"{occasion(incident)}|rep:{rep.id}|{rep.contacts[0]['channel']}",
+            fallback_after_s=settings.fallback_after_s if len(rep.contacts) > 1 else None)
+        for rep, _ in audience.alerted if rep.contacts])

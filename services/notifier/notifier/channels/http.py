@@ -1,6 +1,9 @@
-"""Channels that deliver over HTTP with httpx: partner webhooks (Standard Webhooks), SMS and push gateways."""
+"""The outbound HTTP client every channel uses, and the channels that only POST: partner webhooks (Standard
+Webhooks) and a generic FCM-style push URL. Providers with their own formats have modules of their own."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import httpx
@@ -8,6 +11,8 @@ import orjson
 from standardwebhooks.webhooks import Webhook
 
 from notifier.channels.base import Outgoing, SendResult
+
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 def webhook_id(message: Outgoing) -> str:
@@ -29,6 +34,36 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[
     return SendResult(False, status, f"HTTP {status}")
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A provider's answer: its status and its JSON body (None if it was not JSON), or why there was none."""
+
+    status: int | None
+    body: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+async def exchange(client: httpx.AsyncClient, url: str, *, content: bytes | None = None,
+                   data: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+                   auth: tuple[str, str] | None = None) -> Answer:
+    """POST to a provider through the outbound client and read its (bounded) JSON answer: providers say in the
+    body which message id they gave, or why they refused."""
+    try:
+        response = await client.post(url, content=content, data=data, headers=headers, auth=auth)
+    except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+        return Answer(None, None, f"{type(exc).__name__}: {exc}"[:1000])
+    raw = response.content[:MAX_ANSWER_BYTES]
+    try:
+        body = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        body = None
+    return Answer(response.status_code, body, None if response.is_success else f"HTTP {response.status_code}")
+
+
 class WebhookChannel:
     """POSTs the payload to the target URL, signed with the subscription's secret when it has one."""
 
@@ -43,19 +78,6 @@ class WebhookChannel:
             headers["webhook-timestamp"] = str(int(now.timestamp()))
             headers["webhook-signature"] = Webhook(message.secret).sign(headers["webhook-id"], now, body.decode())
         return await _post(self._client, message.target, body, headers)
-
-
-class SmsGatewayChannel:
-    """An SMS provider's HTTP API: `{"to", "message", "reference"}` to the configured URL."""
-
-    def __init__(self, client: httpx.AsyncClient, url: str, api_key: str | None) -> None:
-        self._client, self._url = client, url
-        self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-
-    async def send(self, message: Outgoing) -> SendResult:
-        text = f"{message.payload.get('title', '')}\n{message.payload.get('body', '')}".strip()
-        body = orjson.dumps({"to": message.target, "message": text, "reference": str(message.delivery_id)})
-        return await _post(self._client, self._url, body, self._headers)
 
 
 class PushChannel:

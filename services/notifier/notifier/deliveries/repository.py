@@ -4,12 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Row, String, Uuid, func, select, update
+from sqlalchemy import Row, String, Uuid, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.db import any_of
-from notifier.models import Delivery, DeliveryAttempt, Subscription
+from notifier.models import AlarmDevice, Delivery, DeliveryAttempt, Representative, Subscription
 from notifier.models.delivery import DUE
 
 WAKE_CHANNEL = "notifier_deliveries"
@@ -17,8 +17,7 @@ delivery_table = Delivery.__table__
 # What a claimed delivery carries to its send and to the record of how it went.
 CLAIMED_COLUMNS = [delivery_table.c[name] for name in (
     "id", "purpose", "channel", "target", "target_key_id", "target_host", "payload", "payload_key_id", "attempts",
-    "event_time",
-    "created_at")]
+    "event_time", "created_at", "incident_id", "recipient", "fallback_at")]
 
 
 async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
@@ -60,18 +59,31 @@ async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempt
     await session.execute(insert(DeliveryAttempt.__table__), attempts)
 
 
+async def drop_push_token(session: AsyncSession, tokens: list[str]) -> None:
+    """FCM said these tokens are unregistered (the app was uninstalled or its token rotated): forget them, on
+    the alarm devices and in representatives' contacts, so nothing is sent to them again."""
+    if not tokens:
+        return
+    await session.execute(update(AlarmDevice).where(AlarmDevice.push_token.in_(tokens)).values(push_token=None))
+    holders = or_(*(Representative.contacts.contains([{"channel": "push", "address": t}]) for t in tokens))
+    for rep in await session.scalars(select(Representative).where(holders)):
+        kept = [c for c in rep.contacts if not (c.get("channel") == "push" and c.get("address") in tokens)]
+        if kept:  # a representative keeps at least one contact; the registry shows the stale one otherwise
+            rep.contacts = kept
+
+
 async def forget_final(session: AsyncSession, ids: list[UUID]) -> None:
-    """What is sealed is kept only while the message may still be sent. A reporter's phone goes once the SMS is
-    delivered, dead or interrupted (none is resent by itself: the target becomes the recipient's name,
-    `reporter:<report id>`); a partner's sealed payload goes once delivered (a dead or interrupted webhook keeps
-    it, sealed, so the partner can replay it)."""
+    """What is sealed is kept only while the message may still be sent. A reporter's phone goes once the SMS was
+    handed to the provider or is dead or interrupted (none is resent by itself: the target becomes the
+    recipient's name, `reporter:<report id>`); a partner's sealed payload goes once delivered (a dead or
+    interrupted webhook keeps it, sealed, so the partner can replay it)."""
     if not ids:
         return
     chosen = delivery_table.c.id == any_of(ids, Uuid)
     await session.execute(
         update(delivery_table)
         .where(chosen, delivery_table.c.purpose == "reporter",
-               delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
+               delivery_table.c.status.in_(("sent", "delivered", "read", "failed", "dead", "interrupted")))
         .values(target=delivery_table.c.recipient, target_key_id=None))
     await session.execute(
         update(delivery_table)

@@ -4,7 +4,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-DeliveryStatus = Literal["pending", "sending", "delivered", "retrying", "dead", "interrupted"]
+# pending is "queued"; sent: a provider with receipts took it; delivered / read / failed: from its receipts (a
+# channel without receipts goes straight to delivered); retrying / dead / interrupted: the request itself failed.
+DeliveryStatus = Literal["pending", "sending", "sent", "delivered", "read", "failed", "retrying", "dead",
+                         "interrupted"]
 
 
 class Attempt(BaseModel):
@@ -31,7 +34,9 @@ class Delivery(BaseModel):
     next_attempt_at: datetime | None
     last_error: str | None
     created_at: datetime
+    sent_at: datetime | None = None
     delivered_at: datetime | None
+    read_at: datetime | None = None
 
     @classmethod
     def of(cls, delivery, attempts) -> "Delivery":
@@ -53,4 +58,6 @@ class IncidentNotification(BaseModel):
     attempts: int
     last_error: str | None
     created_at: datetime
+    sent_at: datetime | None = None
     delivered_at: datetime | None
+    read_at: datetime | None = None

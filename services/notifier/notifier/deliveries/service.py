@@ -3,7 +3,7 @@
 import base64
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -38,6 +38,8 @@ class NewDelivery:
     incident_id: UUID | None = None  # what a broadcast or a citizen's push is about (operators' view)
     confidential: bool = False  # the target is kept sealed at rest (a reporter's phone)
     private_payload: bool = False  # the payload is kept sealed at rest (a case's notes, a reporter's contact)
+    # An urgent alert with further contact channels: if not delivered within this many seconds, the next one.
+    fallback_after_s: float | None = None
 
 
 def target_host(channel: str, target: str) -> str:
@@ -53,13 +55,16 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
     """Record deliveries for an event (a dedup key seen before is skipped); the workers send them. A
     confidential target and a private payload are sealed with `keyring` before they are stored."""
     rows = []
+    now = datetime.now(UTC)
     for d in deliveries:
+        fallback_at = now + timedelta(seconds=d.fallback_after_s) if d.fallback_after_s is not None else None
         row = {
             "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
             "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
             "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
             "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
             "payload": d.payload, "payload_key_id": None, "status": "pending", "attempts": 0,
+            "fallback_at": fallback_at,
         }
         if (d.confidential or d.private_payload) and keyring is None:
             raise ValueError("a confidential delivery needs the keyring to seal it")
@@ -92,6 +97,21 @@ def next_attempt_delay(settings: Settings, attempts: int) -> float:
     """Exponential backoff with full jitter: uniform in [base, min(max, base * 2^(attempts-1))]."""
     ceiling = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** max(attempts - 1, 0))
     return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))  # noqa: S311 # jitter
+
+
+def after_send(settings: Settings, delivery, result, now: datetime) -> dict:
+    """The delivery's next state after an attempt: `delivered` (a channel without receipts took it), `sent` (a
+    provider took it and will send receipts), `failed` (refused for good), or retry later / dead."""
+    if result.ok and result.provider_message_id:
+        return {"status": "sent", "sent_at": now, "provider_message_id": result.provider_message_id[:128],
+                "last_error": None}
+    if result.ok:
+        return {"status": "delivered", "delivered_at": now, "last_error": None, "fallback_at": None}
+    state = {"status": "failed"} if result.permanent else after_failure(settings, delivery.created_at,
+                                                                        delivery.attempts, now)
+    if state["status"] in ("failed", "dead") and delivery.fallback_at is not None:
+        state["fallback_at"] = now  # no use waiting: the next channel now
+    return {**state, "last_error": result.error}
 
 
 def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict:
@@ -138,7 +158,8 @@ async def incident_notifications(session: AsyncSession, incident_id: UUID, limit
     return [IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
         recipient_name=_described(reps.get(rep_of[d.id])), channel=d.channel, status=d.status,
-        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, delivered_at=d.delivered_at)
+        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
+        delivered_at=d.delivered_at, read_at=d.read_at)
         for d in deliveries]
 
 

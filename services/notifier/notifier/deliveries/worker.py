@@ -22,14 +22,14 @@ from kentongan.crypto import Keyring
 from kentongan.notify import listen
 from notifier import metrics
 from notifier.channels.base import Channel, Outgoing, SendResult
-from notifier.deliveries import repository, service
+from notifier.deliveries import fallback, receipts, repository, service, timeline
 from notifier.settings import Settings
 from notifier.subscriptions.secrets import open_secret
 
 log = logging.getLogger(__name__)
 CLAIM_INTERVAL_S = 0.01
 # Configured providers take the whole pool; the per-host cap is for partner and representative endpoints.
-PROVIDER_HOSTS = ("sms", "push", "dev")
+PROVIDER_HOSTS = ("whatsapp", "sms", "push", "email", "dev")
 
 
 class DeliveryWorker:
@@ -139,31 +139,45 @@ class DeliveryWorker:
 
     async def _write(self, batch: list[tuple[Row, SendResult, float]]) -> None:
         now = datetime.now(UTC)
-        deliveries, attempts = [], []
+        deliveries, attempts, changes, dropped_tokens = [], [], [], []
         for delivery, result, duration_ms in batch:
-            state = ({"status": "delivered", "delivered_at": now, "last_error": None} if result.ok else
-                     {**service.after_failure(self._settings, delivery.created_at, delivery.attempts, now),
-                      "last_error": result.error})
+            state = service.after_send(self._settings, delivery, result, now)
             deliveries.append({"id": delivery.id, **state})
             attempts.append({"delivery_id": delivery.id, "number": delivery.attempts,
                              "outcome": "delivered" if result.ok else "failed", "status_code": result.status_code,
                              "error": result.error, "duration_ms": duration_ms})
+            changes.append(timeline.change_of(delivery, state["status"], now))
+            if result.unregistered:
+                dropped_tokens.append(delivery.target)
             metrics.observe(delivery, state["status"], now)
+        sent = [d["id"] for d in deliveries if d["status"] == "sent"]
         while True:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
                     await repository.forget_final(session, [d.id for d, _, _ in batch if _sealed(d)])
+                    await repository.drop_push_token(session, dropped_tokens)
+                    await timeline.add(session, changes)
+                    # Receipts that arrived before the provider's message id was written down.
+                    await receipts.apply(session, await receipts.unapplied_for(session, sent))
                 return
             except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
                 await asyncio.sleep(1.0)
+
+    async def _fall_back(self) -> None:
+        """Alerts not delivered in time go to the recipient's next channel (see `fallback`)."""
+        async with self._sessionmaker() as session, session.begin():
+            queued = await fallback.fall_back_due(session, self._settings.fallback_after_s)
+        if queued:
+            log.info("fell back to the next channel for %d alerts", queued)
 
     async def _recover_stale(self) -> None:
         """Claims older than a request could take belong to a worker that died: mark them interrupted."""
         if time.monotonic() - self._last_recovery < 1.0:
             return
         self._last_recovery = time.monotonic()
+        await self._fall_back()
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
         async with self._sessionmaker() as session, session.begin():
             stale = await repository.interrupt_stale(session, cutoff)

@@ -17,14 +17,16 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]  # every model here maps one table (not any FromClause)
 
 
-outbox = outbox_table(Base.metadata)
+outbox = outbox_table(Base.metadata, source="/services/notifier")
 inbox = inbox_table(Base.metadata)
 
 from notifier.models.alarm_device import AlarmDevice
+from notifier.models.cap_alert import CapAlert
 from notifier.models.delivery import Delivery, DeliveryAttempt
+from notifier.models.delivery_receipt import DeliveryReceipt
 from notifier.models.dev_message import DevMessage
 from notifier.models.representative import Representative
 from notifier.models.subscription import Subscription
 
-__all__ = ["AlarmDevice", "Base", "Delivery", "DeliveryAttempt", "DevMessage", "Representative",
-           "Subscription", "inbox", "outbox"]
+__all__ = ["AlarmDevice", "Base", "CapAlert", "Delivery", "DeliveryAttempt", "DeliveryReceipt", "DevMessage",
+           "Representative", "Subscription", "inbox", "outbox"]

@@ -15,8 +15,10 @@ DUE = text("status IN ('pending', 'retrying')")
 class Delivery(Base):
     """One message to one recipient on one channel, sent at most once (its `dedup_key` is unique).
 
-    Status: pending -> sending (claimed, committed before the request) -> delivered | retrying | dead;
-    a `sending` row whose worker died is marked `interrupted` and never sent again by itself.
+    Status: pending (queued) -> sending (claimed, committed before the request) -> sent (a provider with
+    delivery receipts accepted it) -> delivered | read | failed (from its receipts); a channel without receipts
+    goes straight to delivered. A failed request -> retrying | dead; a provider's permanent refusal -> failed. A
+    `sending` row whose worker died is marked `interrupted` and never sent again by itself.
     """
 
     __tablename__ = "deliveries"
@@ -25,6 +27,9 @@ class Delivery(Base):
         Index("ix_deliveries_sending", "claimed_at", postgresql_where=text("status = 'sending'")),
         Index("ix_deliveries_agency", "agency", "created_at"),
         Index("ix_deliveries_incident", "incident_id", "created_at", postgresql_where=text("incident_id IS NOT NULL")),
+        Index("ix_deliveries_provider_message", "channel", "provider_message_id",
+              postgresql_where=text("provider_message_id IS NOT NULL")),
+        Index("ix_deliveries_fallback", "fallback_at", postgresql_where=text("fallback_at IS NOT NULL")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -58,6 +63,12 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The provider's id of the message (WhatsApp `wamid`, Twilio `SM...`), which its receipts name.
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An urgent alert not delivered by then goes to the recipient's next channel (cleared once handled).
+    fallback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DeliveryAttempt(Base):

@@ -1,6 +1,6 @@
 """Reading the registry's CSV bulk import: one representative per row, every problem named by line and field.
 
-Columns: code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,push,webhook (the last three are
+Columns: code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,whatsapp,sms,push,email,webhook (the last five are
 contact channels; at least one must be filled). Unknown columns are ignored.
 """
 
@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from notifier.registry.schemas import RepresentativeIn
 
-CONTACT_COLUMNS = ("sms", "push", "webhook")
+# In the order a representative is tried: WhatsApp, then SMS, then push (see deliveries/fallback.py).
+CONTACT_COLUMNS = ("whatsapp", "sms", "push", "email", "webhook")
 REQUIRED_COLUMNS = ("code", "name", "kecamatan", "kelurahan", "rw", "lat", "lon")
 
 

@@ -4,12 +4,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ContactChannel = Literal["sms", "push", "webhook"]
+# In the order to try them: the first gets the alert, the next ones are the fallback if it is not delivered.
+ContactChannel = Literal["whatsapp", "sms", "push", "email", "webhook"]
 
 
 class Contact(BaseModel):
     channel: ContactChannel
-    address: str = Field(min_length=3, max_length=2000, description="Phone number, push token or URL")
+    address: str = Field(min_length=3, max_length=2000, description="Phone number (E.164), push token, email address or URL")
 
 
 class RepresentativeIn(BaseModel):

@@ -1,0 +1,73 @@
+"""Publish a CAP alert for each RT broadcast (opened: Alert; escalated: Update), and close it when the incident
+ends (resolved: Update with AllClear; cancelled: Cancel), each later one referencing the ones before."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from kentongan.events import Envelope
+from kentongan.events.incidents import IncidentCancelled, IncidentChanged, IncidentEscalated, IncidentResolved
+from kentongan.geo import kecamatan_of
+from notifier.broadcast.handlers import occasion
+from notifier.cap import document, repository
+from notifier.cap.document import AlertFacts, FeedEntry
+from notifier.models import CapAlert
+from notifier.settings import Settings
+
+SENDER = "kentongan@semarangkota.go.id"
+
+
+def _identifier(alert_id: UUID) -> str:
+    return f"urn:uuid:{alert_id}"
+
+
+def _references(earlier: list[CapAlert]) -> str | None:
+    if not earlier:
+        return None
+    return " ".join(f"{SENDER},{_identifier(a.id)},{document.cap_time(a.sent)}" for a in earlier)
+
+
+def _msg_type(incident: IncidentChanged) -> tuple[str, bool]:
+    if isinstance(incident, IncidentCancelled):
+        return "Cancel", False
+    if isinstance(incident, IncidentResolved):
+        return "Update", True
+    return ("Update" if isinstance(incident, IncidentEscalated) else "Alert"), False
+
+
+async def publish(session: AsyncSession, envelope: Envelope, settings: Settings, area_desc: str | None = None,
+                  closing: bool = False) -> None:
+    """The CAP alert of this incident event; a closing event (resolved, cancelled) only if one was published."""
+    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+    earlier = await repository.of_incident(session, incident.incident_id)
+    if closing and not earlier:
+        return
+    # Once per broadcast occasion (a crowd's repeated or merged events announce nothing new), once per end.
+    key = f"closed:{incident.incident_id}:{envelope.type}" if closing else occasion(incident)
+    if any(alert.occasion == key for alert in earlier):
+        return
+    msg_type, all_clear = _msg_type(incident)
+    if not earlier:
+        msg_type = "Alert"
+    category = document.public_category(incident.category, incident.silent)
+    vague = category == "other"
+    lat, lon, radius_km = document.coarse_circle(incident.lat, incident.lon, settings.broadcast_radius_m, vague)
+    place = f"Kec. {incident.area or kecamatan_of(incident.lat, incident.lon)}, Kota Semarang"
+    alert_id, sent = uuid7(), datetime.now(UTC)
+    facts = AlertFacts(identifier=_identifier(alert_id), sender=SENDER, sent=sent, msg_type=msg_type,
+                       references=_references(earlier), category=category,
+                       severity="Severe" if isinstance(incident, IncidentEscalated) else "Moderate",
+                       area_desc=place if vague else (area_desc or place), lat=lat, lon=lon, radius_km=radius_km,
+                       all_clear=all_clear)
+    await repository.add(session, {
+        "id": alert_id, "incident_id": incident.incident_id, "event_id": envelope.id, "occasion": key, "msg_type": msg_type,
+        "references": facts.references[:2000] if facts.references else None,
+        "headline": document.headline(facts)[:300], "document": document.alert_xml(facts), "sent": sent})
+
+
+async def feed(session: AsyncSession, base_url: str, limit: int = 50) -> str:
+    alerts = await repository.newest(session, limit)
+    entries = [FeedEntry(str(a.id), _identifier(a.id), a.headline, a.sent, a.msg_type) for a in alerts]
+    return document.atom_feed(entries, base_url, alerts[0].sent if alerts else datetime.now(UTC))
