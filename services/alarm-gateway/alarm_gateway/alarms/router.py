@@ -7,6 +7,7 @@ from alarm_gateway.alarms import service
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.dependencies import SessionDep
 from alarm_gateway.devices.router import CurrentDevice
+from alarm_gateway.models.alarm import Alarm as AlarmRow
 from kentongan.group_commit import GroupCommit
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
@@ -22,22 +23,22 @@ async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, request: Requ
 
 @router.get("", response_model=list[Alarm], summary="This device's alarms, newest first")
 async def list_alarms(device_id: CurrentDevice, session: SessionDep,
-                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Alarm]:
+                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[AlarmRow]:
     return await service.list_alarms(session, device_id, limit)
 
 
 @router.get("/{alarm_id}", response_model=Alarm, summary="Status of one of this device's alarms")
-async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDep) -> Alarm:
+async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDep) -> AlarmRow:
     return await service.get_alarm(session, device_id, alarm_id)
 
 
 @router.post("/{alarm_id}/locations", status_code=202, response_model=Alarm,
              summary="Send the caller's live location")
 async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: CurrentDevice,
-                          session: SessionDep) -> Alarm:
+                          session: SessionDep) -> AlarmRow:
     return await service.update_location(session, device_id, alarm_id, body)
 
 
 @router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason")
-async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep) -> Alarm:
+async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep) -> AlarmRow:
     return await service.cancel_alarm(session, device_id, alarm_id, body)

@@ -73,7 +73,7 @@ async def alarm_page(session: AsyncSession, incident_id: UUID, viewer: Operator,
 
 async def _alarm_page(session: AsyncSession, incident: Incident, viewer: Operator, limit: int,
                       after: str | None) -> AlarmPage:
-    rows = await repository.alarms_page(session, incident.id, limit + 1, after and parse_cursor(after, UUID))
+    rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, UUID) if after else None)
     alarms = [AlarmView.model_validate(a) for a in rows[:limit]]
     if incident.category in SENSITIVE_CATEGORIES and not viewer.has_role("supervisor"):
         alarms = [a.model_copy(update={"note": None}) for a in alarms]
@@ -84,7 +84,7 @@ async def _alarm_page(session: AsyncSession, incident: Incident, viewer: Operato
 async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:
     """A page of the incident's location trail, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.trail_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    rows = await repository.trail_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
     following = cursor_of(rows[limit - 1].recorded_at, rows[limit - 1].id) if len(rows) > limit else None
     return LocationPage.model_validate({"items": rows[:limit], "next": following})
 
@@ -92,7 +92,7 @@ async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after
 async def note_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> NotePage:
     """A page of the incident's notes, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.notes_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    rows = await repository.notes_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
     following = cursor_of(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return NotePage.model_validate({"items": rows[:limit], "next": following})
 

@@ -53,7 +53,8 @@ async def exchange(client: httpx.AsyncClient, url: str, *, content: bytes | None
     """POST to a provider through the outbound client and read its (bounded) JSON answer: providers say in the
     body which message id they gave, or why they refused."""
     try:
-        response = await client.post(url, content=content, data=data, headers=headers, auth=auth)
+        response = await client.post(url, content=content, data=data, headers=headers,
+                                     auth=httpx.BasicAuth(*auth) if auth else httpx.USE_CLIENT_DEFAULT)
     except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
         return Answer(None, None, f"{type(exc).__name__}: {exc}"[:1000])
     raw = response.content[:MAX_ANSWER_BYTES]

@@ -51,7 +51,8 @@ class WhatsAppChannel:
         messages = body.get("messages") or []
         if answer.ok and messages and messages[0].get("id"):
             return SendResult(True, answer.status, provider_message_id=str(messages[0]["id"]))
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw_error = body.get("error")
+        error = raw_error if isinstance(raw_error, dict) else {}
         code = error.get("code")
         detail = (f"HTTP {answer.status} WhatsApp {code}: {error.get('message', '')}" if code
                   else answer.error or "no message id in the answer")

@@ -54,12 +54,13 @@ async def fall_back_due(session: AsyncSession, fallback_after_s: float, limit: i
         .returning(Delivery.id, Delivery.status, Delivery.recipient, Delivery.channel, Delivery.event_id,
                    Delivery.event_type, Delivery.event_time, Delivery.incident_id, Delivery.payload,
                    Delivery.purpose, Delivery.dedup_key))).all()
-    waiting = [row for row in taken if row.status not in ARRIVED and _rep_id(row.recipient) is not None]
-    reps = await registry_repository.by_ids(session, {_rep_id(row.recipient) for row in waiting})
+    waiting = [(row, rep_id) for row in taken
+               if row.status not in ARRIVED and (rep_id := _rep_id(row.recipient)) is not None]
+    reps = await registry_repository.by_ids(session, {rep_id for _, rep_id in waiting})
     then = datetime.now(UTC) + timedelta(seconds=fallback_after_s)
     rows = []
-    for row in waiting:
-        rep = reps.get(_rep_id(row.recipient))
+    for row, rep_id in waiting:
+        rep = reps.get(rep_id)
         contact, more = next_contact(rep.contacts, row.channel) if rep is not None else (None, False)
         if contact is None:
             continue

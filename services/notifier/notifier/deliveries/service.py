@@ -4,15 +4,18 @@ import base64
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from kentongan.crypto import Keyring, Sealed
 from kentongan.events import Envelope
+from notifier.channels.base import SendResult
 from notifier.deliveries import repository
 from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
 from notifier.deliveries.schemas import IncidentNotification
@@ -58,8 +61,9 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
     now = datetime.now(UTC)
     for d in deliveries:
         fallback_at = now + timedelta(seconds=d.fallback_after_s) if d.fallback_after_s is not None else None
-        row = {
-            "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
+        delivery_id = uuid7()
+        row: dict[str, object] = {
+            "id": delivery_id, "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
             "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
             "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
             "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
@@ -68,11 +72,11 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
         }
         if (d.confidential or d.private_payload) and keyring is None:
             raise ValueError("a confidential delivery needs the keyring to seal it")
-        if d.confidential:
-            sealed = keyring.seal(d.target.encode(), row["id"].bytes)
+        if d.confidential and keyring is not None:
+            sealed = keyring.seal(d.target.encode(), delivery_id.bytes)
             row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
-        if d.private_payload:
-            sealed = keyring.seal(orjson.dumps(d.payload), row["id"].bytes + b"|payload")
+        if d.private_payload and keyring is not None:
+            sealed = keyring.seal(orjson.dumps(d.payload), delivery_id.bytes + b"|payload")
             row["payload"], row["payload_key_id"] = {"sealed": base64.b64encode(sealed.blob).decode()}, sealed.key_id
         rows.append(row)
     await repository.insert_new(session, rows)
@@ -99,7 +103,7 @@ def next_attempt_delay(settings: Settings, attempts: int) -> float:
     return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))  # noqa: S311 # jitter
 
 
-def after_send(settings: Settings, delivery, result, now: datetime) -> dict:
+def after_send(settings: Settings, delivery: Row[Any], result: SendResult, now: datetime) -> dict[str, Any]:
     """The delivery's next state after an attempt: `delivered` (a channel without receipts took it), `sent` (a
     provider took it and will send receipts), `failed` (refused for good), or retry later / dead."""
     if result.ok and result.provider_message_id:
@@ -107,14 +111,14 @@ def after_send(settings: Settings, delivery, result, now: datetime) -> dict:
                 "last_error": None}
     if result.ok:
         return {"status": "delivered", "delivered_at": now, "last_error": None, "fallback_at": None}
-    state = {"status": "failed"} if result.permanent else after_failure(settings, delivery.created_at,
+    state: dict[str, Any] = {"status": "failed"} if result.permanent else after_failure(settings, delivery.created_at,
                                                                         delivery.attempts, now)
     if state["status"] in ("failed", "dead") and delivery.fallback_at is not None:
         state["fallback_at"] = now  # no use waiting: the next channel now
     return {**state, "last_error": result.error}
 
 
-def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict:
+def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict[str, Any]:
     """The delivery's next state after a failed attempt: retry later, or dead once the window is over."""
     retry_at = now + timedelta(seconds=next_attempt_delay(settings, attempts))
     if retry_at - created_at > timedelta(seconds=settings.retry_window_s):
@@ -157,8 +161,8 @@ async def incident_notifications(session: AsyncSession, incident_id: UUID, limit
     reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
     return [IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
-        recipient_name=_described(reps.get(rep_of[d.id])), channel=d.channel, status=d.status,
-        attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
+        recipient_name=_described(reps.get(rep) if (rep := rep_of[d.id]) else None), channel=d.channel,
+        status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
         delivered_at=d.delivered_at, read_at=d.read_at)
         for d in deliveries]
 

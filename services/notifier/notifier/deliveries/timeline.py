@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.events.deliveries import DeliveryStatusChanged
+from kentongan.events.envelope import EventModel
 from kentongan.outbox import add_events
 from notifier.models import outbox
 
@@ -27,6 +28,6 @@ async def report(session: AsyncSession, deliveries: list) -> None:
 
 
 async def add(session: AsyncSession, changes: list[DeliveryStatusChanged | None]) -> None:
-    events = [change for change in changes if change is not None]
+    events: list[EventModel] = [change for change in changes if change is not None]
     if events:
         await add_events(session, outbox, events)

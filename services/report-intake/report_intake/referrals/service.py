@@ -9,6 +9,7 @@ from uuid6 import uuid7
 
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
+from kentongan.events import EventModel
 from kentongan.events.referrals import (
     ReferralAccepted,
     ReferralClosed,
@@ -36,7 +37,7 @@ from report_intake.reports.schemas import Contact
 class Transition:
     allowed_from: frozenset[str]
     to: str
-    event: type
+    event: type[EventModel]
 
 
 # The lifecycle as data: created -> accepted | declined -> in_progress -> closed.
@@ -112,7 +113,7 @@ async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: 
 async def list_referrals(session: AsyncSession, actor: Actor, status: str | None,
                          limit: int) -> list[ReferralSummary]:
     """The agency's own referrals, newest first (each listed referral is an audited read)."""
-    rows = await repository.list_for_agency(session, actor.agency, status, limit)
+    rows = await repository.list_for_agency(session, _agency_of(actor), status, limit)
     await record(session, actor, "referral.list", "referral", [referral.id for referral, _ in rows])
     return [_summary(referral, report) for referral, report in rows]
 
@@ -162,7 +163,7 @@ async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,
 
 async def _owned(session: AsyncSession, actor: Actor, referral_id: UUID,
                  for_update: bool = False) -> tuple[Referral, Report]:
-    found = await repository.get_for_agency(session, referral_id, actor.agency, for_update)
+    found = await repository.get_for_agency(session, referral_id, _agency_of(actor), for_update)
     if found is None:
         raise ReferralNotFound()
     return found
@@ -189,3 +190,10 @@ def _seal_private(keyring: Keyring, referral: Referral, private: dict) -> None:
 
 def _entry(status: str, at: datetime, by: str, **details: str) -> dict:
     return {"status": status, "at": at.isoformat(), "by": by, **details}
+
+
+def _agency_of(actor: Actor) -> str:
+    """A partner actor's agency (its token always names one); an actor without one sees no referral."""
+    if actor.agency is None:
+        raise ReferralNotFound()
+    return actor.agency
