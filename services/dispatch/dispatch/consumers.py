@@ -2,11 +2,13 @@
 
 from functools import partial
 
+from dispatch.deliveries.handlers import on_delivery_status_changed
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
 from kentongan.consumer import Batched, Handler
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.deliveries import DeliveryStatusChanged
 from kentongan.events.reports import ReportUrgent
 
 
@@ -17,4 +19,5 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
         ReportUrgent.ce_type: handlers.on_report_urgent,
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
+        DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),
     }

@@ -1,4 +1,4 @@
-"""dispatch: the operators' API, fed by alarms, urgent reports and CCTV snapshots."""
+"""dispatch: the operators' API, fed by alarms, urgent reports, CCTV snapshots and how alerts were delivered."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +24,7 @@ STREAM_REPLAY = timedelta(days=1)
 SPEC = ServiceSpec(
     name="dispatch", schema=SCHEMA, port=8004, app="dispatch.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    topics=(topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.INCIDENTS),
+    topics=(topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.INCIDENTS, topics.DELIVERIES),
     demo="dispatch.demo:load",
 )
 
@@ -37,7 +37,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="dispatch",
-                        topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS],
+                        topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.DELIVERIES],
                         handlers=event_handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
                         inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker),
                         health=app.state.health).run()

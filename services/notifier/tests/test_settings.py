@@ -46,8 +46,10 @@ def test_whatsapp_in_production_needs_the_app_secret_for_its_webhooks(production
     ("twilio_api_url", "http://127.0.0.1:8080"),
     ("fcm_api_url", "http://10.0.0.5"),
     ("smtp_host", "127.0.0.1"),
+    ("smtp_host", "metadata.google.internal"),
 ])
-def test_provider_endpoints_pass_the_outbound_policy(production, name, value):
+def test_provider_endpoints_pass_the_outbound_policy(production, monkeypatch, name, value):
     """Every provider base URL (and the SMTP host) is judged like a partner's webhook URL."""
+    monkeypatch.delenv("KENTONGAN_OUTBOUND_ALLOW_PRIVATE", raising=False)  # the test stack allows loopback
     with pytest.raises(ValidationError, match=f"NOTIFIER_{name.upper()}"):
         Settings(sms_url="https://sms.example.co.id/send", **{name: value})

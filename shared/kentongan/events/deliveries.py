@@ -26,3 +26,17 @@ class DeliveryStatusChanged(EventModel):
     status: Literal["sent", "delivered", "read", "failed"]
     attempts: int
     at: datetime
+
+
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
+FINAL_STATUSES = frozenset({"failed", "read"})
+
+
+def advances(current: str, new: str) -> bool:
+    """Whether `new` moves a message on from `current`: states arrive out of order (a `read` before its
+    `delivered`), never go back, and a message that was delivered cannot fail afterwards."""
+    if current in FINAL_STATUSES or current == new:
+        return False
+    if new == "failed":
+        return current not in ("delivered", "read")
+    return STATUS_RANK.get(new, 0) > STATUS_RANK.get(current, 0)

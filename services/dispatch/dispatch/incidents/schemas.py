@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from dispatch.deliveries.schemas import DeliveryCount
 from dispatch.incidents.priority import ESCALATION_LADDER
 from kentongan.text import Text
 
@@ -94,6 +95,9 @@ class IncidentDetail(Incident):
     trail: list[LocationPoint] = Field(description="The latest 500 points, oldest first; /trail pages them all")
     notes: list[Note] = Field(description="The latest 100 notes, oldest first; /notes pages them all")
     snapshots: list[Snapshot] = Field(description="The 50 nearest snapshots")
+    deliveries: list[DeliveryCount] = Field(
+        description="How notifier's alerts about it went, counted per channel and state (each recipient's: "
+                    "notifier's GET /v1/incidents/{id}/notifications)")
 
 
 class AlarmPage(BaseModel):

@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch import metrics
+from dispatch.deliveries import repository as deliveries
 from dispatch.incidents import repository
 from dispatch.incidents.changes import notice, record_change, stream_view
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
@@ -62,6 +63,7 @@ async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator)
         "trail": await repository.trail_of(session, incident_id),
         "notes": await repository.notes_of(session, incident_id),
         "snapshots": await repository.snapshots_of(session, incident_id),
+        "deliveries": await deliveries.counts_of(session, incident_id),
     })
 
 

@@ -12,21 +12,15 @@ from sqlalchemy import and_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.events.deliveries import advances
 from notifier.deliveries import timeline
 from notifier.models import Delivery, DeliveryReceipt
 
-RANK = {"pending": 0, "retrying": 0, "sending": 0, "interrupted": 0, "sent": 1, "delivered": 2, "read": 3}
-FINAL = {"failed", "dead", "read"}
-
 
 def moves_forward(current: str, new: str) -> bool:
-    """Whether a receipt's status advances a delivery: receipts arrive out of order (a `read` before its
-    `delivered`), and a message that was delivered cannot fail afterwards."""
-    if current in FINAL or current == new:
-        return False
-    if new == "failed":
-        return current not in ("delivered", "read")
-    return RANK.get(new, 0) > RANK.get(current, 0)
+    """Whether a receipt's status advances a delivery (`advances`; a dead delivery stays dead, and the states
+    before `sent` rank below it)."""
+    return current != "dead" and advances(current, new)
 
 
 async def record(session: AsyncSession, channel: str, receipts: list[dict]) -> None:

@@ -32,6 +32,8 @@ const DICT = {
     addNote: "Tambah catatan", notePlaceholder: "Catatan…", outcomePlaceholder: "Hasil penanganan…",
     assign: "Kirim", suggested: "Unit terdekat yang disarankan", noUnits: "Tidak ada unit tersedia.",
     alarms: "Alarm", trail: "Jejak lokasi", notes: "Catatan", snapshots: "Cuplikan CCTV",
+    deliveries: "Pemberitahuan ke RT dan pelapor",
+    deliveryStates: { sent: "dikirim", delivered: "diterima", read: "dibaca", failed: "gagal" },
     nearbyCameras: "Kamera terdekat", none: "—", withheld: "Disembunyikan (privasi korban)",
     noNote: "tanpa catatan", conflict: "Orang lain sudah bertindak lebih dulu. Tampilan diperbarui.",
     failed: "Gagal", newAlarm: "Alarm baru", escalated: "Eskalasi", outcomeRequired: "Isi hasil penanganan.",
@@ -60,6 +62,8 @@ const DICT = {
     addNote: "Add note", notePlaceholder: "Note…", outcomePlaceholder: "Outcome…",
     assign: "Assign", suggested: "Suggested nearest units", noUnits: "No unit available.",
     alarms: "Alarms", trail: "Location trail", notes: "Notes", snapshots: "CCTV snapshots",
+    deliveries: "Alerts to RTs and the caller",
+    deliveryStates: { sent: "sent", delivered: "delivered", read: "read", failed: "failed" },
     nearbyCameras: "Nearby cameras", none: "—", withheld: "Withheld (victim privacy)",
     noNote: "no note", conflict: "Someone else acted first. The view has been refreshed.",
     failed: "Failed", newAlarm: "New alarm", escalated: "Escalated", outcomeRequired: "Enter the outcome.",
@@ -417,6 +421,10 @@ function renderDetailNow(cameras) {
     section(`${t("alarms")} (${d.alarm_count})`, listOr(d.alarms, (a) => el("li", { class: "alarm" },
       el("span", {}, `${time(a.raised_at)} · ${category(a.category)}${a.silent ? ` · ${t("silent")}` : ""}`),
       alarmNote(a, d)))),
+    // Counted per channel and state (bounded however many alerts went out); each one is in notifier.
+    section(t("deliveries"), listOr(d.deliveries ?? [], (x) => el("li", { class: `delivery ${x.status}` },
+      el("span", {}, `${x.channel}: ${x.count} ${t("deliveryStates")[x.status] ?? x.status}`),
+      el("span", { class: "muted" }, time(x.last_at))))),
     section(t("snapshots"), d.snapshots.length
       ? el("div", { class: "snapshots" }, d.snapshots.map((s) => snapshotFigure(s)))
       : el("p", { class: "muted" }, t("none"))),
