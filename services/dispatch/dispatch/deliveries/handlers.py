@@ -14,11 +14,12 @@ async def on_delivery_status_changed(session: AsyncSession, envelopes: list[Enve
     touch a row once)."""
     latest: dict[Any, dict[str, Any]] = {}
     for envelope in envelopes:
-        change: DeliveryStatusChanged = envelope.data  # type: ignore[assignment]
-        seen = latest.get(change.delivery_id)
-        if seen is None or advances(seen["status"], change.status):
-            latest[change.delivery_id] = {
-                "delivery_id": change.delivery_id, "incident_id": change.incident_id,
-                "recipient": change.recipient[:64], "channel": change.channel[:16], "status": change.status,
-                "at": change.at}
+        event: DeliveryStatusChanged = envelope.data  # type: ignore[assignment]
+        for change in event.changes:
+            seen = latest.get(change.delivery_id)
+            if seen is None or advances(seen["status"], change.status):
+                latest[change.delivery_id] = {
+                    "delivery_id": change.delivery_id, "incident_id": event.incident_id,
+                    "recipient": change.recipient[:64], "channel": change.channel[:16], "status": change.status,
+                    "at": change.at}
     await repository.record(session, list(latest.values()))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dispatch.models import Incident
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
-from kentongan.events.deliveries import DeliveryStatusChanged
+from kentongan.events.deliveries import DeliveryStatus, DeliveryStatusChanged
 from kentongan.kafka import create_producer
 from kentongan.testing import eventually
 
@@ -36,9 +36,9 @@ async def test_the_incident_counts_its_alerts_per_channel_and_state(dispatch_app
     start = datetime.now(UTC)
 
     def change(delivery_id, channel, status, seconds):
-        return DeliveryStatusChanged(delivery_id=delivery_id, incident_id=incident_id, recipient=f"rep:{uuid4()}",
-                                     channel=channel, status=status, attempts=1,
-                                     at=start + timedelta(seconds=seconds))
+        return DeliveryStatusChanged(incident_id=incident_id, changes=[DeliveryStatus(
+            delivery_id=delivery_id, recipient=f"rep:{uuid4()}", channel=channel, status=status, attempts=1,
+            at=start + timedelta(seconds=seconds))])
 
     read, delivered, failed, early = uuid4(), uuid4(), uuid4(), uuid4()
     reps = [uuid4() for _ in range(30)]
@@ -49,7 +49,8 @@ async def test_the_incident_counts_its_alerts_per_channel_and_state(dispatch_app
         change(delivered, "whatsapp", "delivered", 2),  # a repeated receipt
         change(failed, "sms", "sent", 1), change(failed, "sms", "failed", 4),
         change(early, "sms", "delivered", 5), change(early, "sms", "sent", 1),  # the receipt overtook the send
-        *(change(rep, "push", "sent", 6) for rep in reps)])  # many alerts: still one line
+        DeliveryStatusChanged(incident_id=incident_id, changes=[  # many alerts in one event: still one line
+            *(change(rep, "push", "sent", 6).changes[0] for rep in reps)])])
 
     async def counts():
         detail = (await dispatch_app.get(f"/v1/incidents/{incident_id}", headers=operator_headers())).json()

@@ -1,8 +1,10 @@
 """Every query on published CAP alerts."""
 
+from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +16,11 @@ async def add(session: AsyncSession, row: dict) -> None:
     await session.execute(insert(CapAlert).values(**row).on_conflict_do_nothing(index_elements=["occasion"]))
 
 
-async def of_incident(session: AsyncSession, incident_id: UUID) -> list[CapAlert]:
-    return list(await session.scalars(select(CapAlert).where(CapAlert.incident_id == incident_id)
-                                      .order_by(CapAlert.sent)))
+async def of_incident(session: AsyncSession, incident_id: UUID) -> Sequence[Row[UUID, datetime, str]]:
+    """(id, sent, occasion) of the incident's alerts, oldest first: what a later one references, without
+    loading every earlier document on each broadcast."""
+    return (await session.execute(select(CapAlert.id, CapAlert.sent, CapAlert.occasion)
+                                  .where(CapAlert.incident_id == incident_id).order_by(CapAlert.sent))).all()
 
 
 async def get(session: AsyncSession, alert_id: UUID) -> CapAlert | None:

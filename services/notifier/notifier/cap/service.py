@@ -1,9 +1,11 @@
 """Publish a CAP alert for each RT broadcast (opened: Alert; escalated: Update), and close it when the incident
 ends (resolved: Update with AllClear; cancelled: Cancel), each later one referencing the ones before."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -13,7 +15,6 @@ from kentongan.geo import kecamatan_of
 from notifier.broadcast.handlers import occasion
 from notifier.cap import document, repository
 from notifier.cap.document import AlertFacts, FeedEntry
-from notifier.models import CapAlert
 from notifier.settings import Settings
 
 SENDER = "kentongan@semarangkota.go.id"
@@ -23,7 +24,7 @@ def _identifier(alert_id: UUID) -> str:
     return f"urn:uuid:{alert_id}"
 
 
-def _references(earlier: list[CapAlert]) -> str | None:
+def _references(earlier: Sequence[Row[UUID, datetime, str]]) -> str | None:
     if not earlier:
         return None
     return " ".join(f"{SENDER},{_identifier(a.id)},{document.cap_time(a.sent)}" for a in earlier)

@@ -165,21 +165,19 @@ class DeliveryWorker:
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
                 await asyncio.sleep(1.0)
 
-    async def _fall_back(self) -> None:
-        """Alerts not delivered in time go to the recipient's next channel (see `fallback`)."""
-        async with self._sessionmaker() as session, session.begin():
-            queued = await fallback.fall_back_due(session, self._settings.fallback_after_s)
-        if queued:
-            log.info("fell back to the next channel for %d alerts", queued)
-
     async def _recover_stale(self) -> None:
-        """Claims older than a request could take belong to a worker that died: mark them interrupted."""
+        """Fall back where due, and mark interrupted the claims older than a request could take (their worker
+        died)."""
         if time.monotonic() - self._last_recovery < 1.0:
             return
         self._last_recovery = time.monotonic()
-        await self._fall_back()
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.interrupted_after_s)
+        # One transaction for both once-a-second chores: alerts not delivered in time go to the recipient's
+        # next channel (see `fallback`), and stale claims are marked interrupted.
         async with self._sessionmaker() as session, session.begin():
+            queued = await fallback.fall_back_due(session, self._settings.fallback_after_s)
+            if queued:
+                log.info("fell back to the next channel for %d alerts", queued)
             stale = await repository.interrupt_stale(session, cutoff)
             await repository.forget_final(session, [i for i, _ in stale])
             if stale:

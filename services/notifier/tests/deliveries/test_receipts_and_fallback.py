@@ -235,10 +235,11 @@ async def test_each_state_of_an_alert_is_published_for_the_incident_timeline(not
     body = _status_webhook(await _provider_ids(notifier, sent["id"]), "delivered")
     assert (await notifier.post("/v1/receipts/whatsapp", content=body, headers=_signed(body))).status_code == 200
     events = await _timeline_events(settings, str(incident.incident_id), 2)
-    assert [(e.data.status, e.data.channel) for e in events] == [("sent", "whatsapp"), ("delivered", "whatsapp")]
+    changes = [c for e in events for c in e.data.changes]
+    assert [(c.status, c.channel) for c in changes] == [("sent", "whatsapp"), ("delivered", "whatsapp")]
     assert all(e.type == "kentongan.delivery.status_changed" and e.subject == str(incident.incident_id)
                for e in events)
-    assert events[0].data.recipient == f"rep:{rep['id']}" and "+62811" not in events[0].data.model_dump_json()
+    assert changes[0].recipient == f"rep:{rep['id']}" and "+62811" not in events[0].data.model_dump_json()
 
 
 async def _timeline_events(settings, incident_id: str, expected: int) -> list:
