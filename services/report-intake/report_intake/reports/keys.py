@@ -34,8 +34,7 @@ async def case_keyring(session: AsyncSession, keyring: Keyring, report: Report) 
         # Two first requests on an old case at once: one key wins, the other request uses it.
         await session.execute(insert(CaseKey).values(report_id=report_id, key_id=wrapped.key_id,
                                                      wrapped=wrapped.wrapped).on_conflict_do_nothing())
-        row = await session.scalar(select(CaseKey).where(CaseKey.report_id == report_id))
-        assert row is not None
+        row = (await session.scalars(select(CaseKey).where(CaseKey.report_id == report_id))).one()
     data_key = datakeys.unwrap(keyring, WrappedKey(row.key_id, row.wrapped), owner(report_id))
     return DataKeyring(data_key, keyring)
 
