@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
     _add_dlq_commands(commands)
+    _add_retention_commands(commands)
     backup = commands.add_parser("backup", help="back up every service schema and the consumer offsets")
     backup.add_argument("--output", help="the tar file to write (default backups/kentongan-<time>.tar)")
     restore = commands.add_parser("restore", help="restore a backup (stop the services first)")
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
                          help="how long to wait for a stopped consumer group to empty before leaving its offsets")
     args = parser.parse_args(argv)
     {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup,
-     "restore": _restore}[args.command](args)
+     "restore": _restore, "retention": _retention}[args.command](args)
 
 
 def _backup(args: argparse.Namespace) -> None:
@@ -132,6 +133,43 @@ def _dlq(args: argparse.Namespace) -> None:
         sys.exit(f"not parked on {dead_letter(dlq.source_topic(args.topic))}: {', '.join(sorted(missing))}")
     print(f"{len(replayed)} message(s) {verb}")
 
+
+
+def _add_retention_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    retention = commands.add_parser("retention", help="the data retention policy (docs/data-retention.md)")
+    actions = retention.add_subparsers(dest="retention_command", required=True)
+    run = actions.add_parser("run", help="delete or anonymise what outlived its period, in small batches")
+    run.add_argument("--dry-run", action="store_true", help="count what would be deleted or anonymised")
+    run.add_argument("--service", action="append", dest="services",
+                     help="only this installed service's records (repeatable; default: every installed one)")
+
+
+def _retention(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from kentongan import retention
+    from kentongan.db import create_engine
+    from kentongan.service import installed_services
+
+    settings = retention.RetentionSettings()
+    installed = [spec.name for spec in installed_services()]
+    unknown = set(args.services or []) - set(installed)
+    if unknown:
+        sys.exit(f"not installed here: {', '.join(sorted(unknown))} (installed: {', '.join(installed)})")
+
+    async def run() -> list[retention.Outcome]:
+        engine = create_engine(settings.database_url, 2)
+        try:
+            return await retention.apply(engine, retention.rules_for(args.services or installed), settings,
+                                         dry_run=args.dry_run)
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(run())
+    for outcome in outcomes:
+        print(outcome.line())
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{sum(outcome.rows for outcome in outcomes)} row(s) {verb} in {len(outcomes)} kinds of record")
 
 
 def _asyncapi(args: argparse.Namespace) -> None:
