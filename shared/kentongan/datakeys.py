@@ -12,11 +12,14 @@ falls back to the keyring for them).
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kentongan.crypto import NONCE_BYTES, Keyring, Sealed, associated_data
 
@@ -85,3 +88,45 @@ class DataKeyring:
 
 def _owner_aad(owner: str) -> bytes:
     return associated_data("kentongan.data_key", owner)
+
+
+@dataclass(frozen=True)
+class DataKeyTable:
+    """Where a service keeps its wrapped data keys (`ServiceSpec.data_keys` names one), for `kentongan keys`."""
+
+    table: str  # "report_intake.case_keys", with columns key_id and wrapped
+    owner_column: str  # its primary key, "report_id"
+    owner: Callable[[Any], str]  # the owner string a key is bound to, from that column's value
+    keyring: Callable[[], Keyring]  # the service's keyring, from its settings
+
+
+@dataclass(frozen=True)
+class Rotation:
+    rewrapped: int
+    by_key_id: dict[str, int]  # how many data keys each keyring key wraps afterwards
+    active_key_id: str
+
+
+async def rotate(engine: AsyncEngine, keys: DataKeyTable, batch_size: int = 500, dry_run: bool = False) -> Rotation:
+    """Re-wrap every data key not wrapped by the active keyring key, in short batches (each committed on its
+    own, rows in use skipped and left for the next run): the services keep running and read either wrapping,
+    as long as their keyring lists both keys. The data itself is never re-encrypted."""
+    keyring, rewrapped = keys.keyring(), 0
+    pick = text(f"SELECT {keys.owner_column} AS owner, key_id, wrapped FROM {keys.table} "  # noqa: S608 # constants
+                f"WHERE key_id <> :active ORDER BY {keys.owner_column} LIMIT :batch FOR UPDATE SKIP LOCKED")
+    store = text(f"UPDATE {keys.table} SET key_id = :key_id, wrapped = :wrapped "  # noqa: S608 # constants
+                 f"WHERE {keys.owner_column} = :owner")
+    while not dry_run:
+        async with engine.begin() as conn:
+            rows = (await conn.execute(pick, {"active": keyring.active_key_id, "batch": batch_size})).all()
+            for row in rows:
+                new = rewrap(keyring, WrappedKey(row.key_id, row.wrapped), keys.owner(row.owner))
+                if new is not None:
+                    await conn.execute(store, {"key_id": new.key_id, "wrapped": new.wrapped, "owner": row.owner})
+        rewrapped += len(rows)
+        if len(rows) < batch_size:
+            break
+    async with engine.connect() as conn:
+        counts = (await conn.execute(text(f"SELECT key_id, count(*) FROM {keys.table} "  # noqa: S608 # constants
+                                          "GROUP BY key_id"))).all()
+    return Rotation(rewrapped, {row[0]: row[1] for row in counts}, keyring.active_key_id)

@@ -45,6 +45,7 @@ class ServiceSpec:
     migrations: Path  # the Alembic script folder
     topics: tuple[str, ...] = ()  # topics it produces or consumes
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
+    data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
 
 
 def installed_services() -> list[ServiceSpec]:

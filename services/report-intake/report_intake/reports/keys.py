@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan import datakeys
 from kentongan.crypto import Keyring
-from kentongan.datakeys import DataKeyring, WrappedKey
+from kentongan.datakeys import DataKeyring, DataKeyTable, WrappedKey
 from report_intake.models import CaseKey, Report
 from report_intake.reports.errors import CaseErased
 
@@ -46,3 +46,14 @@ async def destroy(session: AsyncSession, report_id: UUID) -> None:
 
 def owner(report_id: UUID) -> str:
     return f"report:{report_id}"
+
+
+def _service_keyring() -> Keyring:
+    from report_intake.settings import Settings
+
+    return Keyring.from_settings(Settings())
+
+
+# For `kentongan keys rotate` (ServiceSpec.data_keys).
+DATA_KEYS = DataKeyTable(table="report_intake.case_keys", owner_column="report_id", owner=owner,
+                         keyring=_service_keyring)
