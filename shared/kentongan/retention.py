@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fastapi import FastAPI
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -59,6 +59,15 @@ class RetentionSettings(ServiceSettings):
         if self.interval_s is not None:
             return self.interval_s
         return 0.0 if self.environment == "test" else 3600.0
+
+
+class ErasureConfirmation(BaseModel):
+    """The body of an erasure on request (`DELETE /v1/reports/{id}`, `DELETE /v1/devices/me`): it cannot be
+    undone, so the caller says so."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"confirm": True}]})
+
+    confirm: Literal[True] = Field(description="Must be true: what is erased is gone for good")
 
 
 @dataclass(frozen=True)

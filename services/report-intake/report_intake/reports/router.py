@@ -4,10 +4,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
+from kentongan.retention import ErasureConfirmation
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.reports import service
-from report_intake.reports.schemas import CaseStatus, ErasureRequest, ReportCreate, ReportReceipt
+from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceipt
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -30,7 +31,7 @@ async def case_status(report_id: UUID, token: CaseToken, session: SessionDep) ->
 
 
 @router.delete("/{report_id}", status_code=204, summary="Withdraw and erase the case for good (case token)")
-async def erase_case(report_id: UUID, body: ErasureRequest, token: CaseToken, session: SessionDep) -> None:
+async def erase_case(report_id: UUID, body: ErasureConfirmation, token: CaseToken, session: SessionDep) -> None:
     """Send `{"confirm": true}`. The case, its messages and what agencies wrote are erased (its data key is
     destroyed, so no copy of it opens again), its referrals are withdrawn and the agencies told; only an
     anonymous statistical row stays. 404 for a wrong token or an already erased case; 422 without `confirm`."""

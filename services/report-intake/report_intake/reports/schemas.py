@@ -165,10 +165,3 @@ class ConsentOverride(Strict):
             raise ValueError("name each agency once")
         return value
 
-
-class ErasureRequest(BaseModel):
-    """The reporter's confirmation: erasing a case cannot be undone."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"confirm": True}]})
-
-    confirm: Literal[True] = Field(description="Must be true: the case, its messages and referrals are erased for good")

@@ -11,6 +11,7 @@ from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
 from kentongan.placement import await_placement
+from kentongan.retention import ErasureConfirmation
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
 from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
@@ -32,7 +33,6 @@ from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import (
     CaseStatus,
     ConsentOverride,
-    ErasureRequest,
     ReferralProgress,
     ReportCreate,
     ReportDetail,
@@ -95,7 +95,7 @@ async def case_for_token(session: AsyncSession, report_id: UUID, token: str | No
 
 
 async def erase_on_request(session: AsyncSession, report_id: UUID, token: str | None,
-                           request: ErasureRequest) -> None:
+                           request: ErasureConfirmation) -> None:
     """The reporter withdraws and erases the case (`request` is the confirmation); see
     report_intake.reports.erasure."""
     await erase_case(session, await case_for_token(session, report_id, token, for_update=True))
