@@ -87,9 +87,10 @@ class ReferralMessagePosted(_ReferralEvent):
 class ReferralWithdrawn(_ReferralEvent):
     """The case was erased: the agency must erase what it holds of it.
 
-    The reporter asked (`erasure_requested`) or the case's retention period ended (`retention_expired`). Its
-    content is gone from the platform; the referral answers 404 from now on."""
+    The reporter asked (`erasure_requested`). Its content is gone from the platform; the referral answers 404
+    from now on. (A case that reaches the end of its retention period had no open referral for that long: the
+    agencies apply their own rules to their copies, and no event is sent.)"""
 
     ce_type: ClassVar[str] = "kentongan.referral.withdrawn"
 
-    reason: Literal["erasure_requested", "retention_expired"]
+    reason: Literal["erasure_requested"]

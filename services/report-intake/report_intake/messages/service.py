@@ -18,7 +18,7 @@ from report_intake.models import Message
 async def post(session: AsyncSession, keyring: Sealer, report_id: UUID, author: str, body: str) -> MessageOut:
     """Store a message on a case."""
     message_id = uuid7()
-    sealed = seal_json(keyring, {"body": body}, _bound_to(message_id, report_id, author))
+    sealed = seal_json(keyring, {"body": body}, bound_to(message_id, report_id, author))
     message = Message(id=message_id, report_id=report_id, author=author, key_id=sealed.key_id, sealed=sealed.blob,
                       created_at=datetime.now(UTC))
     session.add(message)
@@ -34,7 +34,7 @@ async def thread(session: AsyncSession, keyring: Sealer, report_id: UUID,
             for m in messages]
 
 
-def _bound_to(message_id: UUID, report_id: UUID, author: str) -> bytes:
+def bound_to(message_id: UUID, report_id: UUID, author: str) -> bytes:
     """A message's text opens only on its own row, case and author: moved to another case, or a case
     worker's words relabelled as the reporter's (or the reverse), it fails to open."""
     return associated_data("report_intake.message", message_id, report_id, author)
@@ -43,5 +43,5 @@ def _bound_to(message_id: UUID, report_id: UUID, author: str) -> bytes:
 def _body(keyring: Sealer, message: Message) -> str:
     # Messages sealed before the binding was widened are bound to their row id alone; they still open.
     opened = keyring.open(Sealed(message.key_id, message.sealed),
-                          _bound_to(message.id, message.report_id, message.author), message.id.bytes)
+                          bound_to(message.id, message.report_id, message.author), message.id.bytes)
     return orjson.loads(opened)["body"]

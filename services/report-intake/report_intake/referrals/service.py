@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +85,8 @@ async def open_referral(session: AsyncSession, keyring: Sealer, bus: BusKeyring,
     return referral
 
 
-async def withdraw_all(session: AsyncSession, report: Report, reason: str) -> list[UUID]:
+async def withdraw_all(session: AsyncSession, report: Report,
+                       reason: Literal["erasure_requested"]) -> list[UUID]:
     """The case is erased: each referral keeps only its status "withdrawn" (what was written on it is dropped)
     and its agency is told, through the outbox, to erase its own copy. Returns the referral ids."""
     now = datetime.now(UTC)

@@ -1,4 +1,5 @@
-"""Erasing a case: what the reporter may ask for with the case token, and what retention does at a case's end.
+"""Erasing a case on the reporter's request (with the case token). Retention ends a quiet case the same way
+in SQL (kentongan.retention: its data key, messages and sealed parts go, a statistical row stays).
 
 The case's data key is destroyed (crypto-shredding: every copy of its ciphertext, backups included, stops
 opening), its sealed content, messages and the published events about it are deleted, its referrals are
@@ -7,7 +8,6 @@ not what it held. What stays is the statistical row: category, victim age group,
 """
 
 from datetime import UTC, datetime
-from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import delete
@@ -22,10 +22,9 @@ from report_intake.reports import keys
 ERASED_TOKEN = b"\0" * 32  # no case token hashes to this: the erased case answers 404 like any unknown one
 
 
-async def erase_case(session: AsyncSession, report: Report, actor: Actor = REPORTER,
-                     reason: Literal["erasure_requested", "retention_expired"] = "erasure_requested") -> None:
+async def erase_case(session: AsyncSession, report: Report, actor: Actor = REPORTER) -> None:
     """Erase `report` (locked by the caller) in the current transaction."""
-    referral_ids = await withdraw_all(session, report, reason)
+    referral_ids = await withdraw_all(session, report, "erasure_requested")
     await messages.delete_for_report(session, report.id)
     await keys.destroy(session, report.id)
     await _delete_published_events(session, [report.id, *referral_ids])
