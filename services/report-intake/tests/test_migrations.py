@@ -1,6 +1,7 @@
 """The migration that seals referral notes and audit reasons seals what earlier versions stored in clear."""
 
 import asyncio
+from contextlib import asynccontextmanager
 from uuid import uuid4
 
 from sqlalchemy import text
@@ -17,13 +18,23 @@ from report_intake.settings import Settings
 BEFORE_SEALING = "6d82b6398e45"
 
 
-async def test_referral_notes_and_audit_reasons_written_in_clear_are_sealed_by_the_migration(settings):
+@asynccontextmanager
+async def scratch_database(settings):
+    """A database of its own, migrated by the test to the revision it needs, dropped afterwards."""
     name = f"migration_{uuid4().hex[:8]}"
     admin = create_async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
     try:
+        yield make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_referral_notes_and_audit_reasons_written_in_clear_are_sealed_by_the_migration(settings):
+    async with scratch_database(settings) as url:
         await asyncio.to_thread(upgrade, SPEC, url, BEFORE_SEALING)
         report_id, referral_id = uuid4(), uuid4()
         engine = create_async_engine(url)
@@ -57,10 +68,6 @@ async def test_referral_notes_and_audit_reasons_written_in_clear_are_sealed_by_t
         opened = keyring.open(Sealed(audit["reason_key_id"], audit["reason_sealed"]),
                               reason_aad("report.detail.read", str(report_id)))
         assert opened == b"korban Siti menelepon"
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_cases_sealed_with_the_keyring_get_their_own_data_key_and_back(settings):
@@ -72,15 +79,10 @@ async def test_cases_sealed_with_the_keyring_get_their_own_data_key_and_back(set
     from report_intake.messages.service import bound_to
     from report_intake.reports.keys import owner
 
-    name = f"migration_{uuid4().hex[:8]}"
-    admin = create_async_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
     keyring = Keyring.from_settings(Settings())
     report_id, referral_id, message_id = uuid4(), uuid4(), uuid4()
     story = {"narrative": "cerita lama"}
-    try:
+    async with scratch_database(settings) as url:
         await asyncio.to_thread(upgrade, SPEC, url, "c2e8f4a6d1b9")  # case keys exist, old cases have none
         report = seal_json(keyring, story, report_id.bytes)
         referral = seal_json(keyring, {"timeline": []}, referral_id.bytes)
@@ -122,7 +124,3 @@ async def test_cases_sealed_with_the_keyring_get_their_own_data_key_and_back(set
         assert [key_id for key_id, _ in back] == ["dev-only"] * 3
         assert open_json(keyring, *back[1], referral_id.bytes) == {"timeline": []}
         await engine.dispose()
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
