@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from kentongan import retention
 from kentongan.db import create_engine, create_sessionmaker
 from kentongan.errors import install_error_handlers
 from kentongan.headers import SecurityHeadersMiddleware
@@ -44,6 +45,7 @@ class ServiceSpec:
     migrations: Path  # the Alembic script folder
     topics: tuple[str, ...] = ()  # topics it produces or consumes
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
+    data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
 
 
 def installed_services() -> list[ServiceSpec]:
@@ -66,7 +68,8 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     `body_limits` raises (or lowers) the body limit for exact paths, such as a bulk import endpoint.
     """
     configure_logging(spec.name, settings.log_level)
-    workers = list(workers)
+    # Every service applies its part of the retention policy on a schedule (kentongan.retention).
+    workers = [*workers, retention.scheduled(spec.name)]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
