@@ -101,7 +101,8 @@ CASE_OVER = ("{r}.updated_at < :cutoff AND NOT EXISTS (SELECT 1 FROM report_inta
 CASE_OVER_OR_ERASED = ("SELECT r.id FROM report_intake.reports r WHERE r.erased_at IS NOT NULL OR ("  # noqa: S608
                        + CASE_OVER.format(r="r") + ")")
 NOBODY = "'00000000-0000-0000-0000-000000000000'"
-FINAL_DELIVERY = "status IN ('delivered', 'dead', 'interrupted')"
+# `sent` counts too once the period is over: a receipt that has not come in 90 days never will.
+FINAL_DELIVERY = "status IN ('sent', 'delivered', 'read', 'failed', 'dead', 'interrupted')"
 OLD_DELIVERIES = f"SELECT d.id FROM notifier.deliveries d WHERE d.{FINAL_DELIVERY} AND d.created_at < :cutoff"  # noqa: S608
 SCHEMAS = {"alarm-gateway": "alarm_gateway", "report-intake": "report_intake", "cctv-ingest": "cctv_ingest",
            "dispatch": "dispatch", "notifier": "notifier"}
@@ -142,6 +143,9 @@ POLICY: tuple[Rule, ...] = (
          # About a kilometre: where emergencies happen, not whose door.
          "lat = round(lat::numeric, 2)::float8, lon = round(lon::numeric, 2)::float8, outcome = NULL, "
          "acknowledged_by = NULL, report_id = NULL, fallback_key = NULL"),
+    Rule("alert delivery state (dispatch's copy)", "dispatch", "dispatch.incident_deliveries", "show operators "
+         "how the incident's alerts went (ids, channel, state only)", "delivery_days", "delete",
+         "t.at < :cutoff"),
     *_plumbing("dispatch"),
     Rule("message (reporter and case workers)", "report-intake", "report_intake.messages", "talk about the "
          "case", "case_days", "delete", f"t.report_id IN ({CASE_OVER_OR_ERASED})"),
@@ -161,7 +165,7 @@ POLICY: tuple[Rule, ...] = (
     *_plumbing("report-intake"),
     Rule("delivery payload", "notifier", "notifier.deliveries", "the message being delivered; a dead or "
          "interrupted one keeps it to be replayed until the delivery goes", "delivery_payload_days",
-         "anonymise", "t.status = 'delivered' AND t.payload <> '{}'::jsonb AND "
+         "anonymise", "t.status IN ('delivered', 'read') AND t.payload <> '{}'::jsonb AND "
          "coalesce(t.delivered_at, t.created_at) < :cutoff", "payload = '{}'::jsonb, payload_key_id = NULL"),
     Rule("delivery attempt", "notifier", "notifier.delivery_attempts", "why a delivery failed", "delivery_days",
          "delete", f"t.delivery_id IN ({OLD_DELIVERIES})"),
@@ -171,6 +175,11 @@ POLICY: tuple[Rule, ...] = (
          "delivery_days", "delete", f"t.{FINAL_DELIVERY} AND t.created_at < :cutoff"),
     Rule("alarm device (push target)", "notifier", "notifier.alarm_devices", "tell the caller's app how the "
          "incident goes", "device_alarm_days", "delete", "t.raised_at < :cutoff"),
+    Rule("provider receipt", "notifier", "notifier.delivery_receipts", "move a delivery to delivered, read or "
+         "failed (ids and a status only)", "delivery_days", "delete", "t.received_at < :cutoff"),
+    Rule("CAP alert (public)", "notifier", "notifier.cap_alerts", "the public CAP 1.2 feed and the references "
+         "of later alerts (no victim data: public like the broadcast)", "incident_days", "delete",
+         "t.sent < :cutoff"),
     *_plumbing("notifier"),
     Rule("incident focus", "cctv-ingest", "cctv_ingest.incident_focus", "read the cameras near an open "
          "incident more often", "location_trail_days", "delete",
