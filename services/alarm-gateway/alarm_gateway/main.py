@@ -12,6 +12,9 @@ from alarm_gateway.consumers import HANDLERS
 from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, inbox, outbox
+from alarm_gateway.pins.router import router as pins_router
+from alarm_gateway.profiles.keys import ProfileKeys
+from alarm_gateway.profiles.router import router as profiles_router
 from alarm_gateway.settings import Settings
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
@@ -22,7 +25,7 @@ from kentongan.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="alarm-gateway", schema=SCHEMA, port=8001, app="alarm_gateway.main:create_app",
-    migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS),
+    migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS, topics.DEVICE_MESSAGES),
 )
 
 
@@ -41,13 +44,14 @@ async def consume_incidents(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, blocks_router],
+        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, profiles_router, pins_router, blocks_router],
         workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
     # New alarms are written in group commits: one transaction for the alarms that arrive together.
     app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
                                          partial(raise_alarms, settings=settings))
+    app.state.profile_keys = ProfileKeys.from_settings(settings)
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
     app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
     return app
