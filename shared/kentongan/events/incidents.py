@@ -27,6 +27,8 @@ class IncidentChanged(EventModel):
     area: str
     source: Literal["alarm", "report"] = "alarm"
     silent: bool = False
+    # A caller was forced to cancel (duress PIN): nothing may reach the callers' phones about it.
+    duress: bool = False
     alarm_ids: list[UUID] = []  # noqa: RUF012 # pydantic copies a default per instance
     unit_id: str | None = None
     escalation_level: int = 0

@@ -22,6 +22,7 @@ class Incident(BaseModel):
     area: str
     source: Literal["alarm", "report"]
     silent: bool
+    duress: bool
     alarm_ids: list[UUID]
     unit_id: str | None
     escalation_level: int
@@ -45,6 +46,11 @@ class AlarmView(BaseModel):
     raised_at: datetime
     cancelled_at: datetime | None
     cancel_reason: str | None
+    pressed_at: datetime | None
+    delayed: bool
+    battery_pct: int | None
+    source: Literal["app", "sms"]
+    location_last_known: bool
 
 
 class LocationPoint(BaseModel):

@@ -29,6 +29,8 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16))
     report_id: Mapped[UUID | None]
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A caller "cancelled" with the duress PIN: forced, in danger, at the top of the queue.
+    duress: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     alarm_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
     unit_id: Mapped[str | None] = mapped_column(String(64))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
