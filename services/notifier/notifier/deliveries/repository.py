@@ -56,13 +56,19 @@ async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempt
     await session.execute(insert(DeliveryAttempt.__table__), attempts)
 
 
+# Deliveries whose target is a person's phone, kept sealed and forgotten once final: reporters, and device
+# owners and their emergency contacts.
+PHONE_PURPOSES = ("reporter", "device")
+
+
 async def forget_reporter_phones(session: AsyncSession, ids: list[UUID]) -> None:
-    """A reporter's phone is kept only while their message may still be sent: once delivered, dead or
-    interrupted (none is resent by itself), the target becomes the recipient's name (`reporter:<report id>`)."""
+    """A reporter's (or a device owner's, or an emergency contact's) phone is kept only while their message may
+    still be sent: once delivered, dead or interrupted (none is resent by itself), the target becomes the
+    recipient's name (`reporter:<report id>`, `device:<device id>:<recipient>`)."""
     if ids:
         await session.execute(
             update(delivery_table)
-            .where(delivery_table.c.id == any_of(ids, Uuid), delivery_table.c.purpose == "reporter",
+            .where(delivery_table.c.id == any_of(ids, Uuid), delivery_table.c.purpose.in_(PHONE_PURPOSES),
                    delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
             .values(target=delivery_table.c.recipient, target_key_id=None))
 

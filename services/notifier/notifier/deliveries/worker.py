@@ -150,7 +150,7 @@ class DeliveryWorker:
                 async with self._sessionmaker() as session, session.begin():
                     await repository.record_outcomes(session, deliveries, attempts)
                     await repository.forget_reporter_phones(session, [d.id for d, _, _ in batch
-                                                                      if d.purpose == "reporter"])
+                                                                      if d.purpose in repository.PHONE_PURPOSES])
                 return
             except Exception as exc:  # noqa: BLE001 - keep the outcome until the database is back
                 log.warning("could not record delivery outcomes, retrying: %r", exc)
