@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from alarm_gateway import alarms, devices  # noqa: F401
 from alarm_gateway.alarms.router import router as alarms_router
 from alarm_gateway.alarms.service import raise_alarms
-from alarm_gateway.consumers import HANDLERS
+from alarm_gateway.consumers import event_handlers
 from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, inbox, outbox
@@ -37,7 +37,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="alarm-gateway",
-                        topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
+                        topics=[topics.INCIDENTS], handlers=event_handlers(app.state.profile_keys), sessionmaker=app.state.sessionmaker,
                         inbox=inbox).run()
 
 
