@@ -4,6 +4,7 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from standardwebhooks.webhooks import Webhook
 
 from alarm_gateway import alarms, devices  # noqa: F401
 from alarm_gateway.alarms.router import router as alarms_router
@@ -16,6 +17,7 @@ from alarm_gateway.pins.router import router as pins_router
 from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.router import router as profiles_router
 from alarm_gateway.settings import Settings
+from alarm_gateway.sms.router import router as sms_router
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.group_commit import GroupCommit
@@ -44,7 +46,8 @@ async def consume_incidents(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, profiles_router, pins_router, blocks_router],
+        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, profiles_router, pins_router, blocks_router,
+                 sms_router],
         workers=[relay_outbox, consume_incidents], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
                                          partial(raise_alarms, settings=settings))
     app.state.profile_keys = ProfileKeys.from_settings(settings)
+    app.state.sms_webhook = Webhook(settings.sms_inbound_secret.get_secret_value())
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
     app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
     return app

@@ -24,3 +24,4 @@ async def last_alarm(session: AsyncSession, device_id: UUID) -> Alarm | None:
     """The device's latest alarm: where it was last seen."""
     return await session.scalar(select(Alarm).where(Alarm.device_id == device_id)
                                 .order_by(Alarm.created_at.desc()).limit(1))
+
