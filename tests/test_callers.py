@@ -2,7 +2,7 @@
 shows the caller; the one-time code and the contacts' alert reach the SMS inbox through notifier; a duress
 cancel looks cancelled on the phone and puts the incident at the top of dispatch's queue."""
 
-import random
+import secrets
 from uuid import uuid4
 
 import httpx
@@ -37,7 +37,7 @@ async def _incident_of(operator, alarm_id: str) -> dict:
 
 async def test_a_verified_caller_is_shown_to_dispatch_and_contacts_are_texted(citizen, operator, alarm_body,
                                                                                notifier_url):
-    phone, contact = (f"+62812{random.randint(10**7, 10**8 - 1)}" for _ in range(2))
+    phone, contact = (f"+62812{10**7 + secrets.randbelow(9 * 10**7)}" for _ in range(2))
     profile = {"name": "Sri Wahyuni", "phone": "0" + phone[3:], "language": "id", "medical_notes": "asma",
                "emergency_contacts": [{"name": "Budi", "phone": contact, "relation": "suami"}]}
     assert (await citizen.put("/v1/devices/me/profile", json=profile)).status_code == 200

@@ -1,7 +1,7 @@
 """The caller card in a real headless Chromium: name and phone as text, a tel: link, call-back buttons that
 record the attempt, and a DURESS banner when the caller is forced to cancel."""
 
-import random
+import secrets
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from kentongan.testing import eventually
 @pytest.fixture
 async def caller(gateway_url):
     """A device whose owner gave a profile (a name that looks like markup: it must show as text) and PINs."""
-    phone = f"+62812{random.randint(10**7, 10**8 - 1)}"
+    phone = f"+62812{10**7 + secrets.randbelow(9 * 10**7)}"
     async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as client:
         registered = (await client.post("/v1/devices", json={})).json()
         client.headers["Authorization"] = f"Bearer {registered['token']}"

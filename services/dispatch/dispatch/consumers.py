@@ -8,8 +8,8 @@ from dispatch.settings import Settings
 from kentongan.callers import caller_keyring
 from kentongan.consumer import Batched, Handler
 from kentongan.events.alarms import AlarmCancelled, AlarmDuress, AlarmLocationUpdated, AlarmRaised
-from kentongan.events.devices import DeviceProfileUpdated
 from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.devices import DeviceProfileUpdated
 from kentongan.events.reports import ReportUrgent
 
 

@@ -3,7 +3,7 @@ last known position, however often the provider delivers it; unknown numbers rai
 
 import asyncio
 import json
-import random
+import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -26,7 +26,7 @@ def _signed(gateway, body: dict, webhook_id: str | None = None, secret: str | No
 
 
 async def _verified_phone(gateway, device, monkeypatch) -> str:
-    phone = f"+62813{random.randint(10**7, 10**8 - 1)}"
+    phone = f"+62813{10**7 + secrets.randbelow(9 * 10**7)}"
     monkeypatch.setattr(verification.secrets, "randbelow", lambda _: 654321)
     await gateway.put("/v1/devices/me/profile", json={"name": "Sri", "phone": phone}, headers=device)
     await gateway.post("/v1/devices/me/phone/verification", headers=device)
