@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -9,9 +9,9 @@ from kentongan.text import Name, Text
 
 
 class ContactIn(BaseModel):
-    name: Text(100)
+    name: Annotated[str, Text(100)]
     phone: Phone
-    relation: Text(50) = Field(description="e.g. ibu, suami, tetangga")
+    relation: Annotated[str, Text(50)] = Field(description="e.g. ibu, suami, tetangga")
 
 
 class ProfileUpdate(BaseModel):
@@ -19,7 +19,7 @@ class ProfileUpdate(BaseModel):
     phone: Phone = Field(description="Any common notation; Indonesian numbers may be local (0812-...)")
     language: Literal["id", "en"] = "id"
     emergency_contacts: list[ContactIn] = Field(default_factory=list, max_length=MAX_CONTACTS)
-    medical_notes: Text(1000) | None = None
+    medical_notes: Annotated[str, Text(1000)] | None = None
 
 
 class Profile(ProfileUpdate):

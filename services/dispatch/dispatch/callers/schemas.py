@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,7 +51,7 @@ class IncidentCallers(BaseModel):
 class CallbackCreate(BaseModel):
     caller_phone: str = E164
     outcome: CallbackOutcome
-    note: Text(500) | None = None
+    note: Annotated[str, Text(500)] | None = None
 
 
 class CallerReadView(BaseModel):

@@ -28,5 +28,5 @@ from dispatch.models.incident_note import IncidentNote
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
-__all__ = ["ACTIVE", "Base", "CallbackAttempt", "CallerProfile", "CallerRead", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote", "IncidentSnapshot", "Unit",
-           "inbox", "outbox"]
+__all__ = ["ACTIVE", "Base", "CallbackAttempt", "CallerProfile", "CallerRead", "Incident", "IncidentAlarm",
+           "IncidentLocation", "IncidentNote", "IncidentSnapshot", "Unit", "inbox", "outbox"]
