@@ -2,13 +2,16 @@
 
 from functools import partial
 
+from dispatch.callers import handlers as callers
 from dispatch.deliveries.handlers import on_delivery_status_changed
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
+from kentongan.callers import caller_keyring
 from kentongan.consumer import Batched, Handler
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import AlarmCancelled, AlarmDuress, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.deliveries import DeliveryStatusChanged
+from kentongan.events.devices import DeviceProfileUpdated
 from kentongan.events.reports import ReportUrgent
 
 
@@ -17,6 +20,8 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
+        AlarmDuress.ce_type: callers.on_alarm_duress,
+        DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
         ReportUrgent.ce_type: handlers.on_report_urgent,
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
         DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),

@@ -2,10 +2,10 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from kentongan.settings import ServiceSettings
+from kentongan.callers import CallerKeySettings
 
 
-class Settings(ServiceSettings):
+class Settings(CallerKeySettings):
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore", populate_by_name=True)
 
     # Alarms this close in space and time join one incident.

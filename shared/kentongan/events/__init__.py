@@ -4,6 +4,7 @@ from kentongan.events import (  # noqa: F401  (registers the models)
     alarms,
     cctv,
     deliveries,
+    devices,
     incidents,
     referrals,
     reports,

@@ -45,6 +45,8 @@ class IncidentChanged(EventModel):
     alarm_id: UUID | None = None
     # Opened from a message dispatch could not process (dead-lettered): supervisors check it by hand.
     unprocessed: bool = False
+    # A caller was forced to cancel (duress PIN): nothing may reach the callers' phones about it.
+    duress: bool = False
     unit_id: str | None = None
     escalation_level: int = 0
     outcome: str | None = None

@@ -85,7 +85,9 @@ def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Cha
 
 def _alarm_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
     return {"alarm_id": alarm.alarm_id, "incident_id": incident_id, "device_id": alarm.device_id,
-            "category": alarm.category, "note": alarm.note, "silent": alarm.silent, "raised_at": alarm.raised_at}
+            "category": alarm.category, "note": alarm.note, "silent": alarm.silent, "raised_at": alarm.raised_at,
+            "pressed_at": alarm.pressed_at, "delayed": alarm.delayed, "battery_pct": alarm.battery_pct,
+            "source": alarm.source, "location_last_known": alarm.location_last_known}
 
 
 def _location_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
@@ -98,7 +100,8 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, alarm_ids=[], alarm_count=0, unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at,
+                    silent=silent, duress=False, alarm_ids=[], alarm_count=0, unprocessed=False, escalation_level=0,
+                    opened_at=at, last_alarm_at=at,
                     updated_at=now, version=1)
 
 

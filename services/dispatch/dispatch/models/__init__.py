@@ -20,6 +20,7 @@ class Base(DeclarativeBase):
 outbox = outbox_table(Base.metadata, source="/services/dispatch")
 inbox = inbox_table(Base.metadata)
 
+from dispatch.models.caller import CallbackAttempt, CallerProfile, CallerRead
 from dispatch.models.incident import ACTIVE, Incident
 from dispatch.models.incident_alarm import IncidentAlarm
 from dispatch.models.incident_delivery import IncidentDelivery
@@ -28,5 +29,5 @@ from dispatch.models.incident_note import IncidentNote
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
-__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentDelivery", "IncidentLocation", "IncidentNote",
-           "IncidentSnapshot", "Unit", "inbox", "outbox"]
+__all__ = ["ACTIVE", "Base", "CallbackAttempt", "CallerProfile", "CallerRead", "Incident", "IncidentAlarm",
+           "IncidentDelivery", "IncidentLocation", "IncidentNote", "IncidentSnapshot", "Unit", "inbox", "outbox"]

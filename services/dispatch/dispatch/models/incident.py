@@ -30,6 +30,8 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16))
     report_id: Mapped[UUID | None]
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A caller "cancelled" with the duress PIN: forced, in danger, at the top of the queue.
+    duress: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # The first alarms only (at most ALARM_IDS_SHOWN; every alarm is in incident_alarms) and how many there are:
     # a row, its events and its live-stream view stay the same size however large a crowd grows.
     alarm_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
