@@ -111,6 +111,15 @@ SCHEMAS = {"alarm-gateway": "alarm_gateway", "report-intake": "report_intake", "
 def _plumbing(service: str) -> list[Rule]:
     schema = SCHEMAS[service]
     return [
+        Rule("events awaiting placement", service, f"{schema}.awaiting_placement", "re-send an alarm or urgent "
+             "report until dispatch has placed it; each row goes when its placement is confirmed", "outbox_days",
+             "none"),
+        *_outbox_and_inbox(service, schema),
+    ] if service in ("alarm-gateway", "report-intake") else _outbox_and_inbox(service, schema)
+
+
+def _outbox_and_inbox(service: str, schema: str) -> list[Rule]:
+    return [
         Rule("outbox rows (published events)", service, f"{schema}.outbox", "publish each state change; inspect "
              "what was sent (dispatch replays its live stream from them)", "outbox_days", "delete",
              "t.published_at IS NOT NULL AND t.published_at < :cutoff"),
@@ -122,6 +131,13 @@ def _plumbing(service: str) -> list[Rule]:
 POLICY: tuple[Rule, ...] = (
     Rule("alarm", "alarm-gateway", "alarm_gateway.alarms", "show the caller the alarm's progress; answer a "
          "retried POST with the same alarm", "alarm_days", "delete", "t.updated_at < :cutoff"),
+    Rule("device (app token, push target)", "alarm-gateway", "alarm_gateway.devices", "authenticate the app; "
+         "one row per device, kept until the device erases itself (`DELETE /v1/devices/me`)", "device_alarm_days",
+         "none"),
+    Rule("caller profile", "alarm-gateway", "alarm_gateway.device_profiles", "reach the caller back: sealed "
+         "name, phone, contacts, PIN hashes; one row per device, erased with it", "device_alarm_days", "none"),
+    Rule("inbound SMS (webhook ids)", "alarm-gateway", "alarm_gateway.inbound_sms", "raise nothing twice on a "
+         "provider's redelivery (no sender, no text)", "inbox_days", "delete", "t.received_at < :cutoff"),
     *_plumbing("alarm-gateway"),
     Rule("live-location trail", "dispatch", "dispatch.incident_locations", "find the caller while the incident "
          "is handled; review it afterwards", "location_trail_days", "delete",
@@ -146,6 +162,17 @@ POLICY: tuple[Rule, ...] = (
     Rule("alert delivery state (dispatch's copy)", "dispatch", "dispatch.incident_deliveries", "show operators "
          "how the incident's alerts went (ids, channel, state only)", "delivery_days", "delete",
          "t.at < :cutoff"),
+    Rule("caller profile (dispatch's copy)", "dispatch", "dispatch.caller_profiles", "show an incident's "
+         "callers to operators (sealed); kept while the device has an incident open", "device_alarm_days",
+         "delete", "t.updated_at < :cutoff AND NOT EXISTS (SELECT 1 FROM dispatch.incident_alarms a JOIN "
+         "dispatch.incidents i ON i.id = a.incident_id WHERE a.device_id = t.device_id AND i.status NOT IN "
+         "('resolved', 'cancelled'))"),
+    Rule("caller read (audit)", "dispatch", "dispatch.caller_reads", "who read which incident's callers, when",
+         "audit_days", "delete", "t.read_at < :cutoff"),
+    Rule("call-back", "dispatch", "dispatch.incident_callbacks", "operators calling the caller back (sealed "
+         "number and note); review", "note_days", "delete", f"t.incident_id IN ({CLOSED_INCIDENT})"),
+    Rule("patrol unit", "dispatch", "dispatch.units", "whom operators can send: one row per unit, overwritten "
+         "as it moves (no trail kept)", "incident_days", "none"),
     *_plumbing("dispatch"),
     Rule("message (reporter and case workers)", "report-intake", "report_intake.messages", "talk about the "
          "case", "case_days", "delete", f"t.report_id IN ({CASE_OVER_OR_ERASED})"),
@@ -180,12 +207,21 @@ POLICY: tuple[Rule, ...] = (
     Rule("CAP alert (public)", "notifier", "notifier.cap_alerts", "the public CAP 1.2 feed and the references "
          "of later alerts (no victim data: public like the broadcast)", "incident_days", "delete",
          "t.sent < :cutoff"),
+    Rule("RT representative", "notifier", "notifier.representatives", "alert the neighbourhood: kept while "
+         "the person serves: one row per RT, overwritten (`PUT /v1/representatives/{code}`) when it changes hands", "delivery_days",
+         "none"),
+    Rule("partner subscription", "notifier", "notifier.subscriptions", "which agency hears which events "
+         "(configuration, no personal data)", "delivery_days", "none"),
     *_plumbing("notifier"),
     Rule("incident focus", "cctv-ingest", "cctv_ingest.incident_focus", "read the cameras near an open "
          "incident more often", "location_trail_days", "delete",
          "t.closed_at IS NOT NULL AND t.closed_at < :cutoff"),
     Rule("camera health", "cctv-ingest", "cctv_ingest.camera_health", "show which cameras work; one row per "
          "camera, overwritten every poll: no history accumulates", "snapshot_days", "none"),
+    Rule("camera", "cctv-ingest", "cctv_ingest.cameras", "the registry of cameras (no personal data)",
+         "snapshot_days", "none"),
+    Rule("ingest worker lease", "cctv-ingest", "cctv_ingest.workers", "share the cameras among replicas; one "
+         "row per live replica", "snapshot_days", "none"),
     *_plumbing("cctv-ingest"),
 )
 
