@@ -140,6 +140,12 @@ def resends(gateway_url: str) -> float:
 
 
 @pytest.fixture
+def gateway_resends(gateway_url):
+    """The gateway's count of alarms published again so far."""
+    return lambda: resends(gateway_url)
+
+
+@pytest.fixture
 def embedded(stack):
     if stack is None:
         pytest.skip("fault tests need the embedded stack (they kill and restart its servers)")

@@ -23,3 +23,12 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         ReportUrgent.ce_type: handlers.on_report_urgent,
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
     }
+
+
+def redelivery_handlers() -> dict[str, Handler]:
+    """Events handled before and published again: the producer has not heard they are placed (see
+    kentongan.placement), so dispatch announces it again."""
+    return {
+        AlarmRaised.ce_type: Batched(handlers.on_alarms_redelivered),
+        ReportUrgent.ce_type: handlers.on_report_redelivered,
+    }

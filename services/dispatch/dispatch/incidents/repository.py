@@ -37,6 +37,7 @@ from dispatch.models import (
 )
 from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
+from kentongan.events.incidents import IncidentPlacementConfirmed
 from kentongan.geo import bounding_box
 
 # What an incident's detail shows at most of each list; the list endpoints page the rest.
@@ -161,6 +162,20 @@ async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[U
     return set(await session.scalars(_ATTACHED, {"ids": alarm_ids}))
 
 
+async def incidents_of_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> list[tuple[Incident, UUID]]:
+    """Each of these alarms that belongs to an incident, with that incident."""
+    rows = await session.execute(_PLACED, {"ids": alarm_ids})
+    return [(row.Incident, row.alarm_id) for row in rows]
+
+
+_PLACED = (select(Incident, IncidentAlarm.alarm_id).join(IncidentAlarm, IncidentAlarm.incident_id == Incident.id)
+           .where(IncidentAlarm.alarm_id == any_param("ids", Uuid)).order_by(IncidentAlarm.alarm_id))
+
+
+async def incident_of_report(session: AsyncSession, report_id: UUID) -> Incident | None:
+    return await session.scalar(select(Incident).where(Incident.report_id == report_id))
+
+
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
     return await session.get(IncidentAlarm, alarm_id)
 
@@ -249,11 +264,16 @@ async def outbox_position(session: AsyncSession, event_id: str) -> int | None:
     return await session.scalar(select(outbox.c.seq).where(outbox.c.event_id == event_id))
 
 
+# A placement announced again changes nothing an operator sees.
+_UNCHANGED = IncidentPlacementConfirmed.ce_type
+
+
 async def changed_after(session: AsyncSession, position: int) -> list[tuple[str, str, Incident]]:
     """Each incident changed after that outbox position, once, with its latest event's id and type, in the
     order of those events."""
     latest = (select(func.max(outbox.c.seq).label("seq")).where(outbox.c.seq > position,
-                                                                 outbox.c.topic == topics.INCIDENTS)
+                                                                 outbox.c.topic == topics.INCIDENTS,
+                                                                 outbox.c.event_type != _UNCHANGED)
               .group_by(outbox.c.key).subquery())
     rows = await session.execute(
         select(outbox.c.event_id, outbox.c.event_type, Incident)
