@@ -212,20 +212,20 @@ async def notes_page(session: AsyncSession, incident_id: UUID, limit: int,
     return await _page(session, IncidentNote, incident_id, IncidentNote.created_at, IncidentNote.id, limit, after)
 
 
-async def trail_of(session: AsyncSession, incident_id: UUID) -> list[IncidentLocation]:
-    """The latest TRAIL_LIMIT points, oldest first."""
-    rows = await session.scalars(
+async def trail_of(session: AsyncSession, incident_id: UUID) -> tuple[list[IncidentLocation], bool]:
+    """The latest TRAIL_LIMIT points, oldest first, and whether there are older ones."""
+    rows = list(await session.scalars(
         select(IncidentLocation).where(IncidentLocation.incident_id == incident_id)
-        .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT))
-    return list(reversed(list(rows)))
+        .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT + 1)))
+    return list(reversed(rows[:TRAIL_LIMIT])), len(rows) > TRAIL_LIMIT
 
 
-async def notes_of(session: AsyncSession, incident_id: UUID) -> list[IncidentNote]:
-    """The latest NOTES_LIMIT notes, oldest first."""
-    rows = await session.scalars(
+async def notes_of(session: AsyncSession, incident_id: UUID) -> tuple[list[IncidentNote], bool]:
+    """The latest NOTES_LIMIT notes, oldest first, and whether there are older ones."""
+    rows = list(await session.scalars(
         select(IncidentNote).where(IncidentNote.incident_id == incident_id)
-        .order_by(IncidentNote.id.desc()).limit(NOTES_LIMIT))
-    return list(reversed(list(rows)))
+        .order_by(IncidentNote.id.desc()).limit(NOTES_LIMIT + 1)))
+    return list(reversed(rows[:NOTES_LIMIT])), len(rows) > NOTES_LIMIT
 
 
 async def snapshots_of(session: AsyncSession, incident_id: UUID) -> list[IncidentSnapshot]:
