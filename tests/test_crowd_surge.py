@@ -3,7 +3,8 @@ their own device, through the real gateway, broker, dispatch and notifier proces
 
 They become one incident holding every alarm; the live stream keeps delivering that incident's changes and an
 unrelated alarm raised mid-surge arrives promptly; an operator acknowledges and annotates the incident while the
-crowd still grows, and every caller's app follows; nothing is dead-lettered; the neighbourhood is alerted once.
+crowd still grows, and every caller's app follows; nothing is dead-lettered; the neighbourhood is alerted once
+(notifier) and the camera beside the fire is snapshotted once (cctv-ingest), not once per alarm.
 """
 
 import asyncio
@@ -13,9 +14,15 @@ import time
 from uuid import uuid4
 
 import httpx
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from cctv_ingest.fakecam import serve_clip
 from kentongan import dlq
-from kentongan.events.topics import ALARMS, dead_letter
+from kentongan.events import decode
+from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.topics import ALARMS, CCTV_SNAPSHOTS, dead_letter
 from kentongan.testing import eventually
 
 CROWD = 1_000
@@ -62,11 +69,66 @@ async def _alert_the_area(notifier_url: str, operator_headers, lat: float, lon: 
     return ids
 
 
+async def _camera_beside(cctv_url: str, settings, operator_headers, stream_url: str, lat: float,
+                         lon: float) -> str:
+    """A camera ~30 m from the place, online: registered with cctv-ingest, and marked online as its health
+    poller would find it (the tests' cctv-ingest polls no camera)."""
+    camera_id = f"cam-surge-{uuid4().hex[:10]}"
+    body = {"id": camera_id, "name": "Surge corner", "lat": lat + 0.0003, "lon": lon, "stream_url": stream_url,
+            "priority": 1, "enabled": True}
+    async with httpx.AsyncClient(base_url=cctv_url, timeout=10) as cctv:
+        response = await cctv.post("/v1/cameras", json=body, headers=operator_headers("admin"))
+        assert response.status_code == 201, response.text
+    engine = create_async_engine(settings.database_url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO cctv_ingest.camera_health (camera_id, state, last_frame_at, last_checked_at, "
+                "state_changed_at, consecutive_failures) VALUES (:id, 'online', now(), now(), now(), 0) "
+                "ON CONFLICT (camera_id) DO UPDATE SET state = 'online', last_frame_at = now()"), {"id": camera_id})
+    finally:
+        await engine.dispose()
+    return camera_id
+
+
+async def _snapshots_taken(settings, incident_id: str, settle_s: float = 3.0) -> list[str]:
+    """The cameras cctv-ingest announced snapshots of for the incident, one entry per announcement (read from
+    the start of cctv.snapshots.v1 until nothing new came for `settle_s`)."""
+    consumer = AIOKafkaConsumer(CCTV_SNAPSHOTS, bootstrap_servers=settings.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    cameras: list[str] = []
+    try:
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < settle_s:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                quiet_since = time.monotonic()
+                for record in records:
+                    event = decode(record.headers, record.key, record.value).data
+                    if isinstance(event, SnapshotCaptured) and str(event.incident_id) == incident_id:
+                        cameras.append(event.camera_id)
+    finally:
+        await consumer.stop()
+    return cameras
+
+
 async def test_a_crowd_of_a_thousand_alarms_is_one_incident_and_stalls_nothing(
-        services, gateway_url, dispatch_url, operator, operator_headers, sse, place, settings):
+        services, gateway_url, dispatch_url, cctv_url, operator, operator_headers, sse, place, settings,
+        tmp_path):
     notifier_url = services.start("notifier", NOTIFIER_CONSUMER_GROUP="notifier-e2e").url
     lat, lon = place()
     representatives = await _alert_the_area(notifier_url, operator_headers, lat, lon)
+    camera = await asyncio.to_thread(serve_clip, tmp_path, seconds=2, fps=10, gop=5)
+    try:
+        camera_id = await _camera_beside(cctv_url, settings, operator_headers, camera.url, lat, lon)
+        await _surge(services, gateway_url, notifier_url, camera_id, operator, operator_headers, sse, place,
+                     settings, representatives, lat, lon)
+    finally:
+        camera.stop()
+
+
+async def _surge(services, gateway_url, notifier_url, camera_id, operator, operator_headers, sse, place, settings,
+                 representatives, lat, lon):
     gate = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(base_url=gateway_url, timeout=httpx.Timeout(30, pool=None),
                                  limits=httpx.Limits(max_connections=CONCURRENCY)) as gateway, sse() as stream:
@@ -148,6 +210,17 @@ async def test_a_crowd_of_a_thousand_alarms_is_one_incident_and_stalls_nothing(
     assert sorted(r for r in found if r.removeprefix("rep:") in representatives) == sorted(
         f"rep:{rep}" for rep in representatives)
     assert len(found) == len(set(found))
+
+    # The camera beside the fire was snapshotted once for the incident, not once per alarm, and dispatch
+    # attached that snapshot.
+    async def attached():
+        detail = (await operator.get(f"/v1/incidents/{crowd_incident}")).json()
+        return [shot["camera_id"] for shot in detail["snapshots"]] or None
+
+    assert camera_id in await eventually(attached, timeout_s=30, interval_s=0.5)
+    taken = await _snapshots_taken(settings, crowd_incident)
+    print(f"surge: cctv-ingest announced {len(taken)} snapshot(s) for the crowd's incident")
+    assert taken.count(camera_id) == 1 and len(taken) == len(set(taken))
 
 
 async def _incident_of(operator, alarm_id: str) -> dict | None:

@@ -239,7 +239,10 @@ def _up(args: argparse.Namespace) -> None:
             platform.load_demo_data()
         _print_where(platform)
         while True:
-            time.sleep(3600)
+            # A service or the broker that crashed (or was killed to try a fault) is started again.
+            time.sleep(1.0)
+            for name in platform.revive():
+                print(f"{name} exited: started again", flush=True)
     except KeyboardInterrupt:
         pass
     finally:

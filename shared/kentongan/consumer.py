@@ -14,6 +14,11 @@ attempts, and what fails otherwise (a bug, a payload a handler cannot take) does
 minutes; a retry topic would let a key's later events (a location update, a cancellation) overtake the event
 they follow, and per-key parking needs durable state per key across rebalances. The dead-letter topic is the
 slow retry: `kentongan dlq replay` sends an event back once its cause is fixed.
+
+An event the inbox has seen is not handled again, but it may be answered: a producer that publishes an event
+again (kentongan.placement: an alarm no incident event has named yet) is asking to hear that it was handled,
+so a consumer may give `on_redelivery` handlers, called in the same transaction for such events when they carry
+the re-send's header (an ordinary redelivery, after a rebalance or a replay, is only skipped: no storm).
 """
 
 import asyncio
@@ -37,6 +42,7 @@ from kentongan.health import Health
 from kentongan.inbox import first_deliveries
 from kentongan.kafka import create_consumer, create_producer
 from kentongan.logging import bind_event
+from kentongan.placement import RESEND_HEADER
 from kentongan.progress import ConsumerProgress
 from kentongan.settings import ServiceSettings
 
@@ -87,6 +93,7 @@ class EventConsumer:
                  handlers: Mapping[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
                  retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S, linger_s: float = 0.02,
                  on_dead_letter: DeadLetterHook | None = None,
+                 on_redelivery: dict[str, Handler] | None = None,
                  health: Health | None = None) -> None:
         self._settings = settings
         self._service = service
@@ -97,6 +104,7 @@ class EventConsumer:
         self._inbox = inbox
         self._retry_delays_s = retry_delays_s
         self._on_dead_letter = on_dead_letter
+        self._on_redelivery = on_redelivery or {}
         self._linger_s = linger_s
         self._dlq_producer: AIOKafkaProducer | None = None
         self._progress = ConsumerProgress(service, group_id, settings.kafka_consumer_stall_after_s)
@@ -216,6 +224,7 @@ class EventConsumer:
         """One transaction: the inbox rows of the events and the effects of their handlers commit together."""
         async with unit_of_work(self._sessionmaker) as session:
             fresh = await first_deliveries(session, self._inbox, [item.envelope for item in work])
+            handled_now = set(fresh)
             outcomes = []
             for item in work:
                 outcomes.append("handled" if item.envelope.id in fresh else "duplicate")
@@ -224,7 +233,16 @@ class EventConsumer:
             # Consecutive events of one type go to their handler together, so a Batched one gets them all.
             for handler, items in groupby(todo, key=attrgetter("handler")):
                 await _call(handler, session, [item.envelope for item in items])
+            await self._answer_redeliveries(session, [item for item in work if item.envelope.id not in handled_now])
         return outcomes
+
+    async def _answer_redeliveries(self, session: AsyncSession, seen: list[Work]) -> None:
+        """Call the redelivery handlers of events handled in an earlier transaction and published again by their
+        producer, each event once."""
+        unique = {item.envelope.id: item for item in seen
+                  if item.envelope.type in self._on_redelivery and _resent(item.record)}
+        for event_type, items in groupby(unique.values(), key=lambda item: item.envelope.type):
+            await _call(self._on_redelivery[event_type], session, [item.envelope for item in items])
 
     async def _dead_letter(self, parked: DeadLettered) -> None:
         """Park the record on `<topic>.dlq` with its original headers and the error, tell the hook, move on."""
@@ -255,6 +273,10 @@ class EventConsumer:
         await self._dlq_producer.send_and_wait(dead_letter(record.topic), record.value, key=record.key,
                                                headers=headers)
         metrics.EVENTS_DEAD_LETTERED.labels(self._service, record.topic).inc()
+
+
+def _resent(record: ConsumerRecord) -> bool:
+    return any(name == RESEND_HEADER for name, _ in record.headers or ())
 
 
 async def _call(handler: Handler, session: AsyncSession, envelopes: list[Envelope]) -> None:

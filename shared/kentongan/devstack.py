@@ -156,6 +156,11 @@ class EmbeddedKafka:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def running(self) -> bool:
+        """Whether the broker this object started is still running (False once it exited or was killed)."""
+        return self._process is not None and self._process.poll() is None
+
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return

@@ -6,7 +6,10 @@ then. The promise to a person who pressed the panic button is kept end to end in
 copy of each such event (an alarm raised, an urgent report) in its `awaiting_placement` table, staged in the
 transaction that staged the event, until the incident events it consumes say the alarm or report is placed.
 `PlacementWatch` publishes a copy that waited longer than the placement timeout again, with the same event
-id (a consumer that did get the first one skips it in its inbox), backing off, until it is placed.
+id (a consumer that did get the first one skips it in its inbox), backing off, until it is placed. A copy
+published again carries the header `placement_resend` (the how-many-th re-send): a consumer that handled the
+event before answers it by announcing the placement again (dispatch's `on_redelivery` handlers), while an
+ordinary redelivery (a rebalance, a replay) is only skipped.
 
 Placement is confirmed by subject (the alarm or report id, the event's key): an incident event names the
 alarm or report that caused the change, so a service confirms from that, never from a list that grows.
@@ -35,6 +38,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    cast,
     delete,
     func,
     literal_column,
@@ -54,6 +58,7 @@ from kentongan.outbox import publish_rows
 log = logging.getLogger(__name__)
 
 CHECK = "placement"  # the health check's name
+RESEND_HEADER = "placement_resend"  # on an event published again: the how-many-th re-send it is
 
 
 class PlacementSettings(BaseSettings):
@@ -148,8 +153,10 @@ class PlacementWatch:
         second: ColumnElement[Any] = literal_column("interval '1 second'")
         due = func.coalesce(awaiting.c.resend_at, awaiting.c.created_at + bindparam("timeout_s") * second)
         # Built once. Due copies are locked and skipped by other replicas, so each is sent by one of them.
+        marked = awaiting.c.headers.op("||")(
+            func.jsonb_build_object(RESEND_HEADER, cast(awaiting.c.resends + 1, String)))
         self._due = (select(awaiting.c.subject, awaiting.c.event_type, awaiting.c.topic,
-                            awaiting.c.subject.label("key"), awaiting.c.headers, awaiting.c.value,
+                            awaiting.c.subject.label("key"), marked.label("headers"), awaiting.c.value,
                             awaiting.c.resends)
                      .where(due <= func.now()).order_by(due).limit(batch_size).with_for_update(skip_locked=True))
         # The wait doubles after each re-send, from the placement timeout up to max_backoff_s.

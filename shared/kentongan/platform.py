@@ -144,6 +144,19 @@ class Platform:
         if self.stack:
             self.stack.stop()
 
+    def revive(self) -> list[str]:
+        """Start again what exited on its own (a crash, a `kill -9`), as a process supervisor (systemd,
+        Kubernetes) would; the names of those restarted. PostgreSQL is left to the person running it."""
+        revived = []
+        if self.stack and not self.stack.kafka.running:
+            self.stack.kafka.start()
+            revived.append("broker")
+        for name, service in self.services.items():
+            if service.process is not None and service.process.poll() is not None:
+                service.start(wait=False)
+                revived.append(name)
+        return revived
+
     def load_demo_data(self) -> None:
         from importlib import import_module
 

@@ -19,6 +19,7 @@ from kentongan.events.alarms import AlarmRaised
 from kentongan.events.topics import dead_letter
 from kentongan.inbox import inbox_table
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
+from kentongan.placement import RESEND_HEADER
 from kentongan.testing import eventually, tables_of
 
 SCHEMA = "consumer_test"
@@ -44,23 +45,29 @@ async def _topic_with(settings, envelopes: list[Envelope], partitions: int = 1) 
     """A new topic holding the envelopes, in order per key (on one partition by default: one poll, one batch)."""
     topic = f"test.consumer.{uuid4().hex[:12]}"
     await ensure_topics(settings.model_copy(update={"kafka_topic_partitions": partitions}), [topic])
+    await _publish(settings, topic, envelopes)
+    return topic
+
+
+async def _publish(settings, topic: str, envelopes: list[Envelope], **extra_headers: bytes) -> None:
     producer = create_producer(settings, "consumer-test")
     await producer.start()
     try:
         for envelope in envelopes:
             message = encode(envelope)
             await producer.send_and_wait(topic, message.value, key=message.key.encode(),
-                                         headers=list(message.headers.items()))
+                                         headers=[*message.headers.items(), *extra_headers.items()])
     finally:
         await producer.stop()
-    return topic
 
 
 @asynccontextmanager
-async def _consuming(settings, sessionmaker, topic: str, handler, group: str | None = None, on_dead_letter=None):
+async def _consuming(settings, sessionmaker, topic: str, handler, group: str | None = None, on_dead_letter=None,
+                     on_redelivery=None):
     consumer = EventConsumer(settings=settings, service=SERVICE, group_id=group or f"g-{uuid4().hex[:8]}",
                              topics=[topic], handlers={AlarmRaised.ce_type: handler}, sessionmaker=sessionmaker,
-                             inbox=inbox, on_dead_letter=on_dead_letter)
+                             inbox=inbox, on_dead_letter=on_dead_letter,
+                             on_redelivery={AlarmRaised.ce_type: on_redelivery} if on_redelivery else None)
     task = asyncio.create_task(consumer.run())
     try:
         yield
@@ -247,3 +254,34 @@ async def test_a_batch_handled_across_a_rebalance_is_taken_over_once_without_rec
 
 async def _positive(value: float) -> bool:
     return value > 0
+
+
+async def _record(session, envelope: Envelope, prefix: str = "") -> None:
+    await session.execute(handled.insert().values(alarm_id=f"{prefix}{envelope.data.alarm_id}"))
+
+
+async def test_an_event_published_again_by_its_producer_is_answered_and_a_plain_redelivery_is_not(
+        settings, sessionmaker):
+    first, second = _alarm(), _alarm()
+    envelopes = [Envelope.wrap(alarm, "/test") for alarm in (first, second)]
+    topic = await _topic_with(settings, envelopes)
+
+    async def again(session, envelope: Envelope) -> None:
+        await _record(session, envelope, "again:")
+
+    async with _consuming(settings, sessionmaker, topic, _record, on_redelivery=again):
+        await eventually(lambda: _all_handled(sessionmaker, [first, second]))
+        # The first comes again as a rebalance or a replay would bring it; the second as kentongan.placement
+        # re-sends it. Both are skipped by the inbox; only the re-sent one is answered.
+        await _publish(settings, topic, envelopes[:1])
+        await _publish(settings, topic, envelopes[1:], **{RESEND_HEADER: b"1"})
+
+        async def answered():
+            async with sessionmaker() as session:
+                rows = await session.scalars(select(handled.c.alarm_id).where(
+                    handled.c.alarm_id.like("again:%")))
+                return rows.all()
+
+        assert await eventually(answered) == [f"again:{second.alarm_id}"]
+    assert await _handled(sessionmaker, [first, second]) == Counter({str(first.alarm_id): 1,
+                                                                     str(second.alarm_id): 1})

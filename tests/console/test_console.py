@@ -156,3 +156,41 @@ async def _camera_near(cctv_url: str, headers: dict, body: dict) -> str:
 
 
 pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.timeout(240)  # 55 alarms and 103 notes to set up first
+async def test_load_more_pages_an_incidents_alarms_and_notes(console, citizens, alarm_body, operator):
+    """The detail shows a page of each list; "load more" brings the rest, as text, each item once."""
+    first = alarm_body("fire")
+    await _raise(citizens, first)
+    incident = await eventually(lambda: _incident_of(operator, first["id"]))
+    for _ in range(54):  # 55 alarms: one more page than the detail's 50
+        await _raise(citizens, {**alarm_body("fire"), "lat": first["lat"], "lon": first["lon"]})
+    notes = [f"catatan <b>{n}</b>" for n in range(103)]  # 103 notes: more than the detail's latest 100
+    for text in notes:
+        assert (await operator.post(f"/v1/incidents/{incident['id']}/notes", json={"text": text})).status_code == 201
+
+    async def holds_them():
+        detail = (await operator.get(f"/v1/incidents/{incident['id']}")).json()
+        return detail["alarm_count"] == 55 and detail
+
+    detail = await eventually(holds_them, timeout_s=30)
+    assert detail["alarms_next"] and detail["notes_more"] and not detail["trail_more"]
+
+    page = await console()
+    await page.locator(f'#queue li[data-id="{incident["id"]}"]').click()
+    await page.locator("#detail li.alarm").first.wait_for()
+    assert await page.locator("#detail li.alarm").count() == 50
+    assert await page.locator("#detail li.note").count() == 100
+    assert await page.locator('button[data-more="trail"]').count() == 0  # nothing more to load there
+
+    await page.click('button[data-more="alarms"]')
+    await page.locator("#detail li.alarm").nth(54).wait_for()
+    assert await page.locator("#detail li.alarm").count() == 55
+    assert await page.locator('button[data-more="alarms"]').count() == 0  # all shown: no more to load
+    await page.click('button[data-more="notes"]')
+    await page.locator("#detail li.note").nth(102).wait_for()
+    texts = await page.locator("#detail li.note > span:first-child").all_inner_texts()
+    assert texts == notes  # oldest first, each once, the markup shown as text
+    assert await page.locator("#detail li.note b").count() == 0
+    assert await page.locator('button[data-more="notes"]').count() == 0

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -128,8 +129,48 @@ class Placements:
             await asyncio.sleep(0.25)
         raise AssertionError(f"{len(missing)} accepted alarms never placed in an incident, e.g. {missing[:3]}")
 
+    async def wait_heard(self, timeout_s: float) -> float:
+        """Seconds until the gateway has heard of every alarm's placement (it keeps none to re-send)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout_s:
+            async with self._engine.connect() as conn:
+                waiting = (await conn.execute(text("SELECT count(*) FROM alarm_gateway.awaiting_placement"))).scalar_one()
+            if not waiting:
+                return time.monotonic() - started
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"the gateway still re-sends {waiting} alarms it has not heard placed")
+
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+LOST_WRITES_S = 1.5  # the broker's crash loses what it acknowledged in its last this many seconds
+
+
+def crash_losing_writes(kafka, lost_s: float = LOST_WRITES_S) -> None:
+    """SIGKILL the broker's process group and restart it from its state of `lost_s` earlier: every write it
+    acknowledged meanwhile (alarms, incident events, committed offsets) is gone, as a single node's crash can
+    lose them, only more of them and every time, where a plain kill loses its last ~200 ms now and then.
+
+    The embedded broker (noida-db) keeps its whole state in `kafka.json` in its data directory, written out
+    as it goes; a copy taken before the crash, put back after it, is what a crash losing those writes leaves."""
+    state = kafka.data_dir / "kafka.json"
+    saved = _whole_state(state)
+    time.sleep(lost_s)
+    kafka.kill()
+    state.write_bytes(saved)
+
+
+def _whole_state(state) -> bytes:
+    """The state file as it is between two writes (it may be read while the broker rewrites it)."""
+    for _ in range(50):
+        saved = state.read_bytes()
+        try:
+            orjson.loads(saved)
+            return saved
+        except orjson.JSONDecodeError:
+            time.sleep(0.02)
+    raise AssertionError(f"{state} never read whole")
 
 
 def resends(gateway_url: str) -> float:
@@ -140,10 +181,22 @@ def resends(gateway_url: str) -> float:
 
 
 @pytest.fixture
+def gateway_resends(gateway_url):
+    """The gateway's count of alarms published again so far."""
+    return lambda: resends(gateway_url)
+
+
+@pytest.fixture
 def embedded(stack):
     if stack is None:
         pytest.skip("fault tests need the embedded stack (they kill and restart its servers)")
     return stack
+
+
+@pytest.fixture
+def broker_crash(embedded):
+    """SIGKILL the broker, losing what it acknowledged in its last LOST_WRITES_S (see crash_losing_writes)."""
+    return lambda: crash_losing_writes(embedded.kafka)
 
 
 @pytest.fixture
@@ -160,15 +213,16 @@ def under_fault(services, gateway_url, dispatch_url, alarm_body, placements):
     every accepted alarm is placed in exactly one incident and that the app got no server error."""
     services.start("notifier")
 
-    async def run(name: str, inject, heal, fault_s: float = 2.0, allow_503: bool = False) -> None:
+    async def run(name: str, inject, heal, fault_s: float = 2.0, allow_503: bool = False,
+                  expect_resends: bool = False) -> None:
         await _under_fault(name, lambda: SteadyLoad(gateway_url, alarm_body), placements, gateway_url,
-                           inject, heal, fault_s, allow_503)
+                           inject, heal, fault_s, allow_503, expect_resends)
 
     return run
 
 
 async def _under_fault(name: str, load_factory, placements, gateway_url: str, inject, heal,
-                       fault_s: float = 2.0, allow_503: bool = False) -> None:
+                       fault_s: float = 2.0, allow_503: bool = False, expect_resends: bool = False) -> None:
     resent_before = resends(gateway_url)
     started = time.monotonic()
     async with load_factory() as load:
@@ -183,14 +237,19 @@ async def _under_fault(name: str, load_factory, placements, gateway_url: str, in
     report = load.report
     await placements.wait_all(list(report.accepted), PLACEMENT_BOUND_S)
     placed = await placements.placed(list(report.accepted))
+    # The gateway hears every placement too (dispatch announces again what it placed before, if re-sent).
+    heard_s = await placements.wait_heard(PLACEMENT_BOUND_S)
     resent = resends(gateway_url) - resent_before
     print(f"\n{name}: {len(report.accepted)} alarms accepted at {RATE:g}/s over {LOAD_S:g} s, each in exactly one "
           f"incident ({len(set(placed.values()))} incidents); all placed {recovery_s:.1f} s after the fault "
-          f"healed; {resent:.0f} alarm events published again; answers {dict(sorted(report.statuses.items()))}"
+          f"healed; {resent:.0f} alarm events published again; the gateway heard every placement "
+          f"{heard_s:.1f} s after that; answers {dict(sorted(report.statuses.items()))}"
           f"{f'; 503 by endpoint {dict(report.unavailable)}' if report.unavailable else ''}")
     assert not report.errors, report.errors[:5]
     assert report.accepted, "no alarm was accepted: the load did not run"
     assert set(placed) == set(report.accepted)  # incident_alarms: one row per alarm, at most, by its key
+    if expect_resends:
+        assert resent > 0, "the fault lost nothing: the re-sends were not exercised"
     server_errors = {status: n for status, n in report.statuses.items()
                      if status >= 500 and not (allow_503 and status == 503)}
     assert not server_errors, f"the app got server errors: {server_errors}"

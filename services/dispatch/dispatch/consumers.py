@@ -26,3 +26,12 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
         DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),
     }
+
+
+def redelivery_handlers() -> dict[str, Handler]:
+    """Events handled before and published again: the producer has not heard they are placed (see
+    kentongan.placement), so dispatch announces it again."""
+    return {
+        AlarmRaised.ce_type: Batched(handlers.on_alarms_redelivered),
+        ReportUrgent.ce_type: handlers.on_report_redelivered,
+    }

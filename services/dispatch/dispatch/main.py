@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from dispatch.callers.router import router as callers_router
 from dispatch.console.router import install_console
-from dispatch.consumers import event_handlers
+from dispatch.consumers import event_handlers, redelivery_handlers
 from dispatch.incidents.escalation import escalate_forever
 from dispatch.incidents.fallback import fallback_opener
 from dispatch.incidents.router import router as incidents_router
@@ -42,6 +42,7 @@ async def consume_events(app: FastAPI) -> None:
                         topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.DELIVERIES],
                         handlers=event_handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
                         inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker),
+                        on_redelivery=redelivery_handlers(),
                         health=app.state.health).run()
 
 

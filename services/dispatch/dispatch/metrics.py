@@ -16,3 +16,8 @@ UNPROCESSED_ALARMS = Counter(
     "Alarms and urgent reports dispatch could not process (dead-lettered), each opened as a fallback incident",
     ["topic"],
 )
+PLACEMENTS_CONFIRMED_AGAIN = Counter(
+    "dispatch_placements_confirmed_again_total",
+    "Alarms and urgent reports published again by their producer after dispatch placed them, announced again",
+    ["source"],
+)

@@ -101,3 +101,11 @@ class IncidentNoteAdded(IncidentChanged):
 
 class IncidentSnapshotAttached(IncidentChanged):
     ce_type: ClassVar[str] = "kentongan.incident.snapshot_attached"
+
+
+class IncidentPlacementConfirmed(IncidentChanged):
+    """Nothing changed: the alarm (`alarm_id`) or urgent report (`report_id`) was published again by its producer,
+    which has not heard that it is placed (a broker lost the first announcement), and is in this incident. The
+    version is the incident's current one; the producer stops re-sending when it reads this."""
+
+    ce_type: ClassVar[str] = "kentongan.incident.placement_confirmed"

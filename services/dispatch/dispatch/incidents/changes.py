@@ -7,6 +7,7 @@ incident id and version, that alarm), and each replica reads the incident's curr
 `stream.py`). PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more, and the whole transaction with it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -37,7 +38,11 @@ def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UU
     if event is not events.IncidentOpened:
         incident.version += 1
         incident.updated_at = datetime.now(UTC)
-    return Change(event(
+    return Change(_as_event(incident, event, alarm_id))
+
+
+def _as_event(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None) -> events.IncidentChanged:
+    return event(
         incident_id=incident.id, status=incident.status, category=incident.category, priority=incident.priority,
         lat=incident.lat, lon=incident.lon, area=incident.area, source=incident.source, report_id=incident.report_id,
         silent=incident.silent, duress=incident.duress,
@@ -45,7 +50,15 @@ def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UU
         alarm_id=alarm_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
         escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,
         updated_at=incident.updated_at, version=incident.version,
-    ))
+    )
+
+
+async def confirm_placements(session: AsyncSession, placed: Sequence[tuple[Incident, UUID | None]]) -> None:
+    """Announce again that each alarm (or, with None, the incident's urgent report) is in its incident, as it is
+    now: for a producer that published it again, not having heard (kentongan.placement). The incident does not
+    change, so there is no new version and nothing for the live stream."""
+    await add_events(session, outbox, [_as_event(incident, events.IncidentPlacementConfirmed, alarm_id)
+                                       for incident, alarm_id in placed])
 
 
 def stream_view(incident: Incident) -> dict:

@@ -4,13 +4,12 @@ report-intake, snapshots from cctv-ingest. Each runs inside the consumer's trans
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch import metrics
 from dispatch.incidents import repository
-from dispatch.incidents.changes import Change, change, record_change, record_changes
+from dispatch.incidents.changes import Change, change, confirm_placements, record_change, record_changes
 from dispatch.incidents.merging import Nearby, merge_cells
 from dispatch.incidents.priority import priority_of
 from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
@@ -32,7 +31,9 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
 
     A batch of alarms costs a few statements whatever its size: the merge decisions are made in memory over
     the incidents near any of them, in the alarms' order, as if they came one at a time."""
-    alarms = await _unattached(session, [envelope.data for envelope in envelopes])  # type: ignore[misc]
+    raised: list[AlarmRaised] = [envelope.data for envelope in envelopes]  # type: ignore[misc]
+    alarms = await _unattached(session, raised)
+    await reannounce_alarms(session, {alarm.alarm_id for alarm in raised} - {alarm.alarm_id for alarm in alarms})
     if not alarms:
         return
     places = [(a.lat, a.lon) for a in alarms]
@@ -59,6 +60,20 @@ async def _unattached(session: AsyncSession, alarms: list[AlarmRaised]) -> list[
             fresh.append(alarm)
             attached.add(alarm.alarm_id)
     return fresh
+
+
+async def on_alarms_redelivered(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """Alarms handled before, published again by the gateway: it has not heard they are placed (a broker lost
+    the incident event), and re-sends until it does. Tell it again, once per alarm, bounded like any event."""
+    await reannounce_alarms(session, {envelope.data.alarm_id for envelope in envelopes})  # type: ignore[attr-defined]
+
+
+async def reannounce_alarms(session: AsyncSession, alarm_ids: set[UUID]) -> None:
+    """Announce again where each of these alarms, already placed, is."""
+    if alarm_ids:
+        placed = await repository.incidents_of_alarms(session, sorted(alarm_ids))
+        await confirm_placements(session, placed)
+        metrics.PLACEMENTS_CONFIRMED_AGAIN.labels("alarm").inc(len(placed))
 
 
 def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Change:
@@ -143,8 +158,7 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
 async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
     """A reporter in immediate danger: an incident of its own, never merged with alarms."""
     report: ReportUrgent = envelope.data  # type: ignore[assignment]
-    existing = await session.scalar(select(Incident).where(Incident.report_id == report.report_id))
-    if existing is not None:
+    if await _reannounce_report(session, report):
         return
     lat, lon = _place_of(report)
     incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
@@ -153,6 +167,21 @@ async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
     session.add(incident)
     metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
     await record_change(session, incident, events.IncidentOpened)
+
+
+async def on_report_redelivered(session: AsyncSession, envelope: Envelope) -> None:
+    """An urgent report handled before, published again by report-intake: tell it again where it is."""
+    await _reannounce_report(session, envelope.data)  # type: ignore[arg-type]
+
+
+async def _reannounce_report(session: AsyncSession, report: ReportUrgent) -> bool:
+    """If the report already has its incident, announce that again; whether it has."""
+    existing = await repository.incident_of_report(session, report.report_id)
+    if existing is None:
+        return False
+    await confirm_placements(session, [(existing, None)])
+    metrics.PLACEMENTS_CONFIRMED_AGAIN.labels("report").inc()
+    return True
 
 
 def _place_of(report: ReportUrgent) -> tuple[float, float]:

@@ -37,6 +37,7 @@ from dispatch.models import (
 )
 from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
+from kentongan.events.incidents import IncidentPlacementConfirmed
 from kentongan.geo import bounding_box
 
 # What an incident's detail shows at most of each list; the list endpoints page the rest.
@@ -161,6 +162,20 @@ async def attached_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> set[U
     return set(await session.scalars(_ATTACHED, {"ids": alarm_ids}))
 
 
+async def incidents_of_alarms(session: AsyncSession, alarm_ids: list[UUID]) -> list[tuple[Incident, UUID]]:
+    """Each of these alarms that belongs to an incident, with that incident."""
+    rows = await session.execute(_PLACED, {"ids": alarm_ids})
+    return [(row.Incident, row.alarm_id) for row in rows]
+
+
+_PLACED = (select(Incident, IncidentAlarm.alarm_id).join(IncidentAlarm, IncidentAlarm.incident_id == Incident.id)
+           .where(IncidentAlarm.alarm_id == any_param("ids", Uuid)).order_by(IncidentAlarm.alarm_id))
+
+
+async def incident_of_report(session: AsyncSession, report_id: UUID) -> Incident | None:
+    return await session.scalar(select(Incident).where(Incident.report_id == report_id))
+
+
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:
     return await session.get(IncidentAlarm, alarm_id)
 
@@ -197,20 +212,20 @@ async def notes_page(session: AsyncSession, incident_id: UUID, limit: int,
     return await _page(session, IncidentNote, incident_id, IncidentNote.created_at, IncidentNote.id, limit, after)
 
 
-async def trail_of(session: AsyncSession, incident_id: UUID) -> list[IncidentLocation]:
-    """The latest TRAIL_LIMIT points, oldest first."""
-    rows = await session.scalars(
+async def trail_of(session: AsyncSession, incident_id: UUID) -> tuple[list[IncidentLocation], bool]:
+    """The latest TRAIL_LIMIT points, oldest first, and whether there are older ones."""
+    rows = list(await session.scalars(
         select(IncidentLocation).where(IncidentLocation.incident_id == incident_id)
-        .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT))
-    return list(reversed(list(rows)))
+        .order_by(IncidentLocation.recorded_at.desc()).limit(TRAIL_LIMIT + 1)))
+    return list(reversed(rows[:TRAIL_LIMIT])), len(rows) > TRAIL_LIMIT
 
 
-async def notes_of(session: AsyncSession, incident_id: UUID) -> list[IncidentNote]:
-    """The latest NOTES_LIMIT notes, oldest first."""
-    rows = await session.scalars(
+async def notes_of(session: AsyncSession, incident_id: UUID) -> tuple[list[IncidentNote], bool]:
+    """The latest NOTES_LIMIT notes, oldest first, and whether there are older ones."""
+    rows = list(await session.scalars(
         select(IncidentNote).where(IncidentNote.incident_id == incident_id)
-        .order_by(IncidentNote.id.desc()).limit(NOTES_LIMIT))
-    return list(reversed(list(rows)))
+        .order_by(IncidentNote.id.desc()).limit(NOTES_LIMIT + 1)))
+    return list(reversed(rows[:NOTES_LIMIT])), len(rows) > NOTES_LIMIT
 
 
 async def snapshots_of(session: AsyncSession, incident_id: UUID) -> list[IncidentSnapshot]:
@@ -249,11 +264,16 @@ async def outbox_position(session: AsyncSession, event_id: str) -> int | None:
     return await session.scalar(select(outbox.c.seq).where(outbox.c.event_id == event_id))
 
 
+# A placement announced again changes nothing an operator sees.
+_UNCHANGED = IncidentPlacementConfirmed.ce_type
+
+
 async def changed_after(session: AsyncSession, position: int) -> list[tuple[str, str, Incident]]:
     """Each incident changed after that outbox position, once, with its latest event's id and type, in the
     order of those events."""
     latest = (select(func.max(outbox.c.seq).label("seq")).where(outbox.c.seq > position,
-                                                                 outbox.c.topic == topics.INCIDENTS)
+                                                                 outbox.c.topic == topics.INCIDENTS,
+                                                                 outbox.c.event_type != _UNCHANGED)
               .group_by(outbox.c.key).subquery())
     rows = await session.execute(
         select(outbox.c.event_id, outbox.c.event_type, Incident)

@@ -99,7 +99,9 @@ class IncidentDetail(Incident):
     alarms: list[AlarmView] = Field(description="The first alarms (a page); alarms_next pages on")
     alarms_next: str | None = Field(description="Cursor for GET /v1/incidents/{id}/alarms?after=; null: all shown")
     trail: list[LocationPoint] = Field(description="The latest 500 points, oldest first; /trail pages them all")
+    trail_more: bool = Field(False, description="Older points than these exist (GET /v1/incidents/{id}/trail)")
     notes: list[Note] = Field(description="The latest 100 notes, oldest first; /notes pages them all")
+    notes_more: bool = Field(False, description="Older notes than these exist (GET /v1/incidents/{id}/notes)")
     snapshots: list[Snapshot] = Field(description="The 50 nearest snapshots")
     deliveries: list[DeliveryCount] = Field(
         description="How notifier's alerts about it went, counted per channel and state (each recipient's: "

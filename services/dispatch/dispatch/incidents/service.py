@@ -57,11 +57,12 @@ async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator)
     notes only for supervisors."""
     incident = await _existing(session, incident_id)
     alarms = await _alarm_page(session, incident, viewer, DEFAULT_PAGE, None)
+    trail, trail_more = await repository.trail_of(session, incident_id)
+    notes, notes_more = await repository.notes_of(session, incident_id)
     return IncidentDetail.model_validate({
         **{k: getattr(incident, k) for k in IncidentDetail.model_fields if hasattr(incident, k)},
         "alarms": alarms.items, "alarms_next": alarms.next,
-        "trail": await repository.trail_of(session, incident_id),
-        "notes": await repository.notes_of(session, incident_id),
+        "trail": trail, "trail_more": trail_more, "notes": notes, "notes_more": notes_more,
         "snapshots": await repository.snapshots_of(session, incident_id),
         "deliveries": await deliveries.counts_of(session, incident_id),
     })

@@ -8,14 +8,19 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from dispatch.consumers import event_handlers
+from dispatch.consumers import event_handlers, redelivery_handlers
 from dispatch.incidents import service
 from dispatch.incidents.merging import merge_cells
 from dispatch.models import Incident, IncidentAlarm, IncidentNote, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
-from kentongan.events.incidents import IncidentAlarmMerged, IncidentEscalated, IncidentOpened
+from kentongan.events.incidents import (
+    IncidentAlarmMerged,
+    IncidentEscalated,
+    IncidentOpened,
+    IncidentPlacementConfirmed,
+)
 from kentongan.events.reports import ReportUrgent
 from kentongan.geo import METRES_PER_DEGREE_LAT, haversine_m
 from kentongan.kafka import create_producer
@@ -156,6 +161,36 @@ async def test_urgent_report_opens_an_incident_once(dispatch_app):
     async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
         found = list(await session.scalars(select(Incident).where(Incident.report_id == report.report_id)))
     assert len(found) == 1 and found[0].source == "report" and found[0].area == "Genuk"
+
+
+async def _announced(app, incident_id) -> list[tuple[str, bytes]]:
+    async with unit_of_work(app.state.sessionmaker) as session:
+        rows = await session.execute(select(outbox.c.event_type, outbox.c.value)
+                                     .where(outbox.c.key == str(incident_id)).order_by(outbox.c.seq))
+        return [(row.event_type, row.value) for row in rows]
+
+
+async def test_an_alarm_or_report_sent_again_after_placing_is_announced_again_unchanged(dispatch_app, raise_alarm,
+                                                                                        unique_place):
+    """The gateway (report-intake) publishes again what it has not heard placed; dispatch tells it again."""
+    app = dispatch_app.app
+    again = redelivery_handlers()
+    alarm = await raise_alarm(*unique_place())
+    report = ReportUrgent(report_id=uuid4(), category="domestic_violence", area="Genuk",
+                          reported_at=datetime.now(UTC))
+    await _handle(app, report)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await again[AlarmRaised.ce_type](session, Envelope.wrap(alarm, "/test"))
+        await again[ReportUrgent.ce_type](session, Envelope.wrap(report, "/test"))
+        for_report = await session.scalar(select(Incident).where(Incident.report_id == report.report_id))
+    for_alarm = await _incident_for(app, alarm.alarm_id)
+    for incident, field, subject in ((for_alarm, "alarm_id", alarm.alarm_id),
+                                     (for_report, "report_id", report.report_id)):
+        [(_, opened), (confirmed_type, confirmed)] = await _announced(app, incident.id)
+        assert confirmed_type == IncidentPlacementConfirmed.ce_type
+        event = IncidentPlacementConfirmed.model_validate_json(confirmed)
+        assert getattr(event, field) == subject
+        assert event.version == IncidentOpened.model_validate_json(opened).version == incident.version == 1
 
 
 async def test_an_unacknowledged_incident_climbs_the_escalation_ladder_once_then_stays(dispatch_app, raise_alarm,

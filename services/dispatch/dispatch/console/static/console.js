@@ -31,6 +31,7 @@ const DICT = {
     acknowledge: "Terima", enRoute: "Dalam perjalanan", onScene: "Di lokasi", resolve: "Selesaikan",
     addNote: "Tambah catatan", notePlaceholder: "Catatan…", outcomePlaceholder: "Hasil penanganan…",
     assign: "Kirim", suggested: "Unit terdekat yang disarankan", noUnits: "Tidak ada unit tersedia.",
+    loadMore: "Muat lebih banyak",
     alarms: "Alarm", trail: "Jejak lokasi", notes: "Catatan", snapshots: "Cuplikan CCTV",
     deliveries: "Pemberitahuan ke RT dan pelapor",
     deliveryStates: { sent: "dikirim", delivered: "diterima", read: "dibaca", failed: "gagal" },
@@ -66,6 +67,7 @@ const DICT = {
     acknowledge: "Acknowledge", enRoute: "En route", onScene: "On scene", resolve: "Resolve",
     addNote: "Add note", notePlaceholder: "Note…", outcomePlaceholder: "Outcome…",
     assign: "Assign", suggested: "Suggested nearest units", noUnits: "No unit available.",
+    loadMore: "Load more",
     alarms: "Alarms", trail: "Location trail", notes: "Notes", snapshots: "CCTV snapshots",
     deliveries: "Alerts to RTs and the caller",
     deliveryStates: { sent: "sent", delivered: "delivered", read: "read", failed: "failed" },
@@ -92,6 +94,8 @@ const state = {
   selectedId: null,
   detail: null,
   callers: null,  // the selected incident's callers: read (and audited) when selected or called back, not on every update
+  cameras: [],
+  pages: null, // what "load more" brought of the selected incident's alarms, trail and notes (see loadMore)
   suggested: [],
   units: [],
   config: { tile_url: "" },
@@ -362,11 +366,60 @@ async function loadDetail() {
   ]);
   if (id !== state.selectedId) return;
   state.callers = callers;
+  if (state.pages?.id !== id) state.pages = { id, alarms: null, trail: null, notes: null };
   state.detail = detail;
   state.suggested = suggested;
   state.incidents.set(detail.id, { ...state.incidents.get(detail.id), ...detail });
-  renderDetail(await loadNearbyCameras(detail));
+  state.cameras = await loadNearbyCameras(detail);
+  renderDetail(state.cameras);
   renderQueue();
+}
+
+// The detail holds a page of each list: the first alarms (alarms_next pages on), the latest trail points and
+// notes (trail_more / notes_more: older ones exist). "Load more" pages a list with its endpoint
+// (`?limit=&after=`, `next` in the body): alarms on from the detail's page, the trail and notes from the
+// oldest, shown before the detail's latest ones. Kept across live updates of the same incident.
+const MORE_PAGE = 100;
+// Each list's item key (an item loaded twice, from the detail and from a page, is shown once).
+const ITEM_KEYS = { alarms: (a) => a.alarm_id, trail: (p) => `${p.recorded_at} ${p.lat} ${p.lon}`, notes: (n) => n.id };
+
+function pageState(list) {
+  const d = state.detail;
+  const loaded = state.pages[list];
+  if (loaded) return loaded;
+  const more = { alarms: d.alarms_next !== null, trail: d.trail_more, notes: d.notes_more }[list];
+  return { items: [], next: list === "alarms" ? d.alarms_next : null, more };
+}
+
+async function loadMore(list) {
+  const id = state.detail.id;
+  const page = pageState(list);
+  const after = page.next ? `&after=${encodeURIComponent(page.next)}` : "";
+  const body = await api(`/v1/incidents/${id}/${list}?limit=${MORE_PAGE}${after}`);
+  if (state.pages?.id !== id) return;
+  const items = [...page.items, ...body.items];
+  // The trail and notes are paged from the oldest: done once the pages reach the detail's latest ones.
+  const latest = list === "alarms" ? undefined : state.detail[list][0];
+  const reached = latest !== undefined && items.some((item) => ITEM_KEYS[list](item) === ITEM_KEYS[list](latest));
+  state.pages[list] = { items, next: body.next, more: body.next !== null && !reached };
+  renderDetail(state.cameras ?? []);
+  document.querySelector(`button[data-more="${list}"]`)?.focus();
+}
+
+// The items of a list as the operator sees them: the detail's page and what was loaded, each once.
+function shown(list) {
+  const keyOf = ITEM_KEYS[list];
+  const d = state.detail;
+  const loaded = state.pages[list]?.items ?? [];
+  const items = list === "alarms" ? [...d.alarms, ...loaded] : [...loaded, ...d[list]];
+  const seen = new Set();
+  return items.filter((item) => { const key = keyOf(item); const fresh = !seen.has(key); seen.add(key); return fresh; });
+}
+
+function moreButton(list) {
+  return pageState(list).more
+    ? el("button", { class: "more", "data-more": list, onclick: () => loadMore(list) }, t("loadMore"))
+    : null;
 }
 
 function section(title, ...content) {
@@ -436,9 +489,9 @@ function renderDetailNow(cameras) {
       el("span", {}, el("strong", {}, u.id), ` ${u.name} · ${Math.round(u.distance_m)} m`),
       el("button", { class: index === 0 ? "primary" : "", "data-unit": u.id, disabled: !can("assign"),
         onclick: () => assign(u.id) }, t("assign"))))),
-    section(`${t("alarms")} (${d.alarm_count})`, listOr(d.alarms, (a) => el("li", { class: "alarm" },
+    section(`${t("alarms")} (${d.alarm_count})`, listOr(shown("alarms"), (a) => el("li", { class: "alarm" },
       el("span", {}, `${time(a.raised_at)} · ${category(a.category)}${a.silent ? ` · ${t("silent")}` : ""}`),
-      alarmNote(a, d)))),
+      alarmNote(a, d))), moreButton("alarms")),
     // Counted per channel and state (bounded however many alerts went out); each one is in notifier.
     section(t("deliveries"), listOr(d.deliveries ?? [], (x) => el("li", { class: `delivery ${x.status}` },
       el("span", {}, `${x.channel}: ${x.count} ${t("deliveryStates")[x.status] ?? x.status}`),
@@ -449,11 +502,12 @@ function renderDetailNow(cameras) {
     section(t("nearbyCameras"), listOr(cameras.slice(0, 5), (c) => el("li", {},
       el("span", {}, el("strong", {}, c.id), ` ${c.name}`), el("span", { class: `camera-state ${c.state}` },
         `${c.state} · ${Math.round(c.distance_m)} m`)))),
-    section(t("trail"), listOr([...d.trail].reverse(), (p) => el("li", {},
+    section(t("trail"), listOr(shown("trail").reverse(), (p) => el("li", {},
       el("span", {}, `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}`),
-      el("span", { class: "muted" }, `${time(p.recorded_at)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} m` : ""}`)))),
-    section(t("notes"), listOr(d.notes, (n) => el("li", { class: "note" },
-      el("span", {}, n.text), el("span", { class: "muted" }, `${n.author} · ${time(n.created_at)}`)))),
+      el("span", { class: "muted" }, `${time(p.recorded_at)}${p.accuracy_m ? ` · ±${Math.round(p.accuracy_m)} m` : ""}`))),
+      moreButton("trail")),
+    section(t("notes"), listOr(shown("notes"), (n) => el("li", { class: "note" },
+      el("span", {}, n.text), el("span", { class: "muted" }, `${n.author} · ${time(n.created_at)}`))), moreButton("notes")),
   );
 }
 
