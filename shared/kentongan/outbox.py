@@ -35,7 +35,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan import metrics
@@ -78,11 +78,15 @@ async def add_event(session: AsyncSession, outbox: Table, event: EventModel) -> 
     return envelope
 
 
-async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel]) -> list[Envelope]:
-    """Stage events, in this order, in the current transaction with one statement (see `add_event`)."""
+async def add_events(session: AsyncSession, outbox: Table, events: list[EventModel],
+                     keep_in: Table | None = None) -> list[Envelope]:
+    """Stage events, in this order, in the current transaction with one statement (see `add_event`).
+
+    `keep_in`: a service's `awaiting_placement` table (kentongan.placement), which gets a copy of each event
+    in the same statement, so the copy costs no round trip of its own."""
     envelopes = [Envelope.wrap(event, outbox.info["source"]) for event in events]
     if envelopes:
-        await session.execute(_staging_statement(outbox),
+        await session.execute(_staging_statement(outbox, keep_in),
                               row_arrays(outbox, _STAGED, [_row(envelope) for envelope in envelopes]))
     return envelopes
 
@@ -91,12 +95,21 @@ _STAGED = ("event_id", "event_type", "topic", "key", "headers", "value")
 
 
 @cache
-def _staging_statement(outbox: Table) -> Select[tuple[Any]]:
+def _staging_statement(outbox: Table, keep_in: Table | None = None) -> Select[tuple[Any]]:
     """One round trip for any number of events: the rows arrive as arrays (one execution, not one per row),
     and the NOTIFY rides along. NOTIFY is delivered at commit and wakes the relay at once instead of at its
-    next poll; PostgreSQL folds a transaction's identical notifications into one."""
-    staged = rows_insert(outbox, _STAGED).cte("staged")
-    return select(func.pg_notify(notify_channel(outbox), "")).add_cte(staged)
+    next poll; PostgreSQL folds a transaction's identical notifications into one. With `keep_in`, a second
+    CTE copies the staged rows there (PostgreSQL runs every data-modifying CTE, read or not)."""
+    staging = rows_insert(outbox, _STAGED)
+    wake = select(func.pg_notify(notify_channel(outbox), ""))
+    if keep_in is None:
+        return wake.add_cte(staging.cte("staged"))
+    staged = staging.returning(*(outbox.c[name] for name in _STAGED)).cte("staged")
+    # A subject awaits one event: an earlier copy (a retried request) stays.
+    copied = [name for name in _STAGED if name != "key"]
+    kept = (insert(keep_in).from_select(["subject", *copied], select(staged.c.key, *(staged.c[n] for n in copied)))
+            .on_conflict_do_nothing(index_elements=["subject"]).cte("kept"))
+    return wake.add_cte(staged).add_cte(kept)
 
 
 def _row(envelope: Envelope) -> tuple[Any, ...]:

@@ -77,6 +77,33 @@ async def test_an_unplaced_event_is_sent_again_with_backoff_until_placed(setting
         assert await session.scalar(select(func.count()).select_from(awaiting)) == 0
 
 
+async def test_events_staged_with_a_copy_to_keep_are_copied_by_the_same_statement(sessionmaker):
+    """`add_events(..., keep_in=awaiting)`: the outbox row and its copy, written together; a retried request
+    staging the same subject again leaves the first copy in place."""
+    alarm = uuid4()
+
+    def raised() -> AlarmRaised:
+        return AlarmRaised(alarm_id=alarm, device_id=uuid4(), category="fire", lat=-7.0, lon=110.4,
+                           accuracy_m=5, silent=False, raised_at=datetime.now(UTC))
+
+    async with unit_of_work(sessionmaker) as session:
+        [first] = await add_events(session, outbox, [raised()], keep_in=awaiting)
+    async with unit_of_work(sessionmaker) as session:
+        await add_events(session, outbox, [raised()], keep_in=awaiting)
+    async with sessionmaker() as session:
+        staged = (await session.execute(select(outbox.c.event_id, outbox.c.value)
+                                        .where(outbox.c.key == str(alarm)).order_by(outbox.c.seq))).all()
+        copies = (await session.execute(select(awaiting).where(awaiting.c.subject == str(alarm)))).all()
+    assert len(staged) == 2
+    [copy] = copies
+    assert (copy.event_id, copy.event_type, copy.topic, copy.value) == (first.id, AlarmRaised.ce_type,
+                                                                        AlarmRaised.topic, staged[0].value)
+    assert decode([(k, v.encode()) for k, v in copy.headers.items()],
+                  copy.subject.encode(), copy.value).id == first.id
+    async with unit_of_work(sessionmaker) as session:
+        await confirm_placed(session, awaiting, {str(alarm)})
+
+
 class _Reader:
     """Reads a topic in the background, noting when each event arrived."""
 

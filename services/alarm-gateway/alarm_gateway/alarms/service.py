@@ -15,6 +15,7 @@ from alarm_gateway.pins import service as pins
 from alarm_gateway.pins.errors import PinRequired, WrongPin
 from alarm_gateway.settings import Settings
 from kentongan.errors import ServiceError, Unauthorized
+from kentongan.events import EventModel
 from kentongan.events.alarms import (
     PRIVATE_CATEGORIES,
     AlarmCancelled,
@@ -23,7 +24,7 @@ from kentongan.events.alarms import (
     AlarmRaised,
 )
 from kentongan.outbox import add_event, add_events
-from kentongan.placement import await_placement, confirm_placed
+from kentongan.placement import confirm_placed
 
 # This many wrong PINs on one alarm tell the Command Center that someone is trying to call it off.
 WRONG_PINS_ESCALATE = 5
@@ -87,11 +88,11 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
         results.append(alarm)
     await repository.insert_alarms(session, raised)
     last_known = {request.data.id for request in requests if request.location_last_known}
-    envelopes = await add_events(session, outbox, [_raised_event(alarm, devices[alarm.device_id].push_token,
-                                                                 alarm.id in last_known) for alarm in raised])
-    # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays until an
-    # incident takes the alarm.
-    await await_placement(session, awaiting, outbox, envelopes)
+    # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays in
+    # `awaiting` until an incident takes the alarm (kentongan.placement), staged by the same statement.
+    events: list[EventModel] = [_raised_event(alarm, devices[alarm.device_id].push_token, alarm.id in last_known)
+                                for alarm in raised]
+    await add_events(session, outbox, events, keep_in=awaiting)
     await repository.save_presses(session, list(pressed_again.values()))
     return results
 
