@@ -76,6 +76,13 @@ class TooManyRequests(ServiceError):
                          headers={"Retry-After": str(retry_after_s)})
 
 
+class MalformedBody(ServiceError):
+    """The body cannot be read as the declared content type (not UTF-8, not JSON text)."""
+
+    status_code = 400
+    error = "malformed_body"
+
+
 class PayloadTooLarge(ServiceError):
     """The request body is too large."""
 
@@ -120,7 +127,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        # FastAPI's own 400 is a body it could not parse: named as documented (MalformedBody).
+        error = {400: MalformedBody.error, 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code,
+                                                                                             "http_error")
         headers = exc.headers
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": allowed_methods(request)}

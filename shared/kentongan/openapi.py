@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel, Field
 
-from kentongan.errors import NotFound, PayloadTooLarge, ServiceError, ServiceUnavailable
+from kentongan.errors import MalformedBody, NotFound, PayloadTooLarge, ServiceError, ServiceUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERROR_SCHEMA = "#/components/schemas/ErrorBody"
@@ -158,7 +158,7 @@ def _document_errors(operation: dict[str, Any], route: RouteContext, contracts: 
     if has_path_params:
         errors.append(NotFound)
     if has_body:
-        errors.append(PayloadTooLarge)
+        errors += [MalformedBody, PayloadTooLarge]
     if (route.path or "").startswith("/v1/"):
         errors.append(ServiceUnavailable)
     responses = operation.setdefault("responses", {})

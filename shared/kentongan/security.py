@@ -205,12 +205,12 @@ def _settings(request: Request) -> ServiceSettings:
     return settings
 
 
-@documents(security=OPERATOR_JWT, errors=(Unauthorized,))
+@documents(security=OPERATOR_JWT, errors=(Unauthorized, Forbidden))
 async def current_operator(request: Request) -> Operator:
     return await _operator(request, bearer_token(request))
 
 
-@documents(security=(OPERATOR_JWT, STREAM_TOKEN), errors=(Unauthorized,))
+@documents(security=(OPERATOR_JWT, STREAM_TOKEN), errors=(Unauthorized, Forbidden))
 async def streaming_operator(request: Request) -> Operator:
     """The operator of a live stream (token in the header or, for EventSource, the query)."""
     return await _operator(request, stream_token(request))
@@ -244,7 +244,7 @@ def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator
     return dependency
 
 
-@documents(security=PARTNER_JWT, errors=(Unauthorized,))
+@documents(security=PARTNER_JWT, errors=(Unauthorized, Forbidden))
 async def current_partner(request: Request) -> Partner:
     claims = await decode_user_token(_settings(request), bearer_token(request), PARTNER)
     agency = claims.get("agency")

@@ -2,6 +2,7 @@
 operation called with the credentials its document asks for: never a 5xx, and every answer (errors too) has a
 documented status, content type and body."""
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -11,7 +12,7 @@ from tests.contracts.conftest import openapi_of
 
 # Bounded so that the five services together fuzz in about two minutes on a development machine: a few
 # examples per operation, and a failure reported as found (shrinking it could take minutes).
-FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck),
+FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
                 phases=[Phase.explicit, Phase.generate])
 CHECKS = [schemathesis.checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance, checks.response_headers_conformance]
@@ -71,11 +72,32 @@ def test_notifier(case, notifier_url, credentials):
 
 @pytest.mark.parametrize(("path", "method", "allowed"), [("/v1/cameras", "DELETE", "GET, POST"),
                                                           ("/v1/representatives/x", "POST", "GET, PUT")])
-def test_a_405_names_every_method_the_path_answers(path, method, allowed, cctv_url, notifier_url, credentials):
-    import httpx
-
+def test_a_405_names_every_method_the_path_answers(path, method, allowed, cctv_url, notifier_url,
+                                                   credentials):
     base = cctv_url if path.startswith("/v1/cameras") else notifier_url
     response = httpx.request(method, f"{base}{path}", headers=credentials["operatorJWT"], timeout=10)
     assert response.status_code == 405
     assert response.headers["allow"] == allowed
     assert response.json()["error"] == "method_not_allowed"
+
+
+CAMERA = {"id": "cam-nul", "name": "Simpang Lima", "lat": -6.99, "lon": 110.42, "stream_url": "rtsp://nvr/ch1"}
+REPRESENTATIVE = {"name": "Bu Siti", "kecamatan": "Candisari", "kelurahan": "Jomblang", "rw": "03", "lat": -7.01,
+                  "lon": 110.43, "contacts": [{"channel": "sms", "address": "+6281234567890"}]}
+
+
+@pytest.mark.parametrize(("service", "method", "path", "params", "body", "field"), [
+    ("cctv", "GET", "/v1/cameras", {"offset": str(10**20)}, None, "offset"),
+    ("notifier", "GET", "/v1/representatives", {"offset": str(10**20)}, None, "offset"),
+    ("cctv", "GET", "/v1/cameras", {"kecamatan": "Genuk\x00"}, None, "kecamatan"),
+    ("cctv", "POST", "/v1/cameras", {}, {**CAMERA, "name": "Simpang\x00Lima"}, "name"),
+    ("notifier", "PUT", "/v1/representatives/rep-1", {}, {**REPRESENTATIVE, "name": "Bu\x00Siti"}, "name"),
+    ("notifier", "PUT", "/v1/representatives/rep-1", {}, {**REPRESENTATIVE, "rw": "123456789"}, "rw"),
+])
+def test_what_once_answered_500_is_a_422_naming_the_field(service, method, path, params, body, field, cctv_url,
+                                                          notifier_url, credentials):
+    base = cctv_url if service == "cctv" else notifier_url
+    response = httpx.request(method, f"{base}{path}", params=params, json=body,
+                             headers=credentials["operatorJWT"], timeout=10)
+    assert response.status_code == 422, response.text
+    assert field in [problem["field"] for problem in response.json()["detail"]]
