@@ -8,6 +8,7 @@ Routes and dependencies say what they do with markers; nothing is repeated per s
 - 422 (any parameter or body), 404 (a path parameter), 413 (a body) and 503 (storage down) are inferred.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -233,8 +234,21 @@ def _sample(schema: dict[str, Any], document: dict[str, Any], depth: int) -> Any
     if kind == "boolean":
         return False
     if kind == "string":
-        return _FORMATS.get(schema.get("format", ""), "contoh")[: schema.get("maxLength", 100)]
+        return _string(schema)
     return None
+
+
+# Tried in turn against a field's pattern when it declares no example: an Indonesian mobile number (E.164), a
+# one-time code, a PIN, a plain word.
+_PATTERNED = ("contoh", "+6281234567890", "123456", "2468", "smg-01")
+
+
+def _string(schema: dict[str, Any]) -> str:
+    value = _FORMATS.get(schema.get("format", ""), "contoh")[: schema.get("maxLength", 100)]
+    pattern = schema.get("pattern")
+    if pattern is None or re.search(pattern, value):
+        return value
+    return next((candidate for candidate in _PATTERNED if re.search(pattern, candidate)), value)
 
 
 def _has_example(schema: dict[str, Any]) -> bool:
