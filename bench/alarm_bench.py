@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import httpx
 
+from bench.ceilings import cpu_ratio, http_insert_ceiling, ratio
 from bench.support import KeepAliveConnection, cpu_seconds, running_platform, summary_ms
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.devices import DeviceProfileUpdated
@@ -233,6 +234,12 @@ async def measure(gateway: str, dispatch: str, gateway_pids: list[int], dispatch
     # Steady latency first: the intake burst leaves dispatch a backlog that would be measured instead.
     results = {"alarm_to_sse": await alarm_to_operator(gateway, dispatch)}
     results["intake"] = await intake(gateway, gateway_pids, DispatchCost(dispatch, dispatch_pids))
+    # The bare ceiling of the intake, now, on this machine: the same insert + outbox row from a plain endpoint.
+    ceiling = await http_insert_ceiling(os.environ["DATABASE_URL"], CONCURRENCY, INTAKE_SECONDS)
+    results["ceiling_bare_fastapi_insert_outbox"] = ceiling
+    results["intake"]["alarms_per_s_vs_ceiling"] = ratio(results["intake"]["alarms_per_s"], ceiling["per_s"])
+    results["intake"]["gateway_cpu_vs_ceiling"] = cpu_ratio(results["intake"]["gateway_cpu_ms_per_alarm"],
+                                                            ceiling["cpu_ms_per_op"])
     return results
 
 

@@ -27,6 +27,7 @@ from uuid import uuid4
 import httpx
 import orjson
 
+from bench.ceilings import cpu_ratio, kafka_ceiling, ratio
 from bench.support import cpu_seconds, tree_cpu_seconds
 from kentongan.devstack import DevStack, free_port
 from kentongan.events import Envelope, encode
@@ -127,8 +128,12 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
     window = time.time() - started
     # Average cores busy per process over the phase: shows which one limits the rate (the bench's own
     # receivers must not be it).
-    cpu = {name: round((meter() - cpu_before[name]) / window, 2) for name, meter in meters.items()}
+    used = {name: meter() - cpu_before[name] for name, meter in meters.items()}
+    cpu = {name: round(seconds / window, 2) for name, seconds in used.items()}
+    per_notification = {name: round(seconds * 1000 / max(1, len(gateway.arrivals)), 3)
+                        for name, seconds in used.items()}
     return {**_figures(gateway.arrivals, published, started, expected, phase), "cpu_cores_busy": cpu,
+            "cpu_ms_per_notification": per_notification,
             "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
@@ -186,7 +191,15 @@ async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gatew
         whatsapp = await run_phase(4, process.url, settings, gateway, None, meters, channel="whatsapp")
     finally:
         process.stop()  # before the receivers, so that no request is cut off by them
-    return {"cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
+    # The bare ceiling on the same broker, now: what aiokafka alone produces and consumes per second.
+    ceiling = await kafka_ceiling(settings.kafka_bootstrap_servers, AREAS * REPS_PER_AREA)
+    incidents_per_s = baseline["notifications_per_s"] / REPS_PER_AREA
+    notifier_cpu_per_incident = baseline["cpu_ms_per_notification"]["notifier"] * REPS_PER_AREA
+    return {"ceiling_bare_aiokafka": ceiling,
+            "baseline_incidents_per_s_vs_bare_consume": ratio(incidents_per_s, ceiling["consume_per_s"]),
+            "notifier_cpu_per_incident_vs_bare_consume": cpu_ratio(notifier_cpu_per_incident,
+                                                                   ceiling["consume_cpu_ms_per_msg"]),
+            "cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
             "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
                                                          "slow_receiver_deliveries": len(slow.arrivals)},
             "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA},

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,6 +76,13 @@ class TooManyRequests(ServiceError):
                          headers={"Retry-After": str(retry_after_s)})
 
 
+class MalformedBody(ServiceError):
+    """The body cannot be read as the declared content type (not UTF-8, not JSON text)."""
+
+    status_code = 400
+    error = "malformed_body"
+
+
 class PayloadTooLarge(ServiceError):
     """The request body is too large."""
 
@@ -118,6 +126,23 @@ def install_error_handlers(app: FastAPI) -> None:
                             headers={"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": error, "detail": exc.detail}, exc.status_code, headers=exc.headers)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own 400 is a body it could not parse: named as documented (MalformedBody).
+        error = {400: MalformedBody.error, 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code,
+                                                                                             "http_error")
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return JSONResponse({"error": error, "detail": exc.detail}, exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path answers. Starlette names only the first route matching the path,
+    so `DELETE /v1/cameras` said `Allow: POST` though GET is served there too."""
+    methods: set[str] = set()
+    path = request.scope["path"]
+    for route in iter_route_contexts(request.app.routes):
+        path_regex = getattr(route, "path_regex", None)
+        if route.methods and path_regex is not None and path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))

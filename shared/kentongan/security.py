@@ -23,6 +23,7 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.types import Options
 
 from kentongan.errors import Forbidden, ServiceUnavailable, Unauthorized
+from kentongan.openapi import OPERATOR_JWT, PARTNER_JWT, STREAM_TOKEN, documents
 from kentongan.settings import ServiceSettings
 
 DEVICE = "kentongan:device"
@@ -204,10 +205,12 @@ def _settings(request: Request) -> ServiceSettings:
     return settings
 
 
+@documents(security=OPERATOR_JWT, errors=(Unauthorized, Forbidden))
 async def current_operator(request: Request) -> Operator:
     return await _operator(request, bearer_token(request))
 
 
+@documents(security=(OPERATOR_JWT, STREAM_TOKEN), errors=(Unauthorized, Forbidden))
 async def streaming_operator(request: Request) -> Operator:
     """The operator of a live stream (token in the header or, for EventSource, the query)."""
     return await _operator(request, stream_token(request))
@@ -232,6 +235,7 @@ def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator
                  ) -> Callable[[Operator], Awaitable[Operator]]:
     """A dependency admitting staff with `role` or above (`authenticate`: how the operator is found)."""
 
+    @documents(errors=(Forbidden,))
     async def dependency(operator: Annotated[Operator, Depends(authenticate)]) -> Operator:
         if not operator.has_role(role):
             raise Forbidden(f"requires the {role} role")
@@ -240,6 +244,7 @@ def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator
     return dependency
 
 
+@documents(security=PARTNER_JWT, errors=(Unauthorized, Forbidden))
 async def current_partner(request: Request) -> Partner:
     claims = await decode_user_token(_settings(request), bearer_token(request), PARTNER)
     agency = claims.get("agency")

@@ -21,6 +21,7 @@ from kentongan.health import Health
 from kentongan.kafka import broker_reachable, create_producer
 from kentongan.logging import configure_logging
 from kentongan.middleware import BodyLimitMiddleware, MetricsMiddleware
+from kentongan.openapi import install_contract, operation_id
 from kentongan.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class ServiceSpec:
     app: str  # "alarm_gateway.main:create_app" (a factory)
     migrations: Path  # the Alembic script folder
     topics: tuple[str, ...] = ()  # topics it produces or consumes
+    consumes: tuple[str, ...] = ()  # of those, the ones its consumer reads (the rest it produces)
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
     data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
 
@@ -92,7 +94,10 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
                 await asyncio.wait(tasks, timeout=10)
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  generate_unique_id_function=operation_id)
+    # Security schemes, error responses and examples for every route, those added later by any router too.
+    install_contract(app)
     app.state.settings = settings
     app.state.spec = spec
     app.state.health = Health(spec.name)

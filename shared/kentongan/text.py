@@ -35,6 +35,17 @@ class Text(GroupedMetadata):
         yield AfterValidator(_not_blank)
 
 
+@dataclass(frozen=True)
+class Line(GroupedMetadata):
+    """One line of at most `max_length` characters, trimmed, without control characters: a place name, a code,
+    an RT number (`Annotated[str, Line(8)]`). Its own length, not Name's: a column may be narrower than 120."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(min_length=1, max_length=self.max_length, strip_whitespace=True,
+                                pattern=r"^[^\x00-\x1f\x7f]+$")
+
+
 # A place or school name: one line.
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True,
-                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+Name = Annotated[str, Line(120)]

@@ -29,6 +29,7 @@ from kentongan.service import ServiceSpec, create_service_app
 SPEC = ServiceSpec(
     name="alarm-gateway", schema=SCHEMA, port=8001, app="alarm_gateway.main:create_app",
     migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS, topics.DEVICE_MESSAGES),
+    consumes=(topics.INCIDENTS,),
 )
 
 
@@ -40,7 +41,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="alarm-gateway",
-                        topics=[topics.INCIDENTS], handlers=event_handlers(app.state.profile_keys),
+                        topics=list(SPEC.consumes), handlers=event_handlers(app.state.profile_keys),
                         sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
 
 

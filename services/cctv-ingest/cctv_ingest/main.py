@@ -26,7 +26,8 @@ from kentongan.service import ServiceSpec, create_service_app
 SPEC = ServiceSpec(
     name="cctv-ingest", schema=SCHEMA, port=8003, app="cctv_ingest.main:create_app",
     migrations=Path(__file__).parent / "migrations",
-    topics=(topics.INCIDENTS, topics.CCTV_SNAPSHOTS, topics.CCTV_HEALTH), demo="cctv_ingest.demo:load",
+    topics=(topics.INCIDENTS, topics.CCTV_SNAPSHOTS, topics.CCTV_HEALTH), consumes=(topics.INCIDENTS,),
+    demo="cctv_ingest.demo:load",
 )
 
 
@@ -42,7 +43,7 @@ async def consume_incidents(app: FastAPI) -> None:
     with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
         capture = SnapshotCapture(app.state.blob_store, limits, pool)
         await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",
-                            topics=[topics.INCIDENTS], handlers=handlers(capture, settings),
+                            topics=list(SPEC.consumes), handlers=handlers(capture, settings),
                             sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
 
 

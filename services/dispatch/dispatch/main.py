@@ -27,6 +27,7 @@ SPEC = ServiceSpec(
     name="dispatch", schema=SCHEMA, port=8004, app="dispatch.main:create_app",
     migrations=Path(__file__).parent / "migrations",
     topics=(topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.INCIDENTS, topics.DELIVERIES),
+    consumes=(topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.DELIVERIES),
     demo="dispatch.demo:load",
 )
 
@@ -39,7 +40,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_events(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="dispatch",
-                        topics=[topics.ALARMS, topics.REPORTS, topics.CCTV_SNAPSHOTS, topics.DELIVERIES],
+                        topics=list(SPEC.consumes),
                         handlers=event_handlers(app.state.settings), sessionmaker=app.state.sessionmaker,
                         inbox=inbox, on_dead_letter=fallback_opener(app.state.sessionmaker),
                         on_redelivery=redelivery_handlers(),

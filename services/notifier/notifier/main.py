@@ -29,7 +29,9 @@ CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REP
                    topics.DEVICE_MESSAGES)
 SPEC = ServiceSpec(
     name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
-    migrations=Path(__file__).parent / "migrations", topics=CONSUMED_TOPICS, demo="notifier.demo:load",
+    migrations=Path(__file__).parent / "migrations", topics=(*CONSUMED_TOPICS, topics.DELIVERIES),
+    consumes=CONSUMED_TOPICS,
+    demo="notifier.demo:load",
 )
 
 

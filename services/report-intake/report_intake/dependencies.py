@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Request
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.dependencies import SessionDep, app_settings
+from kentongan.openapi import SecurityScheme, documents
 from kentongan.security import CurrentOperator, CurrentPartner
 from report_intake.audit.service import Actor
 from report_intake.settings import Settings
@@ -30,6 +31,13 @@ async def _bus(request: Request) -> BusKeyring:
 BusDep = Annotated[BusKeyring, Depends(_bus)]
 
 
+CASE_TOKEN = SecurityScheme("caseToken", {
+    "type": "apiKey", "in": "header", "name": "X-Case-Token",
+    "description": "The reporter's case token, returned once at submission (also accepted as "
+                   "`Authorization: Bearer <token>`). A wrong or missing token answers 404, as for no case."})
+
+
+@documents(security=CASE_TOKEN)
 async def case_token(x_case_token: Annotated[str | None, Header(max_length=200)] = None,
                authorization: Annotated[str | None, Header(max_length=400)] = None) -> str | None:
     """The reporter's case token: `X-Case-Token: <token>` or `Authorization: Bearer <token>`.

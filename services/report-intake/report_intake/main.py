@@ -24,7 +24,8 @@ SPEC = ServiceSpec(
     name="report-intake", schema=SCHEMA, port=8002, app="report_intake.main:create_app",
     migrations=Path(__file__).parent / "migrations",
     topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES, topics.INCIDENTS),
-    demo="report_intake.demo:load", data_keys="report_intake.reports.keys:DATA_KEYS",
+    consumes=(topics.INCIDENTS,), demo="report_intake.demo:load",
+    data_keys="report_intake.reports.keys:DATA_KEYS",
 )
 
 
@@ -35,7 +36,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="report-intake",
-                        topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
+                        topics=list(SPEC.consumes), handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
                         inbox=inbox, health=app.state.health).run()
 
 

@@ -5,17 +5,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from alarm_gateway.alarms import service
+from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, DeviceBlocked
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.dependencies import SessionDep
 from alarm_gateway.devices.router import CurrentDevice
 from alarm_gateway.models.alarm import Alarm as AlarmRow
 from kentongan.errors import ServiceError, error_response
 from kentongan.group_commit import GroupCommit
+from kentongan.openapi import raises
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
 
-@router.post("", status_code=202, response_model=Alarm, summary="Raise a panic alarm")
+@router.post("", status_code=202, response_model=Alarm, responses=raises(AlarmIdTaken, DeviceBlocked),
+             summary="Raise a panic alarm")
 async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, request: Request) -> Alarm:
     """202: stored durably (committed with alarms raised at the same moment) and on its way to the Command
     Center."""
@@ -34,7 +37,7 @@ async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDe
     return await service.get_alarm(session, device_id, alarm_id)
 
 
-@router.post("/{alarm_id}/locations", status_code=202, response_model=Alarm,
+@router.post("/{alarm_id}/locations", status_code=202, response_model=Alarm, responses=raises(AlarmClosed),
              summary="Send the caller's live location")
 async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: CurrentDevice,
                           session: SessionDep) -> AlarmRow:
@@ -42,7 +45,8 @@ async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: Curre
 
 
 @router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason",
-             responses={403: {"description": "`wrong_pin` (the alarm stays active) or `pin_required`"}})
+             responses={**raises(AlarmClosed),
+                        403: {"description": "`wrong_pin` (the alarm stays active) or `pin_required`"}})
 async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice,
                        session: SessionDep) -> AlarmRow | JSONResponse:
     """With PINs set, `pin` is needed. Five wrong PINs on an alarm escalate it at the Command Center."""

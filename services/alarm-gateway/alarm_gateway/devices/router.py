@@ -3,17 +3,24 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
+from alarm_gateway.alarms.errors import AlarmNotFound
 from alarm_gateway.dependencies import SessionDep, SettingsDep
 from alarm_gateway.devices import service
 from alarm_gateway.devices.erasure import erase_device
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
+from kentongan.errors import Forbidden, TooManyRequests, Unauthorized
+from kentongan.openapi import SecurityScheme, documents, raises
 from kentongan.ratelimit import RateLimiter
 from kentongan.retention import ErasureConfirmation
 from kentongan.security import CurrentSupervisor, bearer_token
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
+DEVICE_TOKEN = SecurityScheme("deviceToken", {
+    "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+    "description": "An app installation's token, returned once by `POST /v1/devices`."})
 
 
+@documents(errors=(TooManyRequests,))
 async def _registration_limiter(request: Request) -> None:
     limiter: RateLimiter = request.app.state.registration_limiter
     limiter.check(request.client.host if request.client else "unknown")
@@ -25,6 +32,7 @@ async def register_device(body: DeviceRegistration, session: SessionDep, setting
     return await service.register(session, body, settings)
 
 
+@documents(security=DEVICE_TOKEN, errors=(Unauthorized, Forbidden, TooManyRequests))
 async def current_device(request: Request) -> UUID:
     """The device behind the bearer token, counted against its rate limit. (The settings come straight from the
     app, not as a dependency of their own: every alarm call resolves this, and each dependency costs.)"""
@@ -46,7 +54,7 @@ async def erase_this_device(body: ErasureConfirmation, device_id: CurrentDevice,
 blocks_router = APIRouter(prefix="/v1/device-blocks", tags=["device blocks (Command Center supervisors)"])
 
 
-@blocks_router.post("", status_code=201, response_model=DeviceBlock,
+@blocks_router.post("", status_code=201, response_model=DeviceBlock, responses=raises(AlarmNotFound),
                     summary="Block the device that raised an alarm (prank or abusive alarms)")
 async def block_device(body: DeviceBlockCreate, supervisor: CurrentSupervisor, session: SessionDep) -> DeviceBlock:
     """Its new alarms are refused with 403 `device_blocked` (the app tells the caller to phone 110); alarms it

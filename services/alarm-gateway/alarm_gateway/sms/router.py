@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -9,25 +9,35 @@ from alarm_gateway.dependencies import SessionDep
 from alarm_gateway.sms import service
 from alarm_gateway.sms.errors import BadSignature
 from alarm_gateway.sms.schemas import InboundResult, InboundSms
+from kentongan.openapi import SecurityScheme, documents
 
 router = APIRouter(prefix="/v1/sms", tags=["SMS panic (the SMS provider)"])
+SMS_SIGNATURE = SecurityScheme("smsWebhookSignature", {
+    "type": "apiKey", "in": "header", "name": "webhook-signature",
+    "description": "Standard Webhooks: `webhook-id`, `webhook-timestamp` and `webhook-signature` (HMAC-SHA256 "
+                   "with ALARM_GATEWAY_SMS_INBOUND_SECRET) over the raw body."})
 
 
-@router.post("/inbound", response_model=InboundResult, summary="An inbound SMS from the SMS provider",
-             openapi_extra={"requestBody": {"content": {"application/json": {"schema": InboundSms.model_json_schema(
-                 by_alias=True)}}}},
-             responses={401: {"description": "`bad_signature`: Standard Webhooks signature missing or wrong"}})
-async def inbound_sms(request: Request, session: SessionDep,
-                      webhook_id: Annotated[str, Header(alias="webhook-id", max_length=200)]) -> InboundResult:
-    """Signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`, secret
-    `ALARM_GATEWAY_SMS_INBOUND_SECRET`). `{"from", "text", "received_at"?}`: a verified phone texting TOLONG, SOS,
-    DARURAT or HELP (first word, any case) raises a silent alarm; a redelivery raises nothing more."""
+@documents(security=SMS_SIGNATURE, errors=(BadSignature,))
+async def signed_body(request: Request) -> bytes:
+    """The raw body, once its Standard Webhooks signature is verified."""
     body = await request.body()
     webhook: Webhook = request.app.state.sms_webhook
     try:
         webhook.verify(body, dict(request.headers), json_parse=False)
     except (WebhookVerificationError, ValueError) as exc:
         raise BadSignature() from exc
+    return body
+
+
+@router.post("/inbound", response_model=InboundResult, summary="An inbound SMS from the SMS provider",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": InboundSms.model_json_schema(
+                 by_alias=True)}}}})
+async def inbound_sms(request: Request, session: SessionDep, body: Annotated[bytes, Depends(signed_body)],
+                      webhook_id: Annotated[str, Header(alias="webhook-id", max_length=200)]) -> InboundResult:
+    """Signed with Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`, secret
+    `ALARM_GATEWAY_SMS_INBOUND_SECRET`). `{"from", "text", "received_at"?}`: a verified phone texting TOLONG, SOS,
+    DARURAT or HELP (first word, any case) raises a silent alarm; a redelivery raises nothing more."""
     try:
         sms = InboundSms.model_validate_json(body)
     except ValidationError as exc:

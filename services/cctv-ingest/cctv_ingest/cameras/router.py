@@ -1,9 +1,9 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from cctv_ingest.cameras import importers, service
-from cctv_ingest.cameras.errors import UnsupportedImportType
+from cctv_ingest.cameras.errors import CameraIdTaken, ImportRejected, UnsupportedImportType
 from cctv_ingest.cameras.schemas import (
     Camera,
     CameraCreate,
@@ -15,12 +15,26 @@ from cctv_ingest.cameras.schemas import (
 )
 from cctv_ingest.dependencies import SessionDep, SettingsDep
 from kentongan.errors import Forbidden
+from kentongan.openapi import raises
 from kentongan.security import CurrentOperator, CurrentSupervisor, Operator
+from kentongan.text import Line
 
 router = APIRouter(prefix="/v1/cameras", tags=["cameras"])
 IMPORT_PATH = "/v1/cameras/import"
 # A stored stream URL is shown (redacted) only when a supervisor asks for it: operators never need it.
 Include = Annotated[Literal["stream_url"] | None, Query(description="stream_url: supervisors only")]
+# A camera id in a path: what CameraCreate accepts, so anything else is a 422 naming it, never a database error.
+CameraIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+MAX_OFFSET = 100_000
+IMPORT_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"},
+                 "example": "id,name,lat,lon,stream_url\nsmg-simpanglima-01,Simpang Lima,-6.9903,110.4229,"
+                            "rtsp://nvr-simpanglima.local:554/ch1\n"},
+    "application/geo+json": {"schema": {"type": "object"}, "example": {
+        "type": "FeatureCollection", "features": [{
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [110.4229, -6.9903]},
+            "properties": {"id": "smg-simpanglima-01", "name": "Simpang Lima",
+                           "stream_url": "rtsp://nvr-simpanglima.local:554/ch1"}}]}}}}}
 
 
 def _shows_stream_url(operator: Operator, include: str | None) -> bool:
@@ -29,13 +43,14 @@ def _shows_stream_url(operator: Operator, include: str | None) -> bool:
     return include == "stream_url"
 
 
-@router.post("", status_code=201, response_model=Camera, summary="Register a camera (supervisor or admin)")
+@router.post("", status_code=201, response_model=Camera, responses=raises(CameraIdTaken), summary="Register a camera (supervisor or admin)")
 async def register_camera(body: CameraCreate, _: CurrentSupervisor, session: SessionDep,
                           settings: SettingsDep) -> Camera:
     return camera_view(await service.register(session, body, settings))
 
 
-@router.post("/import", response_model=ImportResult,
+@router.post("/import", response_model=ImportResult, openapi_extra=IMPORT_BODY,
+             responses=raises(UnsupportedImportType, ImportRejected),
              summary="Insert or replace cameras from a CSV (text/csv) or GeoJSON (application/geo+json) body")
 async def import_cameras(request: Request, _: CurrentSupervisor, session: SessionDep,
                          settings: SettingsDep) -> ImportResult:
@@ -51,10 +66,12 @@ async def import_cameras(request: Request, _: CurrentSupervisor, session: Sessio
     return ImportResult(imported=await service.import_many(session, cameras, settings, first_row))
 
 
-@router.get("", response_model=list[Camera], summary="Cameras, by id")
-async def list_cameras(operator: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
+@router.get("", response_model=list[Camera], responses=raises(Forbidden), summary="Cameras, by id")
+async def list_cameras(operator: CurrentOperator, session: SessionDep,
+                       kecamatan: Annotated[Annotated[str, Line(100)] | None, Query()] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0, include: Include = None) -> list[Camera]:
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                       include: Include = None) -> list[Camera]:
     shown = _shows_stream_url(operator, include)
     cameras = await service.list_cameras(session, kecamatan, limit, offset)
     return [camera_view(camera, shown) for camera in cameras]
@@ -70,8 +87,9 @@ async def nearby_cameras(_: CurrentOperator, session: SessionDep,
     return [NearbyCamera(**{**vars(camera), "snapshot_url": camera.snapshot_url}) for camera in found]
 
 
-@router.get("/{camera_id}", response_model=CameraWithHealth, summary="One camera and its health")
-async def get_camera(camera_id: str, operator: CurrentOperator, session: SessionDep,
+@router.get("/{camera_id}", response_model=CameraWithHealth, responses=raises(Forbidden),
+            summary="One camera and its health")
+async def get_camera(camera_id: CameraIdPath, operator: CurrentOperator, session: SessionDep,
                      include: Include = None) -> CameraWithHealth:
     shown = _shows_stream_url(operator, include)
     camera, health = await service.get(session, camera_id)
@@ -79,6 +97,6 @@ async def get_camera(camera_id: str, operator: CurrentOperator, session: Session
 
 
 @router.patch("/{camera_id}", response_model=Camera, summary="Change a camera (supervisor or admin)")
-async def update_camera(camera_id: str, body: CameraUpdate, _: CurrentSupervisor, session: SessionDep,
+async def update_camera(camera_id: CameraIdPath, body: CameraUpdate, _: CurrentSupervisor, session: SessionDep,
                         settings: SettingsDep) -> Camera:
     return camera_view(await service.update(session, camera_id, body, settings))

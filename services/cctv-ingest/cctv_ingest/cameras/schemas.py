@@ -1,13 +1,16 @@
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cctv_ingest.redaction import redact_url
+from kentongan.text import Line, Text
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
-CameraId = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Stable id, e.g. the NVR's channel id")
-Latitude = Field(ge=-90, le=90, description="WGS84 latitude in degrees")
-Longitude = Field(ge=-180, le=180, description="WGS84 longitude in degrees")
+CameraId = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Stable id, e.g. the NVR's channel id",
+                 examples=["smg-simpanglima-01"])
+Latitude = Field(ge=-90, le=90, description="WGS84 latitude in degrees", examples=[-6.9903])
+Longitude = Field(ge=-180, le=180, description="WGS84 longitude in degrees", examples=[110.4229])
 Priority = Field(0, ge=0, le=10, description="0 normal .. 10 critical; high priorities are read continuously")
 
 
@@ -19,13 +22,14 @@ def _check_stream_url(url: str | None) -> str | None:
 
 class CameraCreate(BaseModel):
     id: str = CameraId
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Text(200)] = Field(examples=["Simpang Lima, sisi utara"])
     lat: float = Latitude
     lon: float = Longitude
-    kecamatan: str | None = Field(None, max_length=100, description="Defaults to the nearest kecamatan")
-    kelurahan: str | None = Field(None, max_length=100)
-    rt: str | None = Field(None, max_length=20)
-    stream_url: str = Field(max_length=1000, description="May carry credentials; never shown back")
+    kecamatan: Annotated[str, Line(100)] | None = Field(None, description="Defaults to the nearest kecamatan")
+    kelurahan: Annotated[str, Line(100)] | None = None
+    rt: Annotated[str, Line(20)] | None = None
+    stream_url: Annotated[str, Text(1000)] = Field(description="May carry credentials; never shown back",
+                                                   examples=["rtsp://nvr-simpanglima.local:554/ch1"])
     priority: int = Priority
     enabled: bool = True
 
@@ -35,13 +39,13 @@ class CameraCreate(BaseModel):
 class CameraUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Annotated[str, Text(200)] | None = Field(None, examples=["Simpang Lima, sisi utara"])
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
-    kecamatan: str | None = Field(None, max_length=100)
-    kelurahan: str | None = Field(None, max_length=100)
-    rt: str | None = Field(None, max_length=20)
-    stream_url: str | None = Field(None, max_length=1000)
+    kecamatan: Annotated[str, Line(100)] | None = None
+    kelurahan: Annotated[str, Line(100)] | None = None
+    rt: Annotated[str, Line(20)] | None = None
+    stream_url: Annotated[str, Text(1000)] | None = None
     priority: int | None = Field(None, ge=0, le=10)
     enabled: bool | None = None
 

@@ -7,6 +7,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from dispatch.dependencies import SessionDep
 from dispatch.incidents import repository, service
+from dispatch.incidents.errors import AlreadyAssigned, InvalidCursor, InvalidTransition
 from dispatch.incidents.paging import DEFAULT_PAGE, MAX_PAGE
 from dispatch.incidents.schemas import (
     ACTIVE_STATUSES,
@@ -26,6 +27,7 @@ from dispatch.models.incident import Incident as IncidentRow
 from dispatch.models.incident_note import IncidentNote
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
+from kentongan.openapi import raises
 from kentongan.security import CurrentOperator, CurrentSupervisor, StreamOperator
 from kentongan.text import Name
 
@@ -48,8 +50,15 @@ async def list_incidents(
                                        area=area, limit=limit, offset=offset, alarm_id=alarm_id)
 
 
+SSE_EXAMPLE = ('event: ready\ndata: {"replayed": 0}\n\nid: 0192f0c4-6c1e-7d3a-9b7e-2f1d5c3a8e41\nevent: incident\n'
+               'data: {"type": "kentongan.incident.opened", "alarm_id": "...", "incident": {"id": "...", ...}}\n\n')
+
+
 @router.get("/stream", summary="Server-sent events: every incident change as it happens",
-            response_description="text/event-stream of `incident` events ({type, alarm_id, incident})")
+            response_class=EventSourceResponse,
+            responses={200: {"description": "`incident` events ({type, alarm_id, incident})",
+                             "content": {"text/event-stream": {"schema": {"type": "string"},
+                                                               "example": SSE_EXAMPLE}}}})
 async def stream_incidents(request: Request, operator: StreamOperator,
                            last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
                            ) -> EventSourceResponse:
@@ -72,43 +81,44 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 After = Annotated[str | None, Query(max_length=100, description="The `next` cursor of the previous page")]
 
 
-@router.get("/{incident_id}/alarms", response_model=AlarmPage, summary="The incident's alarms, a page at a time")
+@router.get("/{incident_id}/alarms", response_model=AlarmPage, responses=raises(InvalidCursor), summary="The incident's alarms, a page at a time")
 async def list_alarms(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
                       limit: Limit = DEFAULT_PAGE, after: After = None) -> AlarmPage:
     return await service.alarm_page(session, incident_id, operator, limit, after)
 
 
-@router.get("/{incident_id}/trail", response_model=LocationPage, summary="The location trail, a page at a time")
+@router.get("/{incident_id}/trail", response_model=LocationPage, responses=raises(InvalidCursor), summary="The location trail, a page at a time")
 async def list_trail(incident_id: UUID, session: SessionDep, _: CurrentOperator,
                      limit: Limit = DEFAULT_PAGE, after: After = None) -> LocationPage:
     return await service.trail_page(session, incident_id, limit, after)
 
 
-@router.get("/{incident_id}/notes", response_model=NotePage, summary="The notes, a page at a time")
+@router.get("/{incident_id}/notes", response_model=NotePage, responses=raises(InvalidCursor), summary="The notes, a page at a time")
 async def list_notes(incident_id: UUID, session: SessionDep, _: CurrentOperator,
                      limit: Limit = DEFAULT_PAGE, after: After = None) -> NotePage:
     return await service.note_page(session, incident_id, limit, after)
 
 
-@router.post("/{incident_id}/acknowledge", response_model=Incident, summary="Take the incident")
+@router.post("/{incident_id}/acknowledge", response_model=Incident, responses=raises(InvalidTransition), summary="Take the incident")
 async def acknowledge(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
                       if_match: IfMatch = None) -> IncidentRow:
     return await service.acknowledge(session, incident_id, operator, if_match)
 
 
-@router.post("/{incident_id}/assign", response_model=Incident, summary="Send a patrol unit")
+@router.post("/{incident_id}/assign", response_model=Incident, responses=raises(AlreadyAssigned), summary="Send a patrol unit")
 async def assign(incident_id: UUID, body: AssignRequest, session: SessionDep, operator: CurrentOperator,
                  if_match: IfMatch = None) -> IncidentRow:
     return await service.assign(session, incident_id, body.unit_id, operator, if_match)
 
 
-@router.post("/{incident_id}/status", response_model=Incident, summary="en_route, on_scene, or resolved with outcome")
+@router.post("/{incident_id}/status", response_model=Incident, responses=raises(InvalidTransition),
+             summary="en_route, on_scene, or resolved with outcome")
 async def change_status(incident_id: UUID, body: StatusRequest, session: SessionDep, operator: CurrentOperator,
                         if_match: IfMatch = None) -> IncidentRow:
     return await service.change_status(session, incident_id, body, operator, if_match)
 
 
-@router.post("/{incident_id}/reopen", response_model=Incident, summary="Supervisors: back to the queue")
+@router.post("/{incident_id}/reopen", response_model=Incident, responses=raises(InvalidTransition), summary="Supervisors: back to the queue")
 async def reopen(incident_id: UUID, body: ReopenRequest, session: SessionDep,
                  supervisor: CurrentSupervisor) -> IncidentRow:
     return await service.reopen(session, incident_id, body.reason, supervisor)

@@ -6,8 +6,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from kentongan.dependencies import SessionDep
+from kentongan.openapi import raises
 from kentongan.security import CurrentOperator, CurrentPartner
 from notifier.deliveries import service
+from notifier.deliveries.errors import DeliveryNotReplayable
 from notifier.deliveries.schemas import Delivery, DeliveryStatus, IncidentNotification
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
@@ -25,7 +27,7 @@ async def get_delivery(delivery_id: UUID, partner: CurrentPartner, session: Sess
     return Delivery.of(*await service.get_delivery(session, partner.agency, delivery_id))
 
 
-@router.post("/{delivery_id}/retry", status_code=202, response_model=Delivery,
+@router.post("/{delivery_id}/retry", status_code=202, response_model=Delivery, responses=raises(DeliveryNotReplayable),
              summary="Replay a dead, interrupted or waiting delivery now")
 async def retry_delivery(delivery_id: UUID, partner: CurrentPartner, session: SessionDep) -> Delivery:
     return Delivery.of(*await service.replay(session, partner.agency, delivery_id))

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from kentongan.errors import NotFound
+from kentongan.openapi import raises
+from kentongan.text import Line
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.dev import repository
 
@@ -32,9 +34,12 @@ class OutboxMessage(BaseModel):
     received_at: datetime
 
 
-@router.get("/outbox", response_model=list[OutboxMessage], summary="Messages sent to the development inbox")
-async def dev_outbox(session: SessionDep, settings: SettingsDep, event_id: str | None = None,
-                     target: str | None = None, after: Annotated[int, Query(ge=0)] = 0,
+@router.get("/outbox", response_model=list[OutboxMessage], responses=raises(DevOutboxDisabled),
+            summary="Messages sent to the development inbox")
+async def dev_outbox(session: SessionDep, settings: SettingsDep,
+                     event_id: Annotated[Annotated[str, Line(64)] | None, Query()] = None,
+                     target: Annotated[Annotated[str, Line(2000)] | None, Query()] = None,
+                     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
     if settings.environment == "production":
         raise DevOutboxDisabled()

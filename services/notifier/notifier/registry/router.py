@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 
 from kentongan.security import CurrentAdmin, CurrentOperator
+from kentongan.text import Line
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.models.representative import Representative as RepresentativeRow
 from notifier.registry import service
@@ -12,24 +13,29 @@ from notifier.registry.schemas import AreaLookup, ImportResult, Representative, 
 
 router = APIRouter(tags=["registry"])
 CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role,kecamatan,kelurahan,rw,rt,"
-                                                                 "lat,lon,language,sms,push,webhook")]
+                                                                 "lat,lon,language,sms,push,webhook",
+                              examples=["code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,push,webhook\n"
+                                        "jomblang-03-02,Bu Siti,rt,Candisari,Jomblang,03,02,-7.0123,110.4301,id,"
+                                        "+6281234567890,,\n"])]
+Code = Annotated[str, Line(64), Path()]
+Area = Annotated[Annotated[str, Line(64)] | None, Query()]
 
 
 @router.put("/v1/representatives/{code}", response_model=Representative, summary="Create or update one")
-async def put_representative(code: str, body: RepresentativeIn, _: CurrentAdmin, session: SessionDep,
+async def put_representative(code: Code, body: RepresentativeIn, _: CurrentAdmin, session: SessionDep,
                              settings: SettingsDep) -> RepresentativeRow:
     return await service.save(session, body.model_copy(update={"code": code}), settings)
 
 
 @router.get("/v1/representatives", response_model=list[Representative], summary="The registry, by area")
-async def list_representatives(_: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
-                               kelurahan: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                               offset: Annotated[int, Query(ge=0)] = 0) -> list[RepresentativeRow]:
+async def list_representatives(_: CurrentOperator, session: SessionDep, kecamatan: Area = None,
+                               kelurahan: Area = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                               offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> list[RepresentativeRow]:
     return await service.list_representatives(session, kecamatan, kelurahan, limit, offset)
 
 
 @router.get("/v1/representatives/{code}", response_model=Representative, summary="One representative")
-async def get_representative(code: str, _: CurrentOperator, session: SessionDep) -> RepresentativeRow:
+async def get_representative(code: Code, _: CurrentOperator, session: SessionDep) -> RepresentativeRow:
     return await service.get(session, code)
 
 

@@ -6,9 +6,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from kentongan.events.referrals import ReferralStatus
+from kentongan.openapi import raises
 from report_intake.dependencies import BusDep, KeyringDep, PartnerActor, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.referrals import service
+from report_intake.referrals.errors import ReferralStateConflict
 from report_intake.referrals.schemas import (
     AcceptBody,
     CloseBody,
@@ -19,6 +21,7 @@ from report_intake.referrals.schemas import (
 )
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+CONFLICT = raises(ReferralStateConflict)
 
 
 @router.get("", response_model=list[ReferralSummary], summary="This agency's referrals, newest first")
@@ -33,31 +36,31 @@ async def get_referral(referral_id: UUID, actor: PartnerActor, session: SessionD
     return await service.read_referral(session, keyring, actor, referral_id)
 
 
-@router.post("/{referral_id}/accept", response_model=ReferralSummary, summary="Take the case on")
+@router.post("/{referral_id}/accept", response_model=ReferralSummary, responses=CONFLICT, summary="Take the case on")
 async def accept(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep, bus: BusDep,
                  body: AcceptBody | None = None) -> ReferralSummary:
     return await _step(session, keyring, bus, actor, referral_id, "accept", body or AcceptBody())
 
 
-@router.post("/{referral_id}/decline", response_model=ReferralSummary, summary="Refuse the case, with the reason")
+@router.post("/{referral_id}/decline", response_model=ReferralSummary, responses=CONFLICT, summary="Refuse the case, with the reason")
 async def decline(referral_id: UUID, body: DeclineBody, actor: PartnerActor, session: SessionDep,
                   keyring: KeyringDep, bus: BusDep) -> ReferralSummary:
     return await _step(session, keyring, bus, actor, referral_id, "decline", body)
 
 
-@router.post("/{referral_id}/progress", response_model=ReferralSummary, summary="Work on the case has started")
+@router.post("/{referral_id}/progress", response_model=ReferralSummary, responses=CONFLICT, summary="Work on the case has started")
 async def progress(referral_id: UUID, actor: PartnerActor, session: SessionDep, keyring: KeyringDep, bus: BusDep,
                    body: ProgressBody | None = None) -> ReferralSummary:
     return await _step(session, keyring, bus, actor, referral_id, "progress", body or ProgressBody())
 
 
-@router.post("/{referral_id}/close", response_model=ReferralSummary, summary="Close the case, with the outcome")
+@router.post("/{referral_id}/close", response_model=ReferralSummary, responses=CONFLICT, summary="Close the case, with the outcome")
 async def close(referral_id: UUID, body: CloseBody, actor: PartnerActor, session: SessionDep,
                 keyring: KeyringDep, bus: BusDep) -> ReferralSummary:
     return await _step(session, keyring, bus, actor, referral_id, "close", body)
 
 
-@router.post("/{referral_id}/messages", status_code=201, response_model=MessageOut,
+@router.post("/{referral_id}/messages", status_code=201, response_model=MessageOut, responses=CONFLICT,
              summary="Write to the reporter through the platform")
 async def post_message(referral_id: UUID, body: MessageCreate, actor: PartnerActor, session: SessionDep,
                        keyring: KeyringDep, bus: BusDep) -> MessageOut:
@@ -66,7 +69,7 @@ async def post_message(referral_id: UUID, body: MessageCreate, actor: PartnerAct
 
 @router.get("/{referral_id}/messages", response_model=list[MessageOut],
             summary="The reporter's messages and this agency's (audited)")
-async def read_messages(referral_id: UUID, actor: PartnerActor, session: SessionDep,
+async def read_referral_messages(referral_id: UUID, actor: PartnerActor, session: SessionDep,
                         keyring: KeyringDep) -> list[MessageOut]:
     return await service.read_messages(session, keyring, actor, referral_id)
 

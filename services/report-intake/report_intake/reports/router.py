@@ -4,6 +4,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
+from kentongan.errors import TooManyRequests
+from kentongan.openapi import documents
 from kentongan.retention import ErasureConfirmation
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
@@ -13,6 +15,7 @@ from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceip
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
+@documents(errors=(TooManyRequests,))
 async def _submission_limiter(request: Request) -> None:
     request.app.state.report_limiter.check(request.client.host if request.client else "unknown")
 

@@ -8,9 +8,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from kentongan.openapi import raises
 from kentongan.security import CurrentOperator, CurrentSupervisor
 from report_intake.dependencies import BusDep, KeyringDep, SessionDep, StaffActor
 from report_intake.reports import service
+from report_intake.reports.errors import NothingToRelease
 from report_intake.reports.schemas import (
     Category,
     ConsentOverride,
@@ -38,6 +40,7 @@ async def read_report(report_id: UUID, operator: CurrentOperator, actor: StaffAc
 
 
 @router.post("/{report_id}/referrals", status_code=201, response_model=list[ReferralProgress],
+             responses=raises(NothingToRelease),
              summary="Refer a case without the reporter's consent (supervisors; the reason is recorded)")
 async def release_without_consent(report_id: UUID, body: ConsentOverride, _: CurrentSupervisor,
                                   actor: StaffActor, session: SessionDep,
