@@ -38,5 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "and Disdik, with every read audited.",
     )
     app.state.keyring = Keyring.from_settings(settings)
+    app.state.source_key = app.state.keyring.derive_key("report-intake source fingerprint")
     app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
     return app

@@ -22,6 +22,7 @@ class Incident(BaseModel):
     area: str
     source: Literal["alarm", "report"]
     silent: bool
+    unauthenticated: bool = Field(False, description="Opened by an anonymous urgent report: triage it first")
     alarm_ids: list[UUID]
     unit_id: str | None
     escalation_level: int

@@ -49,14 +49,17 @@ def message_for(rep: Representative, kind: str, incident: IncidentChanged, place
     return {**text, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
 
 
-async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
-    """Queue one message per representative and contact channel; a redelivered event adds nothing."""
+async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings,
+                            once_per_incident: bool = False) -> None:
+    """Queue one message per representative and contact channel; a redelivered event adds nothing (with
+    `once_per_incident`, neither does any later event of the incident)."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+    occasion = f"incident:{incident.incident_id}" if once_per_incident else envelope.id
     audience = await registry.audience(session, incident.lat, incident.lon, settings)
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
     await deliveries.enqueue(session, envelope, [
         deliveries.NewDelivery(
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=contact["channel"], target=contact["address"],
             payload=message_for(rep, kind, incident, place), incident_id=incident.incident_id,
-            dedup_key=f"{envelope.id}|rep:{rep.id}|{contact['channel']}")
+            dedup_key=f"{occasion}|rep:{rep.id}|{contact['channel']}")
         for rep, _ in audience.alerted for contact in rep.contacts])
