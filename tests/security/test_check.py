@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kentongan.checks import WeakProductionSettings
 from kentongan.crypto import development_keys
 from kentongan.devstack import free_port
 from kentongan.platform import ServiceProcess
@@ -160,6 +159,8 @@ def _app(monkeypatch, env: dict[str, str], create_app):
 
 @pytest.mark.parametrize("service", ["notifier", "report-intake"])
 def test_every_service_factory_refuses_weak_production_settings(monkeypatch, service):
+    from kentongan.checks import WeakProductionSettings
+
     spec = next(spec for spec in installed_services() if spec.name == service)
     module, _, factory = spec.app.partition(":")
     create_app = getattr(__import__(module, fromlist=[factory]), factory)

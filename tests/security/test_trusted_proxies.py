@@ -7,7 +7,6 @@ import ipaddress
 import httpx
 import pytest
 
-from kentongan.ratelimit import forwarded_client
 
 REPORT = {
     "category": "bullying", "narrative": "Anak saya dirundung di sekolah setiap hari.",
@@ -42,10 +41,12 @@ async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(service
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(services):
-    # The test plays the ingress (127.0.0.1); each citizen's address arrives in X-Forwarded-For.
+    # The test plays the ingress, connecting from 127.0.0.2 (not the loopback address servers trust by default);
+    # each citizen's address arrives in X-Forwarded-For.
     url = services.start("report-intake", REPORT_INTAKE_REPORTS_PER_MINUTE=str(LIMIT),
-                         KENTONGAN_TRUSTED_PROXIES="127.0.0.1/32").url
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                         KENTONGAN_TRUSTED_PROXIES="127.0.0.2/32").url
+    ingress = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(base_url=url, transport=ingress, timeout=10) as client:
         # What the citizen wrote itself stays on the left; the ingress appended the address it saw.
         first = [await _submit(client, f"10.0.0.{n}, 203.0.113.10") for n in range(LIMIT + 1)]
         second = [await _submit(client, "203.0.113.20") for _ in range(LIMIT)]
@@ -67,11 +68,15 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(services):
     ("::ffff:10.1.2.3", ["198.51.100.1"], "198.51.100.1"),  # an IPv4 proxy seen over IPv6
 ])
 def test_the_client_is_the_right_most_address_that_is_not_a_trusted_proxy(peer, header, client):
+    from kentongan.ratelimit import forwarded_client
+
     trusted = (ipaddress.ip_network("10.0.0.0/8"),)
     assert forwarded_client(peer, header, trusted) == client
 
 
 def test_with_no_trusted_proxy_the_peer_is_always_the_client():
+    from kentongan.ratelimit import forwarded_client
+
     assert forwarded_client("127.0.0.1", ["198.51.100.1"], ()) == "127.0.0.1"
 
 
