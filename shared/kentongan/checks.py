@@ -72,7 +72,7 @@ def settings_problems(spec: "ServiceSpec") -> list[str]:
     return production_problems(settings)
 
 
-def _setting_name(settings_class: type[ServiceSettings], loc: tuple) -> str:
+def _setting_name(settings_class: type[ServiceSettings], loc: tuple[int | str, ...]) -> str:
     """The environment variable of a field a validation error is about (or the model's own name)."""
     field = settings_class.model_fields.get(str(loc[0])) if loc else None
     if field is None:

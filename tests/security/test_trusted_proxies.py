@@ -7,7 +7,6 @@ import ipaddress
 import httpx
 import pytest
 
-
 REPORT = {
     "category": "bullying", "narrative": "Anak saya dirundung di sekolah setiap hari.",
     "victim": {"age_group": "child", "gender": "male", "is_reporter": False},

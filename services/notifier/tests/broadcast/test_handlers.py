@@ -70,3 +70,20 @@ async def test_sensitive_incidents_only_ask_to_stand_by(publish, place_represent
         for detail in ("seksual", "sexual", "kekerasan", "violence", "anak", "child", "kembangsari",
                        "semarang", "wib"):
             assert detail not in text, detail
+
+
+async def test_an_unauthenticated_report_incident_is_broadcast_only_once_acknowledged(
+        publish, place_representative, incident_event, outbox_of, dev_outbox, area):
+    lat, lon = area
+    home = await place_representative(lat, lon)
+    held = {"incident_id": uuid4(), "source": "report", "silent": True, "unauthenticated": True, "alarm_ids": []}
+    opened = await publish(incident_event(IncidentOpened, lat, lon, **held))
+    escalated = await publish(incident_event(IncidentEscalated, lat, lon, escalation_level=1, **held))
+    acknowledged = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **held))
+    again = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **held))
+
+    [message] = await outbox_of(acknowledged.id, 1)  # the events of one incident are handled in order
+    assert message["target"] == _addresses(home)[0]
+    assert message["payload"]["data"]["kind"] == "broadcast.standby"
+    for before_or_after in (opened, escalated, again):  # reopened and acknowledged again: still once
+        assert await dev_outbox(event_id=before_or_after.id) == []
