@@ -9,8 +9,8 @@ from kentongan.testing import eventually
 
 
 async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, operator):
-    # The test plays the ingress, so this reporter is a source of its own: urgent reports from one source within
-    # minutes of each other join one incident (tests/security/test_anonymous_report_burst.py).
+    # The test plays the ingress, so this reporter is a source of its own: urgent reports from one source
+    # within minutes of each other join one incident (tests/security/test_anonymous_report_burst.py).
     intake_url = services.start("report-intake", KENTONGAN_TRUSTED_PROXIES="127.0.0.1/32").url
     reporter = {"X-Forwarded-For": f"198.18.{random.randint(0, 255)}.{random.randint(1, 254)}"}
     narrative = "Suami saya mengancam dengan pisau, saya bersembunyi di kamar."

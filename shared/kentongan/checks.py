@@ -118,10 +118,12 @@ def _text_secret_problems(name: str, value: str) -> list[str]:
     if any(word in value.lower() for word in PLACEHOLDER_WORDS):
         return [f"{name}: still holds a development placeholder; {GENERATE_HINT}"]
     if len(value) < MIN_SECRET_CHARS:
-        return [f"{name}: {len(value)} characters is too short (at least {MIN_SECRET_CHARS}); {GENERATE_HINT}"]
+        return [f"{name}: {len(value)} characters is too short (at least {MIN_SECRET_CHARS}); "
+                f"{GENERATE_HINT}"]
     bits = estimated_entropy_bits(value)
     if bits < MIN_SECRET_BITS:
-        return [f"{name}: too little entropy (about {bits:.0f} bits, at least {MIN_SECRET_BITS}); {GENERATE_HINT}"]
+        return [f"{name}: too little entropy (about {bits:.0f} bits, at least {MIN_SECRET_BITS}); "
+                f"{GENERATE_HINT}"]
     return []
 
 
@@ -136,7 +138,8 @@ def _keyring_problems(name: str, value: str) -> list[str]:
             problems.append(f"{name}: key {kid!r} is a development key (recognised by its value); "
                             "generate one with `openssl rand -base64 32`")
         elif estimated_entropy_bits(key) < MIN_SECRET_BITS:
-            problems.append(f"{name}: key {kid!r} is not random (about {estimated_entropy_bits(key):.0f} bits); "
+            bits = estimated_entropy_bits(key)
+            problems.append(f"{name}: key {kid!r} is not random (about {bits:.0f} bits); "
                             "generate one with `openssl rand -base64 32`")
     return problems
 
@@ -144,7 +147,8 @@ def _keyring_problems(name: str, value: str) -> list[str]:
 def _exposure_problems(settings: ServiceSettings) -> list[str]:
     problems = []
     if settings.api_docs:
-        problems.append("KENTONGAN_API_DOCS: /docs, /redoc and /openapi.json are on; set it false in production")
+        problems.append("KENTONGAN_API_DOCS: /docs, /redoc and /openapi.json are on; "
+                        "set it false in production")
     if settings.metrics_public:
         problems.append("KENTONGAN_METRICS_PUBLIC: /metrics answers anyone; set it false and give Prometheus "
                         "KENTONGAN_METRICS_TOKEN")

@@ -64,7 +64,8 @@ class Keyring:
     def derive_key(self, purpose: str) -> bytes:
         """A 32-byte key for another use than sealing (a keyed hash), derived from the active key with
         HKDF-SHA256 and `purpose`: no second secret to manage, and it changes when the key rotates."""
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(self._active_key)
+        kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return kdf.derive(self._active_key)
 
     def open(self, sealed: Sealed, aad: bytes) -> bytes:
         """The plaintext; raises KeyError for an unknown key id, InvalidTag for tampered data."""

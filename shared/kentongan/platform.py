@@ -53,13 +53,14 @@ class ServiceProcess:
         return self.log_dir / f"{self.spec.name}.log"
 
     def start(self, wait: bool = True) -> None:
-        # --no-proxy-headers: the client's address is the library's to decide (kentongan.ratelimit.client_address,
-        # from KENTONGAN_TRUSTED_PROXIES); uvicorn would take X-Forwarded-For from any local peer.
+        # --no-proxy-headers: the client's address is the library's to decide (from KENTONGAN_TRUSTED_PROXIES,
+        # kentongan.ratelimit.client_address); uvicorn would take X-Forwarded-For from any local peer.
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:  # the process keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
-                 "--port", str(self.port), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "5",
+                 "--port", str(self.port), "--no-access-log", "--no-proxy-headers",
+                 "--timeout-graceful-shutdown", "5",
                  "--workers", str(self.workers), "--timeout-keep-alive", "75"],
                 env={**os.environ, **self._static_membership(), **self.env}, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -92,7 +92,7 @@ def client_address(request: Request) -> str:
 
 def forwarded_client(peer: str, forwarded_for: Iterable[str], trusted: tuple[Network, ...]) -> str:
     """`client_address` on plain values. Each trusted proxy appends the address it was reached from, so the
-    right-most entry not itself a trusted proxy is the client; entries left of it were written by the client."""
+    right-most entry not itself a trusted proxy is the client; entries left of it came from the client."""
     if not _trusted(_parse(peer), trusted):
         return peer
     client = peer
@@ -100,7 +100,7 @@ def forwarded_client(peer: str, forwarded_for: Iterable[str], trusted: tuple[Net
     for hop in reversed(hops):
         address = _parse(hop)
         if address is None:
-            return client  # a proxy wrote something unreadable: keep the last address a trusted hop vouched for
+            return client  # unreadable: keep the last address a trusted hop vouched for
         client = str(address)
         if not _trusted(address, trusted):
             return client

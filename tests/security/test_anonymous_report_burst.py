@@ -1,5 +1,5 @@
-"""What an anonymous caller can set in motion is bounded: a burst of urgent reports from one source becomes one
-incident for a supervisor to triage (dispatch merges by a keyed fingerprint of the source, never the address),
+"""What an anonymous caller can set in motion is bounded: a burst of urgent reports from one source becomes
+one incident for a supervisor to triage (dispatch merges by a keyed fingerprint of the source, never the address),
 and the neighbourhood's RT representatives hear nothing of it until an operator acknowledges it."""
 
 import asyncio
@@ -32,7 +32,8 @@ async def _representative_at(notifier: httpx.AsyncClient, lat: float, lon: float
     phone = f"+62813{random.randint(10**7, 10**8 - 1)}"
     code = f"SEC-{uuid4().hex[:10]}"
     body = {"code": code, "name": "Pak RT", "role": "rt", "kecamatan": "Tembalang", "kelurahan": "Bulusan",
-            "rw": "02", "rt": "03", "lat": lat, "lon": lon, "contacts": [{"channel": "sms", "address": phone}]}
+            "rw": "02", "rt": "03", "lat": lat, "lon": lon,
+            "contacts": [{"channel": "sms", "address": phone}]}
     placed = await notifier.put(f"/v1/representatives/{code}", json=body)
     assert placed.status_code == 200, placed.text
     return phone
@@ -47,13 +48,15 @@ async def test_an_anonymous_urgent_burst_is_one_incident_and_rt_hear_nothing_bef
     lat, lon = place()
     flooder, neighbour = _citizen_address(), _citizen_address()
     async with (httpx.AsyncClient(base_url=intake_url, timeout=10) as intake,
-                httpx.AsyncClient(base_url=notifier_url, headers=operator_headers("admin"), timeout=10) as notifier):
+                httpx.AsyncClient(base_url=notifier_url, headers=operator_headers("admin"),
+                                  timeout=10) as notifier):
         phone = await _representative_at(notifier, lat, lon)
         for _ in range(BURST):
             sent = await intake.post("/v1/reports", json=_urgent_report(lat, lon),
                                      headers={"X-Forwarded-For": flooder})
             assert sent.status_code == 201, sent.text
-        other = await intake.post("/v1/reports", json=_urgent_report(lat, lon), headers={"X-Forwarded-For": neighbour})
+        other = await intake.post("/v1/reports", json=_urgent_report(lat, lon),
+                                  headers={"X-Forwarded-For": neighbour})
         assert other.status_code == 201, other.text
 
         async def incidents_here():

@@ -92,7 +92,8 @@ def test_weak_production_settings_are_each_named_and_the_check_fails():
         assert "KENTONGAN_OUTBOUND_ALLOW_PRIVATE" in section
         assert "KENTONGAN_TRUSTED_PROXIES: trusts X-Forwarded-For from every address" in section
     intake = _section(out, "report-intake")
-    assert "REPORT_INTAKE_ENCRYPTION_KEYS: key 'prod' is a development key (recognised by its value)" in intake
+    assert ("REPORT_INTAKE_ENCRYPTION_KEYS: key 'prod' is a development key (recognised by its value)"
+            in intake)
     notifier = _section(out, "notifier")
     assert "NOTIFIER_ENCRYPTION_KEYS: key 'k1' is not random" in notifier
     assert "NOTIFIER_DEV_INBOX" in notifier

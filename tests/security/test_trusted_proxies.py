@@ -40,8 +40,8 @@ async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(service
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(services):
-    # The test plays the ingress, connecting from 127.0.0.2 (not the loopback address servers trust by default);
-    # each citizen's address arrives in X-Forwarded-For.
+    # The test plays the ingress, connecting from 127.0.0.2 (not the loopback address servers trust by
+    # default); each citizen's address arrives in X-Forwarded-For.
     url = services.start("report-intake", REPORT_INTAKE_REPORTS_PER_MINUTE=str(LIMIT),
                          KENTONGAN_TRUSTED_PROXIES="127.0.0.2/32").url
     ingress = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
@@ -62,7 +62,7 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(services):
     ("10.1.2.3", ["198.51.100.1", "10.9.9.9"], "198.51.100.1"),  # the header repeated
     ("10.1.2.3", ["[2001:db8::5]:4711"], "2001:db8::5"),
     ("10.1.2.3", ["198.51.100.1:4711"], "198.51.100.1"),
-    ("10.1.2.3", ["not-an-address"], "10.1.2.3"),  # unreadable: keep the last address a trusted hop vouched for
+    ("10.1.2.3", ["not-an-address"], "10.1.2.3"),  # unreadable: the last address a trusted hop vouched for
     ("10.1.2.3", [], "10.1.2.3"),
     ("::ffff:10.1.2.3", ["198.51.100.1"], "198.51.100.1"),  # an IPv4 proxy seen over IPv6
 ])

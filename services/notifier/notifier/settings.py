@@ -59,10 +59,11 @@ class Settings(SealingSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.dev_inbox:
-            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps phone numbers readable; set it false")
+            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps phone numbers readable; "
+                            "set it false")
         if not any(self.sms_providers().values()):
-            problems.append(f"{' or '.join(self.sms_providers())}: no SMS provider; reporters and representatives "
-                            "would get nothing")
+            problems.append(f"{' or '.join(self.sms_providers())}: no SMS provider; reporters and "
+                            "representatives would get nothing")
         if not self.push_url:
             problems.append("NOTIFIER_PUSH_URL: no push provider; callers would get no updates")
         return problems

@@ -27,8 +27,8 @@ class IncidentChanged(EventModel):
     area: str
     source: Literal["alarm", "report"] = "alarm"
     silent: bool = False
-    # Opened by a caller who proved no identity (an anonymous urgent report): no RT broadcast until an operator
-    # has acknowledged it (anyone can send such a report; the neighbourhood must not be roused by a prank).
+    # Opened by a caller who proved no identity (an anonymous urgent report): no RT broadcast until an
+    # operator has acknowledged it (anyone can send such a report; no neighbourhood roused by a prank).
     unauthenticated: bool = False
     alarm_ids: list[UUID] = []  # noqa: RUF012 # pydantic copies a default per instance
     unit_id: str | None = None

@@ -33,9 +33,9 @@ def change(incident: Incident, event: type[events.IncidentChanged]) -> Change:
     return Change(event(
         incident_id=incident.id, status=incident.status, category=incident.category, priority=incident.priority,
         lat=incident.lat, lon=incident.lon, area=incident.area, source=incident.source, silent=incident.silent,
-        unauthenticated=incident.unauthenticated, alarm_ids=incident.alarm_ids, unit_id=incident.unit_id, escalation_level=incident.escalation_level,
-        outcome=incident.outcome, opened_at=incident.opened_at, updated_at=incident.updated_at,
-        version=incident.version,
+        unauthenticated=incident.unauthenticated, alarm_ids=incident.alarm_ids, unit_id=incident.unit_id,
+        escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,
+        updated_at=incident.updated_at, version=incident.version,
     ), stream_view(incident))
 
 

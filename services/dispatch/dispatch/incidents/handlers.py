@@ -99,8 +99,8 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, unauthenticated=False, source_fingerprint=None, alarm_ids=[], escalation_level=0, opened_at=at, last_alarm_at=at,
-                    updated_at=now, version=1)
+                    silent=silent, unauthenticated=False, source_fingerprint=None, alarm_ids=[],
+                    escalation_level=0, opened_at=at, last_alarm_at=at, updated_at=now, version=1)
 
 
 async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -> None:
@@ -157,22 +157,27 @@ async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: 
     incident.unauthenticated = not report.authenticated
     incident.source_fingerprint = None if report.authenticated else report.source_fingerprint
     session.add(incident)
-    session.add(IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at))
+    session.add(_report_row(report, incident))
     metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
     await record_change(session, incident, events.IncidentOpened)
 
 
+def _report_row(report: ReportUrgent, incident: Incident) -> IncidentReport:
+    return IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at)
+
+
 async def _join_burst(session: AsyncSession, incident: Incident, report: ReportUrgent) -> None:
     """Another urgent report from the incident's source: recorded on it, with a note asking for triage."""
-    session.add(IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at))
+    session.add(_report_row(report, incident))
     incident.category = more_urgent(incident.category, report.category)
     incident.priority = max(incident.priority, priority_of(report.category, True))
     incident.last_alarm_at = max(incident.last_alarm_at, report.reported_at)
     await session.flush()
     count = await repository.report_count(session, incident.id)
     session.add(IncidentNote(incident_id=incident.id, author="system", text=(
-        f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah supervisor / "
-        f"{count} unauthenticated urgent reports from one source merged here: a supervisor should triage them")))
+        f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
+        f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
+        "should triage them")))
     metrics.REPORTS_MERGED.inc()
     await record_change(session, incident, events.IncidentNoteAdded)
 

@@ -106,7 +106,8 @@ def _values(incident: Incident, columns, prefix: str = "") -> dict:
 
 async def report_placed(session: AsyncSession, report_id: UUID) -> bool:
     """Whether an urgent report already opened or joined an incident."""
-    found = await session.scalar(select(IncidentReport.report_id).where(IncidentReport.report_id == report_id))
+    found = await session.scalar(select(IncidentReport.report_id)
+                                 .where(IncidentReport.report_id == report_id))
     return found is not None
 
 
@@ -119,7 +120,8 @@ async def lock_source(session: AsyncSession, fingerprint: str) -> None:
 async def active_from_source(session: AsyncSession, fingerprint: str, since: datetime) -> Incident | None:
     """The source's active incident whose last report came since `since`, locked; the newest if several."""
     return await session.scalar(
-        select(Incident).where(Incident.source_fingerprint == fingerprint, ACTIVE, Incident.last_alarm_at >= since)
+        select(Incident)
+        .where(Incident.source_fingerprint == fingerprint, ACTIVE, Incident.last_alarm_at >= since)
         .order_by(Incident.last_alarm_at.desc()).limit(1).with_for_update())
 
 

@@ -28,5 +28,5 @@ from dispatch.models.incident_report import IncidentReport
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
-__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote", "IncidentReport",
-           "IncidentSnapshot", "Unit", "inbox", "outbox"]
+__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote",
+           "IncidentReport", "IncidentSnapshot", "Unit", "inbox", "outbox"]

@@ -17,8 +17,8 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incidents_queue", "priority", "opened_at"),
         Index("ix_incidents_active_place", "lat", "lon", postgresql_where=ACTIVE),
-        Index("ix_incidents_active_source", "source_fingerprint",
-              postgresql_where=text("source_fingerprint IS NOT NULL AND status NOT IN ('resolved', 'cancelled')")),
+        Index("ix_incidents_active_source", "source_fingerprint", postgresql_where=text(
+            "source_fingerprint IS NOT NULL AND status NOT IN ('resolved', 'cancelled')")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)

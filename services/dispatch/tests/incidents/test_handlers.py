@@ -154,7 +154,8 @@ async def test_a_burst_of_unauthenticated_urgent_reports_from_one_source_is_one_
         [incident] = mine
         reports = set(await session.scalars(select(IncidentReport.report_id)
                                             .where(IncidentReport.incident_id == incident.id)))
-        notes = list(await session.scalars(select(IncidentNote.text).where(IncidentNote.incident_id == incident.id)))
+        notes = list(await session.scalars(select(IncidentNote.text)
+                                           .where(IncidentNote.incident_id == incident.id)))
     assert reports == {report.report_id for report in burst}
     assert incident.unauthenticated and theirs.unauthenticated and theirs.id != incident.id
     assert incident.category == "domestic_violence"  # the most urgent of the burst names it

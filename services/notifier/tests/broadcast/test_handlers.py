@@ -76,10 +76,12 @@ async def test_an_unauthenticated_report_incident_is_broadcast_only_once_acknowl
         publish, place_representative, incident_event, outbox_of, dev_outbox, area):
     lat, lon = area
     home = await place_representative(lat, lon)
-    held = {"incident_id": uuid4(), "source": "report", "silent": True, "unauthenticated": True, "alarm_ids": []}
+    held = {"incident_id": uuid4(), "source": "report", "silent": True, "unauthenticated": True,
+            "alarm_ids": []}
     opened = await publish(incident_event(IncidentOpened, lat, lon, **held))
     escalated = await publish(incident_event(IncidentEscalated, lat, lon, escalation_level=1, **held))
-    acknowledged = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **held))
+    acknowledged = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged",
+                                                **held))
     again = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **held))
 
     [message] = await outbox_of(acknowledged.id, 1)  # the events of one incident are handled in order

@@ -25,7 +25,8 @@ async def _submission_source(request: Request) -> str:
 SubmissionSource = Annotated[str, Depends(_submission_source)]
 
 
-@router.post("", status_code=201, response_model=ReportReceipt, summary="Report a case, anonymously if you wish")
+@router.post("", status_code=201, response_model=ReportReceipt,
+             summary="Report a case, anonymously if you wish")
 async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep,
                         source: SubmissionSource) -> ReportReceipt:
     """201 with the case token, shown only this once: keep it to follow the case."""

@@ -65,9 +65,11 @@ def _initial_status(agencies: list[str], consented: bool) -> str:
     return "referred" if consented else "awaiting_consent"
 
 
-async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate, source: str | None) -> None:
+async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate,
+                        source: str | None) -> None:
     # Safety first: this goes to dispatch whatever the consent, and carries no story and no identity. The
-    # reporter proved no identity, so dispatch merges a burst from one source and notifier holds the broadcast.
+    # reporter proved no identity, so dispatch merges a burst from one source and notifier holds the
+    # broadcast.
     location = data.location
     await add_event(session, outbox, ReportUrgent(
         report_id=report.id, category=report.category, lat=location and location.lat,

@@ -29,7 +29,8 @@ def upgrade() -> None:
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
-    op.create_index("ix_dispatch_incident_reports_incident_id", "incident_reports", ["incident_id"], schema=SCHEMA)
+    op.create_index("ix_dispatch_incident_reports_incident_id", "incident_reports", ["incident_id"],
+                    schema=SCHEMA)
     # Every incident opened by a report so far, so a redelivered report is recognised whichever way it came.
     # Their reports all came without authentication (the public report API is the only one).
     # (The f-strings hold only the constant schema name.)
