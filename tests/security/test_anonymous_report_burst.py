@@ -1,6 +1,6 @@
 """What an anonymous caller can set in motion is bounded: a burst of urgent reports from one source becomes
-one incident for a supervisor to triage (dispatch merges by a keyed fingerprint of the source, never the address),
-and the neighbourhood's RT representatives hear nothing of it until an operator acknowledges it."""
+one incident for a supervisor to triage (dispatch merges by a keyed fingerprint of the source, never the
+address), and the neighbourhood's RT representatives hear nothing of it until an operator acknowledges it."""
 
 import asyncio
 import random
