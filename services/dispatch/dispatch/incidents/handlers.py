@@ -167,19 +167,31 @@ def _report_row(report: ReportUrgent, incident: Incident) -> IncidentReport:
 
 
 async def _join_burst(session: AsyncSession, incident: Incident, report: ReportUrgent) -> None:
-    """Another urgent report from the incident's source: recorded on it, with a note asking for triage."""
+    """Another urgent report from the incident's source: recorded on it. A note asks for triage at the 2nd,
+    5th, 10th, 20th, 50th ... report, so a flood adds a handful of notes and events, not one per request."""
     session.add(_report_row(report, incident))
+    before = (incident.category, incident.priority)
     incident.category = more_urgent(incident.category, report.category)
     incident.priority = max(incident.priority, priority_of(report.category, True))
     incident.last_alarm_at = max(incident.last_alarm_at, report.reported_at)
     await session.flush()
-    count = await repository.report_count(session, incident.id)
-    session.add(IncidentNote(incident_id=incident.id, author="system", text=(
-        f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
-        f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
-        "should triage them")))
     metrics.REPORTS_MERGED.inc()
-    await record_change(session, incident, events.IncidentNoteAdded)
+    count = await repository.report_count(session, incident.id)
+    if _milestone(count):
+        session.add(IncidentNote(incident_id=incident.id, author="system", text=(
+            f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
+            f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
+            "should triage them")))
+        await record_change(session, incident, events.IncidentNoteAdded)
+    elif (incident.category, incident.priority) != before:
+        # The incident grew more urgent: announced as alarms joining one are.
+        await record_change(session, incident, events.IncidentAlarmMerged)
+
+
+def _milestone(count: int) -> bool:
+    """2, 5, 10, 20, 50, 100, ..."""
+    digits = str(count)
+    return count >= 2 and digits[0] in "125" and set(digits[1:]) <= {"0"}
 
 
 def _place_of(report: ReportUrgent) -> tuple[float, float]:

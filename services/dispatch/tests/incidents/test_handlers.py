@@ -159,7 +159,9 @@ async def test_a_burst_of_unauthenticated_urgent_reports_from_one_source_is_one_
     assert reports == {report.report_id for report in burst}
     assert incident.unauthenticated and theirs.unauthenticated and theirs.id != incident.id
     assert incident.category == "domestic_violence"  # the most urgent of the burst names it
-    assert any("3 unauthenticated urgent reports from one source" in note for note in notes)
+    assert [note for note in notes if "unauthenticated urgent reports" in note] == [
+        "2 laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah supervisor / 2 "
+        "unauthenticated urgent reports from one source merged here: a supervisor should triage them"]
 
 
 async def test_an_authenticated_urgent_report_is_never_merged_or_held(dispatch_app):
