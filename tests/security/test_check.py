@@ -142,8 +142,11 @@ def test_a_service_refuses_to_start_in_production_with_weak_settings(tmp_path: P
     spec = next(spec for spec in installed_services() if spec.name == "alarm-gateway")
     process = ServiceProcess(spec, {**_clean_environment(), **WEAK}, free_port(), tmp_path)
 
-    with pytest.raises(RuntimeError, match="exited"):
-        process.start()
+    try:
+        with pytest.raises(RuntimeError, match="exited"):
+            process.start()
+    finally:
+        process.stop()  # if it did start, it must not outlive the test
 
     log = process.log_path.read_text()
     assert "refuses to start in production" in log
