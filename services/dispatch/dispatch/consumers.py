@@ -15,6 +15,6 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
-        ReportUrgent.ce_type: handlers.on_report_urgent,
+        ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings),
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
     }

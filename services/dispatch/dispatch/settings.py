@@ -15,6 +15,9 @@ class Settings(ServiceSettings):
     # ladder of incidents/priority.py (operator -> supervisor -> duty officer), then stays at the top.
     escalate_after_s: int = 120
     escalation_check_interval_s: float = 5.0
+    # Urgent reports without authentication from one source (report-intake's keyed hash of its address) within
+    # this long of the last one join that source's active incident instead of opening one each.
+    report_burst_window_s: int = 600
     # Events buffered per live-stream client before a slow client is dropped (it reconnects and reloads).
     stream_queue_size: int = 1000
 

@@ -14,11 +14,15 @@ class Settings(SealingSettings, BusSealingSettings):
 
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
-    # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
+    # Provider endpoints; a channel without one goes to the development inbox when that is on, else fails.
     sms_url: str | None = None
     sms_api_key: str | None = None
     push_url: str | None = None
     push_api_key: str | None = None
+    # The development inbox (GET /v1/dev/outbox, admins only): takes every SMS and push without a provider and
+    # keeps them readable, phone numbers included. Unset: on outside production, off in it (`kentongan check`
+    # refuses it there).
+    dev_inbox: bool | None = None
 
     # Keyring for what notifier keeps sealed at rest (a reporter's phone, a partner webhook's payload, until
     # the delivery is final), as
@@ -60,6 +64,29 @@ class Settings(SealingSettings, BusSealingSettings):
             if problem:
                 raise ValueError(f"{name}: {problem}")
         return self
+
+    @model_validator(mode="after")
+    def _dev_inbox_follows_environment(self) -> "Settings":
+        if self.dev_inbox is None:
+            self.dev_inbox = self.environment != "production"
+        return self
+
+    def sms_providers(self) -> dict[str, str | None]:
+        """Every provider that can carry a text message to a reporter or a representative, by its setting
+        (a new channel such as WhatsApp adds its own): production needs at least one."""
+        return {"NOTIFIER_SMS_URL": self.sms_url}
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.dev_inbox:
+            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps phone numbers readable; "
+                            "set it false")
+        if not any(self.sms_providers().values()):
+            problems.append(f"{' or '.join(self.sms_providers())}: no SMS provider; reporters and "
+                            "representatives would get nothing")
+        if not self.push_url:
+            problems.append("NOTIFIER_PUSH_URL: no push provider; callers would get no updates")
+        return problems
 
     @model_validator(mode="after")
     def _claims_outlive_requests(self) -> "Settings":

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from alarm_gateway.dependencies import SessionDep, SettingsDep
 from alarm_gateway.devices import service
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
-from kentongan.ratelimit import RateLimiter
+from kentongan.ratelimit import RateLimiter, client_key
 from kentongan.security import CurrentSupervisor, bearer_token
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
 async def _registration_limiter(request: Request) -> None:
     limiter: RateLimiter = request.app.state.registration_limiter
-    limiter.check(request.client.host if request.client else "unknown")
+    limiter.check(client_key(request))
 
 
 @router.post("", status_code=201, response_model=RegisteredDevice,

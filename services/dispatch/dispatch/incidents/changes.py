@@ -30,19 +30,20 @@ class Change:
     event: events.IncidentChanged
 
 
-def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None = None) -> Change:
+def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None = None,
+           report_id: UUID | None = None) -> Change:
     """Bump the version of an incident just changed in memory and take the change as it is now, so several
-    changes to one incident in a transaction are each announced with their own state. `alarm_id`: the alarm
-    that caused it (it opened the incident or joined it)."""
+    changes to one incident in a transaction are each announced with their own state. `alarm_id` or
+    `report_id`: the alarm or urgent report that caused it (it opened the incident or joined it)."""
     if event is not events.IncidentOpened:
         incident.version += 1
         incident.updated_at = datetime.now(UTC)
     return Change(event(
         incident_id=incident.id, status=incident.status, category=incident.category, priority=incident.priority,
         lat=incident.lat, lon=incident.lon, area=incident.area, source=incident.source, report_id=incident.report_id,
-        silent=incident.silent,
+        silent=incident.silent, unauthenticated=incident.unauthenticated,
         alarm_ids=incident.alarm_ids[:events.ALARM_IDS_SHOWN], alarm_count=incident.alarm_count,
-        alarm_id=alarm_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
+        alarm_id=alarm_id, placed_report_id=report_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
         escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,
         updated_at=incident.updated_at, version=incident.version,
     ))
@@ -66,9 +67,10 @@ def stream_signal(event_id: str, event: events.IncidentChanged) -> str:
                          "version": event.version, "alarm_id": alarm_id}).decode()
 
 
-async def record_change(session: AsyncSession, incident: Incident, event: type[events.IncidentChanged]) -> None:
+async def record_change(session: AsyncSession, incident: Incident, event: type[events.IncidentChanged],
+                        report_id: UUID | None = None) -> None:
     """Bump the version, stage the event and the live-stream signal in the current transaction."""
-    await record_changes(session, [change(incident, event)])
+    await record_changes(session, [change(incident, event, report_id=report_id)])
 
 
 async def record_changes(session: AsyncSession, changes: list[Change]) -> None:

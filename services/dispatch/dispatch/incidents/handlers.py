@@ -4,7 +4,6 @@ report-intake, snapshots from cctv-ingest. Each runs inside the consumer's trans
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,8 +11,15 @@ from dispatch import metrics
 from dispatch.incidents import repository
 from dispatch.incidents.changes import Change, change, record_change, record_changes
 from dispatch.incidents.merging import Nearby, merge_cells
-from dispatch.incidents.priority import priority_of
-from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.models import (
+    Incident,
+    IncidentAlarm,
+    IncidentLocation,
+    IncidentNote,
+    IncidentReport,
+    IncidentSnapshot,
+)
 from dispatch.settings import Settings
 from kentongan.events import Envelope
 from kentongan.events import incidents as events
@@ -98,8 +104,8 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, alarm_ids=[], alarm_count=0, unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at,
-                    updated_at=now, version=1)
+                    silent=silent, unauthenticated=False, source_fingerprint=None, alarm_ids=[], alarm_count=0,
+                    unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at, updated_at=now, version=1)
 
 
 async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -> None:
@@ -137,19 +143,62 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
     await record_change(session, incident, events.IncidentNoteAdded)
 
 
-async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
-    """A reporter in immediate danger: an incident of its own, never merged with alarms."""
+async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+    """A reporter in immediate danger: an incident of its own, never merged with alarms. Unauthenticated
+    reports from one source in a burst join one incident, for a supervisor to triage: anyone can send them,
+    and one sender must not fill the queue or set a patrol in motion per request."""
     report: ReportUrgent = envelope.data  # type: ignore[assignment]
-    existing = await session.scalar(select(Incident).where(Incident.report_id == report.report_id))
-    if existing is not None:
+    if await repository.report_placed(session, report.report_id):
+        return
+    burst_of = None
+    if not report.authenticated and report.source_fingerprint:
+        await repository.lock_source(session, report.source_fingerprint)
+        since = report.reported_at - timedelta(seconds=settings.report_burst_window_s)
+        burst_of = await repository.active_from_source(session, report.source_fingerprint, since)
+    if burst_of is not None:
+        await _join_burst(session, burst_of, report)
         return
     lat, lon = _place_of(report)
     incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
                              at=report.reported_at, report_id=report.report_id)
     incident.area = _kecamatan_named(report.area) or incident.area
+    incident.unauthenticated = not report.authenticated
+    incident.source_fingerprint = None if report.authenticated else report.source_fingerprint
     session.add(incident)
+    session.add(_report_row(report, incident))
     metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
-    await record_change(session, incident, events.IncidentOpened)
+    await record_change(session, incident, events.IncidentOpened, report_id=report.report_id)
+
+
+def _report_row(report: ReportUrgent, incident: Incident) -> IncidentReport:
+    return IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at)
+
+
+async def _join_burst(session: AsyncSession, incident: Incident, report: ReportUrgent) -> None:
+    """Another urgent report from the incident's source: recorded on it and announced naming the report (so
+    report-intake stops re-sending it; one small event per report, as per merged alarm, bounded by
+    report-intake's per-address limit). A note asks for triage only at the 2nd, 5th, 10th, 20th, 50th ...
+    report, so a flood adds a handful of notes, not one per request."""
+    session.add(_report_row(report, incident))
+    incident.category = more_urgent(incident.category, report.category)
+    incident.priority = max(incident.priority, priority_of(report.category, True))
+    incident.last_alarm_at = max(incident.last_alarm_at, report.reported_at)
+    await session.flush()
+    metrics.REPORTS_MERGED.inc()
+    count = await repository.report_count(session, incident.id)
+    if _milestone(count):
+        session.add(IncidentNote(incident_id=incident.id, author="system", text=(
+            f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
+            f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
+            "should triage them")))
+        await record_change(session, incident, events.IncidentNoteAdded)
+    await record_change(session, incident, events.IncidentReportMerged, report_id=report.report_id)
+
+
+def _milestone(count: int) -> bool:
+    """2, 5, 10, 20, 50, 100, ..."""
+    digits = str(count)
+    return count >= 2 and digits[0] in "125" and set(digits[1:]) <= {"0"}
 
 
 def _place_of(report: ReportUrgent) -> tuple[float, float]:

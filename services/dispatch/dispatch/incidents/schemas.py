@@ -23,6 +23,7 @@ class Incident(BaseModel):
     area: str
     source: Literal["alarm", "report"]
     silent: bool
+    unauthenticated: bool = Field(False, description="Opened by an anonymous urgent report: triage it first")
     alarm_ids: list[UUID] = Field(description="The first alarms only (at most 5); see alarm_count and /alarms")
     alarm_count: int
     unprocessed: bool = Field(description="Opened from a message dispatch could not process: supervisors check it")

@@ -24,8 +24,9 @@ from dispatch.models.incident import ACTIVE, Incident
 from dispatch.models.incident_alarm import IncidentAlarm
 from dispatch.models.incident_location import IncidentLocation
 from dispatch.models.incident_note import IncidentNote
+from dispatch.models.incident_report import IncidentReport
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
-__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote", "IncidentSnapshot", "Unit",
-           "inbox", "outbox"]
+__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote",
+           "IncidentReport", "IncidentSnapshot", "Unit", "inbox", "outbox"]

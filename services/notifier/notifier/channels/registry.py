@@ -1,9 +1,10 @@
-"""Which transport carries each channel, from the settings: a provider URL, else the development inbox."""
+"""Which transport carries each channel, from the settings: a provider URL, else the development inbox when it
+is on, else nothing (a delivery on that channel fails and is retried until a provider is configured)."""
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.channels.base import Channel
+from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.channels.dev_inbox import DevInboxChannel
 from notifier.channels.http import PushChannel, SmsGatewayChannel, WebhookChannel
 from notifier.settings import Settings
@@ -13,11 +14,18 @@ def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provid
                    sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
     """channel name -> transport. Webhooks (partners' and representatives' URLs) and the providers the
     platform is configured with (SMS, push; possibly on an internal network) use separate clients."""
-    dev_inbox = DevInboxChannel(sessionmaker)
+    fallback: Channel = DevInboxChannel(sessionmaker) if settings.dev_inbox else NoProvider()
     sms, push = settings.sms_url, settings.push_url
     return {
         "webhook": WebhookChannel(webhook_client),
-        "sms": SmsGatewayChannel(provider_client, sms, settings.sms_api_key) if sms else dev_inbox,
-        "push": PushChannel(provider_client, push, settings.push_api_key) if push else dev_inbox,
-        "dev": dev_inbox,
+        "sms": SmsGatewayChannel(provider_client, sms, settings.sms_api_key) if sms else fallback,
+        "push": PushChannel(provider_client, push, settings.push_api_key) if push else fallback,
+        "dev": fallback,
     }
+
+
+class NoProvider:
+    """A channel nothing is configured for: never silently stored somewhere readable instead."""
+
+    async def send(self, message: Outgoing) -> SendResult:
+        return SendResult(False, error=f"no provider configured for {message.channel}")

@@ -1,4 +1,5 @@
-"""`GET /v1/dev/outbox`: what the notifier would have sent, for development and tests (off in production)."""
+"""`GET /v1/dev/outbox`: what the notifier would have sent, for development and tests: admins only, and only
+while the development inbox is on (NOTIFIER_DEV_INBOX; off by default in production)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from kentongan.errors import NotFound
+from kentongan.security import CurrentAdmin
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.dev import repository
 
@@ -15,7 +17,7 @@ router = APIRouter(prefix="/v1/dev", tags=["development"])
 
 
 class DevOutboxDisabled(NotFound):
-    """The development inbox does not exist in production."""
+    """The development inbox is off."""
 
 
 class OutboxMessage(BaseModel):
@@ -33,10 +35,10 @@ class OutboxMessage(BaseModel):
 
 
 @router.get("/outbox", response_model=list[OutboxMessage], summary="Messages sent to the development inbox")
-async def dev_outbox(session: SessionDep, settings: SettingsDep, event_id: str | None = None,
+async def dev_outbox(session: SessionDep, settings: SettingsDep, _: CurrentAdmin, event_id: str | None = None,
                      target: str | None = None, after: Annotated[int, Query(ge=0)] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
-    if settings.environment == "production":
+    if not settings.dev_inbox:
         raise DevOutboxDisabled()
     return [OutboxMessage(seq=m.seq, delivery_id=m.delivery_id, event_id=d.event_id, event_type=d.event_type,
                           recipient=d.recipient, channel=m.channel, target=m.target, payload=m.payload,
