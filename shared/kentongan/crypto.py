@@ -95,6 +95,21 @@ def associated_data(*parts: str | bytes | UUID) -> bytes:
     return bytes(encoded)
 
 
+def seal_text(keyring: Keyring, text: str | None, aad: bytes) -> tuple[str | None, bytes | None]:
+    """An optional text column pair (key id, sealed bytes): (None, None) for no text."""
+    if text is None:
+        return None, None
+    sealed = keyring.seal(text.encode(), aad)
+    return sealed.key_id, sealed.blob
+
+
+def open_text(keyring: Keyring, key_id: str | None, blob: bytes | None, aad: bytes) -> str | None:
+    """The text `seal_text` sealed, or None."""
+    if key_id is None or blob is None:
+        return None
+    return keyring.open(Sealed(key_id, blob), aad).decode()
+
+
 def parse_keys(value: str, setting: str = "ENCRYPTION_KEYS") -> dict[str, bytes]:
     """`kid:base64key,...` -> {kid: 32-byte key}; ValueError naming the bad entry."""
     keys: dict[str, bytes] = {}

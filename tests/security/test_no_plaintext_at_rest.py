@@ -1,13 +1,15 @@
 """No victim free text and no reporter contact is ever written in clear to PostgreSQL, the broker or a log.
 
-A private embedded stack (its own PostgreSQL, broker and service logs under one folder) runs report-intake and
-notifier with uncompressed Kafka batches, so that plain text written anywhere would be found by a byte search.
-Two cases go through the whole flow with a unique random marker in every free-text field and in the reporter's
-phone and email: report -> referral -> accept -> progress -> messages both ways -> a read with an access
-reason -> close, and report -> referral -> decline. The partner's signed webhook and the SMS provider receive the text and the phone in clear
-(the platform still works); afterwards the whole data directory (PostgreSQL heap files and WAL after a
-checkpoint, the broker's data files with its record batches decoded, every service log) is searched and holds
-none of the markers.
+A private embedded stack (its own PostgreSQL, broker and service logs under one folder) runs report-intake,
+notifier, alarm-gateway and dispatch with uncompressed Kafka batches, so that plain text written anywhere would
+be found by a byte search. Two cases go through the whole flow with a unique random marker in every free-text
+field and in the reporter's phone and email: report -> referral -> accept -> progress -> messages both ways ->
+a read with an access reason -> close, and report -> referral -> decline. A victim also raises a panic alarm
+with a note (a marker): alarm-gateway stores it, sends it to dispatch on alarms.v1, dispatch files it with the
+incident. The partner's signed webhook and the SMS provider receive the text and the phone in clear, and a
+supervisor reads the alarm's note (the platform still works); afterwards the whole data directory (PostgreSQL
+heap files and WAL of every schema after a checkpoint, the broker's data files with its record batches
+decoded, every service log) is searched and holds none of the markers.
 
 A control makes the search trustworthy: the coarse area a case is routed by is kept in clear by design (in the
 report row and in the referral event), so a unique area name must be found both in PostgreSQL's files and in
@@ -22,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import orjson
@@ -32,12 +35,12 @@ from kentongan.db import create_engine
 from kentongan.devstack import DevStack, free_port
 from kentongan.platform import ServiceProcess, prepare
 from kentongan.receivers import read_body, serving
-from kentongan.security import partner_token
+from kentongan.security import operator_token, partner_token
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
 from kentongan.testing import eventually
 
-SERVICES = ("report-intake", "notifier")
+SERVICES = ("report-intake", "notifier", "alarm-gateway", "dispatch")
 BROKER_DATA_FILE = "kafka.json"
 REFERRAL_EVENTS = ["kentongan.referral.created", "kentongan.referral.accepted", "kentongan.referral.declined",
                    "kentongan.referral.in_progress", "kentongan.referral.closed"]
@@ -148,6 +151,7 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
             assert subscribed.status_code == 201, subscribed.text
             closed, markers_closed = await _report_accepted_progressed_and_closed(reporter, partner, receiver)
             declined, markers_declined = await _report_declined(reporter, partner, receiver)
+            alarm_note = await _alarm_with_a_note(private_stack)
             phones = {markers_closed["phone"], markers_declined["phone"]}
             await eventually(lambda: _texted(receiver, phones), timeout_s=60)
             await _all_final(private_stack)
@@ -165,7 +169,8 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     area = markers_closed["area"]
     assert _search(private_stack.root / "stack" / "postgres", {"area": area}), "the search cannot see PostgreSQL"
     assert _search(private_stack.root / "stack" / "kafka", {"area": area}), "the search cannot see the broker"
-    found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined")})
+    found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined"),
+                                         "alarm.note": alarm_note})
     assert found == {}, f"victim text or reporter contact written in clear: {found}"
 
 
@@ -194,6 +199,32 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
     assert [t.get("note") for t in detail["timeline"][1:3]] == [markers["acceptnote"], markers["progressnote"]]
     await eventually(lambda: _received(receiver, "kentongan.referral.closed", referral_id), timeout_s=60)
     return referral_id, markers
+
+
+async def _alarm_with_a_note(stack: PrivateStack) -> str:
+    """A victim's panic alarm with a note, through alarm-gateway and dispatch; a supervisor reads the note."""
+    note = _marker("alarmnote")
+    gateway, dispatch = stack.start_service("alarm-gateway"), stack.start_service("dispatch")
+    supervisor = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'supervisor')}"}
+    async with (httpx.AsyncClient(base_url=gateway.url, timeout=10) as citizen,
+                httpx.AsyncClient(base_url=dispatch.url, timeout=10, headers=supervisor) as command_center):
+        registered = await citizen.post("/v1/devices", json={"platform": "android"})
+        assert registered.status_code == 201, registered.text
+        citizen.headers["Authorization"] = f"Bearer {registered.json()['token']}"
+        alarm = {"id": str(uuid4()), "lat": -6.99, "lon": 110.42, "accuracy_m": 8.0, "category": "violence",
+                 "note": note}
+        raised = await citizen.post("/v1/alarms", json=alarm)
+        assert raised.status_code == 202, raised.text
+        assert raised.json()["note"] == note  # the caller's own view
+
+        async def filed() -> dict | None:
+            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+            return found[0] if found else None
+
+        incident = await eventually(filed, timeout_s=30)
+        detail = (await command_center.get(f"/v1/incidents/{incident['id']}")).json()
+    assert [a["note"] for a in detail["alarms"]] == [note]
+    return note
 
 
 async def _report_declined(reporter: httpx.AsyncClient, partner: httpx.AsyncClient,

@@ -1,15 +1,24 @@
-"""alarm-gateway's request dependencies: typed settings (the session dependency is the shared one).
+"""alarm-gateway's request dependencies: typed settings and the keyring (the session dependency is the shared
+one).
 
 The alarm intake (the group commit) is not a dependency: raising an alarm reads it from the app state, since
 every dependency FastAPI resolves costs a few microseconds on the busiest route."""
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from alarm_gateway.settings import Settings
+from kentongan.crypto import Keyring
 from kentongan.dependencies import SessionDep, app_settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
-__all__ = ["SessionDep", "SettingsDep"]
+
+async def _keyring(request: Request) -> Keyring:
+    return request.app.state.keyring
+
+
+KeyringDep = Annotated[Keyring, Depends(_keyring)]
+
+__all__ = ["KeyringDep", "SessionDep", "SettingsDep"]

@@ -13,7 +13,9 @@ from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, awaiting, inbox, outbox
 from alarm_gateway.settings import Settings
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
+from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.group_commit import GroupCommit
 from kentongan.outbox import OutboxRelay
@@ -47,8 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
     # New alarms are written in group commits: one transaction for the alarms that arrive together.
+    app.state.keyring = Keyring.from_settings(settings)  # the caller's note at rest
+    app.state.bus = BusKeyring.from_settings(settings)  # the caller's note in the alarm's event
     app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
-                                         partial(raise_alarms, settings=settings))
+                                         partial(raise_alarms, settings=settings, keyring=app.state.keyring,
+                                                 bus=app.state.bus))
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
     app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
     return app

@@ -4,15 +4,19 @@ from functools import partial
 
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import Batched, Handler
+from kentongan.crypto import Keyring
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.reports import ReportUrgent
 
 
 def event_handlers(settings: Settings) -> dict[str, Handler]:
+    # Alarm notes: opened from the event with the bus keyring, kept sealed with dispatch's own.
+    notes = handlers.NoteSealer(Keyring.from_settings(settings), BusKeyring.from_settings(settings))
     return {
-        AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings)),
+        AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings, notes=notes)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
         ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings),

@@ -1,11 +1,15 @@
 """dispatch settings (`DISPATCH_*` on top of the platform's shared ones)."""
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kentongan.settings import ServiceSettings
+from kentongan.bus_crypto import BusSealingSettings
+from kentongan.crypto import SealingSettings, development_keys
 
 
-class Settings(ServiceSettings):
+class Settings(SealingSettings, BusSealingSettings):
+    """Its own keyring seals the callers' notes at rest; the bus keyring opens them in alarm events."""
+
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore", populate_by_name=True)
 
     # Alarms this close in space and time join one incident.
@@ -20,6 +24,8 @@ class Settings(ServiceSettings):
     report_burst_window_s: int = 600
     # Events buffered per live-stream client before a slow client is dropped (it reconnects and reloads).
     stream_queue_size: int = 1000
+    # `kid:base64(32-byte key),...`; the default is a development-only key, which production refuses.
+    encryption_keys: SecretStr = development_keys("dispatch")
 
     # The console (/console). cctv-ingest's base URL, for the page's camera views (proxied through dispatch).
     cctv_ingest_url: str = "http://127.0.0.1:8003"

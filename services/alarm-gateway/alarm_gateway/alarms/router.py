@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request
 
 from alarm_gateway.alarms import service
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.dependencies import SessionDep
+from alarm_gateway.dependencies import KeyringDep, SessionDep
 from alarm_gateway.devices.router import CurrentDevice
 from kentongan.group_commit import GroupCommit
 
@@ -17,27 +17,28 @@ async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, request: Requ
     """202: stored durably (committed with alarms raised at the same moment) and on its way to the Command
     Center."""
     intake: GroupCommit = request.app.state.alarm_intake
-    return await intake.submit(service.AlarmRequest(device_id, body))
+    return service.view(await intake.submit(service.AlarmRequest(device_id, body)), request.app.state.keyring)
 
 
 @router.get("", response_model=list[Alarm], summary="This device's alarms, newest first")
-async def list_alarms(device_id: CurrentDevice, session: SessionDep,
+async def list_alarms(device_id: CurrentDevice, session: SessionDep, keyring: KeyringDep,
                       limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Alarm]:
-    return await service.list_alarms(session, device_id, limit)
+    return [service.view(alarm, keyring) for alarm in await service.list_alarms(session, device_id, limit)]
 
 
 @router.get("/{alarm_id}", response_model=Alarm, summary="Status of one of this device's alarms")
-async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDep) -> Alarm:
-    return await service.get_alarm(session, device_id, alarm_id)
+async def get_alarm(alarm_id: UUID, device_id: CurrentDevice, session: SessionDep, keyring: KeyringDep) -> Alarm:
+    return service.view(await service.get_alarm(session, device_id, alarm_id), keyring)
 
 
 @router.post("/{alarm_id}/locations", status_code=202, response_model=Alarm,
              summary="Send the caller's live location")
 async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: CurrentDevice,
-                          session: SessionDep) -> Alarm:
-    return await service.update_location(session, device_id, alarm_id, body)
+                          session: SessionDep, keyring: KeyringDep) -> Alarm:
+    return service.view(await service.update_location(session, device_id, alarm_id, body), keyring)
 
 
 @router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason")
-async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep) -> Alarm:
-    return await service.cancel_alarm(session, device_id, alarm_id, body)
+async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep,
+                       keyring: KeyringDep) -> Alarm:
+    return service.view(await service.cancel_alarm(session, device_id, alarm_id, body), keyring)

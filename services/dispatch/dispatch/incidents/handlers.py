@@ -1,6 +1,7 @@
 """Events that open, grow and follow incidents: alarms from alarm-gateway, urgent reports from
 report-intake, snapshots from cctv-ingest. Each runs inside the consumer's transaction."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -21,9 +22,17 @@ from dispatch.models import (
     IncidentSnapshot,
 )
 from dispatch.settings import Settings
+from kentongan.bus_crypto import BusKeyring
+from kentongan.crypto import Keyring, seal_text
 from kentongan.events import Envelope
 from kentongan.events import incidents as events
-from kentongan.events.alarms import PRIVATE_CATEGORIES, AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import (
+    PRIVATE_CATEGORIES,
+    AlarmCancelled,
+    AlarmLocationUpdated,
+    AlarmRaised,
+    note_aad,
+)
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import ALARM_IDS_SHOWN
 from kentongan.events.reports import ReportUrgent
@@ -33,7 +42,20 @@ from kentongan.geo import KECAMATAN, kecamatan_of
 CITY_CENTRE = (-6.9837, 110.4098)
 
 
-async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings) -> None:
+@dataclass(frozen=True)
+class NoteSealer:
+    """An alarm's note arrives sealed for the bus and is kept sealed with dispatch's own keyring."""
+
+    keyring: Keyring
+    bus: BusKeyring
+
+    def reseal(self, envelope: Envelope) -> tuple[str | None, bytes | None]:
+        alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
+        return seal_text(self.keyring, self.bus.open(envelope, "note"), note_aad(alarm.alarm_id))
+
+
+async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
+                           notes: NoteSealer) -> None:
     """Each new alarm joins the nearest active incident close in space and time, or opens one.
 
     A batch of alarms costs a few statements whatever its size: the merge decisions are made in memory over
@@ -41,6 +63,8 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     alarms = await _unattached(session, [envelope.data for envelope in envelopes])  # type: ignore[misc]
     if not alarms:
         return
+    by_alarm = {envelope.data.alarm_id: envelope for envelope in envelopes}  # type: ignore[attr-defined]
+    sealed_notes = {alarm.alarm_id: notes.reseal(by_alarm[alarm.alarm_id]) for alarm in alarms}
     places = [(a.lat, a.lon) for a in alarms]
     # Nearby alarms are decided one transaction after the other across replicas, so two of them cannot open
     # two incidents; alarms far apart are decided at the same time.
@@ -51,7 +75,8 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     await repository.insert_incidents(session, nearby.opened)  # first: the alarms and locations refer to them
     await repository.save_merges(session, nearby.merged())
     placed = [(alarm, change.event.incident_id) for alarm, change in zip(alarms, changes, strict=True)]
-    await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to) for alarm, to in placed])
+    await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to, sealed_notes[alarm.alarm_id])
+                                                         for alarm, to in placed])
     await repository.insert_all(session, IncidentLocation, [_location_row(alarm, to) for alarm, to in placed])
     await record_changes(session, changes)
 
@@ -89,9 +114,11 @@ def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Cha
     return change(incident, event, alarm.alarm_id)
 
 
-def _alarm_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
+def _alarm_row(alarm: AlarmRaised, incident_id: UUID, note: tuple[str | None, bytes | None]) -> dict:
+    note_key_id, note_sealed = note
     return {"alarm_id": alarm.alarm_id, "incident_id": incident_id, "device_id": alarm.device_id,
-            "category": alarm.category, "note": alarm.note, "silent": alarm.silent, "raised_at": alarm.raised_at}
+            "category": alarm.category, "note_key_id": note_key_id, "note_sealed": note_sealed,
+            "silent": alarm.silent, "raised_at": alarm.raised_at}
 
 
 def _location_row(alarm: AlarmRaised, incident_id: UUID) -> dict:

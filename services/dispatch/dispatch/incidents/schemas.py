@@ -50,7 +50,7 @@ class AlarmView(BaseModel):
 
     alarm_id: UUID
     category: str
-    note: str | None = Field(description="Withheld for sensitive categories unless supervisor or admin")
+    note: str | None = Field(None, description="Withheld for sensitive categories unless supervisor or admin")
     silent: bool
     raised_at: datetime
     cancelled_at: datetime | None
