@@ -6,19 +6,11 @@ every dependency FastAPI resolves costs a few microseconds on the busiest route.
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from alarm_gateway.settings import Settings
-from kentongan.crypto import Keyring
-from kentongan.dependencies import SessionDep, app_settings
+from kentongan.dependencies import KeyringDep, SessionDep, app_settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-
-
-async def _keyring(request: Request) -> Keyring:
-    return request.app.state.keyring
-
-
-KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 __all__ = ["KeyringDep", "SessionDep", "SettingsDep"]

@@ -20,8 +20,8 @@ class Settings(SealingSettings, BusSealingSettings):
     push_url: str | None = None
     push_api_key: str | None = None
     # The development inbox (GET /v1/dev/outbox, admins only): takes every SMS and push without a provider and
-    # keeps them readable, phone numbers included. Unset: on outside production, off in it (`kentongan check`
-    # refuses it there).
+    # keeps them (sealed) for an admin to read, phone numbers included. Unset: on outside production, off in it
+    # (`kentongan check` refuses it there).
     dev_inbox: bool | None = None
 
     # Keyring for what notifier keeps sealed at rest (a reporter's phone, a partner webhook's payload, until
@@ -79,8 +79,8 @@ class Settings(SealingSettings, BusSealingSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.dev_inbox:
-            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps phone numbers readable; "
-                            "set it false")
+            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps every message and phone number "
+                            "for admins to read instead of sending it; set it false")
         if not any(self.sms_providers().values()):
             problems.append(f"{' or '.join(self.sms_providers())}: no SMS provider; reporters and "
                             "representatives would get nothing")

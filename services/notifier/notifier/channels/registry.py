@@ -4,6 +4,7 @@ is on, else nothing (a delivery on that channel fails and is retried until a pro
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kentongan.crypto import Keyring
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.channels.dev_inbox import DevInboxChannel
 from notifier.channels.http import PushChannel, SmsGatewayChannel, WebhookChannel
@@ -11,10 +12,10 @@ from notifier.settings import Settings
 
 
 def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provider_client: httpx.AsyncClient,
-                   sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
+                   sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring) -> dict[str, Channel]:
     """channel name -> transport. Webhooks (partners' and representatives' URLs) and the providers the
     platform is configured with (SMS, push; possibly on an internal network) use separate clients."""
-    fallback: Channel = DevInboxChannel(sessionmaker) if settings.dev_inbox else NoProvider()
+    fallback: Channel = DevInboxChannel(sessionmaker, keyring) if settings.dev_inbox else NoProvider()
     sms, push = settings.sms_url, settings.push_url
     return {
         "webhook": WebhookChannel(webhook_client),

@@ -8,10 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from kentongan.crypto import Keyring
 from kentongan.errors import NotFound
 from kentongan.security import CurrentAdmin
-from notifier.dependencies import SessionDep, SettingsDep
+from notifier.channels.dev_inbox import open_message, target_digest
+from notifier.dependencies import KeyringDep, SessionDep, SettingsDep
 from notifier.dev import repository
+from notifier.models import Delivery, DevMessage
 
 router = APIRouter(prefix="/v1/dev", tags=["development"])
 
@@ -35,12 +38,20 @@ class OutboxMessage(BaseModel):
 
 
 @router.get("/outbox", response_model=list[OutboxMessage], summary="Messages sent to the development inbox")
-async def dev_outbox(session: SessionDep, settings: SettingsDep, _: CurrentAdmin, event_id: str | None = None,
-                     target: str | None = None, after: Annotated[int, Query(ge=0)] = 0,
+async def dev_outbox(session: SessionDep, settings: SettingsDep, keyring: KeyringDep, _: CurrentAdmin,
+                     event_id: str | None = None, target: str | None = None,
+                     after: Annotated[int, Query(ge=0)] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
+    """The messages opened (they are kept sealed); `target` finds a phone's or device's by keyed hash."""
     if not settings.dev_inbox:
         raise DevOutboxDisabled()
-    return [OutboxMessage(seq=m.seq, delivery_id=m.delivery_id, event_id=d.event_id, event_type=d.event_type,
-                          recipient=d.recipient, channel=m.channel, target=m.target, payload=m.payload,
-                          received_at=m.received_at)
-            for m, d in await repository.messages(session, event_id, target, after, limit)]
+    target_hash = target and target_digest(keyring, target)
+    found = await repository.messages(session, event_id, target_hash, after, limit)
+    return [_shown(keyring, m, d) for m, d in found]
+
+
+def _shown(keyring: Keyring, message: DevMessage, delivery: Delivery) -> OutboxMessage:
+    opened = open_message(keyring, message)
+    return OutboxMessage(seq=message.seq, delivery_id=message.delivery_id, event_id=delivery.event_id,
+                         event_type=delivery.event_type, recipient=delivery.recipient, channel=message.channel,
+                         target=opened.target, payload=opened.payload, received_at=message.received_at)
