@@ -37,6 +37,10 @@ GOOD = {
     "REPORT_INTAKE_ACTIVE_KEY_ID": "k2026",
     "NOTIFIER_ENCRYPTION_KEYS": f"k2026:{_random_key()}",
     "NOTIFIER_ACTIVE_KEY_ID": "k2026",
+    "ALARM_GATEWAY_ENCRYPTION_KEYS": f"k2026:{_random_key()}",
+    "ALARM_GATEWAY_ACTIVE_KEY_ID": "k2026",
+    "DISPATCH_ENCRYPTION_KEYS": f"k2026:{_random_key()}",
+    "DISPATCH_ACTIVE_KEY_ID": "k2026",
     "KENTONGAN_BUS_KEYS": f"k2026:{_random_key()}",
     "KENTONGAN_BUS_ACTIVE_KEY_ID": "k2026",
     "NOTIFIER_SMS_URL": "https://sms.example.co.id/send",
@@ -100,7 +104,7 @@ def test_weak_production_settings_are_each_named_and_the_check_fails():
             in intake)
     notifier = _section(out, "notifier")
     assert "NOTIFIER_ENCRYPTION_KEYS: key 'k1' is not random" in notifier
-    for section in (intake, notifier):  # the keyring the two share for sealed event fields
+    for section in (intake, notifier, _section(out, "alarm-gateway"), _section(out, "dispatch")):  # the bus keyring
         assert "KENTONGAN_BUS_KEYS: key 'bus' is a development key (recognised by its value)" in section
     assert "NOTIFIER_DEV_INBOX" in notifier
     assert "NOTIFIER_SMS_URL: no SMS provider" in notifier

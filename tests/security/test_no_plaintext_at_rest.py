@@ -54,7 +54,10 @@ class PrivateStack:
         self.devstack = DevStack(root / "stack", pg_port=free_port(), kafka_port=free_port())
         self.env = {**self.devstack.environment(), "KENTONGAN_ENV": "test",
                     # Uncompressed batches: text inside a compressed batch would escape the byte search.
-                    "KAFKA_COMPRESSION": "none"}
+                    "KAFKA_COMPRESSION": "none",
+                    # The SMS provider and the partner's webhook are this test's receiver on 127.0.0.1 (set
+                    # here, not only by the session's stack, which this test may run before).
+                    "KENTONGAN_OUTBOUND_ALLOW_PRIVATE": "true"}
         self.processes: list[ServiceProcess] = []
 
     def start(self) -> None:
