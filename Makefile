@@ -42,6 +42,7 @@ restore: install  ## restore a backup into the database (stop `make run` first):
 
 lint: install
 	$(RUN) ruff check shared services tests bench
+	$(RUN) mypy
 
 lock: $(UV)
 	$(UV) lock

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
     _add_dlq_commands(commands)
+    _add_retention_commands(commands)
+    _add_keys_commands(commands)
     backup = commands.add_parser("backup", help="back up every service schema and the consumer offsets")
     backup.add_argument("--output", help="the tar file to write (default backups/kentongan-<time>.tar)")
     restore = commands.add_parser("restore", help="restore a backup (stop the services first)")
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> None:
                          help="how long to wait for a stopped consumer group to empty before leaving its offsets")
     args = parser.parse_args(argv)
     {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup,
-     "restore": _restore, "check": _check}[args.command](args)
+     "restore": _restore, "check": _check, "retention": _retention,
+     "keys": _keys}[args.command](args)
 
 
 def _backup(args: argparse.Namespace) -> None:
@@ -157,6 +160,81 @@ def _check(args: argparse.Namespace) -> None:
         print(f"(KENTONGAN_ENV={os.environ.get('KENTONGAN_ENV', 'development')}: fine here; production would "
               "refuse these. Use --production to judge them as production does.)")
     sys.exit(1 if failed and production else 0)
+
+
+def _add_retention_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    retention = commands.add_parser("retention", help="the data retention policy (docs/data-retention.md)")
+    actions = retention.add_subparsers(dest="retention_command", required=True)
+    run = actions.add_parser("run", help="delete or anonymise what outlived its period, in small batches")
+    run.add_argument("--dry-run", action="store_true", help="count what would be deleted or anonymised")
+    run.add_argument("--service", action="append", dest="services",
+                     help="only this installed service's records (repeatable; default: every installed one)")
+
+
+def _retention(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from kentongan import retention
+    from kentongan.db import create_engine
+    from kentongan.service import installed_services
+
+    settings = retention.RetentionSettings()
+    installed = [spec.name for spec in installed_services()]
+    unknown = set(args.services or []) - set(installed)
+    if unknown:
+        sys.exit(f"not installed here: {', '.join(sorted(unknown))} (installed: {', '.join(installed)})")
+
+    async def run() -> list[retention.Outcome]:
+        engine = create_engine(settings.database_url, 2)
+        try:
+            return await retention.apply(engine, retention.rules_for(args.services or installed), settings,
+                                         dry_run=args.dry_run)
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(run())
+    for outcome in outcomes:
+        print(outcome.line())
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{sum(outcome.rows for outcome in outcomes)} row(s) {verb} in {len(outcomes)} kinds of record")
+
+
+def _add_keys_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    keys = commands.add_parser("keys", help="the services' data keys (envelope encryption)").add_subparsers(
+        dest="keys_command", required=True)
+    rotate = keys.add_parser("rotate", help="re-wrap every data key under the active key id, without downtime "
+                                            "(docs/data-retention.md)")
+    rotate.add_argument("--dry-run", action="store_true", help="only count the data keys per key id")
+    rotate.add_argument("--batch-size", type=int, default=500)
+
+
+def _keys(args: argparse.Namespace) -> None:
+    import asyncio
+    from importlib import import_module
+
+    from kentongan import datakeys
+    from kentongan.db import create_engine
+    from kentongan.service import installed_services
+
+    settings = ServiceSettings()
+
+    async def rotate(table: datakeys.DataKeyTable) -> datakeys.Rotation:
+        engine = create_engine(settings.database_url, 2)
+        try:
+            return await datakeys.rotate(engine, table, args.batch_size, dry_run=args.dry_run)
+        finally:
+            await engine.dispose()
+
+    for spec in installed_services():
+        if spec.data_keys is None:
+            continue
+        module, _, name = spec.data_keys.partition(":")
+        done = asyncio.run(rotate(getattr(import_module(module), name)))
+        verb = "would re-wrap" if args.dry_run else "re-wrapped"
+        count = sum(n for kid, n in done.by_key_id.items() if kid != done.active_key_id) if args.dry_run \
+            else done.rewrapped
+        print(f"{spec.name}: {verb} {count} data key(s) under {done.active_key_id!r}; data keys per key id now: "
+              + ", ".join(f"{kid}={n}" for kid, n in sorted(done.by_key_id.items())))
 
 
 def _asyncapi(args: argparse.Namespace) -> None:

@@ -19,12 +19,12 @@ slow retry: `kentongan dlq replay` sends an event back once its cause is fixed.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -84,7 +84,7 @@ class EventConsumer:
     """One consumer-group member feeding records to handlers, exactly once in effect."""
 
     def __init__(self, *, settings: ServiceSettings, service: str, group_id: str, topics: list[str],
-                 handlers: dict[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
+                 handlers: Mapping[str, Handler], sessionmaker: async_sessionmaker[AsyncSession], inbox: Table,
                  retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S, linger_s: float = 0.02,
                  on_dead_letter: DeadLetterHook | None = None,
                  health: Health | None = None) -> None:
@@ -98,7 +98,7 @@ class EventConsumer:
         self._retry_delays_s = retry_delays_s
         self._on_dead_letter = on_dead_letter
         self._linger_s = linger_s
-        self._dlq_producer = None
+        self._dlq_producer: AIOKafkaProducer | None = None
         self._progress = ConsumerProgress(service, group_id, settings.kafka_consumer_stall_after_s)
         if health is not None:
             health.watch(f"consumer {group_id}", self._progress.problem)
@@ -121,7 +121,7 @@ class EventConsumer:
                     self._dlq_producer = None
             await asyncio.sleep(1.0)
 
-    async def _consume(self, consumer) -> None:
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
             if not batches:
@@ -269,7 +269,7 @@ async def _call(handler: Handler, session: AsyncSession, envelopes: list[Envelop
         await session.flush()
 
 
-async def _quietly(awaitable: Awaitable) -> None:
+async def _quietly(awaitable: Awaitable[object]) -> None:
     # Shutting down a half-started client: nothing is left to save, so any failure is beside the point.
     with contextlib.suppress(Exception):
         await awaitable

@@ -54,7 +54,7 @@ class Keyring:
         self.active_key_id = active_key_id
 
     @classmethod
-    def from_settings(cls, settings) -> "Keyring":
+    def from_settings(cls, settings: "SealingSettings") -> "Keyring":
         """From `encryption_keys` and `active_key_id` of a service's settings (errors name its variables)."""
         setting = _setting_name(settings, "ENCRYPTION_KEYS")
         return cls(parse_keys(settings.encryption_keys.get_secret_value(), setting), settings.active_key_id, setting)
@@ -149,5 +149,5 @@ class SealingSettings(ServiceSettings):
         return {**super().keyrings(), _setting_name(self, "ENCRYPTION_KEYS"): self.encryption_keys.get_secret_value()}
 
 
-def _setting_name(settings, name: str) -> str:
+def _setting_name(settings: ServiceSettings, name: str) -> str:
     return f"{settings.model_config.get('env_prefix', '')}{name}"

@@ -9,7 +9,7 @@ between re-sends, which the consumers' inbox turns into a no-op.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Delete,
     Identity,
     Index,
     LargeBinary,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Update,
     delete,
     func,
     select,
@@ -65,8 +67,9 @@ def outbox_table(metadata: MetaData, source: str = "") -> Table:
     )
 
 
-def notify_channel(schema: str) -> str:
-    return f"{schema}_outbox"
+def notify_channel(outbox: Table) -> str:
+    """The channel the relay listens on: one per service schema (every outbox table lives in one)."""
+    return f"{outbox.schema}_outbox"
 
 
 async def add_event(session: AsyncSession, outbox: Table, event: EventModel) -> Envelope:
@@ -88,15 +91,15 @@ _STAGED = ("event_id", "event_type", "topic", "key", "headers", "value")
 
 
 @cache
-def _staging_statement(outbox: Table) -> Select:
+def _staging_statement(outbox: Table) -> Select[tuple[Any]]:
     """One round trip for any number of events: the rows arrive as arrays (one execution, not one per row),
     and the NOTIFY rides along. NOTIFY is delivered at commit and wakes the relay at once instead of at its
     next poll; PostgreSQL folds a transaction's identical notifications into one."""
     staged = rows_insert(outbox, _STAGED).cte("staged")
-    return select(func.pg_notify(notify_channel(outbox.schema), "")).add_cte(staged)
+    return select(func.pg_notify(notify_channel(outbox), "")).add_cte(staged)
 
 
-def _row(envelope: Envelope) -> tuple:
+def _row(envelope: Envelope) -> tuple[Any, ...]:
     message = encode(envelope)
     headers = {k: v.decode() for k, v in message.headers.items()}
     return envelope.id, envelope.type, envelope.topic, envelope.subject, headers, message.value
@@ -106,7 +109,7 @@ class OutboxRelay:
     """Publishes a service's outbox rows to Kafka, in commit order, one active relay per schema."""
 
     def __init__(self, *, settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession],
-                 outbox: Table, producer_factory, batch_size: int = 500, poll_interval_s: float = 1.0,
+                 outbox: Table, producer_factory: Callable[[], AIOKafkaProducer], batch_size: int = 500, poll_interval_s: float = 1.0,
                  retention: timedelta | None = timedelta(days=1)) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
@@ -131,6 +134,7 @@ class OutboxRelay:
         # new row version and two index entries per event, and autovacuum then vacuums and analyzes a table
         # that only grows. The alarm gateway, whose outbox takes every alarm, does that.
         published = outbox.c.seq == any_param("seqs", BigInteger)
+        self._settle_published: Delete | Update
         if retention is None:
             self._settle_published = delete(outbox).where(published)
         else:
@@ -173,7 +177,7 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
         self._wake.clear()
 
-    async def _publish_batch(self, producer) -> int:
+    async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         async with self._sessionmaker() as session, session.begin():
             rows = (await session.execute(self._pending)).all()
             self._report_backlog(rows)
@@ -185,7 +189,7 @@ class OutboxRelay:
             metrics.EVENTS_PRODUCED.labels(self._service, row.event_type).inc()
         return len(rows)
 
-    def _report_backlog(self, rows) -> None:
+    def _report_backlog(self, rows: Sequence[Any]) -> None:
         oldest = (datetime.now(UTC) - rows[0].created_at).total_seconds() if rows else 0.0
         metrics.OUTBOX_OLDEST_AGE.labels(self._service).set(oldest)
         metrics.OUTBOX_BACKLOG.labels(self._service).set(len(rows))
@@ -202,7 +206,7 @@ class OutboxRelay:
 
     async def _listen_for_commits(self) -> None:
         """Wake the relay on every commit that staged events."""
-        await listen(self._settings.database_url, notify_channel(self._outbox.schema), lambda _: self._wake.set())
+        await listen(self._settings.database_url, notify_channel(self._outbox), lambda _: self._wake.set())
 
 
 

@@ -20,6 +20,7 @@ import jwt
 from cachetools import LRUCache
 from fastapi import Depends, Request
 from jwt.algorithms import HMACAlgorithm
+from jwt.types import Options
 
 from kentongan.errors import Forbidden, ServiceUnavailable, Unauthorized
 from kentongan.settings import ServiceSettings
@@ -40,7 +41,7 @@ class _HMACWithPreparedKeys(HMACAlgorithm):
     (30 -> 22 us), paid on every alarm since each arrives with a token the process has not seen. The checks
     still run, once per secret. It also signs with OpenSSL's one-shot HMAC."""
 
-    def __init__(self, hash_alg) -> None:
+    def __init__(self, hash_alg: Callable[..., Any]) -> None:
         super().__init__(hash_alg)
         self._digest_name = hash_alg().name
 
@@ -96,10 +97,10 @@ def issue_token(settings: ServiceSettings, *, subject: str, audience: str, ttl: 
 # would have to evict here.) A plain LRU on purpose: a cache with per-entry expiry (cachetools' TLRUCache) keeps
 # a Python object per token, and with 60,000 device tokens the interpreter's full garbage collections walked
 # them all, stalling every request in flight for 10-80 ms several times a run.
-_verified: LRUCache = LRUCache(maxsize=100_000)
+_verified: LRUCache[tuple[str | None, ...], dict[str, Any]] = LRUCache(maxsize=100_000)
 
 
-def _cached_claims(cache_key: tuple[str, ...]) -> dict[str, Any] | None:
+def _cached_claims(cache_key: tuple[str | None, ...]) -> dict[str, Any] | None:
     claims = _verified.get(cache_key)
     if claims is not None and claims["exp"] <= time.time():
         del _verified[cache_key]
@@ -135,10 +136,10 @@ async def decode_user_token(settings: ServiceSettings, token: str, audience: str
     return _for_audience(claims, audience)
 
 
-_OPTIONS = {"verify_aud": False, "require": ["exp", "sub", "aud"]}  # the audience decides 401 or 403 below
+_OPTIONS: Options = {"verify_aud": False, "require": ["exp", "sub", "aud"]}  # the audience decides 401 or 403 below
 
 
-def _checked(decode) -> dict[str, Any]:
+def _checked(decode: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         return decode()
     except jwt.ExpiredSignatureError as exc:
@@ -199,7 +200,8 @@ def stream_token(request: Request) -> str:
 
 
 def _settings(request: Request) -> ServiceSettings:
-    return request.app.state.settings
+    settings: ServiceSettings = request.app.state.settings
+    return settings
 
 
 async def current_operator(request: Request) -> Operator:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from kentongan import retention
 from kentongan.checks import refuse_weak_production
 from kentongan.db import create_engine, create_sessionmaker
 from kentongan.errors import NotFound, Unauthorized, install_error_handlers
@@ -46,6 +47,7 @@ class ServiceSpec:
     migrations: Path  # the Alembic script folder
     topics: tuple[str, ...] = ()  # topics it produces or consumes
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
+    data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
 
     @property
     def settings_module(self) -> str:
@@ -75,7 +77,8 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     """
     configure_logging(spec.name, settings.log_level)
     refuse_weak_production(settings, spec.name)
-    workers = list(workers)
+    # Every service applies its part of the retention policy on a schedule (kentongan.retention).
+    workers = [*workers, retention.scheduled(spec.name)]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

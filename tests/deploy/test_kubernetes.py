@@ -97,6 +97,22 @@ def test_every_service_has_its_workload_and_companions(rendered, platform, overl
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_applies_the_retention_policy_nightly_with_its_own_database(rendered, platform, overlay):
+    kinds = by_kind(rendered[overlay])
+    for name in platform:
+        cron = kinds["CronJob"][f"{name}-retention"]["spec"]
+        pod = cron["jobTemplate"]["spec"]["template"]
+        container = pod["spec"]["containers"][0]
+        assert container["command"] == ["kentongan", "retention", "run", "--service", name]
+        assert container["image"] == kinds["Deployment"][name]["spec"]["template"]["spec"]["containers"][0]["image"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert f"@db-{name}-rw:" in env["DATABASE_URL"]
+        # Its database's network policy lets in the pods of its service: the job is one of them.
+        assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert cron["concurrencyPolicy"] == "Forbid"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_each_service_reaches_only_its_own_database_and_kafka(rendered, platform, overlay):
     policies = by_kind(rendered[overlay])["NetworkPolicy"]
     for name in platform:

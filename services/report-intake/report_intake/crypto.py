@@ -1,5 +1,6 @@
-"""report-intake's secrets at rest: JSON sealed with the service keyring (kentongan.crypto, AES-256-GCM) and
-bound to its row id; case tokens kept only as SHA-256 digests; a report's source only as a keyed hash."""
+"""report-intake's secrets at rest: JSON sealed with the case's data key (kentongan.datakeys, AES-256-GCM; older
+rows with the service keyring) and bound to its row id; case tokens kept only as SHA-256 digests; a report's
+source only as a keyed hash."""
 
 import hashlib
 import hmac
@@ -7,7 +8,8 @@ import secrets
 
 import orjson
 
-from kentongan.crypto import Keyring, Sealed
+from kentongan.crypto import Sealed
+from kentongan.datakeys import Sealer
 
 
 def new_case_token() -> str:
@@ -31,10 +33,10 @@ def source_fingerprint(key: bytes, client: str) -> str:
     return hmac.new(key, client.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def seal_json(keyring: Keyring, value: dict, row_id: bytes) -> Sealed:
+def seal_json(keyring: Sealer, value: dict, row_id: bytes) -> Sealed:
     """Seal a JSON-able dict, bound to its row."""
     return keyring.seal(orjson.dumps(value), row_id)
 
 
-def open_json(keyring: Keyring, key_id: str, blob: bytes, row_id: bytes) -> dict:
+def open_json(keyring: Sealer, key_id: str, blob: bytes, row_id: bytes) -> dict:
     return orjson.loads(keyring.open(Sealed(key_id, blob), row_id))

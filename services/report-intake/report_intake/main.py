@@ -24,7 +24,7 @@ SPEC = ServiceSpec(
     name="report-intake", schema=SCHEMA, port=8002, app="report_intake.main:create_app",
     migrations=Path(__file__).parent / "migrations",
     topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES, topics.INCIDENTS),
-    demo="report_intake.demo:load",
+    demo="report_intake.demo:load", data_keys="report_intake.reports.keys:DATA_KEYS",
 )
 
 

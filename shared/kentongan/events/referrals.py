@@ -19,7 +19,8 @@ from kentongan.events import topics
 from kentongan.events.envelope import EventModel
 from kentongan.events.sealed import SealedField
 
-ReferralStatus = Literal["created", "accepted", "declined", "in_progress", "closed"]
+# "withdrawn": the reporter erased the case (or retention did); the agency must erase its own copy.
+ReferralStatus = Literal["created", "accepted", "declined", "in_progress", "closed", "withdrawn"]
 
 
 class ReporterContact(BaseModel):
@@ -81,3 +82,15 @@ class ReferralMessagePosted(_ReferralEvent):
     ce_type: ClassVar[str] = "kentongan.referral.message_posted"
 
     message_id: UUID
+
+
+class ReferralWithdrawn(_ReferralEvent):
+    """The case was erased: the agency must erase what it holds of it.
+
+    The reporter asked (`erasure_requested`). Its content is gone from the platform; the referral answers 404
+    from now on. (A case that reaches the end of its retention period had no open referral for that long: the
+    agencies apply their own rules to their copies, and no event is sent.)"""
+
+    ce_type: ClassVar[str] = "kentongan.referral.withdrawn"
+
+    reason: Literal["erasure_requested"]

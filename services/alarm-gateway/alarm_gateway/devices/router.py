@@ -5,8 +5,10 @@ from fastapi import APIRouter, Depends, Request
 
 from alarm_gateway.dependencies import SessionDep, SettingsDep
 from alarm_gateway.devices import service
+from alarm_gateway.devices.erasure import erase_device
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
 from kentongan.ratelimit import RateLimiter, client_key
+from kentongan.retention import ErasureConfirmation
 from kentongan.security import CurrentSupervisor, bearer_token
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
@@ -32,6 +34,13 @@ async def current_device(request: Request) -> UUID:
 
 
 CurrentDevice = Annotated[UUID, Depends(current_device)]
+
+
+@router.delete("/me", status_code=204, summary="Erase this device's profile and history (device token)")
+async def erase_this_device(body: ErasureConfirmation, device_id: CurrentDevice, session: SessionDep) -> None:
+    """Send `{"confirm": true}`. The device's alarms are erased, except those operators may still be handling,
+    which stay anonymous; its token stops working (register again to use the app). 422 without `confirm`."""
+    await erase_device(session, device_id)
 
 
 blocks_router = APIRouter(prefix="/v1/device-blocks", tags=["device blocks (Command Center supervisors)"])

@@ -97,7 +97,9 @@ class PacketRate:
     """Frames per second from the timestamps of the packets that went by (decoded or not)."""
 
     def __init__(self) -> None:
-        self.count, self.first, self.last = 0, None, None
+        self.count = 0
+        self.first: int | None = None
+        self.last: int | None = None
 
     def add(self, pts: int | None) -> None:
         if pts is None:
@@ -107,7 +109,7 @@ class PacketRate:
         self.last = pts if self.last is None else max(self.last, pts)
 
     def fps(self, time_base: Fraction | None) -> float | None:
-        if self.count < 2 or time_base is None or self.last == self.first:
+        if self.first is None or self.last is None or self.last == self.first or time_base is None:
             return None
         return round((self.count - 1) / float((self.last - self.first) * time_base), 2)
 

@@ -24,5 +24,5 @@ async def close_focus(session: AsyncSession, incident_id: UUID, at: datetime) ->
 
 
 async def open_foci(session: AsyncSession) -> list[tuple[float, float]]:
-    return [tuple(row) for row in (await session.execute(
+    return [(row.lat, row.lon) for row in (await session.execute(
         select(IncidentFocus.lat, IncidentFocus.lon).where(IncidentFocus.closed_at.is_(None)))).all()]

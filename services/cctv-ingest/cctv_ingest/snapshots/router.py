@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/cameras", tags=["snapshots"])
             summary="The camera's latest keyframe as JPEG, or the snapshot `ref` of an incident event")
 async def get_snapshot(camera_id: str, _: CurrentOperator, session: SessionDep, blobs: BlobStoreDep,
                        ref: str | None = None) -> Response:
-    _, health = await cameras.get(session, camera_id)
+    _camera, health = await cameras.get(session, camera_id)
     wanted = ref if ref is not None else (health.snapshot_ref if health else None)
     data = blobs.get(wanted) if wanted and belongs_to(wanted, camera_id) else None
     if data is None:

@@ -140,7 +140,7 @@ async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -
     alarm = await repository.alarm(session, update.alarm_id)
     if alarm is None:
         raise LookupError(f"location for unknown alarm {update.alarm_id}")  # retried, then dead-lettered
-    incident = await repository.get(session, alarm.incident_id, for_update=True)
+    incident = await repository.locked_of_alarm(session, alarm)
     session.add(IncidentLocation(incident_id=incident.id, alarm_id=alarm.alarm_id, lat=update.lat, lon=update.lon,
                                  accuracy_m=update.accuracy_m, recorded_at=update.recorded_at))
     incident.lat, incident.lon = update.lat, update.lon
@@ -157,7 +157,7 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
     # Defence in depth: whatever the gateway sent, a private category's reason is never written down here.
     reason = None if alarm.category in PRIVATE_CATEGORIES else cancel.reason
     alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, reason
-    incident = await repository.get(session, alarm.incident_id, for_update=True)
+    incident = await repository.locked_of_alarm(session, alarm)
     await session.flush()  # this alarm's cancellation counts in the question below
     said = f": {reason}" if reason else " (alasan tidak dicatat / reason not recorded)"
     if incident.status == "open" and not await repository.any_alarm_active(session, incident.id):

@@ -53,6 +53,11 @@ async def get(session: AsyncSession, incident_id: UUID, for_update: bool = False
     return await session.scalar(query)
 
 
+async def locked_of_alarm(session: AsyncSession, alarm: IncidentAlarm) -> Incident:
+    """The incident an alarm was merged into, locked for a change (it exists: the alarm row refers to it)."""
+    return (await session.scalars(select(Incident).where(Incident.id == alarm.incident_id).with_for_update())).one()
+
+
 async def list_queue(session: AsyncSession, *, statuses: list[str], category: str | None, area: str | None,
                      limit: int, offset: int, alarm_id: UUID | None = None) -> list[Incident]:
     """Unprocessed-alarm incidents first (a human must look at them), then highest priority, then newest."""

@@ -22,6 +22,8 @@ from dispatch.incidents.schemas import (
     ReopenRequest,
     StatusRequest,
 )
+from dispatch.models.incident import Incident as IncidentRow
+from dispatch.models.incident_note import IncidentNote
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
 from kentongan.security import CurrentOperator, CurrentSupervisor, StreamOperator
@@ -41,7 +43,7 @@ async def list_incidents(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     alarm_id: Annotated[UUID | None, Query(description="Only the incident holding this alarm")] = None,
-) -> list[Incident]:
+) -> list[IncidentRow]:
     return await repository.list_queue(session, statuses=list(status or ACTIVE_STATUSES), category=category,
                                        area=area, limit=limit, offset=offset, alarm_id=alarm_id)
 
@@ -91,30 +93,30 @@ async def list_notes(incident_id: UUID, session: SessionDep, _: CurrentOperator,
 
 @router.post("/{incident_id}/acknowledge", response_model=Incident, summary="Take the incident")
 async def acknowledge(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
-                      if_match: IfMatch = None) -> Incident:
+                      if_match: IfMatch = None) -> IncidentRow:
     return await service.acknowledge(session, incident_id, operator, if_match)
 
 
 @router.post("/{incident_id}/assign", response_model=Incident, summary="Send a patrol unit")
 async def assign(incident_id: UUID, body: AssignRequest, session: SessionDep, operator: CurrentOperator,
-                 if_match: IfMatch = None) -> Incident:
+                 if_match: IfMatch = None) -> IncidentRow:
     return await service.assign(session, incident_id, body.unit_id, operator, if_match)
 
 
 @router.post("/{incident_id}/status", response_model=Incident, summary="en_route, on_scene, or resolved with outcome")
 async def change_status(incident_id: UUID, body: StatusRequest, session: SessionDep, operator: CurrentOperator,
-                        if_match: IfMatch = None) -> Incident:
+                        if_match: IfMatch = None) -> IncidentRow:
     return await service.change_status(session, incident_id, body, operator, if_match)
 
 
 @router.post("/{incident_id}/reopen", response_model=Incident, summary="Supervisors: back to the queue")
 async def reopen(incident_id: UUID, body: ReopenRequest, session: SessionDep,
-                 supervisor: CurrentSupervisor) -> Incident:
+                 supervisor: CurrentSupervisor) -> IncidentRow:
     return await service.reopen(session, incident_id, body.reason, supervisor)
 
 
 @router.post("/{incident_id}/notes", status_code=201, response_model=Note, summary="Add a note")
-async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, operator: CurrentOperator) -> Note:
+async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, operator: CurrentOperator) -> IncidentNote:
     return await service.add_note(session, incident_id, body.text, operator)
 
 

@@ -75,7 +75,7 @@ async def alarm_page(session: AsyncSession, keyring: Keyring, incident_id: UUID,
 
 async def _alarm_page(session: AsyncSession, keyring: Keyring, incident: Incident, viewer: Operator, limit: int,
                       after: str | None) -> AlarmPage:
-    rows = await repository.alarms_page(session, incident.id, limit + 1, after and parse_cursor(after, UUID))
+    rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, UUID) if after else None)
     # Callers' notes are opened only for whoever may read them (sensitive categories: supervisors).
     shown = incident.category not in SENSITIVE_CATEGORIES or viewer.has_role("supervisor")
     alarms = [AlarmView.model_validate(a).model_copy(update={"note": _note_of(keyring, a) if shown else None})
@@ -91,7 +91,7 @@ def _note_of(keyring: Keyring, alarm: IncidentAlarm) -> str | None:
 async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:
     """A page of the incident's location trail, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.trail_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    rows = await repository.trail_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
     following = cursor_of(rows[limit - 1].recorded_at, rows[limit - 1].id) if len(rows) > limit else None
     return LocationPage.model_validate({"items": rows[:limit], "next": following})
 
@@ -99,7 +99,7 @@ async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after
 async def note_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> NotePage:
     """A page of the incident's notes, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.notes_page(session, incident_id, limit + 1, after and parse_cursor(after, int))
+    rows = await repository.notes_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
     following = cursor_of(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return NotePage.model_validate({"items": rows[:limit], "next": following})
 

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import case, literal, or_, update
+from sqlalchemy import ColumnElement, case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,9 +20,9 @@ async def remember_device(session: AsyncSession, alarm_id: UUID, device_id: UUID
     """Record the alarm's device; returns the row, with any milestone its incident already reached."""
     statement = insert(AlarmDevice).values(alarm_id=alarm_id, device_id=device_id, push_token=push_token,
                                            raised_at=raised_at, silent=False)
-    return await session.scalar(statement.on_conflict_do_update(
+    return (await session.scalars(statement.on_conflict_do_update(
         index_elements=["alarm_id"], set_={"device_id": device_id, "push_token": push_token, "raised_at": raised_at},
-    ).returning(AlarmDevice))
+    ).returning(AlarmDevice))).one()
 
 
 async def place(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID) -> None:
@@ -38,7 +38,7 @@ async def advance(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID
                   silent: bool) -> list[AlarmDevice]:
     """Move to `milestone` the alarms named and, with `incident_id`, every alarm placed in that incident,
     unless they are past it; the rows that moved (device known or not)."""
-    concerned = AlarmDevice.alarm_id.in_(alarm_ids)
+    concerned: ColumnElement[bool] = AlarmDevice.alarm_id.in_(alarm_ids)
     if incident_id is not None:
         concerned = or_(concerned, AlarmDevice.incident_id == incident_id)
     moved = (update(AlarmDevice).where(concerned, _rank(AlarmDevice.milestone) < _rank(literal(milestone)))

@@ -123,6 +123,6 @@ async def get_for_agency(session: AsyncSession, delivery_id: UUID, agency: str,
 
 async def requeue(session: AsyncSession, delivery: Delivery) -> None:
     delivery.status = "pending"
-    delivery.next_attempt_at = await session.scalar(select(func.now()))
+    delivery.next_attempt_at = (await session.execute(select(func.now()))).scalar_one()
     await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
     await session.flush()

@@ -4,6 +4,7 @@ import base64
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -54,8 +55,9 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
     confidential target and a private payload are sealed with `keyring` before they are stored."""
     rows = []
     for d in deliveries:
-        row = {
-            "id": uuid7(), "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
+        delivery_id = uuid7()
+        row: dict[str, object] = {
+            "id": delivery_id, "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
             "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
             "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
             "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
@@ -63,11 +65,11 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
         }
         if (d.confidential or d.private_payload) and keyring is None:
             raise ValueError("a confidential delivery needs the keyring to seal it")
-        if d.confidential:
-            sealed = keyring.seal(d.target.encode(), row["id"].bytes)
+        if d.confidential and keyring is not None:
+            sealed = keyring.seal(d.target.encode(), delivery_id.bytes)
             row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
-        if d.private_payload:
-            sealed = keyring.seal(orjson.dumps(d.payload), row["id"].bytes + b"|payload")
+        if d.private_payload and keyring is not None:
+            sealed = keyring.seal(orjson.dumps(d.payload), delivery_id.bytes + b"|payload")
             row["payload"], row["payload_key_id"] = {"sealed": base64.b64encode(sealed.blob).decode()}, sealed.key_id
         rows.append(row)
     await repository.insert_new(session, rows)
@@ -94,7 +96,7 @@ def next_attempt_delay(settings: Settings, attempts: int) -> float:
     return random.uniform(settings.backoff_base_s, max(ceiling, settings.backoff_base_s))  # noqa: S311 # jitter
 
 
-def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict:
+def after_failure(settings: Settings, created_at: datetime, attempts: int, now: datetime) -> dict[str, Any]:
     """The delivery's next state after a failed attempt: retry later, or dead once the window is over."""
     retry_at = now + timedelta(seconds=next_attempt_delay(settings, attempts))
     if retry_at - created_at > timedelta(seconds=settings.retry_window_s):
@@ -137,7 +139,7 @@ async def incident_notifications(session: AsyncSession, incident_id: UUID, limit
     reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
     return [IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
-        recipient_name=_described(reps.get(rep_of[d.id])), channel=d.channel, status=d.status,
+        recipient_name=_described(reps.get(rep) if (rep := rep_of[d.id]) else None), channel=d.channel, status=d.status,
         attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, delivered_at=d.delivered_at)
         for d in deliveries]
 

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row
@@ -141,7 +142,7 @@ class DeliveryWorker:
         now = datetime.now(UTC)
         deliveries, attempts = [], []
         for delivery, result, duration_ms in batch:
-            state = ({"status": "delivered", "delivered_at": now, "last_error": None} if result.ok else
+            state: dict[str, Any] = ({"status": "delivered", "delivered_at": now, "last_error": None} if result.ok else
                      {**service.after_failure(self._settings, delivery.created_at, delivery.attempts, now),
                       "last_error": result.error})
             deliveries.append({"id": delivery.id, **state})

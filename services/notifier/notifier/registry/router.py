@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Query
 
 from kentongan.security import CurrentAdmin, CurrentOperator
 from notifier.dependencies import SessionDep, SettingsDep
+from notifier.models.representative import Representative as RepresentativeRow
 from notifier.registry import service
 from notifier.registry.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn
 
@@ -16,19 +17,19 @@ CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role
 
 @router.put("/v1/representatives/{code}", response_model=Representative, summary="Create or update one")
 async def put_representative(code: str, body: RepresentativeIn, _: CurrentAdmin, session: SessionDep,
-                             settings: SettingsDep) -> Representative:
+                             settings: SettingsDep) -> RepresentativeRow:
     return await service.save(session, body.model_copy(update={"code": code}), settings)
 
 
 @router.get("/v1/representatives", response_model=list[Representative], summary="The registry, by area")
 async def list_representatives(_: CurrentOperator, session: SessionDep, kecamatan: str | None = None,
                                kelurahan: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                               offset: Annotated[int, Query(ge=0)] = 0) -> list[Representative]:
+                               offset: Annotated[int, Query(ge=0)] = 0) -> list[RepresentativeRow]:
     return await service.list_representatives(session, kecamatan, kelurahan, limit, offset)
 
 
 @router.get("/v1/representatives/{code}", response_model=Representative, summary="One representative")
-async def get_representative(code: str, _: CurrentOperator, session: SessionDep) -> Representative:
+async def get_representative(code: str, _: CurrentOperator, session: SessionDep) -> RepresentativeRow:
     return await service.get(session, code)
 
 

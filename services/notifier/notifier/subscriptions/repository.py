@@ -20,7 +20,7 @@ async def get_for_agency(session: AsyncSession, subscription_id: UUID, agency: s
 
 async def matching(session: AsyncSession, event_type: str, agency: str | None) -> list[Subscription]:
     """Active subscriptions to this event type (only the named agency's, when the event names one)."""
-    query = select(Subscription).where(Subscription.active, Subscription.event_types.any(event_type))
+    query = select(Subscription).where(Subscription.active, Subscription.event_types.contains([event_type]))
     if agency is not None:
         query = query.where(func.lower(Subscription.agency) == agency.lower())
     return list(await session.scalars(query))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from kentongan.security import CurrentPartner
 from notifier.dependencies import SessionDep, SettingsDep
+from notifier.models.subscription import Subscription as SubscriptionRow
 from notifier.subscriptions import service
 from notifier.subscriptions.schemas import CreatedSubscription, Subscription, SubscriptionCreate
 
@@ -21,7 +22,7 @@ async def create_subscription(body: SubscriptionCreate, partner: CurrentPartner,
 
 
 @router.get("", response_model=list[Subscription], summary="This partner's active subscriptions")
-async def list_subscriptions(partner: CurrentPartner, session: SessionDep) -> list[Subscription]:
+async def list_subscriptions(partner: CurrentPartner, session: SessionDep) -> list[SubscriptionRow]:
     return await service.list_own(session, partner)
 
 

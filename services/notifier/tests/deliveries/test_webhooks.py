@@ -8,7 +8,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from kentongan.events import Envelope
-from kentongan.events.referrals import ReferralCreated, ReferralDeclined
+from kentongan.events.referrals import ReferralCreated, ReferralDeclined, ReferralWithdrawn
 from kentongan.testing import eventually
 from notifier.models import Delivery
 from notifier.subscriptions.handlers import on_partner_event
@@ -49,6 +49,22 @@ async def test_a_partner_receives_a_referral_whose_signature_verifies(notifier, 
     assert payload["data"]["referral_id"] == str(event.referral_id)
     assert request.headers["webhook-id"].startswith("msg_")
     assert receiver.to(other_path) == []  # another agency's referral never reaches it
+
+
+async def test_a_partner_subscribed_to_withdrawals_is_told_to_erase_a_case(notifier, partner_headers, receiver,
+                                                                            publish):
+    """A reporter erased the case (report-intake): the agency holding it hears so, and must erase its copy."""
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    subscription = await _subscribe(notifier, partner_headers, agency, receiver.url(f"/{agency}"),
+                                    [ReferralCreated.ce_type, ReferralWithdrawn.ce_type])
+    event = ReferralWithdrawn(referral_id=uuid4(), report_id=uuid4(), agency=agency, status="withdrawn",
+                              changed_at=datetime.now(UTC), version=3, reason="erasure_requested")
+    await publish(event)
+    [request] = await eventually(lambda: _received(receiver, f"/{agency}"))
+    payload = Webhook(subscription["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "kentongan.referral.withdrawn"
+    assert (payload["data"]["referral_id"], payload["data"]["reason"]) == (str(event.referral_id),
+                                                                         "erasure_requested")
 
 
 async def _received(receiver, path, count: int = 1):

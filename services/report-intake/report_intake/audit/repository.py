@@ -1,6 +1,6 @@
 """Every query on the audit log."""
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from report_intake.audit.schemas import AuditQuery
@@ -22,3 +22,10 @@ async def search(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
     if query.since is not None:
         statement = statement.where(AuditEntry.at >= query.since)
     return list(await session.scalars(statement))
+
+
+async def drop_reasons(session: AsyncSession, resource_ids: list[str]) -> None:
+    """Forget why people opened these resources; that they did stays."""
+    await session.execute(update(AuditEntry).where(AuditEntry.resource_id.in_(resource_ids),
+                                                   AuditEntry.reason_sealed.is_not(None))
+                          .values(reason_key_id=None, reason_sealed=None))

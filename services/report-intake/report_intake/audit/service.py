@@ -36,6 +36,11 @@ async def record(session: AsyncSession, actor: Actor, action: str, resource_type
     ])
 
 
+async def forget_what_it_held(session: AsyncSession, resource_ids: Iterable[UUID]) -> None:
+    """An erased case: its audit rows keep who did what and when, never why in their words (the reasons)."""
+    await repository.drop_reasons(session, [str(resource_id) for resource_id in resource_ids])
+
+
 async def search(session: AsyncSession, keyring: Keyring, query: AuditQuery) -> list[AuditRecord]:
     """Audit rows matching the query, newest first, their reasons opened."""
     return [AuditRecord(id=e.id, at=e.at, actor_kind=e.actor_kind, actor=e.actor, action=e.action,

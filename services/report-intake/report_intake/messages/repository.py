@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from report_intake.models import Message
@@ -13,3 +13,7 @@ async def list_for_report(session: AsyncSession, report_id: UUID, authors: list[
     if authors is not None:
         statement = statement.where(Message.author.in_(authors))
     return list(await session.scalars(statement))
+
+
+async def delete_for_report(session: AsyncSession, report_id: UUID) -> None:
+    await session.execute(delete(Message).where(Message.report_id == report_id))

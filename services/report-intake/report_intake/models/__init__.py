@@ -24,8 +24,9 @@ inbox = inbox_table(Base.metadata)
 awaiting = awaiting_table(Base.metadata)
 
 from report_intake.models.audit_entry import AuditEntry
+from report_intake.models.case_key import CaseKey
 from report_intake.models.message import Message
 from report_intake.models.referral import Referral
 from report_intake.models.report import Report
 
-__all__ = ["AuditEntry", "Base", "Message", "Referral", "Report", "awaiting", "inbox", "outbox"]
+__all__ = ["AuditEntry", "Base", "CaseKey", "Message", "Referral", "Report", "awaiting", "inbox", "outbox"]

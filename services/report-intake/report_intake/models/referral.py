@@ -25,8 +25,9 @@ class Referral(Base):
     consent_override_by: Mapped[str | None] = mapped_column(String(200))
     # {"timeline": [{"status", "at", "by", "note"?, "reason"?, "outcome"?}], "decline_reason", "outcome",
     # "consent_override_reason"}, sealed.
-    key_id: Mapped[str] = mapped_column(String(64))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Both None once the case is erased (only the statistical row stays).
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),

@@ -27,8 +27,11 @@ class Report(Base):
     consent_contact: Mapped[bool] = mapped_column(Boolean)
     # The agencies triage chose, kept so a supervisor can release them when consent is missing.
     triaged_agencies: Mapped[list[str]] = mapped_column(JSONB)
-    key_id: Mapped[str] = mapped_column(String(64))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Both None once the case is erased (only the statistical row stays).
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When the case was erased (on the reporter's request or by retention): status "erased", nothing sealed.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=lambda: datetime.now(UTC))

@@ -28,6 +28,8 @@ async def list_for_agency(session: AsyncSession, agency: str, status: str | None
     return [(row[0], row[1]) for row in await session.execute(statement)]
 
 
-async def list_for_report(session: AsyncSession, report_id: UUID) -> list[Referral]:
-    return list(await session.scalars(select(Referral).where(Referral.report_id == report_id)
-                                      .order_by(Referral.created_at)))
+async def list_for_report(session: AsyncSession, report_id: UUID, for_update: bool = False) -> list[Referral]:
+    statement = select(Referral).where(Referral.report_id == report_id).order_by(Referral.created_at)
+    if for_update:
+        statement = statement.with_for_update()
+    return list(await session.scalars(statement))

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,8 @@ from uuid6 import uuid7
 
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
+from kentongan.datakeys import Sealer
+from kentongan.events import EventModel
 from kentongan.events.referrals import (
     ReferralAccepted,
     ReferralClosed,
@@ -16,6 +19,7 @@ from kentongan.events.referrals import (
     ReferralDeclined,
     ReferralInProgress,
     ReferralMessagePosted,
+    ReferralWithdrawn,
     ReporterContact,
 )
 from kentongan.outbox import add_event
@@ -28,6 +32,7 @@ from report_intake.referrals import repository
 from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
 from report_intake.referrals.schemas import ReferralDetail, ReferralSummary, Step
 from report_intake.reports import updates
+from report_intake.reports.keys import case_keyring
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import Contact
 
@@ -36,7 +41,7 @@ from report_intake.reports.schemas import Contact
 class Transition:
     allowed_from: frozenset[str]
     to: str
-    event: type
+    event: type[EventModel]
 
 
 # The lifecycle as data: created -> accepted | declined -> in_progress -> closed.
@@ -59,10 +64,10 @@ class Override:
     reason: str
 
 
-async def open_referral(session: AsyncSession, keyring: Keyring, bus: BusKeyring, report: Report, agency: str,
+async def open_referral(session: AsyncSession, keyring: Sealer, bus: BusKeyring, report: Report, agency: str,
                         contact: Contact | None, override: Override | None = None) -> Referral:
     """Hand the case to one agency and announce it on `referrals.v1` (minimum necessary data; the reporter's
-    contact sealed)."""
+    contact sealed). `keyring`: the case's."""
     now = datetime.now(UTC)
     by = override.by if override else "triage"
     referral = Referral(id=uuid7(), report=report, agency=agency, status="created", version=1,
@@ -80,6 +85,22 @@ async def open_referral(session: AsyncSession, keyring: Keyring, bus: BusKeyring
     return referral
 
 
+async def withdraw_all(session: AsyncSession, report: Report,
+                       reason: Literal["erasure_requested"]) -> list[UUID]:
+    """The case is erased: each referral keeps only its status "withdrawn" (what was written on it is dropped)
+    and its agency is told, through the outbox, to erase its own copy. Returns the referral ids."""
+    now = datetime.now(UTC)
+    referrals = await repository.list_for_report(session, report.id, for_update=True)
+    for referral in referrals:
+        referral.status, referral.key_id, referral.sealed = "withdrawn", None, None
+        referral.version += 1
+        referral.updated_at = now
+        await add_event(session, outbox, ReferralWithdrawn(
+            referral_id=referral.id, report_id=report.id, agency=referral.agency, status="withdrawn",
+            changed_at=now, version=referral.version, reason=reason))
+    return [referral.id for referral in referrals]
+
+
 async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: Actor, referral_id: UUID,
                name: Step, body: dict) -> ReferralSummary:
     """Move the agency's referral one step along its lifecycle (the reporter hears the case was answered);
@@ -88,22 +109,23 @@ async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: 
     transition = TRANSITIONS[name]
     if referral.status not in transition.allowed_from:
         raise ReferralStateConflict(f"cannot {name} a referral that is {referral.status}")
+    case = await case_keyring(session, keyring, report)
     now = datetime.now(UTC)
     details = {k: v for k, v in body.items() if v is not None}
     referral.status = transition.to
     referral.version += 1
     referral.updated_at = now
-    private = _open_private(keyring, referral)
+    private = _open_private(case, referral)
     private["timeline"] = [*private["timeline"], _entry(transition.to, now, actor.name, **details)]
     private.update({kept: details[field] for field, kept in KEPT_FIELDS.items() if field in details})
-    _seal_private(keyring, referral, private)
+    _seal_private(case, referral, private)
     # Every text the event carries is the agency's free text about the case: it travels sealed.
     extra = {k: bus.seal(transition.event, referral.id, k, v) for k, v in details.items()
              if k in transition.event.model_fields}
     await add_event(session, outbox, transition.event(
         referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
         changed_at=now, version=referral.version, **extra))
-    await updates.tell_answered(session, keyring, bus, report)
+    await updates.tell_answered(session, case, bus, report)
     await record(session, actor, f"referral.{name}", "referral", [referral.id])
     await session.flush()
     return _summary(referral, report)
@@ -112,7 +134,7 @@ async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: 
 async def list_referrals(session: AsyncSession, actor: Actor, status: str | None,
                          limit: int) -> list[ReferralSummary]:
     """The agency's own referrals, newest first (each listed referral is an audited read)."""
-    rows = await repository.list_for_agency(session, actor.agency, status, limit)
+    rows = await repository.list_for_agency(session, _agency_of(actor), status, limit)
     await record(session, actor, "referral.list", "referral", [referral.id for referral, _ in rows])
     return [_summary(referral, report) for referral, report in rows]
 
@@ -120,7 +142,8 @@ async def list_referrals(session: AsyncSession, actor: Actor, status: str | None
 async def read_referral(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID) -> ReferralDetail:
     """The agency's referral with the case decrypted; another agency's is a 404."""
     referral, report = await _owned(session, actor, referral_id)
-    private, notes = open_report(keyring, report), _open_private(keyring, referral)
+    case = await case_keyring(session, keyring, report)
+    private, notes = open_report(case, report), _open_private(case, referral)
     await record(session, actor, "referral.read", "referral", [referral.id])
     victim = private["victim"]
     return ReferralDetail(
@@ -138,8 +161,9 @@ async def post_message(session: AsyncSession, keyring: Keyring, bus: BusKeyring,
     referral, report = await _owned(session, actor, referral_id)
     if referral.status not in OPEN_FOR_MESSAGES:
         raise ReferralStateConflict(f"the referral is {referral.status}; messages are closed")
-    message = await messages.post(session, keyring, report.id, referral.agency, body)
-    await updates.tell_answered(session, keyring, bus, report)
+    case = await case_keyring(session, keyring, report)
+    message = await messages.post(session, case, report.id, referral.agency, body)
+    await updates.tell_answered(session, case, bus, report)
     return message
 
 
@@ -157,12 +181,13 @@ async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,
     """The reporter's messages and this agency's own, never another agency's."""
     referral, report = await _owned(session, actor, referral_id)
     await record(session, actor, "referral.messages.read", "referral", [referral.id])
-    return await messages.thread(session, keyring, report.id, ["reporter", referral.agency])
+    return await messages.thread(session, await case_keyring(session, keyring, report), report.id,
+                                 ["reporter", referral.agency])
 
 
 async def _owned(session: AsyncSession, actor: Actor, referral_id: UUID,
                  for_update: bool = False) -> tuple[Referral, Report]:
-    found = await repository.get_for_agency(session, referral_id, actor.agency, for_update)
+    found = await repository.get_for_agency(session, referral_id, _agency_of(actor), for_update)
     if found is None:
         raise ReferralNotFound()
     return found
@@ -177,15 +202,24 @@ def _summary(referral: Referral, report: Report) -> ReferralSummary:
         updated_at=referral.updated_at, version=referral.version)
 
 
-def _open_private(keyring: Keyring, referral: Referral) -> dict:
+def _open_private(keyring: Sealer, referral: Referral) -> dict:
     """The referral's sealed part: its timeline with notes, decline reason, outcome, override reason."""
+    if referral.key_id is None or referral.sealed is None:
+        raise ReferralNotFound()  # withdrawn with its case's erasure
     return open_json(keyring, referral.key_id, referral.sealed, referral.id.bytes)
 
 
-def _seal_private(keyring: Keyring, referral: Referral, private: dict) -> None:
+def _seal_private(keyring: Sealer, referral: Referral, private: dict) -> None:
     sealed = seal_json(keyring, private, referral.id.bytes)
     referral.key_id, referral.sealed = sealed.key_id, sealed.blob
 
 
 def _entry(status: str, at: datetime, by: str, **details: str) -> dict:
     return {"status": status, "at": at.isoformat(), "by": by, **details}
+
+
+def _agency_of(actor: Actor) -> str:
+    """A partner actor's agency (its token always names one); an actor without one sees no referral."""
+    if actor.agency is None:
+        raise ReferralNotFound()
+    return actor.agency

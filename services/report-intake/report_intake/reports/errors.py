@@ -17,3 +17,10 @@ class NothingToRelease(Conflict):
     """The case already went to these agencies, or there is no agency to send it to."""
 
     error = "nothing_to_release"
+
+
+class CaseErased(NotFound):
+    """The case was erased: nothing of it can be read any more."""
+
+    error = "case_erased"
+

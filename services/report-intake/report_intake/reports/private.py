@@ -1,14 +1,17 @@
 """The sealed part of a report: the story and everything that could identify someone."""
 
-from kentongan.crypto import Keyring
+from kentongan.datakeys import Sealer
 from report_intake.crypto import open_json
 from report_intake.models import Report
+from report_intake.reports.errors import CaseErased
 from report_intake.reports.schemas import Contact
 
 
-def open_report(keyring: Keyring, report: Report) -> dict:
+def open_report(keyring: Sealer, report: Report) -> dict:
     """The decrypted private fields (narrative, occurred_at, location, victim, perpetrator_relation, school,
     contact); callers write the read to the audit log."""
+    if report.key_id is None or report.sealed is None:
+        raise CaseErased()
     return open_json(keyring, report.key_id, report.sealed, report.id.bytes)
 
 

@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 
 from kentongan.ratelimit import client_key
+from kentongan.retention import ErasureConfirmation
 from report_intake.crypto import source_fingerprint
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
@@ -37,6 +38,14 @@ async def submit_report(body: ReportCreate, session: SessionDep, keyring: Keyrin
 async def case_status(report_id: UUID, token: CaseToken, session: SessionDep) -> CaseStatus:
     """404 for a wrong or missing token, exactly as for a case that does not exist."""
     return await service.case_status(session, report_id, token)
+
+
+@router.delete("/{report_id}", status_code=204, summary="Withdraw and erase the case for good (case token)")
+async def erase_case(report_id: UUID, body: ErasureConfirmation, token: CaseToken, session: SessionDep) -> None:
+    """Send `{"confirm": true}`. The case, its messages and what agencies wrote are erased (its data key is
+    destroyed, so no copy of it opens again), its referrals are withdrawn and the agencies told; only an
+    anonymous statistical row stays. 404 for a wrong token or an already erased case; 422 without `confirm`."""
+    await service.erase_on_request(session, report_id, token, body)
 
 
 @router.get("/{report_id}/messages", response_model=list[MessageOut],

@@ -13,7 +13,7 @@ AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
 Gender = Literal["female", "male", "other"]
 Relation = Literal["family", "partner", "neighbour", "teacher", "classmate", "employer", "stranger", "other",
                    "unknown"]
-ReportStatus = Literal["received", "referred", "awaiting_consent"]
+ReportStatus = Literal["received", "referred", "awaiting_consent", "erased"]
 Agency = Literal["dp3a", "disdik"]
 
 NARRATIVE_MAX_CHARS = 10_000
@@ -164,3 +164,4 @@ class ConsentOverride(Strict):
         if value is not None and len(set(value)) != len(value):
             raise ValueError("name each agency once")
         return value
+

@@ -11,6 +11,7 @@ from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
 from kentongan.placement import await_placement
+from kentongan.retention import ErasureConfirmation
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
 from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
@@ -20,7 +21,14 @@ from report_intake.models import Report, awaiting, outbox
 from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
 from report_intake.reports import repository, updates
-from report_intake.reports.errors import CaseNotFound, NothingToRelease, ReportNotFound
+from report_intake.reports.erasure import erase_case
+from report_intake.reports.errors import (
+    CaseErased,
+    CaseNotFound,
+    NothingToRelease,
+    ReportNotFound,
+)
+from report_intake.reports.keys import case_keyring, new_case_keyring
 from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import (
     CaseStatus,
@@ -42,7 +50,8 @@ async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data:
     report_id, token = uuid7(), new_case_token()
     agencies = agencies_for(data)
     consented = data.consent.share_with_agencies
-    sealed = seal_json(keyring, data.private_part(), report_id.bytes)
+    case = new_case_keyring(session, keyring, report_id)
+    sealed = seal_json(case, data.private_part(), report_id.bytes)
     report = Report(
         id=report_id, case_token_hash=token_digest(token), category=data.category, anonymous=data.anonymous,
         status=_initial_status(agencies, consented), immediate_danger=data.immediate_danger,
@@ -53,7 +62,7 @@ async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data:
     contact = reachable_contact(report, data.private_part())
     if consented and agencies:
         for agency in agencies:
-            await open_referral(session, keyring, bus, report, agency, contact)
+            await open_referral(session, case, bus, report, agency, contact)
         await updates.tell_referred(session, bus, report, contact)
     if data.immediate_danger:
         await _raise_urgent(session, report, data, source)
@@ -81,13 +90,21 @@ async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreat
     await await_placement(session, awaiting, outbox, [envelope])
 
 
-async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None) -> Report:
-    """The reporter's case; a wrong or missing token is the same 404 as a missing case."""
-    report = await repository.get(session, report_id)
+async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None,
+                         for_update: bool = False) -> Report:
+    """The reporter's case; a wrong or missing token is the same 404 as a missing (or erased) case."""
+    report = await repository.get(session, report_id, for_update)
     # The digest is compared even when the case is missing, so timing does not tell them apart.
     if not token_matches(token, report.case_token_hash if report else b"\0" * 32) or report is None:
         raise CaseNotFound()
     return report
+
+
+async def erase_on_request(session: AsyncSession, report_id: UUID, token: str | None,
+                           request: ErasureConfirmation) -> None:
+    """The reporter withdraws and erases the case (`request` is the confirmation); see
+    report_intake.reports.erasure."""
+    await erase_case(session, await case_for_token(session, report_id, token, for_update=True))
 
 
 async def case_status(session: AsyncSession, report_id: UUID, token: str | None) -> CaseStatus:
@@ -103,14 +120,15 @@ async def reporter_messages(session: AsyncSession, keyring: Keyring, report_id: 
                             token: str | None) -> list[MessageOut]:
     report = await case_for_token(session, report_id, token)
     await record(session, REPORTER, "report.messages.read", "report", [report.id])
-    return await messages.thread(session, keyring, report.id)
+    return await messages.thread(session, await case_keyring(session, keyring, report), report.id)
 
 
 async def reporter_writes(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
                           body: str) -> MessageOut:
     """The reporter writes to the case workers; agencies holding the case hear of it on `referrals.v1`."""
     report = await case_for_token(session, report_id, token)
-    message = await messages.post(session, keyring, report.id, "reporter", body)
+    message = await messages.post(session, await case_keyring(session, keyring, report), report.id, "reporter",
+                                  body)
     await announce_reporter_message(session, report, message)
     return message
 
@@ -129,12 +147,12 @@ async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, 
     report = await repository.get(session, report_id)
     if report is None:
         raise ReportNotFound()
-    if not operator.has_role("supervisor"):
+    if not operator.has_role("supervisor") or report.erased_at is not None:
         await record(session, actor, "report.metadata.read", "report", [report.id])
         return ReportSummary.model_validate(report)
     await record(session, actor, "report.detail.read", "report", [report.id])
     referrals = await referrals_repository.list_for_report(session, report.id)
-    private = open_report(keyring, report)
+    private = open_report(await case_keyring(session, keyring, report), report)
     return ReportDetail(**ReportSummary.model_validate(report).model_dump(), **private,
                         referrals=[_progress(r) for r in referrals])
 
@@ -145,13 +163,16 @@ async def release_without_consent(session: AsyncSession, keyring: Keyring, bus: 
     report = await repository.get(session, report_id, for_update=True)
     if report is None:
         raise ReportNotFound()
+    if report.erased_at is not None:
+        raise CaseErased()
     existing = {r.agency for r in await referrals_repository.list_for_report(session, report.id)}
     agencies = [a for a in (data.agencies or report.triaged_agencies) if a not in existing]
     if not agencies:
         raise NothingToRelease()
-    contact = reachable_contact(report, open_report(keyring, report))
+    case = await case_keyring(session, keyring, report)
+    contact = reachable_contact(report, open_report(case, report))
     override = Override(by=actor.name, reason=data.reason)
-    referrals = [await open_referral(session, keyring, bus, report, agency, contact, override)
+    referrals = [await open_referral(session, case, bus, report, agency, contact, override)
                  for agency in agencies]
     if not existing:  # the reporter already heard of the first referral; a later agency adds no update
         await updates.tell_referred(session, bus, report, contact)

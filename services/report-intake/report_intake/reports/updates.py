@@ -10,7 +10,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.bus_crypto import BusKeyring
-from kentongan.crypto import Keyring
+from kentongan.datakeys import Sealer
 from kentongan.events.reports import ReporterUpdate
 from kentongan.outbox import add_event
 from report_intake.models import Report, outbox
@@ -23,12 +23,12 @@ async def tell_referred(session: AsyncSession, bus: BusKeyring, report: Report, 
     await _tell(session, bus, report, "referred", contact)
 
 
-async def tell_answered(session: AsyncSession, keyring: Keyring, bus: BusKeyring, report: Report) -> None:
+async def tell_answered(session: AsyncSession, keyring: Sealer, bus: BusKeyring, report: Report) -> None:
     """Queue the "answered" update after an agency stepped a referral or wrote to the reporter."""
     await _tell(session, bus, report, "answered", _consented_contact(keyring, report))
 
 
-def _consented_contact(keyring: Keyring, report: Report) -> Contact | None:
+def _consented_contact(keyring: Sealer, report: Report) -> Contact | None:
     if not report.consent_contact:
         return None  # no reason to open the sealed case at all
     # The service reads the phone for itself, no person sees the case: the audit log, which records who read

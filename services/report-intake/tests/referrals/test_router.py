@@ -6,6 +6,7 @@ from uuid import uuid4
 import jwt
 from sqlalchemy import text
 
+from kentongan.datakeys import DATA_KEY_ID
 from kentongan.events import topics
 from kentongan.security import partner_token
 from kentongan.testing import eventually
@@ -217,4 +218,4 @@ async def test_what_the_agency_and_supervisor_write_is_sealed_on_the_referral_ro
                                   {"id": referral_id})).mappings().one()
     raw = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row.values())
     assert secret.encode() not in raw
-    assert row["status"] == "closed" and row["key_id"] == "dev-only"
+    assert row["status"] == "closed" and row["key_id"] == DATA_KEY_ID  # the case's own data key

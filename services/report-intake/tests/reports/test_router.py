@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import text
 
+from kentongan.datakeys import DATA_KEY_ID
 from kentongan.events import topics
 from kentongan.testing import eventually
 
@@ -49,7 +50,7 @@ async def test_the_token_is_stored_only_as_a_hash_and_the_story_only_encrypted(i
         raw = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row.values())
     for secret in (narrative, "paman", "5555", token, "family", "003/005"):
         assert secret not in dump and secret.encode() not in raw, secret
-    assert row["key_id"] == "dev-only" and len(row["case_token_hash"]) == 32
+    assert row["key_id"] == DATA_KEY_ID and len(row["case_token_hash"]) == 32  # sealed with the case's own key
 
 
 async def test_reporter_and_agency_talk_through_the_case(intake, submit, report_body, partner_headers,
