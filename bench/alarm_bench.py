@@ -16,6 +16,7 @@ import httpx
 
 from bench.support import KeepAliveConnection, cpu_seconds, running_platform, summary_ms
 from kentongan.events.alarms import AlarmRaised
+from kentongan.events.devices import DeviceProfileUpdated
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 
@@ -25,6 +26,8 @@ WARM_UP_SECONDS = 1.0
 STEADY_RATE = 100
 STEADY_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "20"))
 GATEWAY_WORKERS = int(os.environ.get("BENCH_GATEWAY_WORKERS", "1"))  # 2 cost more CPU per alarm on 2 cores
+# Every pressing device has a caller profile (with two emergency contacts), as in production; 0 to leave them out.
+PROFILES = os.environ.get("BENCH_PROFILES", "1") == "1"
 
 
 def _alarm(index: int) -> dict:
@@ -42,6 +45,18 @@ async def _register_devices(client: httpx.AsyncClient, count: int) -> list[dict[
     for start in range(0, count, CONCURRENCY):
         tokens += await asyncio.gather(*(one(i) for i in range(start, min(count, start + CONCURRENCY))))
     return tokens
+
+
+async def _give_profiles(client: httpx.AsyncClient, devices: list[dict[str, str]]) -> None:
+    async def one(index: int) -> None:
+        profile = {"name": f"Warga {index}", "phone": f"+62812{10_000_000 + index}", "medical_notes": "asma",
+                   "emergency_contacts": [{"name": "Budi", "phone": "+6281311112222", "relation": "suami"},
+                                          {"name": "Ani", "phone": "+6281333334444", "relation": "tetangga"}]}
+        response = await client.put("/v1/devices/me/profile", json=profile, headers=devices[index])
+        response.raise_for_status()
+
+    for start in range(0, len(devices), CONCURRENCY):
+        await asyncio.gather(*(one(i) for i in range(start, min(len(devices), start + CONCURRENCY))))
 
 
 class DispatchCost:
@@ -74,6 +89,19 @@ class DispatchCost:
     def _cpu_now(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
 
+    async def until_profiles_kept(self, count: int, timeout_s: float = 300) -> None:
+        """Wait until dispatch has taken in `count` profile events, so they are not measured with the alarms."""
+        deadline = time.perf_counter() + timeout_s
+        while await self._profiles() < count and time.perf_counter() < deadline:
+            await asyncio.sleep(0.5)
+
+    async def _profiles(self) -> float:
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(f"{self.url}/metrics")).text
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("kentongan_events_consumed_total{")
+                   and f'"{DeviceProfileUpdated.ce_type}"' in line)
+
 
 async def intake(gateway_url: str, gateway_pids: list[int], dispatch: DispatchCost) -> dict:
     """Closed loop: CONCURRENCY keep-alive clients raising alarms back to back, each alarm from its own device.
@@ -84,6 +112,9 @@ async def intake(gateway_url: str, gateway_pids: list[int], dispatch: DispatchCo
     clients' connections open, the gateway's pool grows to the load and dispatch's batches to the rate."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         devices = await _register_devices(client, int((WARM_UP_SECONDS + INTAKE_SECONDS) * 2_500))
+        if PROFILES:
+            await _give_profiles(client, devices)
+            await dispatch.until_profiles_kept(len(devices))
     host, port = gateway_url.removeprefix("http://").split(":")
     connections = [KeepAliveConnection(host, int(port)) for _ in range(CONCURRENCY)]
     await asyncio.gather(*(connection.open() for connection in connections))
@@ -103,7 +134,7 @@ async def intake(gateway_url: str, gateway_pids: list[int], dispatch: DispatchCo
             connection.close()
     cpu_ms = (sum(cpu_seconds(pid) for pid in gateway_pids) - cpu_before) * 1000 / max(1, len(run.latencies))
     load = os.getloadavg()[0]
-    return {"concurrency": CONCURRENCY, "alarms": len(run.latencies), "errors": len(run.errors),
+    return {"concurrency": CONCURRENCY, "profiles": PROFILES, "alarms": len(run.latencies), "errors": len(run.errors),
             "alarms_per_s": round(len(run.latencies) / run.elapsed_s, 1), **summary_ms(run.latencies),
             "gateway_cpu_ms_per_alarm": round(cpu_ms, 3), "load_average_1m": round(load, 2),
             **await dispatch.until_consumed(len(run.latencies))}

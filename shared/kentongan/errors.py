@@ -92,10 +92,16 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
              "message": e.get("msg", "invalid")} for e in errors]
 
 
+def error_response(exc: ServiceError) -> JSONResponse:
+    """The response of a typed error. An endpoint returns it (instead of raising) when what it did before the
+    refusal must still commit, e.g. counting a wrong PIN."""
+    return JSONResponse({"error": exc.error, "detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse({"error": exc.error, "detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

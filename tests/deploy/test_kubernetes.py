@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from kentongan.events.topics import ALL, REPORTER_UPDATES
+from kentongan.events.topics import ALL, DEVICE_MESSAGES, REPORTER_UPDATES
 
 KUBERNETES_VERSION = "1.33"
 OVERLAYS = ["dev", "production"]
@@ -205,10 +205,11 @@ def test_each_service_has_its_own_database_and_kafka_user(rendered, platform, ov
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_only_notifier_may_read_the_reporters_phone_numbers(rendered, overlay):
+@pytest.mark.parametrize("topic", [REPORTER_UPDATES, DEVICE_MESSAGES])
+def test_only_notifier_may_read_the_reporters_phone_numbers(rendered, overlay, topic):
     readers = {name for name, user in by_kind(rendered[overlay])["KafkaUser"].items()
                for acl in user["spec"]["authorization"]["acls"]
-               if acl["resource"]["type"] == "topic" and acl["resource"]["name"] == REPORTER_UPDATES
+               if acl["resource"]["type"] == "topic" and acl["resource"]["name"] == topic
                and "Read" in acl["operations"]}
     assert readers == {"notifier"}
 

@@ -1,15 +1,18 @@
 """No victim free text and no reporter contact is ever written in clear to PostgreSQL, the broker or a log.
 
 A private embedded stack (its own PostgreSQL, broker and service logs under one folder) runs report-intake,
-notifier, alarm-gateway and dispatch with uncompressed Kafka batches, so that plain text written anywhere would
-be found by a byte search. Two cases go through the whole flow with a unique random marker in every free-text
-field and in the reporter's phone and email: report -> referral -> accept -> progress -> messages both ways ->
-a read with an access reason -> close, and report -> referral -> decline. A victim also raises a panic alarm
-with a note (a marker): alarm-gateway stores it, sends it to dispatch on alarms.v1, dispatch files it with the
-incident. The partner's signed webhook and the SMS provider receive the text and the phone in clear, and a
-supervisor reads the alarm's note (the platform still works); afterwards the whole data directory (PostgreSQL
-heap files and WAL of every schema after a checkpoint, the broker's data files with its record batches
-decoded, every service log) is searched and holds none of the markers.
+alarm-gateway, dispatch and notifier with uncompressed Kafka batches, so that plain text written anywhere would
+be found by a byte search.
+Two cases go through the whole flow with a unique random marker in every free-text field and in the reporter's
+phone and email: report -> referral -> accept -> progress -> messages both ways -> a read with an access
+reason -> close, and report -> referral -> decline. A victim raises a panic alarm with a note (alarm-gateway
+stores it and sends it on alarms.v1, dispatch files it, a supervisor reads it). A caller goes through hers too, with a marker in her name,
+medical notes, emergency contact and call-back note and unique phones: profile -> phone verification by SMS
+code -> alarm -> dispatch reads the caller and records a call-back -> the contact is texted -> an SMS panic
+from her phone. The partner's signed webhook, the SMS provider and the operator receive the text and the
+phones in clear (the platform still works); afterwards the whole data directory (PostgreSQL heap files and WAL after a
+checkpoint, the broker's data files with its record batches decoded, every service log) is searched and holds
+none of the markers.
 
 A control makes the search trustworthy: the coarse area a case is routed by is kept in clear by design (in the
 report row and in the referral event), so a unique area name must be found both in PostgreSQL's files and in
@@ -19,10 +22,12 @@ written.
 
 import asyncio
 import os
+import re
 import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -30,6 +35,7 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import text
+from standardwebhooks.webhooks import Webhook
 
 from kentongan.db import create_engine
 from kentongan.devstack import DevStack, free_port
@@ -40,7 +46,9 @@ from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
 from kentongan.testing import eventually
 
-SERVICES = ("report-intake", "notifier", "alarm-gateway", "dispatch")
+SERVICES = ("report-intake", "alarm-gateway", "dispatch", "notifier")
+# alarm-gateway's development secret for inbound SMS (the test environment accepts it).
+SMS_INBOUND_SECRET = "whsec_ZGV2LW9ubHktc21zLWluYm91bmQtc2VjcmV0"
 BROKER_DATA_FILE = "kafka.json"
 REFERRAL_EVENTS = ["kentongan.referral.created", "kentongan.referral.accepted", "kentongan.referral.declined",
                    "kentongan.referral.in_progress", "kentongan.referral.closed"]
@@ -55,8 +63,8 @@ class PrivateStack:
         self.env = {**self.devstack.environment(), "KENTONGAN_ENV": "test",
                     # Uncompressed batches: text inside a compressed batch would escape the byte search.
                     "KAFKA_COMPRESSION": "none",
-                    # The SMS provider and the partner's webhook are this test's receiver on 127.0.0.1 (set
-                    # here, not only by the session's stack, which this test may run before).
+                    # The SMS provider and the partner's endpoint listen on 127.0.0.1 (also when this file runs
+                    # alone, without the session stack that allows it for every test).
                     "KENTONGAN_OUTBOUND_ALLOW_PRIVATE": "true"}
         self.processes: list[ServiceProcess] = []
 
@@ -144,18 +152,24 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     async with serving(receiver, receiver_port):
         receiver_url = f"http://127.0.0.1:{receiver_port}"
         intake = private_stack.start_service("report-intake")
+        gateway = private_stack.start_service("alarm-gateway")
+        dispatch = private_stack.start_service("dispatch")
         notifier = private_stack.start_service("notifier", NOTIFIER_SMS_URL=f"{receiver_url}/sms")
+        operator = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'operator')}"}
         dp3a = {"Authorization": f"Bearer {partner_token(ServiceSettings(), 'dp3a')}"}
         async with (httpx.AsyncClient(base_url=intake.url, timeout=10) as reporter,
                     httpx.AsyncClient(base_url=intake.url, timeout=10, headers=dp3a) as partner,
-                    httpx.AsyncClient(base_url=notifier.url, timeout=10, headers=dp3a) as partner_notifier):
+                    httpx.AsyncClient(base_url=notifier.url, timeout=10, headers=dp3a) as partner_notifier,
+                    httpx.AsyncClient(base_url=gateway.url, timeout=10) as phone,
+                    httpx.AsyncClient(base_url=dispatch.url, timeout=10, headers=operator) as console):
             subscribed = await partner_notifier.post("/v1/subscriptions", json={
                 "url": f"{receiver_url}/webhook", "event_types": REFERRAL_EVENTS})
             assert subscribed.status_code == 201, subscribed.text
             closed, markers_closed = await _report_accepted_progressed_and_closed(reporter, partner, receiver)
             declined, markers_declined = await _report_declined(reporter, partner, receiver)
-            alarm_note = await _alarm_with_a_note(private_stack)
-            phones = {markers_closed["phone"], markers_declined["phone"]}
+            markers_caller = await _caller_known_called_back_and_texting(phone, console, receiver)
+            alarm_note = await _alarm_with_a_note(gateway.url, dispatch.url)
+            phones = {markers_closed["phone"], markers_declined["phone"], markers_caller["contactphone"]}
             await eventually(lambda: _texted(receiver, phones), timeout_s=60)
             await _all_final(private_stack)
 
@@ -173,8 +187,8 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     assert _search(private_stack.root / "stack" / "postgres", {"area": area}), "the search cannot see PostgreSQL"
     assert _search(private_stack.root / "stack" / "kafka", {"area": area}), "the search cannot see the broker"
     found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined"),
-                                         "alarm.note": alarm_note})
-    assert found == {}, f"victim text or reporter contact written in clear: {found}"
+                                         **_named(markers_caller, "caller"), "alarm.note": alarm_note})
+    assert found == {}, f"victim text, reporter contact or caller data written in clear: {found}"
 
 
 async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, partner: httpx.AsyncClient,
@@ -204,13 +218,12 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
     return referral_id, markers
 
 
-async def _alarm_with_a_note(stack: PrivateStack) -> str:
+async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> str:
     """A victim's panic alarm with a note, through alarm-gateway and dispatch; a supervisor reads the note."""
     note = _marker("alarmnote")
-    gateway, dispatch = stack.start_service("alarm-gateway"), stack.start_service("dispatch")
     supervisor = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'supervisor')}"}
-    async with (httpx.AsyncClient(base_url=gateway.url, timeout=10) as citizen,
-                httpx.AsyncClient(base_url=dispatch.url, timeout=10, headers=supervisor) as command_center):
+    async with (httpx.AsyncClient(base_url=gateway_url, timeout=10) as citizen,
+                httpx.AsyncClient(base_url=dispatch_url, timeout=10, headers=supervisor) as command_center):
         registered = await citizen.post("/v1/devices", json={"platform": "android"})
         assert registered.status_code == 201, registered.text
         citizen.headers["Authorization"] = f"Bearer {registered.json()['token']}"
@@ -241,6 +254,64 @@ async def _report_declined(reporter: httpx.AsyncClient, partner: httpx.AsyncClie
     return referral_id, markers
 
 
+async def _caller_known_called_back_and_texting(phone: httpx.AsyncClient, console: httpx.AsyncClient,
+                                                receiver: Receiver) -> dict[str, str]:
+    """A caller's whole flow; returns her markers (phones as digits, as the search looks for them)."""
+    markers = {kind: _marker(kind) for kind in ("name", "medical", "contactname", "relation", "callbacknote",
+                                                "smstext")}
+    markers["phone"] = f"+62812{10**7 + secrets.randbelow(9 * 10**7)}"
+    markers["contactphone"] = f"+62813{10**7 + secrets.randbelow(9 * 10**7)}"
+    registered = (await phone.post("/v1/devices", json={"platform": "android"})).json()
+    phone.headers["Authorization"] = f"Bearer {registered['token']}"
+    profile = {"name": markers["name"], "phone": markers["phone"], "medical_notes": markers["medical"],
+               "emergency_contacts": [{"name": markers["contactname"], "phone": markers["contactphone"],
+                                       "relation": markers["relation"]}]}
+    assert (await phone.put("/v1/devices/me/profile", json=profile)).status_code == 200
+    assert (await phone.post("/v1/devices/me/phone/verification")).status_code == 202
+    await eventually(lambda: _texted(receiver, {markers["phone"]}), timeout_s=60)
+    [code] = [re.search(r"\b(\d{6})\b", b["message"]).group(1) for b in receiver.bodies if b.get("to") == markers["phone"]]
+    confirmed = await phone.post("/v1/devices/me/phone/verification/confirm", json={"code": code})
+    assert confirmed.json() == {"phone_verified": True}, confirmed.text
+
+    alarm = {"id": str(uuid4()), "lat": -6.9932, "lon": 110.4203, "accuracy_m": 8.0, "category": "medical",
+             "silent": False}
+    assert (await phone.post("/v1/alarms", json=alarm)).status_code == 202
+
+    async def placed() -> str | None:
+        found = (await console.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+        return found[0]["id"] if found else None
+
+    incident_id = await eventually(placed, timeout_s=60)
+
+    async def caller_shown() -> dict | None:
+        callers = (await console.get(f"/v1/incidents/{incident_id}/callers")).json()["callers"]
+        return callers[0] if callers and callers[0]["phone_verified"] else None
+
+    caller = await eventually(caller_shown, timeout_s=30)
+    assert (caller["name"], caller["medical_notes"]) == (markers["name"], markers["medical"])
+    called = await console.post(f"/v1/incidents/{incident_id}/callbacks", json={
+        "caller_phone": markers["phone"], "outcome": "no_answer", "note": markers["callbacknote"]})
+    assert called.status_code == 201, called.text
+    await eventually(lambda: _texted(receiver, {markers["contactphone"]}), timeout_s=60)
+    alert = next(b for b in receiver.bodies if b.get("to") == markers["contactphone"])
+    assert markers["name"] in alert["message"]
+
+    # An SMS panic from her phone (the text is never kept).
+    body, webhook_id, now = orjson.dumps({"from": markers["phone"], "text": f"TOLONG {markers['smstext']}"}), \
+        f"msg_{uuid4().hex}", datetime.now(UTC)
+    signature = Webhook(SMS_INBOUND_SECRET).sign(webhook_id, now, body.decode())
+    inbound = await phone.post("/v1/sms/inbound", content=body, headers={
+        "webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature,
+        "content-type": "application/json"})
+    assert inbound.status_code == 200 and inbound.json()["alarm_id"], inbound.text
+    await eventually(lambda: _texted_twice(receiver, markers["phone"]), timeout_s=60)  # code, then confirmation
+    return markers
+
+
+async def _texted_twice(receiver: Receiver, phone: str) -> bool:
+    return sum(b.get("to") == phone for b in receiver.bodies) >= 2
+
+
 async def _submit(reporter: httpx.AsyncClient, partner: httpx.AsyncClient, body: dict) -> tuple[str, str, str]:
     submitted = await reporter.post("/v1/reports", json=body)
     assert submitted.status_code == 201, submitted.text
@@ -259,13 +330,15 @@ async def _texted(receiver: Receiver, phones: set[str]) -> bool:
 
 
 async def _all_final(stack: PrivateStack) -> None:
-    """Wait until report-intake's outbox is published and every notifier delivery is delivered."""
+    """Wait until every producer's outbox is published and every notifier delivery is delivered."""
     engine = create_engine(stack.env["DATABASE_URL"], pool_size=1)
 
     async def settled() -> bool:
         async with engine.connect() as connection:
             pending = await connection.scalar(text(
                 "SELECT (SELECT count(*) FROM report_intake.outbox WHERE published_at IS NULL)"
+                " + (SELECT count(*) FROM alarm_gateway.outbox WHERE published_at IS NULL)"
+                " + (SELECT count(*) FROM dispatch.outbox WHERE published_at IS NULL)"
                 " + (SELECT count(*) FROM notifier.deliveries WHERE status <> 'delivered')"))
             return pending == 0
 
@@ -288,7 +361,9 @@ async def _checkpoint(stack: PrivateStack) -> None:
 
 def _named(markers: dict[str, str], case: str) -> dict[str, str]:
     searched = {f"{case}.{kind}": value for kind, value in markers.items() if kind != "area"}
-    searched[f"{case}.phone"] = markers["phone"].lstrip("+")  # JSON may escape the "+", never the digits
+    for kind in ("phone", "contactphone"):
+        if kind in markers:  # JSON may escape the "+", never the digits
+            searched[f"{case}.{kind}"] = markers[kind].lstrip("+")
     return searched
 
 

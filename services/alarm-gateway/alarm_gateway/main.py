@@ -4,15 +4,20 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from standardwebhooks.webhooks import Webhook
 
 from alarm_gateway import alarms, devices  # noqa: F401
 from alarm_gateway.alarms.router import router as alarms_router
 from alarm_gateway.alarms.service import raise_alarms
-from alarm_gateway.consumers import HANDLERS
+from alarm_gateway.consumers import event_handlers
 from alarm_gateway.devices.router import blocks_router
 from alarm_gateway.devices.router import router as devices_router
 from alarm_gateway.models import SCHEMA, awaiting, inbox, outbox
+from alarm_gateway.pins.router import router as pins_router
+from alarm_gateway.profiles.keys import ProfileKeys
+from alarm_gateway.profiles.router import router as profiles_router
 from alarm_gateway.settings import Settings
+from alarm_gateway.sms.router import router as sms_router
 from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
@@ -25,7 +30,7 @@ from kentongan.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="alarm-gateway", schema=SCHEMA, port=8001, app="alarm_gateway.main:create_app",
-    migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS),
+    migrations=Path(__file__).parent / "migrations", topics=(topics.ALARMS, topics.INCIDENTS, topics.DEVICE_MESSAGES),
 )
 
 
@@ -37,14 +42,15 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     await EventConsumer(settings=app.state.settings, service=SPEC.name, group_id="alarm-gateway",
-                        topics=[topics.INCIDENTS], handlers=HANDLERS, sessionmaker=app.state.sessionmaker,
-                        inbox=inbox, health=app.state.health).run()
+                        topics=[topics.INCIDENTS], handlers=event_handlers(app.state.profile_keys),
+                        sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[alarms_router, devices_router, blocks_router],
+        spec=SPEC, settings=settings,
+        routers=[alarms_router, devices_router, profiles_router, pins_router, blocks_router, sms_router],
         workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan alarm-gateway",
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
@@ -54,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
                                          partial(raise_alarms, settings=settings, keyring=app.state.keyring,
                                                  bus=app.state.bus))
+    app.state.profile_keys = ProfileKeys.from_settings(settings)
+    app.state.sms_webhook = Webhook(settings.sms_inbound_secret.get_secret_value())
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)
     app.state.registration_limiter = RateLimiter(settings.registrations_per_minute, 60)
     return app

@@ -2,13 +2,16 @@
 
 from functools import partial
 
+from dispatch.callers import handlers as callers
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
 from kentongan.bus_crypto import BusKeyring
+from kentongan.callers import caller_keyring
 from kentongan.consumer import Batched, Handler
 from kentongan.crypto import Keyring
-from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import AlarmCancelled, AlarmDuress, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
+from kentongan.events.devices import DeviceProfileUpdated
 from kentongan.events.reports import ReportUrgent
 
 
@@ -19,6 +22,8 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings, notes=notes)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
+        AlarmDuress.ce_type: callers.on_alarm_duress,
+        DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
         ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings),
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
     }

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from dispatch.callers.router import router as callers_router
 from dispatch.console.router import install_console
 from dispatch.consumers import event_handlers
 from dispatch.incidents.escalation import escalate_forever
@@ -14,6 +15,7 @@ from dispatch.incidents.stream import IncidentBroadcaster
 from dispatch.models import SCHEMA, inbox, outbox
 from dispatch.settings import Settings
 from dispatch.units.router import router as units_router
+from kentongan.callers import caller_keyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
 from kentongan.events import topics
@@ -51,11 +53,12 @@ async def broadcast_changes(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[incidents_router, units_router],
+        spec=SPEC, settings=settings, routers=[incidents_router, callers_router, units_router],
         workers=[relay_outbox, consume_events, broadcast_changes, escalate_forever],
         title="Kentongan dispatch",
         description="Incidents, the operators' queue and live stream, unit assignment, escalation.",
     )
+    app.state.caller_keyring = caller_keyring(settings)
     app.state.broadcaster = IncidentBroadcaster(settings.stream_queue_size)
     app.state.keyring = Keyring.from_settings(settings)  # opens the callers' notes for those who may read them
     install_console(app)

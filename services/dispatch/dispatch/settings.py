@@ -4,11 +4,13 @@ from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kentongan.bus_crypto import BusSealingSettings
+from kentongan.callers import CallerKeySettings
 from kentongan.crypto import SealingSettings, development_keys
 
 
-class Settings(SealingSettings, BusSealingSettings):
-    """Its own keyring seals the callers' notes at rest; the bus keyring opens them in alarm events."""
+class Settings(SealingSettings, CallerKeySettings, BusSealingSettings):
+    """Its own keyring seals the callers' alarm notes at rest; the bus keyring opens them in alarm events; the
+    caller keyring (shared with alarm-gateway) opens caller profiles."""
 
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore", populate_by_name=True)
 

@@ -22,7 +22,8 @@ from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
 from notifier.webhook_urls import webhook_policy
 
-CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REPORTER_UPDATES)
+CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REPORTER_UPDATES,
+                   topics.DEVICE_MESSAGES)
 SPEC = ServiceSpec(
     name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
     migrations=Path(__file__).parent / "migrations", topics=CONSUMED_TOPICS, demo="notifier.demo:load",

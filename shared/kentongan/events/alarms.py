@@ -14,6 +14,7 @@ AlarmCategory = Literal["sexual_violence", "violence", "child_abuse", "medical",
 # off is kept out of every record and event: it is the victim's own words, and a cancel may be coerced by the
 # very person the alarm was about (operators see that it was cancelled, never a reason to stand down).
 PRIVATE_CATEGORIES = frozenset({"sexual_violence", "violence", "child_abuse"})
+AlarmSource = Literal["app", "sms"]
 
 
 def note_aad(alarm_id: UUID) -> bytes:
@@ -43,6 +44,15 @@ class AlarmRaised(_AlarmEvent):
     raised_at: datetime
     # The device's push token at raise time, so the notifier can tell it how help is coming.
     push_token: str | None = None
+    # When the button was pressed by the device's clock (an alarm pressed offline arrives later), and whether it
+    # reached the gateway more than a minute after that.
+    pressed_at: datetime | None = None
+    delayed: bool = False
+    battery_pct: int | None = None
+    # `sms`: raised by a text message from the device's verified phone; its place is then the device's last
+    # known position, not a fix taken at the press (`location_last_known`).
+    source: AlarmSource = "app"
+    location_last_known: bool = False
 
 
 class AlarmLocationUpdated(_AlarmEvent):
@@ -59,3 +69,16 @@ class AlarmCancelled(_AlarmEvent):
 
     reason: str | None = None  # None for an alarm of a PRIVATE_CATEGORIES category
     cancelled_at: datetime
+
+
+class AlarmDuress(_AlarmEvent):
+    """The alarm was "cancelled" under duress (the duress PIN), or five wrong PINs were tried to cancel it.
+
+    The device was answered as if it were cancelled; the Command Center must treat it as the most urgent case.
+    Nothing that reaches the device may reveal this event.
+    """
+
+    ce_type: ClassVar[str] = "kentongan.alarm.duress"
+
+    trigger: Literal["duress_pin", "wrong_pins"]
+    at: datetime

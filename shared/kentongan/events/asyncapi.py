@@ -9,7 +9,7 @@ from kentongan.events.envelope import registered_types
 PRODUCERS = {
     topics.ALARMS: "alarm-gateway", topics.REPORTS: "report-intake", topics.REFERRALS: "report-intake",
     topics.INCIDENTS: "dispatch", topics.CCTV_SNAPSHOTS: "cctv-ingest", topics.CCTV_HEALTH: "cctv-ingest",
-    topics.REPORTER_UPDATES: "report-intake",
+    topics.REPORTER_UPDATES: "report-intake", topics.DEVICE_MESSAGES: "alarm-gateway",
 }
 
 CLOUDEVENTS_HEADERS = {

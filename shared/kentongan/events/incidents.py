@@ -51,6 +51,8 @@ class IncidentChanged(EventModel):
     # Opened by a caller who proved no identity (an anonymous urgent report): no RT broadcast until an
     # operator has acknowledged it (anyone can send such a report; no neighbourhood roused by a prank).
     unauthenticated: bool = False
+    # A caller was forced to cancel (duress PIN): nothing may reach the callers' phones about it.
+    duress: bool = False
     unit_id: str | None = None
     escalation_level: int = 0
     outcome: str | None = None

@@ -33,8 +33,9 @@ def _placed(change: IncidentChanged) -> set[UUID]:
     return {*change.alarm_ids, *([change.alarm_id] if change.alarm_id is not None else [])}
 
 
-async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope]) -> None:
-    """A poll's incident events, applied in order to the alarms they concern (locked and loaded at once)."""
+async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope]) -> dict[UUID, str]:
+    """A poll's incident events, applied in order to the alarms they concern (locked and loaded at once).
+    Returns the alarms placed in an incident for the first time (not cancelled), with the incident's area."""
     changes: list[IncidentChanged] = [envelope.data for envelope in envelopes  # type: ignore[misc]
                                       if envelope.data.source == "alarm"]  # type: ignore[attr-defined]
     named = {alarm_id for change in changes for alarm_id in _placed(change)}
@@ -43,6 +44,7 @@ async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope])
     whole = {change.incident_id for change in changes if change.alarm_id is None}
     alarms = await repository.lock_progress(session, named, whole)
     changed: set[UUID] = set()
+    first_placed: dict[UUID, str] = {}
     for incident in changes:
         placed = _placed(incident)
         status = ALARM_STATUS.get(incident.status)
@@ -52,6 +54,8 @@ async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope])
             if alarm.status == "cancelled":
                 continue  # the caller called it off: later incident changes no longer concern them
             if alarm.incident_id != incident.incident_id:
+                if alarm.incident_id is None:
+                    first_placed[alarm.id] = incident.area
                 alarm.incident_id = incident.incident_id
                 changed.add(alarm.id)
             if status is not None and alarm.status != status:
@@ -60,4 +64,4 @@ async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope])
                 changed.add(alarm.id)
     await repository.save_progress(session, [alarms[alarm_id] for alarm_id in changed])
     await confirm_placed(session, awaiting, {str(alarm_id) for change in changes for alarm_id in _placed(change)})
-
+    return first_placed

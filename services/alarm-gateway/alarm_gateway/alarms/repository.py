@@ -56,6 +56,12 @@ class AlarmRow:
     updated_at: datetime
     incident_id: UUID | None = None
     cancel_reason: str | None = None
+    pressed_at: datetime | None = None
+    battery_pct: int | None = None
+    delayed: bool = False
+    source: str = "app"
+    wrong_pins: int = 0
+    duress_at: datetime | None = None
 
 
 _ALARM_COLUMNS = tuple(field.name for field in fields(AlarmRow))

@@ -2,11 +2,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from alarm_gateway.alarms import service
 from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.dependencies import KeyringDep, SessionDep
 from alarm_gateway.devices.router import CurrentDevice
+from kentongan.errors import ServiceError, error_response
 from kentongan.group_commit import GroupCommit
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
@@ -38,7 +40,10 @@ async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: Curre
     return service.view(await service.update_location(session, device_id, alarm_id, body), keyring)
 
 
-@router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason")
-async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice, session: SessionDep,
-                       keyring: KeyringDep) -> Alarm:
-    return service.view(await service.cancel_alarm(session, device_id, alarm_id, body), keyring)
+@router.post("/{alarm_id}/cancel", response_model=Alarm, summary="Call the alarm off, with the reason",
+             responses={403: {"description": "`wrong_pin` (the alarm stays active) or `pin_required`"}})
+async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice,
+                       session: SessionDep, keyring: KeyringDep) -> Alarm | JSONResponse:
+    """With PINs set, `pin` is needed. Five wrong PINs on an alarm escalate it at the Command Center."""
+    result = await service.cancel_alarm(session, device_id, alarm_id, body)
+    return error_response(result) if isinstance(result, ServiceError) else service.view(result, keyring)

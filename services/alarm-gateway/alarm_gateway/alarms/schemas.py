@@ -1,11 +1,15 @@
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from kentongan.events.alarms import AlarmCategory
+from kentongan.events.alarms import AlarmCategory, AlarmSource
 from kentongan.text import Text
+
+# A device clock may run this far ahead; a press older than MAX_PRESS_AGE is not an emergency to dispatch.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_PRESS_AGE = timedelta(hours=24)
 
 AlarmStatus = Literal["received", "acknowledged", "unit_dispatched", "resolved", "cancelled"]
 
@@ -22,6 +26,21 @@ class AlarmCreate(BaseModel):
     category: AlarmCategory
     silent: bool = False
     note: Annotated[str, Text(500)] | None = None
+    pressed_at: AwareDatetime | None = Field(
+        None, description="When the button was pressed, by the device's clock (an alarm pressed offline and sent "
+                          "later keeps it); with a time zone, at most 5 minutes ahead and 24 hours old")
+    battery_pct: int | None = Field(None, ge=0, le=100, description="The device's battery level")
+
+    @field_validator("pressed_at")
+    @classmethod
+    def _recent_press(cls, value: datetime | None) -> datetime | None:
+        if value is not None:
+            now = datetime.now(UTC)
+            if value > now + MAX_CLOCK_SKEW:
+                raise ValueError("is in the future (check the device clock)")
+            if value < now - MAX_PRESS_AGE:
+                raise ValueError("is more than 24 hours old")
+        return value
 
 
 class LocationUpdate(BaseModel):
@@ -33,6 +52,7 @@ class LocationUpdate(BaseModel):
 
 class CancelRequest(BaseModel):
     reason: Annotated[str, Text(500)]
+    pin: str | None = Field(None, max_length=8, description="The cancel PIN, required once PINs are set")
 
 
 class TimelineEntry(BaseModel):
@@ -54,6 +74,10 @@ class Alarm(BaseModel):
     incident_id: UUID | None
     press_count: int
     cancel_reason: str | None
+    pressed_at: datetime | None
+    battery_pct: int | None
+    delayed: bool
+    source: AlarmSource
     timeline: list[TimelineEntry]
     created_at: datetime
     updated_at: datetime

@@ -11,7 +11,9 @@ from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound
 from alarm_gateway.alarms.repository import AlarmRow
 from alarm_gateway.alarms.schemas import Alarm as AlarmView
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
-from alarm_gateway.models import Alarm, awaiting, outbox
+from alarm_gateway.models import Alarm, Device, awaiting, outbox
+from alarm_gateway.pins import service as pins
+from alarm_gateway.pins.errors import PinRequired, WrongPin
 from alarm_gateway.settings import Settings
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring, open_text, seal_text
@@ -19,12 +21,16 @@ from kentongan.errors import ServiceError, Unauthorized
 from kentongan.events.alarms import (
     PRIVATE_CATEGORIES,
     AlarmCancelled,
+    AlarmDuress,
     AlarmLocationUpdated,
     AlarmRaised,
     note_aad,
 )
 from kentongan.outbox import add_event, add_events
 from kentongan.placement import await_placement, confirm_placed
+
+# This many wrong PINs on one alarm tell the Command Center that someone is trying to call it off.
+WRONG_PINS_ESCALATE = 5
 
 
 def timeline_entry(status: str, at: datetime) -> dict:
@@ -37,6 +43,9 @@ class AlarmRequest:
 
     device_id: UUID
     data: AlarmCreate
+    source: str = "app"
+    # An SMS panic has no fix of its own: its place is the device's last known position.
+    location_last_known: bool = False
 
 
 async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest], settings: Settings,
@@ -77,14 +86,16 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest], sett
             if alarm.id in stored:
                 pressed_again[alarm.id] = alarm
         else:
-            alarm = _new_alarm(request, now, keyring)
+            alarm = _new_alarm(request, now, timedelta(seconds=settings.delayed_after_s), keyring)
             raised.append(alarm)
             notes[alarm.id] = request.data.note
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
     await repository.insert_alarms(session, raised)
+    last_known = {request.data.id for request in requests if request.location_last_known}
     envelopes = await add_events(session, outbox, [
-        _raised_event(alarm, devices[alarm.device_id].push_token, notes[alarm.id], bus) for alarm in raised])
+        _raised_event(alarm, devices[alarm.device_id].push_token, alarm.id in last_known, notes[alarm.id], bus)
+        for alarm in raised])
     # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays until an
     # incident takes the alarm.
     await await_placement(session, awaiting, outbox, envelopes)
@@ -92,23 +103,29 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest], sett
     return results
 
 
-def _new_alarm(request: AlarmRequest, now: datetime, keyring: Keyring) -> AlarmRow:
+def _new_alarm(request: AlarmRequest, now: datetime, delayed_after: timedelta, keyring: Keyring) -> AlarmRow:
     data = request.data
+    delayed = data.pressed_at is not None and now - data.pressed_at > delayed_after
     # The caller's note is victim free text: it is written sealed, never in clear (WAL and backups keep rows).
     note_key_id, note_sealed = seal_text(keyring, data.note, note_aad(data.id))
     return AlarmRow(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
                     accuracy_m=data.accuracy_m, silent=data.silent, note_key_id=note_key_id,
                     note_sealed=note_sealed, status="received", press_count=1,
-                    timeline=[timeline_entry("received", now)], created_at=now, updated_at=now)
+                    timeline=[timeline_entry("received", now)], created_at=now, updated_at=now,
+                    pressed_at=data.pressed_at, battery_pct=data.battery_pct, delayed=delayed,
+                    source=request.source)
 
 
-def _raised_event(alarm: AlarmRow, push_token: str | None, note: str | None, bus: BusKeyring) -> AlarmRaised:
+def _raised_event(alarm: AlarmRow, push_token: str | None, location_last_known: bool, note: str | None,
+                  bus: BusKeyring) -> AlarmRaised:
     # The push token travels with the alarm: the notifier tells the caller through it. The note crosses the
     # broker sealed for dispatch.
     sealed_note = None if note is None else bus.seal(AlarmRaised, alarm.id, "note", note)
     return AlarmRaised(alarm_id=alarm.id, device_id=alarm.device_id, category=alarm.category, lat=alarm.lat,
                        lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=sealed_note,
-                       raised_at=alarm.created_at, push_token=push_token)
+                       raised_at=alarm.created_at, push_token=push_token, pressed_at=alarm.pressed_at,
+                       delayed=alarm.delayed, battery_pct=alarm.battery_pct, source=alarm.source,
+                       location_last_known=location_last_known)
 
 
 def view(alarm: Alarm | AlarmRow, keyring: Keyring) -> AlarmView:
@@ -143,9 +160,23 @@ async def update_location(session: AsyncSession, device_id: UUID, alarm_id: UUID
     return alarm
 
 
-async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, data: CancelRequest) -> Alarm:
-    """The caller calls it off; cancelling twice is harmless, cancelling a resolved alarm is a conflict."""
+async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID,
+                       data: CancelRequest) -> Alarm | WrongPin:
+    """The caller calls it off; cancelling twice is harmless, cancelling a resolved alarm is a conflict.
+
+    Once the device has PINs, the cancel needs one. The duress PIN is answered exactly as the cancel PIN (same
+    row changes, same response, same work): only the event differs, a duress signal instead of a cancel, so the
+    alarm goes on everywhere but on the phone. A wrong PIN is returned (not raised: its count must commit)."""
     alarm = await get_alarm(session, device_id, alarm_id, for_update=True)
+    device = await session.get(Device, device_id)
+    verdict: pins.Verdict = "cancel"
+    if device is not None and pins.has_pins(device):
+        if data.pin is None:
+            raise PinRequired()
+        found = await pins.verdict(device, data.pin)
+        if found is None:
+            return await _wrong_pin(session, alarm)
+        verdict = found
     if alarm.status == "cancelled":
         return alarm
     if alarm.status == "resolved":
@@ -155,7 +186,22 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, d
     alarm.status = "cancelled"
     alarm.cancel_reason = reason
     alarm.timeline = [*alarm.timeline, timeline_entry("cancelled", now)]
-    await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=reason, cancelled_at=now))
-    await confirm_placed(session, awaiting, {str(alarm.id)})  # called off: no incident needs it any more
+    if verdict == "duress":
+        # Still going everywhere but on the phone: its copy keeps waiting for an incident to take it.
+        alarm.duress_at = now
+        await add_event(session, outbox, AlarmDuress(alarm_id=alarm.id, trigger="duress_pin", at=now))
+    else:
+        await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=reason, cancelled_at=now))
+        await confirm_placed(session, awaiting, {str(alarm.id)})  # called off: no incident needs it any more
     await session.flush()
     return alarm
+
+
+async def _wrong_pin(session: AsyncSession, alarm: Alarm) -> WrongPin:
+    """Count it; the fifth on an alarm still going tells the Command Center (the alarm stays active)."""
+    alarm.wrong_pins += 1
+    if alarm.wrong_pins == WRONG_PINS_ESCALATE and alarm.status not in repository.CLOSED:
+        await add_event(session, outbox, AlarmDuress(alarm_id=alarm.id, trigger="wrong_pins",
+                                                     at=datetime.now(UTC)))
+    await session.flush()
+    return WrongPin()

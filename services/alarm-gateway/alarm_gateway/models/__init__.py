@@ -25,5 +25,7 @@ awaiting = awaiting_table(Base.metadata)
 
 from alarm_gateway.models.alarm import Alarm
 from alarm_gateway.models.device import Device
+from alarm_gateway.models.device_profile import DeviceProfile
+from alarm_gateway.models.sms_message import InboundSms
 
-__all__ = ["Alarm", "Base", "Device", "awaiting", "inbox", "outbox"]
+__all__ = ["Alarm", "Base", "Device", "DeviceProfile", "InboundSms", "awaiting", "inbox", "outbox"]

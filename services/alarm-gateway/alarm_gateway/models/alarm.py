@@ -1,7 +1,18 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +42,16 @@ class Alarm(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     # [{"status": ..., "at": ISO time}] in order: what the app shows as the alarm's progress.
     timeline: Mapped[list[dict]] = mapped_column(JSONB)
+    # When the button was pressed by the device's clock (offline presses arrive late), battery, and `delayed`
+    # when it reached the gateway more than `delayed_after_s` after the press.
+    pressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    battery_pct: Mapped[int | None] = mapped_column(SmallInteger)
+    delayed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    source: Mapped[str] = mapped_column(String(8), default="app", server_default="app")  # app | sms
+    # Wrong PINs tried to cancel it (five escalate it), and when it was "cancelled" with the duress PIN: the
+    # device sees a cancelled alarm, the Command Center a duress signal.
+    wrong_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    duress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=lambda: datetime.now(UTC))

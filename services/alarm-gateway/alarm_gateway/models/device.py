@@ -22,3 +22,7 @@ class Device(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocked_by: Mapped[str | None] = mapped_column(String(200))
     blocked_reason: Mapped[str | None] = mapped_column(String(500))
+    # argon2 hashes of the PINs that cancel the device's alarms: the cancel PIN calls an alarm off; the duress
+    # PIN looks the same to whoever holds the phone but tells the Command Center the caller is forced.
+    cancel_pin_hash: Mapped[str | None] = mapped_column(String(200))
+    duress_pin_hash: Mapped[str | None] = mapped_column(String(200))

@@ -41,7 +41,7 @@ def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UU
     return Change(event(
         incident_id=incident.id, status=incident.status, category=incident.category, priority=incident.priority,
         lat=incident.lat, lon=incident.lon, area=incident.area, source=incident.source, report_id=incident.report_id,
-        silent=incident.silent, unauthenticated=incident.unauthenticated,
+        silent=incident.silent, unauthenticated=incident.unauthenticated, duress=incident.duress,
         alarm_ids=incident.alarm_ids[:events.ALARM_IDS_SHOWN], alarm_count=incident.alarm_count,
         alarm_id=alarm_id, placed_report_id=report_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
         escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,

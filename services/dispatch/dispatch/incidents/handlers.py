@@ -118,7 +118,9 @@ def _alarm_row(alarm: AlarmRaised, incident_id: UUID, note: tuple[str | None, by
     note_key_id, note_sealed = note
     return {"alarm_id": alarm.alarm_id, "incident_id": incident_id, "device_id": alarm.device_id,
             "category": alarm.category, "note_key_id": note_key_id, "note_sealed": note_sealed,
-            "silent": alarm.silent, "raised_at": alarm.raised_at}
+            "silent": alarm.silent, "raised_at": alarm.raised_at,
+            "pressed_at": alarm.pressed_at, "delayed": alarm.delayed, "battery_pct": alarm.battery_pct,
+            "source": alarm.source, "location_last_known": alarm.location_last_known}
 
 
 def _location_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
@@ -131,8 +133,9 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, unauthenticated=False, source_fingerprint=None, alarm_ids=[], alarm_count=0,
-                    unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at, updated_at=now, version=1)
+                    silent=silent, unauthenticated=False, source_fingerprint=None, duress=False, alarm_ids=[],
+                    alarm_count=0, unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at,
+                    updated_at=now, version=1)
 
 
 async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -> None:

@@ -24,6 +24,7 @@ class Incident(BaseModel):
     source: Literal["alarm", "report"]
     silent: bool
     unauthenticated: bool = Field(False, description="Opened by an anonymous urgent report: triage it first")
+    duress: bool = Field(description="A caller was forced to cancel (duress PIN): the most urgent case")
     alarm_ids: list[UUID] = Field(description="The first alarms only (at most 5); see alarm_count and /alarms")
     alarm_count: int
     unprocessed: bool = Field(description="Opened from a message dispatch could not process: supervisors check it")
@@ -55,6 +56,11 @@ class AlarmView(BaseModel):
     raised_at: datetime
     cancelled_at: datetime | None
     cancel_reason: str | None
+    pressed_at: datetime | None
+    delayed: bool
+    battery_pct: int | None
+    source: Literal["app", "sms"]
+    location_last_known: bool
 
 
 class LocationPoint(BaseModel):

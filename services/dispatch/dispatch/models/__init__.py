@@ -20,6 +20,7 @@ class Base(DeclarativeBase):
 outbox = outbox_table(Base.metadata, source="/services/dispatch")
 inbox = inbox_table(Base.metadata)
 
+from dispatch.models.caller import CallbackAttempt, CallerProfile, CallerRead
 from dispatch.models.incident import ACTIVE, Incident
 from dispatch.models.incident_alarm import IncidentAlarm
 from dispatch.models.incident_location import IncidentLocation
@@ -28,5 +29,5 @@ from dispatch.models.incident_report import IncidentReport
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
-__all__ = ["ACTIVE", "Base", "Incident", "IncidentAlarm", "IncidentLocation", "IncidentNote",
-           "IncidentReport", "IncidentSnapshot", "Unit", "inbox", "outbox"]
+__all__ = ["ACTIVE", "Base", "CallbackAttempt", "CallerProfile", "CallerRead", "Incident", "IncidentAlarm",
+           "IncidentLocation", "IncidentNote", "IncidentReport", "IncidentSnapshot", "Unit", "inbox", "outbox"]

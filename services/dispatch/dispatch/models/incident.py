@@ -37,6 +37,8 @@ class Incident(Base):
     unauthenticated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # A keyed hash of where the unauthenticated report came from (report-intake's; never the address).
     source_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # A caller "cancelled" with the duress PIN: forced, in danger, at the top of the queue.
+    duress: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # The first alarms only (at most ALARM_IDS_SHOWN; every alarm is in incident_alarms) and how many there are:
     # a row, its events and its live-stream view stay the same size however large a crowd grows.
     alarm_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)

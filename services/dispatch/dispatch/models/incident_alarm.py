@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
@@ -24,3 +24,9 @@ class IncidentAlarm(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # The press by the device's clock, whether it arrived more than a minute late, battery, and app or SMS.
+    pressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delayed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    battery_pct: Mapped[int | None] = mapped_column(SmallInteger)
+    source: Mapped[str] = mapped_column(String(8), default="app", server_default="app")
+    location_last_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -3,7 +3,7 @@
 Each milestone reaches a device at most once, however many incident events carry the same status, and
 whichever of the alarm and the incident events arrives first. Pushes for a silent alarm, or for a
 sexual-violence or child-abuse incident, carry data only: nothing appears on a lock screen someone else
-may see.
+may see. Once a caller of the incident cancelled under duress, no push goes to its callers at all.
 """
 
 from uuid import UUID
@@ -55,6 +55,8 @@ async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> Non
     milestone = MILESTONES.get(incident.status)
     if milestone is None:
         return
+    if incident.duress:
+        return  # someone forced a caller to cancel: a push saying help is coming could be seen by them
     discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
     whole = incident.incident_id if incident.alarm_id is None else None
     moved = await repository.advance(session, placed, whole, milestone, discreet)

@@ -60,17 +60,23 @@ async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempt
     await session.execute(insert(DeliveryAttempt.__table__), attempts)
 
 
+# Deliveries whose target is a person's phone, kept sealed and forgotten once final: reporters, and device
+# owners and their emergency contacts.
+PHONE_PURPOSES = ("reporter", "device")
+
+
 async def forget_final(session: AsyncSession, ids: list[UUID]) -> None:
-    """What is sealed is kept only while the message may still be sent. A reporter's phone goes once the SMS is
-    delivered, dead or interrupted (none is resent by itself: the target becomes the recipient's name,
-    `reporter:<report id>`); a partner's sealed payload goes once delivered (a dead or interrupted webhook keeps
-    it, sealed, so the partner can replay it)."""
+    """What is sealed is kept only while the message may still be sent. A person's phone (a reporter's, a device
+    owner's, an emergency contact's) goes once the SMS is delivered, dead or interrupted (none is resent by
+    itself: the target becomes the recipient's name, `reporter:<report id>`, `device:<device id>:<recipient>`);
+    a sealed payload goes once delivered (a dead or interrupted webhook keeps it, sealed, so the partner can
+    replay it)."""
     if not ids:
         return
     chosen = delivery_table.c.id == any_of(ids, Uuid)
     await session.execute(
         update(delivery_table)
-        .where(chosen, delivery_table.c.purpose == "reporter",
+        .where(chosen, delivery_table.c.purpose.in_(PHONE_PURPOSES),
                delivery_table.c.status.in_(("delivered", "dead", "interrupted")))
         .values(target=delivery_table.c.recipient, target_key_id=None))
     await session.execute(

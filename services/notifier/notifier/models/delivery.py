@@ -33,7 +33,7 @@ class Delivery(Base):
     event_id: Mapped[str] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(128))
     event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    purpose: Mapped[str] = mapped_column(String(32))  # "broadcast" | "citizen" | "reporter" | "partner"
+    purpose: Mapped[str] = mapped_column(String(32))  # "broadcast" | "citizen" | "reporter" | "device" | "partner"
     # "rep:<id>", "device:<id>", "reporter:<report id>", "subscription:<id>"
     recipient: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))

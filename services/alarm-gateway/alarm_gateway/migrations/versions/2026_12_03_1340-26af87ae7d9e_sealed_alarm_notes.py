@@ -4,7 +4,7 @@ bound to the alarm), and the clear column goes. Existing notes are sealed with t
 in the outbox or for placement get their note sealed with the bus keyring, as new events carry it.
 
 Revision ID: 26af87ae7d9e
-Revises: e3f1a9c4b7d2
+Revises: f3a8c1d5e7b9
 Create Date: 2026-12-03 13:40:00
 """
 import orjson
@@ -16,7 +16,7 @@ from kentongan.crypto import Keyring, seal_text
 from kentongan.events.alarms import AlarmRaised, note_aad
 
 revision = '26af87ae7d9e'
-down_revision = 'e3f1a9c4b7d2'
+down_revision = 'f3a8c1d5e7b9'
 branch_labels = None
 depends_on = None
 

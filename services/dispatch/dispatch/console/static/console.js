@@ -35,6 +35,11 @@ const DICT = {
     nearbyCameras: "Kamera terdekat", none: "—", withheld: "Disembunyikan (privasi korban)",
     noNote: "tanpa catatan", conflict: "Orang lain sudah bertindak lebih dulu. Tampilan diperbarui.",
     failed: "Gagal", newAlarm: "Alarm baru", escalated: "Eskalasi", outcomeRequired: "Isi hasil penanganan.",
+    callers: "Penelepon", unknownCaller: "Tanpa profil", verified: "terverifikasi", unverified: "belum terverifikasi",
+    pressed: "Ditekan", delayed: "TERLAMBAT", battery: "Baterai", contacts: "Kontak darurat", medical: "Catatan medis",
+    lastKnown: "posisi terakhir diketahui", callbacks: "Panggilan balik", callerCancelled: "dibatalkan",
+    duressBanner: "DURESS — penelepon dipaksa membatalkan. Di ponselnya alarm tampak batal: jangan ungkapkan.",
+    outcomes: { reached: "Tersambung", no_answer: "Tidak diangkat", busy: "Sibuk", wrong_number: "Nomor salah" },
     cats: { sexual_violence: "Kekerasan seksual", child_abuse: "Kekerasan anak", violence: "Kekerasan",
       domestic_violence: "KDRT", fire: "Kebakaran", medical: "Medis", crime: "Kejahatan",
       bullying: "Perundungan", other: "Lainnya" },
@@ -63,6 +68,11 @@ const DICT = {
     nearbyCameras: "Nearby cameras", none: "—", withheld: "Withheld (victim privacy)",
     noNote: "no note", conflict: "Someone else acted first. The view has been refreshed.",
     failed: "Failed", newAlarm: "New alarm", escalated: "Escalated", outcomeRequired: "Enter the outcome.",
+    callers: "Callers", unknownCaller: "No profile", verified: "verified", unverified: "unverified",
+    pressed: "Pressed", delayed: "DELAYED", battery: "Battery", contacts: "Emergency contacts", medical: "Medical notes",
+    lastKnown: "last known position", callbacks: "Call-backs", callerCancelled: "cancelled",
+    duressBanner: "DURESS — the caller was forced to cancel. Their phone shows it cancelled: do not reveal otherwise.",
+    outcomes: { reached: "Reached", no_answer: "No answer", busy: "Busy", wrong_number: "Wrong number" },
     cats: { sexual_violence: "Sexual violence", child_abuse: "Child abuse", violence: "Violence",
       domestic_violence: "Domestic violence", fire: "Fire", medical: "Medical", crime: "Crime",
       bullying: "Bullying", other: "Other" },
@@ -77,6 +87,7 @@ const state = {
   incidents: new Map(),
   selectedId: null,
   detail: null,
+  callers: null,  // the selected incident's callers: read (and audited) when selected or called back, not on every update
   suggested: [],
   units: [],
   config: { tile_url: "" },
@@ -88,6 +99,7 @@ const $ = (sel) => document.querySelector(sel);
 const t = (key) => DICT[state.lang][key] ?? key;
 const category = (c) => DICT[state.lang].cats[c] ?? c;
 const statusName = (s) => DICT[state.lang].statuses[s] ?? s;
+const outcomeName = (o) => DICT[state.lang].outcomes[o] ?? o;
 
 // ---------- API ----------
 
@@ -169,7 +181,8 @@ function renderQueue() {
     onclick: () => select(i.id),
   },
   el("span", { class: "prio" }, `P${i.priority}`),
-  el("span", { class: "cat" }, category(i.category), i.silent ? ` · ${t("silent")}` : "",
+  el("span", { class: "cat" }, i.duress ? el("strong", { class: "duress-tag" }, "DURESS ") : null, category(i.category),
+    i.silent ? ` · ${t("silent")}` : "",
     i.unprocessed ? ` · ⚠ ${t("unprocessed")}` : "", i.alarm_count > 1 ? ` · ${i.alarm_count} ${t("alarmsCount")}` : ""),
   el("span", { class: "age", "data-since": i.opened_at }, since(i.opened_at)),
   el("span", { class: "sub" }, el("span", { class: `status ${i.status}` }, statusName(i.status)), ` ${i.area}`,
@@ -327,6 +340,7 @@ async function loadNearbyCameras(incident) {
 
 async function select(id) {
   state.selectedId = id;
+  state.callers = null;
   renderQueue();
   document.querySelector(`#queue li[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
   await loadDetail();
@@ -337,11 +351,13 @@ async function select(id) {
 async function loadDetail() {
   const id = state.selectedId;
   if (!id) return;
-  const [detail, suggested] = await Promise.all([
+  const [detail, suggested, callers] = await Promise.all([
     api(`/v1/incidents/${id}`),
     api(`/v1/incidents/${id}/suggested-units`).catch(() => []),
+    state.callers?.incident_id === id ? state.callers : api(`/v1/incidents/${id}/callers`).catch(() => null),
   ]);
   if (id !== state.selectedId) return;
+  state.callers = callers;
   state.detail = detail;
   state.suggested = suggested;
   state.incidents.set(detail.id, { ...state.incidents.get(detail.id), ...detail });
@@ -390,6 +406,7 @@ function renderDetailNow(cameras) {
   })[status];
   const time = (iso) => new Date(iso).toLocaleTimeString(state.lang === "id" ? "id-ID" : "en-GB");
   $("#detail").replaceChildren(
+    d.duress ? el("div", { class: "duress", id: "duress-banner", role: "alert" }, t("duressBanner")) : null,
     el("h3", {}, `P${d.priority} · ${category(d.category)}`),
     el("div", {}, el("span", { class: `status ${d.status}`, id: "detail-status" }, statusName(d.status)),
       ` ${d.area}`),
@@ -410,6 +427,7 @@ function renderDetailNow(cameras) {
       el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); addNote(); } },
         el("input", { id: "note", placeholder: t("notePlaceholder"), maxlength: 2000 }),
         el("button", { id: "act-note" }, `${t("addNote")} (n)`)))),
+    callerSection(time),
     section(t("suggested"), listOr(state.suggested, (u, index) => el("li", {},
       el("span", {}, el("strong", {}, u.id), ` ${u.name} · ${Math.round(u.distance_m)} m`),
       el("button", { class: index === 0 ? "primary" : "", "data-unit": u.id, disabled: !can("assign"),
@@ -443,6 +461,58 @@ function snapshotSource(snapshotUrl) {
     return null;
   }
   return SNAPSHOT_PATH.test(url.pathname) ? cctv(`${url.pathname}${url.search}`) : null;
+}
+
+// ---------- callers ----------
+
+const tel = (phone) => el("a", { class: "tel", href: `tel:${phone}` }, phone);
+
+function callerSection(time) {
+  const data = state.callers;
+  if (!data) return null;
+  const more = data.total_callers > data.callers.length ? ` (${data.callers.length}/${data.total_callers})` : "";
+  return section(`${t("callers")}${more}`,
+    listOr(data.callers, (c) => callerCard(c, time)),
+    data.callbacks.length ? el("h4", {}, t("callbacks")) : null,
+    data.callbacks.length ? el("ul", { class: "list", id: "callbacks" }, data.callbacks.map((b) => el("li", {},
+      el("span", {}, `${outcomeName(b.outcome)} · ${b.caller_phone}`),
+      el("span", { class: "muted" }, `${b.operator} · ${time(b.created_at)}`)))) : null);
+}
+
+function callerCard(c, time) {
+  const facts = [
+    c.pressed_at ? `${t("pressed")} ${time(c.pressed_at)}` : `${t("raised")} ${time(c.raised_at)}`,
+    c.battery_pct != null ? `${t("battery")} ${c.battery_pct}%` : null,
+    c.source === "sms" ? "SMS" : null,
+    c.location_last_known ? t("lastKnown") : null,
+    c.cancelled ? t("callerCancelled") : null,
+  ].filter(Boolean).join(" · ");
+  return el("li", { class: "caller", "data-alarm": c.alarm_id },
+    el("div", { class: "caller-head" },
+      el("strong", { class: "caller-name" }, c.name ?? t("unknownCaller")),
+      c.phone ? tel(c.phone) : null,
+      c.phone ? el("span", { class: c.phone_verified ? "verified" : "unverified" },
+        c.phone_verified ? `✓ ${t("verified")}` : t("unverified")) : null,
+      c.delayed ? el("span", { class: "delayed" }, t("delayed")) : null),
+    el("div", { class: "muted" }, facts),
+    c.phone ? el("div", { class: "callback-buttons" }, Object.keys(DICT.en.outcomes).map((outcome) =>
+      el("button", { "data-outcome": outcome, onclick: () => callBack(c.phone, outcome) }, outcomeName(outcome)))) : null,
+    c.emergency_contacts.length ? el("div", { class: "contacts" }, `${t("contacts")}: `,
+      c.emergency_contacts.map((k, index) => el("span", {}, index ? " · " : "", `${k.name} (${k.relation}) `,
+        tel(k.phone)))) : null,
+    c.medical_notes ? el("div", { class: "medical" }, `${t("medical")}: `, el("span", {}, c.medical_notes)) : null);
+}
+
+async function callBack(phone, outcome) {
+  const id = state.detail?.id;
+  if (!id) return;
+  try {
+    await api(`/v1/incidents/${id}/callbacks`, { method: "POST", body: { caller_phone: phone, outcome } });
+  } catch (error) {
+    banner(`${t("failed")}: ${error.message}`, "conflict");
+  }
+  state.callers = null;  // read them again, with this call-back
+  await loadDetail();
 }
 
 function snapshotFigure(snapshot) {

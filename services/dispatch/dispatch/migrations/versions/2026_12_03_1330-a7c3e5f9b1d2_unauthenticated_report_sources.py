@@ -1,14 +1,14 @@
 """incidents of unauthenticated reports: the flag, the source's keyed hash, and every report an incident took
 
 Revision ID: a7c3e5f9b1d2
-Revises: f6c1a2b3d4e5
-Create Date: 2026-12-03 11:00:00
+Revises: a7c3e9b1d5f2
+Create Date: 2026-12-03 13:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a7c3e5f9b1d2'
-down_revision = 'f6c1a2b3d4e5'
+down_revision = 'a7c3e9b1d5f2'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,43 @@
+"""Emergency contacts are told by SMS when the owner's alarm reaches the Command Center (is placed in an
+incident): "<name> pressed the Kentongan panic button near <area>; the police are informed".
+
+Never for a silent alarm (the caller is hiding), never for sexual violence, violence or child abuse (the abuser
+is too often family, and may be a contact), and never once the alarm was cancelled, genuinely or under duress
+(the incident events of a cancelled alarm are not applied, so it is never "placed" here afterwards)."""
+
+from uuid import UUID
+
+from sqlalchemy import Row, Uuid, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alarm_gateway.models import Alarm, DeviceProfile, outbox
+from alarm_gateway.profiles.keys import ProfileKeys
+from alarm_gateway.profiles.messages import device_sms
+from alarm_gateway.profiles.service import open_fields
+from kentongan.db import any_param
+from kentongan.events.devices import DeviceSms
+from kentongan.outbox import add_events
+
+NEVER_TOLD = ("sexual_violence", "violence", "child_abuse", "domestic_violence")
+
+_TO_ALERT = (select(Alarm.id, Alarm.created_at, DeviceProfile)
+             .join(DeviceProfile, DeviceProfile.device_id == Alarm.device_id)
+             .where(Alarm.id == any_param("alarm_ids", Uuid), Alarm.silent.is_(False),
+                    Alarm.category.not_in(NEVER_TOLD), Alarm.status != "cancelled", Alarm.duress_at.is_(None)))
+
+
+async def alert_contacts(session: AsyncSession, keys: ProfileKeys, placed: dict[UUID, str]) -> None:
+    """Stage one SMS per emergency contact of each alarm just placed (`placed`: alarm id -> area)."""
+    if not placed:
+        return
+    rows = await session.execute(_TO_ALERT, {"alarm_ids": list(placed)})
+    await add_events(session, outbox, [message for row in rows for message in _messages(keys, row, placed[row.id])])
+
+
+def _messages(keys: ProfileKeys, row: Row, area: str) -> list[DeviceSms]:
+    profile: DeviceProfile = row.DeviceProfile
+    fields = open_fields(keys, profile)
+    return [device_sms(keys, profile.device_id, "emergency_contact", contact.phone, language=fields.language,
+                       fields={"name": fields.name, "place": area}, recipient=f"{row.id}:contact-{index}",
+                       at=row.created_at)
+            for index, contact in enumerate(fields.emergency_contacts)]

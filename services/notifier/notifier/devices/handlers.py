@@ -1,0 +1,28 @@
+"""Device messages from alarm-gateway -> one SMS each: a phone verification code, an alert to an emergency
+contact, the confirmation of an SMS panic.
+
+The phone and the text arrive sealed on the bus; at rest the phone stays sealed until the SMS is final (like a
+reporter's), then only `device:<id>:<recipient>` remains, and the text (a code, the caller's name) stays sealed
+until it is delivered, then goes. What to send (and whether: never for silent or sensitive alarms, never after a duress cancel) is
+decided by alarm-gateway, which alone knows the profile and the alarm's fate.
+"""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kentongan.bus_crypto import BusKeyring
+from kentongan.crypto import Keyring
+from kentongan.events import Envelope
+from kentongan.events.devices import DeviceSms
+from notifier import templates
+from notifier.deliveries import service as deliveries
+
+
+async def on_device_sms(session: AsyncSession, envelope: Envelope, keyring: Keyring, bus: BusKeyring) -> None:
+    """Queue the SMS, its phone and text sealed again at rest; a redelivered event adds nothing."""
+    message: DeviceSms = envelope.data  # type: ignore[assignment]
+    recipient = f"device:{message.device_id}:{message.recipient}"
+    await deliveries.enqueue(session, envelope, [deliveries.NewDelivery(
+        purpose="device", recipient=recipient, channel="sms", target=bus.open(envelope, "sms_to"),
+        payload=templates.render(f"device.{message.kind}", message.language, bus.open(envelope, "fields")),
+        dedup_key=f"{envelope.id}|{recipient}|sms", confidential=True, private_payload=True,
+    )], keyring)
