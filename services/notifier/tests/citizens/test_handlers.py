@@ -98,16 +98,16 @@ async def test_every_caller_of_a_crowd_hears_the_acknowledgement(dev_outbox, pub
         assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "acknowledged"]
 
 
-async def test_after_a_duress_cancel_the_callers_hear_nothing_more(notifier, publish, incident_event, area):
+async def test_after_a_duress_cancel_the_callers_hear_nothing_more(dev_outbox, publish, incident_event, area):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
     await publish(raised)
     incident = {"incident_id": uuid4(), "alarm_ids": [raised.alarm_id]}
     await publish(incident_event(IncidentOpened, *area, **incident))
-    await _pushes_to(notifier, token, 1)
+    await _pushes_to(dev_outbox, token, 1)
     # Forced to cancel: the phone showed "cancelled"; "being handled" would tell whoever holds it otherwise.
     await publish(incident_event(IncidentAcknowledged, *area, status="acknowledged", duress=True, **incident))
     # A later event of the same incident without the flag (same key, so handled after them) marks when they were.
     await publish(incident_event(IncidentAssigned, *area, status="assigned", unit_id="R-1", **incident))
-    pushes = await _pushes_to(notifier, token, 2)
+    pushes = await _pushes_to(dev_outbox, token, 2)
     assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "unit_on_the_way"]
