@@ -8,8 +8,8 @@ import httpx
 from kentongan.testing import eventually
 
 
-async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency_answers(services,
-                                                                                        partner_headers):
+async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency_answers(
+        services, partner_headers, operator_headers):
     intake_url = services.start("report-intake").url
     # A consumer group of its own: the embedded broker never expires a member that vanished without leaving,
     # so a notifier consumer left behind by an earlier test would stall the shared group for good.
@@ -24,7 +24,8 @@ async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency
         "consent": {"share_with_agencies": True, "contact_me": True},
     }
     async with (httpx.AsyncClient(base_url=intake_url, timeout=10) as intake,
-                httpx.AsyncClient(base_url=notifier_url, timeout=10) as notifier):
+                httpx.AsyncClient(base_url=notifier_url, headers=operator_headers("admin"),
+                                  timeout=10) as notifier):
         submitted = await intake.post("/v1/reports", json=body)
         assert submitted.status_code == 201, submitted.text
         report_id = submitted.json()["report_id"]

@@ -38,6 +38,10 @@ class BusSealingSettings(ServiceSettings):
     def secret_values(self) -> dict[str, str]:
         return {**super().secret_values(), BUS_KEYS: self.bus_keys.get_secret_value()}
 
+    def keyrings(self) -> dict[str, str]:
+        # Checked key by key like a service's own keyring: a development key under another id is refused too.
+        return {**super().keyrings(), BUS_KEYS: self.bus_keys.get_secret_value()}
+
 
 class BusKeyring:
     """Seals event fields for the broker and opens them on the other side."""

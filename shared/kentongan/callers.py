@@ -54,6 +54,9 @@ class CallerKeySettings(ServiceSettings):
     def secret_values(self) -> dict[str, str]:
         return {**super().secret_values(), CALLER_KEYS: self.caller_keys.get_secret_value()}
 
+    def keyrings(self) -> dict[str, str]:
+        return {**super().keyrings(), CALLER_KEYS: self.caller_keys.get_secret_value()}
+
 
 def caller_keyring(settings: CallerKeySettings) -> Keyring:
     keys = parse_keys(settings.caller_keys.get_secret_value(), CALLER_KEYS)

@@ -1,4 +1,5 @@
-"""`kentongan`: run the platform locally, migrate, mint development tokens, and inspect and replay dead letters."""
+"""`kentongan`: run the platform locally, migrate, check production settings, mint development tokens, and
+inspect and replay dead letters."""
 
 import argparse
 import os
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> None:
                        help="operator | supervisor | admin | partner")
     token.add_argument("--agency", help="with --role partner: dp3a | disdik | ...")
     token.add_argument("--subject", help="the user name inside the token")
+    check = commands.add_parser("check", help="list what makes each installed service's settings unsafe for "
+                                "production; exits 1 if anything does (in production, or with --production)")
+    check.add_argument("--production", action="store_true",
+                       help="judge the settings as production would, whatever KENTONGAN_ENV says")
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
     _add_dlq_commands(commands)
@@ -40,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
                          help="how long to wait for a stopped consumer group to empty before leaving its offsets")
     args = parser.parse_args(argv)
     {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup,
-     "restore": _restore, "retention": _retention,
+     "restore": _restore, "check": _check, "retention": _retention,
      "keys": _keys}[args.command](args)
 
 
@@ -135,6 +140,26 @@ def _dlq(args: argparse.Namespace) -> None:
         sys.exit(f"not parked on {dead_letter(dlq.source_topic(args.topic))}: {', '.join(sorted(missing))}")
     print(f"{len(replayed)} message(s) {verb}")
 
+
+
+def _check(args: argparse.Namespace) -> None:
+    from kentongan.checks import settings_problems
+    from kentongan.service import installed_services
+
+    if args.production:
+        os.environ["KENTONGAN_ENV"] = "production"
+    production = os.environ.get("KENTONGAN_ENV") == "production"
+    failed = False
+    for spec in installed_services():
+        problems = settings_problems(spec)
+        failed = failed or bool(problems)
+        print(f"{spec.name}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+        for problem in problems:
+            print(f"  - {problem}")
+    if failed and not production:
+        print(f"(KENTONGAN_ENV={os.environ.get('KENTONGAN_ENV', 'development')}: fine here; production would "
+              "refuse these. Use --production to judge them as production does.)")
+    sys.exit(1 if failed and production else 0)
 
 
 def _add_retention_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -257,7 +282,7 @@ def _up(args: argparse.Namespace) -> None:
 
 
 def _print_where(platform: "Platform") -> None:
-    env = platform.env or {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env = {**{k: os.environ.get(k, "") for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}, **platform.env}
     print("\nKentongan is running:")
     for name, service in platform.services.items():
         print(f"  {name:<15} {service.url}   (API docs: {service.url}/docs)")

@@ -13,19 +13,28 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import SecretStr, model_validator
 
 from kentongan.settings import ServiceSettings
 
 NONCE_BYTES = 12
+DEVELOPMENT_KEY_PREFIX = b"dev-only-"
 
 
 def development_keys(service: str) -> SecretStr:
     """A development-only AES-256 key for `service`; its id starts with "dev-only", so production refuses it
-    (ServiceSettings refuses secrets that start so)."""
+    (ServiceSettings refuses secrets that start so), and so do its bytes, so `kentongan check` recognises it
+    under any other key id too (`is_development_key`)."""
     key = f"dev-only-{service}-key-".ljust(32, "0")[:32].encode()
     return SecretStr("dev-only:" + base64.b64encode(key).decode())
+
+
+def is_development_key(key: bytes) -> bool:
+    """True for a key of `development_keys` (any service's), by its value, whatever id it is listed under."""
+    return key.startswith(DEVELOPMENT_KEY_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Keyring:
         if active_key_id not in keys:
             raise ValueError(f"the active key id {active_key_id!r} is not in {setting}")
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._active_key = keys[active_key_id]
         self.active_key_id = active_key_id
 
     @classmethod
@@ -53,6 +63,12 @@ class Keyring:
         nonce = os.urandom(NONCE_BYTES)
         blob = nonce + self._ciphers[self.active_key_id].encrypt(nonce, plaintext, aad)
         return Sealed(self.active_key_id, blob)
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for another use than sealing (a keyed hash), derived from the active key with
+        HKDF-SHA256 and `purpose`: no second secret to manage, and it changes when the key rotates."""
+        kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return kdf.derive(self._active_key)
 
     def open(self, sealed: Sealed, aad: bytes, *older_aad: bytes) -> bytes:
         """The plaintext; raises KeyError for an unknown key id, InvalidTag for tampered data. `older_aad`:
@@ -77,6 +93,21 @@ def associated_data(*parts: str | bytes | UUID) -> bytes:
         raw = part.bytes if isinstance(part, UUID) else part.encode() if isinstance(part, str) else part
         encoded += len(raw).to_bytes(4, "big") + raw
     return bytes(encoded)
+
+
+def seal_text(keyring: Keyring, text: str | None, aad: bytes) -> tuple[str | None, bytes | None]:
+    """An optional text column pair (key id, sealed bytes): (None, None) for no text."""
+    if text is None:
+        return None, None
+    sealed = keyring.seal(text.encode(), aad)
+    return sealed.key_id, sealed.blob
+
+
+def open_text(keyring: Keyring, key_id: str | None, blob: bytes | None, aad: bytes) -> str | None:
+    """The text `seal_text` sealed, or None."""
+    if key_id is None or blob is None:
+        return None
+    return keyring.open(Sealed(key_id, blob), aad).decode()
 
 
 def parse_keys(value: str, setting: str = "ENCRYPTION_KEYS") -> dict[str, bytes]:
@@ -112,8 +143,10 @@ class SealingSettings(ServiceSettings):
         return self
 
     def secret_values(self) -> dict[str, str]:
-        return {**super().secret_values(),
-                _setting_name(self, "ENCRYPTION_KEYS"): self.encryption_keys.get_secret_value()}
+        return {**super().secret_values(), **self.keyrings()}
+
+    def keyrings(self) -> dict[str, str]:
+        return {**super().keyrings(), _setting_name(self, "ENCRYPTION_KEYS"): self.encryption_keys.get_secret_value()}
 
 
 def _setting_name(settings: ServiceSettings, name: str) -> str:

@@ -1,4 +1,5 @@
-"""Request dependencies every service uses: the session that commits at the boundary, and the settings."""
+"""Request dependencies every service uses: the session that commits at the boundary, the settings, and the
+keyring of a service that seals values at rest."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -6,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.crypto import Keyring
 from kentongan.db import unit_of_work
 
 
@@ -23,3 +25,11 @@ async def app_settings(request: Request) -> Any:
 
 # scope="function": the transaction commits before the response is sent, so a 2xx means it is durable.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def _keyring(request: Request) -> Keyring:
+    return request.app.state.keyring  # type: ignore[no-any-return]
+
+
+# The service's at-rest keyring (kentongan.crypto), which its app factory keeps in `app.state.keyring`.
+KeyringDep = Annotated[Keyring, Depends(_keyring)]

@@ -22,6 +22,15 @@ from kentongan.migrations import upgrade
 from kentongan.service import ServiceSpec, installed_services
 from kentongan.settings import ServiceSettings
 
+# What the local platform (`make run`, benchmarks) and the tests' services turn on explicitly, and production
+# leaves off (`kentongan check`): API docs, open metrics, the development inbox, the demo's local receivers.
+DEVELOPMENT_SETTINGS = {
+    "KENTONGAN_API_DOCS": "true",
+    "KENTONGAN_METRICS_PUBLIC": "true",
+    "NOTIFIER_DEV_INBOX": "true",
+    "KENTONGAN_OUTBOUND_ALLOW_PRIVATE": "true",
+}
+
 
 @dataclass
 class ServiceProcess:
@@ -44,11 +53,14 @@ class ServiceProcess:
         return self.log_dir / f"{self.spec.name}.log"
 
     def start(self, wait: bool = True) -> None:
+        # --no-proxy-headers: the client's address is the library's to decide (from KENTONGAN_TRUSTED_PROXIES,
+        # kentongan.ratelimit.client_address); uvicorn would take X-Forwarded-For from any local peer.
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:  # the process keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", self.spec.app, "--host", self.host,
-                 "--port", str(self.port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+                 "--port", str(self.port), "--no-access-log", "--no-proxy-headers",
+                 "--timeout-graceful-shutdown", "5",
                  "--workers", str(self.workers), "--timeout-keep-alive", "75"],
                 env={**os.environ, **self._static_membership(), **self.env}, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -119,7 +131,7 @@ class Platform:
         configured = os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not configured:
             self.stack = DevStack(root, pg_port=pg_port, kafka_port=kafka_port)
-        self.env = dict(self.stack.environment()) if self.stack else {}
+        self.env = {**DEVELOPMENT_SETTINGS, **(self.stack.environment() if self.stack else {})}
         self.env.update(extra_env or {})
         self.specs = installed_services()
         self.services = {spec.name: ServiceProcess(spec, self.env, spec.port + port_offset, root / "logs", host)

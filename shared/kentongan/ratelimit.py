@@ -1,4 +1,4 @@
-"""A per-key rate limiter, kept in process memory.
+"""A per-key rate limiter, kept in process memory, and the client address that anonymous limits key on.
 
 Each replica limits on its own, so the effective limit scales with replicas; good enough to stop a stuck
 button or a runaway client without a shared store.
@@ -9,11 +9,19 @@ whatever its limit: the garbage collector ignores such tuples, where a log of hi
 device) had it walk every key on each full collection, stalling every request in flight.
 """
 
+import ipaddress
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from starlette.requests import Request
 
 from kentongan.errors import TooManyRequests
+from kentongan.settings import Network
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# An IPv6 subscriber is usually given a whole /64: one client, however many addresses it picks from it.
+IPV6_CLIENT_PREFIX = 64
 
 
 class RateLimiter:
@@ -62,3 +70,58 @@ def _counts(state: tuple[int, int, int] | None, window: int) -> tuple[int, int]:
     if number == window - 1:
         return 0, hits
     return 0, 0
+
+
+def client_key(request: Request) -> str:
+    """What anonymous limits count per: the client's address (`client_address`), an IPv6 one by its /64."""
+    address = client_address(request)
+    parsed = _parse(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return address
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the connecting peer, unless that peer is a trusted proxy
+    (KENTONGAN_TRUSTED_PROXIES); then the address that proxy (and any trusted one before it) was reached from,
+    read from X-Forwarded-For right to left. A header from anyone else is ignored: it is the sender's word."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.settings.trusted_proxy_networks
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+def forwarded_client(peer: str, forwarded_for: Iterable[str], trusted: tuple[Network, ...]) -> str:
+    """`client_address` on plain values. Each trusted proxy appends the address it was reached from, so the
+    right-most entry not itself a trusted proxy is the client; entries left of it came from the client."""
+    if not _trusted(_parse(peer), trusted):
+        return peer
+    client = peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        address = _parse(hop)
+        if address is None:
+            return client  # unreadable: keep the last address a trusted hop vouched for
+        client = str(address)
+        if not _trusted(address, trusted):
+            return client
+    return client
+
+
+def _trusted(address: Address | None, trusted: tuple[Network, ...]) -> bool:
+    return address is not None and any(address in network for network in trusted)
+
+
+def _parse(value: str) -> Address | None:
+    """An address, with a port (`1.2.3.4:80`, `[2001:db8::1]:80`) dropped and IPv4-mapped IPv6 as IPv4."""
+    value = value.strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -14,8 +15,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from kentongan import retention
+from kentongan.checks import refuse_weak_production
 from kentongan.db import create_engine, create_sessionmaker
-from kentongan.errors import install_error_handlers
+from kentongan.errors import NotFound, Unauthorized, install_error_handlers
 from kentongan.headers import SecurityHeadersMiddleware
 from kentongan.health import Health
 from kentongan.kafka import broker_reachable, create_producer
@@ -49,6 +51,11 @@ class ServiceSpec:
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
     data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
 
+    @property
+    def settings_module(self) -> str:
+        """Where its `Settings` class lives: `<package>.settings`, beside the app factory's package."""
+        return f"{self.app.split('.')[0]}.settings"
+
 
 def installed_services() -> list[ServiceSpec]:
     """Every installed service, in port order."""
@@ -68,8 +75,10 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     workers.
 
     `body_limits` raises (or lowers) the body limit for exact paths, such as a bulk import endpoint.
+    In production it refuses weak settings (WeakProductionSettings, see kentongan.checks).
     """
     configure_logging(spec.name, settings.log_level)
+    refuse_weak_production(settings, spec.name)
     # Every service applies its part of the retention policy on a schedule (kentongan.retention).
     workers = [*workers, retention.scheduled(spec.name)]
 
@@ -94,8 +103,11 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
                 await asyncio.wait(tasks, timeout=10)
             await app.state.engine.dispose()
 
+    docs = settings.api_docs
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  generate_unique_id_function=operation_id)
+                  generate_unique_id_function=operation_id,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     # Security schemes, error responses and examples for every route, those added later by any router too.
     install_contract(app)
     app.state.settings = settings
@@ -110,7 +122,7 @@ def create_service_app(*, spec: ServiceSpec, settings: ServiceSettings, routers:
     # hot ones first in `routers`), the probes and metrics scrapes last.
     for router in routers:
         app.include_router(router)
-    app.include_router(health_router())
+    app.include_router(health_router(settings))
     return app
 
 
@@ -127,8 +139,9 @@ async def _supervise(worker: Worker, app: FastAPI) -> None:
             await asyncio.sleep(1.0)
 
 
-def health_router() -> APIRouter:
+def health_router(settings: ServiceSettings) -> APIRouter:
     router = APIRouter(tags=["health"])
+    metrics_allowed = _metrics_access(settings)
 
     @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
@@ -154,10 +167,28 @@ def health_router() -> APIRouter:
         return JSONResponse(body, 200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        metrics_allowed(request)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def _metrics_access(settings: ServiceSettings) -> Callable[[Request], None]:
+    """Who may read /metrics: anyone when public; else whoever presents the metrics token (Prometheus'
+    `authorization` setting), compared in constant time; without a token nobody (404, as if absent)."""
+    token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+
+    def allowed(request: Request) -> None:
+        if settings.metrics_public:
+            return
+        if token is None:
+            raise NotFound("metrics are not exposed")
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token):
+            raise Unauthorized("metrics need the metrics token")
+
+    return allowed
 
 
 async def _database_ok(request: Request) -> bool:

@@ -5,9 +5,12 @@ use its prefix (`ALARM_GATEWAY_...`). With nothing set, every value points at th
 that `make run` starts, so a fresh checkout works without configuration.
 """
 
+import ipaddress
+from contextvars import ContextVar
+from functools import cached_property
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kentongan.outbound import OutboundPolicy, parse_networks
@@ -16,6 +19,11 @@ DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:54320/kentongan"
 DEV_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
 # The development placeholder, public on purpose: production refuses to start with it.
 PLACEHOLDER_SECRET = "dev-only-change-me-kentongan-secret-0000"  # noqa: S105
+
+# Set while `kentongan check` loads settings: it lists every problem at once instead of stopping at the first.
+LISTING_PROBLEMS: ContextVar[bool] = ContextVar("listing_problems", default=False)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _env(*names: str) -> AliasChoices:
@@ -76,6 +84,37 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     max_body_bytes: int = Field(64 * 1024, validation_alias=_env("KENTONGAN_MAX_BODY_BYTES"))
 
+    # What helps a developer and informs an attacker, each explicit. Unset: on outside production, off in it
+    # (`kentongan up` and the tests' stack turn them on; `kentongan check` flags them in production).
+    # The OpenAPI UI and schema (/docs, /redoc, /openapi.json).
+    api_docs: bool | None = Field(None, validation_alias=_env("KENTONGAN_API_DOCS"))
+    # /metrics for anyone who can reach the port. Not public, it needs `Authorization: Bearer
+    # <KENTONGAN_METRICS_TOKEN>` (Prometheus' `authorization.credentials`), and without a token it is off.
+    metrics_public: bool | None = Field(None, validation_alias=_env("KENTONGAN_METRICS_PUBLIC"))
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("KENTONGAN_METRICS_TOKEN"))
+    # Who may tell us a client's address (X-Forwarded-For): comma-separated addresses or CIDRs of the ingress
+    # and load balancers in front of the services. Empty: the connecting peer is the client, whatever it says.
+    trusted_proxies: str = Field("", validation_alias=_env("KENTONGAN_TRUSTED_PROXIES"))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        _networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return _networks(self.trusted_proxies)
+
+    @model_validator(mode="after")
+    def _exposure_follows_environment(self) -> "ServiceSettings":
+        development = self.environment != "production"
+        if self.api_docs is None:
+            self.api_docs = development
+        if self.metrics_public is None:
+            self.metrics_public = development
+        return self
+
     @model_validator(mode="after")
     def _oidc_issuer_and_keys_together(self) -> "ServiceSettings":
         if (self.oidc_issuer is None) != (self.oidc_jwks_url is None):
@@ -97,7 +136,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> "ServiceSettings":
-        if self.environment == "production":
+        if self.environment == "production" and not LISTING_PROBLEMS.get():
             for name, value in self.secret_values().items():
                 if PLACEHOLDER_SECRET in value or value.startswith("dev-only"):
                     raise ValueError(f"{name} still holds a development placeholder; set a real secret")
@@ -105,4 +144,26 @@ class ServiceSettings(BaseSettings):
 
     def secret_values(self) -> dict[str, str]:
         """Secrets to check for placeholders; services add theirs."""
-        return {"KENTONGAN_JWT_SECRET": self.jwt_secret.get_secret_value()}
+        secrets = {"KENTONGAN_JWT_SECRET": self.jwt_secret.get_secret_value()}
+        if self.metrics_token is not None:
+            secrets["KENTONGAN_METRICS_TOKEN"] = self.metrics_token.get_secret_value()
+        return secrets
+
+    def keyrings(self) -> dict[str, str]:
+        """Secrets among `secret_values` that are AES keyrings (`kid:base64key,...`), checked key by key."""
+        return {}
+
+    def production_problems(self) -> list[str]:
+        """What this service's own settings leave unsafe in production, beyond the platform's checks
+        (kentongan.checks); each names its setting. Services extend it (super() first)."""
+        return []
+
+
+def _networks(value: str) -> tuple[Network, ...]:
+    networks = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"KENTONGAN_TRUSTED_PROXIES: {entry!r} is not an address or CIDR") from exc
+    return tuple(networks)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan.db import create_engine, create_sessionmaker
 from kentongan.devstack import DevStack, free_port
-from kentongan.platform import ServiceProcess, prepare
+from kentongan.platform import DEVELOPMENT_SETTINGS, ServiceProcess, prepare
 from kentongan.security import operator_token, partner_token
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
@@ -111,8 +111,9 @@ def stack() -> Iterator[DevStack | None]:
 @pytest.fixture(scope="session")
 def services(stack: DevStack | None) -> Iterator[Services]:
     root = Path(tempfile.mkdtemp(prefix="kentongan-services-"))
-    env = {k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV",
-                                      "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")}
+    env = {**DEVELOPMENT_SETTINGS,
+           **{k: os.environ[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "KENTONGAN_ENV",
+                                         "KENTONGAN_OUTBOUND_ALLOW_PRIVATE")}}
     running = Services(root, env)
     try:
         yield running

@@ -5,7 +5,8 @@ alarm-gateway, dispatch and notifier with uncompressed Kafka batches, so that pl
 be found by a byte search.
 Two cases go through the whole flow with a unique random marker in every free-text field and in the reporter's
 phone and email: report -> referral -> accept -> progress -> messages both ways -> a read with an access
-reason -> close, and report -> referral -> decline. A caller goes through hers too, with a marker in her name,
+reason -> close, and report -> referral -> decline. A victim raises a panic alarm with a note (alarm-gateway
+stores it and sends it on alarms.v1, dispatch files it, a supervisor reads it). A caller goes through hers too, with a marker in her name,
 medical notes, emergency contact and call-back note and unique phones: profile -> phone verification by SMS
 code -> alarm -> dispatch reads the caller and records a call-back -> the contact is texted -> an SMS panic
 from her phone. The partner's signed webhook, the SMS provider and the operator receive the text and the
@@ -167,6 +168,7 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
             closed, markers_closed = await _report_accepted_progressed_and_closed(reporter, partner, receiver)
             declined, markers_declined = await _report_declined(reporter, partner, receiver)
             markers_caller = await _caller_known_called_back_and_texting(phone, console, receiver)
+            alarm_note = await _alarm_with_a_note(gateway.url, dispatch.url)
             phones = {markers_closed["phone"], markers_declined["phone"], markers_caller["contactphone"]}
             await eventually(lambda: _texted(receiver, phones), timeout_s=60)
             await _all_final(private_stack)
@@ -185,7 +187,7 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     assert _search(private_stack.root / "stack" / "postgres", {"area": area}), "the search cannot see PostgreSQL"
     assert _search(private_stack.root / "stack" / "kafka", {"area": area}), "the search cannot see the broker"
     found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined"),
-                                         **_named(markers_caller, "caller")})
+                                         **_named(markers_caller, "caller"), "alarm.note": alarm_note})
     assert found == {}, f"victim text, reporter contact or caller data written in clear: {found}"
 
 
@@ -214,6 +216,31 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
     assert [t.get("note") for t in detail["timeline"][1:3]] == [markers["acceptnote"], markers["progressnote"]]
     await eventually(lambda: _received(receiver, "kentongan.referral.closed", referral_id), timeout_s=60)
     return referral_id, markers
+
+
+async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> str:
+    """A victim's panic alarm with a note, through alarm-gateway and dispatch; a supervisor reads the note."""
+    note = _marker("alarmnote")
+    supervisor = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'supervisor')}"}
+    async with (httpx.AsyncClient(base_url=gateway_url, timeout=10) as citizen,
+                httpx.AsyncClient(base_url=dispatch_url, timeout=10, headers=supervisor) as command_center):
+        registered = await citizen.post("/v1/devices", json={"platform": "android"})
+        assert registered.status_code == 201, registered.text
+        citizen.headers["Authorization"] = f"Bearer {registered.json()['token']}"
+        alarm = {"id": str(uuid4()), "lat": -6.99, "lon": 110.42, "accuracy_m": 8.0, "category": "violence",
+                 "note": note}
+        raised = await citizen.post("/v1/alarms", json=alarm)
+        assert raised.status_code == 202, raised.text
+        assert raised.json()["note"] == note  # the caller's own view
+
+        async def filed() -> dict | None:
+            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+            return found[0] if found else None
+
+        incident = await eventually(filed, timeout_s=30)
+        detail = (await command_center.get(f"/v1/incidents/{incident['id']}")).json()
+    assert [a["note"] for a in detail["alarms"]] == [note]
+    return note
 
 
 async def _report_declined(reporter: httpx.AsyncClient, partner: httpx.AsyncClient,

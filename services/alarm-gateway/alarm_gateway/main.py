@@ -18,7 +18,9 @@ from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.router import router as profiles_router
 from alarm_gateway.settings import Settings
 from alarm_gateway.sms.router import router as sms_router
+from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
+from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.group_commit import GroupCommit
 from kentongan.outbox import OutboxRelay
@@ -54,8 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Panic alarms from the mobile app: raise, live location, cancel, status.",
     )
     # New alarms are written in group commits: one transaction for the alarms that arrive together.
+    app.state.keyring = Keyring.from_settings(settings)  # the caller's note at rest
+    app.state.bus = BusKeyring.from_settings(settings)  # the caller's note in the alarm's event
     app.state.alarm_intake = GroupCommit("alarms", lambda: app.state.sessionmaker(),
-                                         partial(raise_alarms, settings=settings))
+                                         partial(raise_alarms, settings=settings, keyring=app.state.keyring,
+                                                 bus=app.state.bus))
     app.state.profile_keys = ProfileKeys.from_settings(settings)
     app.state.sms_webhook = Webhook(settings.sms_inbound_secret.get_secret_value())
     app.state.device_limiter = RateLimiter(settings.device_requests_per_minute, 60)

@@ -10,10 +10,10 @@ from kentongan.placement import PlacementSettings
 
 
 class Settings(SealingSettings, CallerKeySettings, BusSealingSettings, PlacementSettings):
-    """Its own keyring seals callers' profiles at rest; the caller keyring (shared with dispatch) seals them on
-    the bus; the bus keyring (shared with notifier) seals the phones and texts of the SMS it asks notifier to
-    send. Includes the placement settings (ALARM_GATEWAY_PLACEMENT_TIMEOUT_S, 15 s: an alarm no incident has
-    taken by then is published again, see kentongan.placement)."""
+    """Its own keyring seals callers' profiles and alarm notes at rest; the caller keyring (shared with dispatch)
+    seals profiles on the bus; the bus keyring seals the phones and texts of the SMS it asks notifier to send and
+    the caller's note in the alarm's event. Includes the placement settings (ALARM_GATEWAY_PLACEMENT_TIMEOUT_S,
+    15 s: an alarm no incident has taken by then is published again, see kentongan.placement)."""
 
     model_config = SettingsConfigDict(env_prefix="ALARM_GATEWAY_", extra="ignore", populate_by_name=True)
 

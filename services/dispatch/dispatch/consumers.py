@@ -6,8 +6,10 @@ from dispatch.callers import handlers as callers
 from dispatch.deliveries.handlers import on_delivery_status_changed
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
+from kentongan.bus_crypto import BusKeyring
 from kentongan.callers import caller_keyring
 from kentongan.consumer import Batched, Handler
+from kentongan.crypto import Keyring
 from kentongan.events.alarms import AlarmCancelled, AlarmDuress, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.deliveries import DeliveryStatusChanged
@@ -16,13 +18,15 @@ from kentongan.events.reports import ReportUrgent
 
 
 def event_handlers(settings: Settings) -> dict[str, Handler]:
+    # Alarm notes: opened from the event with the bus keyring, kept sealed with dispatch's own.
+    notes = handlers.NoteSealer(Keyring.from_settings(settings), BusKeyring.from_settings(settings))
     return {
-        AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings)),
+        AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings, notes=notes)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
         AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
         AlarmDuress.ce_type: callers.on_alarm_duress,
         DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
-        ReportUrgent.ce_type: handlers.on_report_urgent,
+        ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings),
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
         DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),
     }

@@ -1,12 +1,12 @@
-"""dispatch's typed settings dependency (the session dependency is the shared one)."""
+"""dispatch's typed settings dependency (the session and keyring dependencies are the shared ones)."""
 
 from typing import Annotated
 
 from fastapi import Depends
 
 from dispatch.settings import Settings
-from kentongan.dependencies import SessionDep, app_settings
+from kentongan.dependencies import KeyringDep, SessionDep, app_settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 
-__all__ = ["SessionDep", "SettingsDep"]
+__all__ = ["KeyringDep", "SessionDep", "SettingsDep"]

@@ -17,6 +17,7 @@ from dispatch.settings import Settings
 from dispatch.units.router import router as units_router
 from kentongan.callers import caller_keyring
 from kentongan.consumer import EventConsumer
+from kentongan.crypto import Keyring
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
 from kentongan.service import ServiceSpec, create_service_app
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.caller_keyring = caller_keyring(settings)
     app.state.broadcaster = IncidentBroadcaster(settings.stream_queue_size)
+    app.state.keyring = Keyring.from_settings(settings)  # opens the callers' notes for those who may read them
     install_console(app)
     return app

@@ -4,6 +4,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 INCIDENTS_OPENED = Counter("dispatch_incidents_opened_total", "Incidents opened", ["category", "source"])
 ALARMS_MERGED = Counter("dispatch_alarms_merged_total", "Alarms that joined an existing incident")
+REPORTS_MERGED = Counter("dispatch_reports_merged_total",
+                         "Unauthenticated urgent reports that joined their source's incident (a burst)")
 TIME_TO_ACKNOWLEDGE = Histogram(
     "dispatch_incident_time_to_acknowledge_seconds", "From incident opened to first acknowledgement",
     buckets=(5, 10, 30, 60, 120, 300, 600, 1800, 3600),

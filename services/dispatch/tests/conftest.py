@@ -5,6 +5,7 @@ from uuid import uuid4
 import pytest
 
 from dispatch.main import create_app
+from kentongan.bus_crypto import BusKeyring
 from kentongan.events import Envelope
 from kentongan.events.alarms import AlarmRaised
 
@@ -30,8 +31,11 @@ def raise_alarm(dispatch_app):
     handler = event_handlers(app.state.settings)[AlarmRaised.ce_type]
 
     async def feed(lat=-6.99, lon=110.42, category="crime", silent=False, note=None, at=None) -> AlarmRaised:
-        alarm = AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category=category, lat=lat, lon=lon,
-                            accuracy_m=10, silent=silent, note=note, raised_at=at or datetime.now(UTC))
+        alarm_id = uuid4()
+        # The note as alarm-gateway sends it: sealed with the bus keyring.
+        sealed = note and BusKeyring.from_settings(app.state.settings).seal(AlarmRaised, alarm_id, "note", note)
+        alarm = AlarmRaised(alarm_id=alarm_id, device_id=uuid4(), category=category, lat=lat, lon=lon,
+                            accuracy_m=10, silent=silent, note=sealed, raised_at=at or datetime.now(UTC))
         async with unit_of_work(app.state.sessionmaker) as session:
             await handler(session, Envelope.wrap(alarm, "/test"))
         return alarm

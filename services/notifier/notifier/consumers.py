@@ -26,7 +26,13 @@ CLOSING_TYPES = {incidents.IncidentResolved.ce_type, incidents.IncidentCancelled
 
 def _incident_handler(settings: Settings, ce_type: str) -> Handler:
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
-        if ce_type in BROADCAST_TYPES:
+        incident: incidents.IncidentChanged = envelope.data  # type: ignore[assignment]
+        if incident.unauthenticated:
+            # Anyone can send an anonymous urgent report: its broadcast waits for an operator's
+            # acknowledgement and then goes out once, whatever happens to the incident after.
+            if ce_type == incidents.IncidentAcknowledged.ce_type:
+                await on_incident_alert(session, envelope, settings, once_per_incident=True)
+        elif ce_type in BROADCAST_TYPES:
             await on_incident_alert(session, envelope, settings)
             await cap.publish(session, envelope, settings)  # every RT broadcast is also a public CAP alert
         elif ce_type in CLOSING_TYPES:

@@ -51,7 +51,7 @@ async def deliver(app: FastAPI) -> None:
     async with (outbound_client(webhook_policy(settings), concurrency=concurrency, timeout_s=timeout_s) as webhooks,
                 outbound_client(settings.outbound_policy(), concurrency=concurrency,
                                 timeout_s=timeout_s) as providers):
-        channels = build_channels(settings, webhooks, providers, app.state.sessionmaker)
+        channels = build_channels(settings, webhooks, providers, app.state.sessionmaker, app.state.keyring)
         await DeliveryWorker(settings, app.state.sessionmaker, channels, app.state.keyring).run()
 
 

@@ -16,7 +16,7 @@ class Settings(SealingSettings, BusSealingSettings):
 
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
-    # Provider endpoints; a channel without one goes to the development inbox (GET /v1/dev/outbox).
+    # Provider endpoints; a channel without one goes to the development inbox when that is on, else fails.
     # A generic HTTP SMS gateway (Indonesian aggregators): the request body is `sms_request_template` (JSON with
     # "{to}", "{text}", "{reference}" placeholders), the provider's message id is read from the answer at the
     # dotted `sms_message_id_field`; its receipts (`POST /v1/receipts/sms-gateway?token=`) name the message at
@@ -62,6 +62,10 @@ class Settings(SealingSettings, BusSealingSettings):
     public_url: str | None = None
     # An urgent RT alert not confirmed delivered after this long goes to the recipient's next channel.
     fallback_after_s: float = 60.0
+    # The development inbox (GET /v1/dev/outbox, admins only): takes every message without a provider and
+    # keeps them (sealed) for an admin to read, phone numbers included. Unset: on outside production, off in it
+    # (`kentongan check` refuses it there).
+    dev_inbox: bool | None = None
 
     # Keyring for what notifier keeps sealed at rest (a reporter's phone, a partner webhook's payload, until
     # the delivery is final), as
@@ -123,21 +127,6 @@ class Settings(SealingSettings, BusSealingSettings):
     def email_configured(self) -> bool:
         return self.smtp_host is not None
 
-    def production_problems(self) -> list[str]:
-        """What stops this configuration from running in production (empty outside it). Kept as a list so a
-        platform-wide check (`kentongan check`) can gather it with the others."""
-        if self.environment != "production":
-            return []
-        problems = []
-        if not (self.whatsapp_configured() or self.twilio_configured() or self.sms_url):
-            problems.append("no real SMS or WhatsApp channel: set NOTIFIER_WHATSAPP_PHONE_NUMBER_ID and "
-                            "NOTIFIER_WHATSAPP_TOKEN, or NOTIFIER_TWILIO_ACCOUNT_SID, NOTIFIER_TWILIO_AUTH_TOKEN and "
-                            "NOTIFIER_TWILIO_FROM, or NOTIFIER_SMS_URL (RT alerts would only reach the "
-                            "development inbox)")
-        if self.whatsapp_configured() and not self.whatsapp_app_secret:
-            problems.append("NOTIFIER_WHATSAPP_APP_SECRET is needed to verify WhatsApp status webhooks")
-        return problems
-
     def secret_values(self) -> dict[str, str]:
         values = super().secret_values()
         for name in ("whatsapp_token", "whatsapp_app_secret", "twilio_auth_token", "sms_receipt_token"):
@@ -147,13 +136,6 @@ class Settings(SealingSettings, BusSealingSettings):
         return values
 
     @model_validator(mode="after")
-    def _production_can_reach_people(self) -> "Settings":
-        problems = self.production_problems()
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    @model_validator(mode="after")
     def _fcm_key_is_json(self) -> "Settings":
         if self.fcm_service_account_json is not None:
             try:
@@ -161,6 +143,35 @@ class Settings(SealingSettings, BusSealingSettings):
             except ValueError as exc:
                 raise ValueError("NOTIFIER_FCM_SERVICE_ACCOUNT_JSON must be a service account's JSON key") from exc
         return self
+
+    @model_validator(mode="after")
+    def _dev_inbox_follows_environment(self) -> "Settings":
+        if self.dev_inbox is None:
+            self.dev_inbox = self.environment != "production"
+        return self
+
+    def sms_providers(self) -> dict[str, bool]:
+        """Every provider that can carry a text message to a reporter or a representative, by its setting:
+        production needs at least one."""
+        return {"NOTIFIER_WHATSAPP_PHONE_NUMBER_ID and NOTIFIER_WHATSAPP_TOKEN": self.whatsapp_configured(),
+                "NOTIFIER_TWILIO_ACCOUNT_SID, NOTIFIER_TWILIO_AUTH_TOKEN and NOTIFIER_TWILIO_FROM":
+                    self.twilio_configured(),
+                "NOTIFIER_SMS_URL": bool(self.sms_url)}
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.dev_inbox:
+            problems.append("NOTIFIER_DEV_INBOX: the development inbox keeps every message and phone number "
+                            "for admins to read instead of sending it; set it false")
+        if not any(self.sms_providers().values()):
+            problems.append(f"{' or '.join(self.sms_providers())}: no SMS provider; reporters and "
+                            "representatives would get nothing")
+        if not (self.push_url or self.fcm_configured()):
+            problems.append("NOTIFIER_FCM_SERVICE_ACCOUNT_JSON (or NOTIFIER_PUSH_URL): no push provider; callers "
+                            "would get no updates")
+        if self.whatsapp_configured() and not self.whatsapp_app_secret:
+            problems.append("NOTIFIER_WHATSAPP_APP_SECRET is needed to verify WhatsApp status webhooks")
+        return problems
 
     @model_validator(mode="after")
     def _claims_outlive_requests(self) -> "Settings":

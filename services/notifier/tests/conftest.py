@@ -139,16 +139,27 @@ def place_representative(notifier, operator_headers):
 
 
 @pytest.fixture
-def outbox_of(notifier):
+def dev_outbox(notifier, operator_headers):
+    """`await dev_outbox(event_id=..., target=...)`: the development inbox's messages (it is for admins)."""
+    async def read(**params) -> list[dict]:
+        response = await notifier.get("/v1/dev/outbox", params=params, headers=operator_headers("admin"))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return read
+
+
+@pytest.fixture
+def outbox_of(dev_outbox):
     """`await outbox_of(event_id, count)`: the dev-inbox messages of an event once `count` have arrived."""
     async def messages(event_id: str, count: int) -> list[dict]:
         async def arrived():
-            response = await notifier.get("/v1/dev/outbox", params={"event_id": event_id})
-            return response.json() if len(response.json()) >= count else None
+            found = await dev_outbox(event_id=event_id)
+            return found if len(found) >= count else None
 
         await eventually(arrived, timeout_s=20)
         await asyncio.sleep(0.5)  # anything extra (a duplicate) would have arrived by now
-        return (await notifier.get("/v1/dev/outbox", params={"event_id": event_id})).json()
+        return await dev_outbox(event_id=event_id)
 
     return messages
 

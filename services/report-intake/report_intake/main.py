@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.keyring = Keyring.from_settings(settings)
     app.state.bus = BusKeyring.from_settings(settings)  # seals victim text and contacts in events
+    app.state.source_key = app.state.keyring.derive_key("report-intake source fingerprint")
     app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
     return app

@@ -4,8 +4,10 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
+from kentongan.crypto import associated_data
 from kentongan.events import topics
 from kentongan.events.envelope import EventModel
+from kentongan.events.sealed import SealedField
 
 AlarmCategory = Literal["sexual_violence", "violence", "child_abuse", "medical", "fire", "crime", "other"]
 # Alarms whose caller may be a victim of sexual or domestic violence or child abuse. Why such an alarm was called
@@ -13,6 +15,12 @@ AlarmCategory = Literal["sexual_violence", "violence", "child_abuse", "medical",
 # very person the alarm was about (operators see that it was cancelled, never a reason to stand down).
 PRIVATE_CATEGORIES = frozenset({"sexual_violence", "violence", "child_abuse"})
 AlarmSource = Literal["app", "sms"]
+
+
+def note_aad(alarm_id: UUID) -> bytes:
+    """What an alarm's note is bound to where a service keeps it sealed at rest (alarm-gateway's alarms,
+    dispatch's incident_alarms, each under its own keyring): the alarm."""
+    return associated_data("alarm note", alarm_id)
 
 
 class _AlarmEvent(EventModel):
@@ -31,7 +39,8 @@ class AlarmRaised(_AlarmEvent):
     lon: float
     accuracy_m: float
     silent: bool
-    note: str | None = None
+    # What the caller typed: victim free text, so sealed with the bus keyring (kentongan.bus_crypto).
+    note: SealedField | None = None
     raised_at: datetime
     # The device's push token at raise time, so the notifier can tell it how help is coming.
     push_token: str | None = None

@@ -43,8 +43,14 @@ class IncidentChanged(EventModel):
     alarm_count: int = 0
     # The alarm this change placed in the incident (opened, alarm_merged); None for other changes.
     alarm_id: UUID | None = None
+    # The urgent report this change placed in the incident: the one that opened it, or one of an anonymous
+    # burst that joined it (report-intake stops re-sending it then); None for other changes.
+    placed_report_id: UUID | None = None
     # Opened from a message dispatch could not process (dead-lettered): supervisors check it by hand.
     unprocessed: bool = False
+    # Opened by a caller who proved no identity (an anonymous urgent report): no RT broadcast until an
+    # operator has acknowledged it (anyone can send such a report; no neighbourhood roused by a prank).
+    unauthenticated: bool = False
     # A caller was forced to cancel (duress PIN): nothing may reach the callers' phones about it.
     duress: bool = False
     unit_id: str | None = None
@@ -61,6 +67,12 @@ class IncidentOpened(IncidentChanged):
 
 class IncidentAlarmMerged(IncidentChanged):
     ce_type: ClassVar[str] = "kentongan.incident.alarm_merged"
+
+
+class IncidentReportMerged(IncidentChanged):
+    """An unauthenticated urgent report joined the active incident of its source's burst (`placed_report_id`)."""
+
+    ce_type: ClassVar[str] = "kentongan.incident.report_merged"
 
 
 class IncidentLocationUpdated(IncidentChanged):

@@ -25,6 +25,11 @@ class ReportUrgent(EventModel):
     lon: float | None = None
     area: str | None = None
     reported_at: datetime
+    # Whether the reporter proved who they are; the public report API is anonymous, so today never.
+    authenticated: bool = False
+    # Where an unauthenticated report came from, as a keyed hash (never the address): dispatch merges a burst
+    # of urgent reports from one source into one incident.
+    source_fingerprint: str | None = None
 
 
 class ReporterUpdate(EventModel):

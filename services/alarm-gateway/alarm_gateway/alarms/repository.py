@@ -47,7 +47,8 @@ class AlarmRow:
     lon: float
     accuracy_m: float
     silent: bool
-    note: str | None
+    note_key_id: str | None
+    note_sealed: bytes | None
     status: str
     press_count: int
     timeline: list[dict]

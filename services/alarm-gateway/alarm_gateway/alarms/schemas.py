@@ -70,7 +70,7 @@ class Alarm(BaseModel):
     lon: float
     accuracy_m: float
     silent: bool
-    note: str | None
+    note: str | None = None  # kept sealed; opened for the device's own view (alarms.service.view)
     incident_id: UUID | None
     press_count: int
     cancel_reason: str | None

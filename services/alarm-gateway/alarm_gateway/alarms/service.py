@@ -9,11 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, AlarmNotFound, DeviceBlocked
 from alarm_gateway.alarms.repository import AlarmRow
+from alarm_gateway.alarms.schemas import Alarm as AlarmView
 from alarm_gateway.alarms.schemas import AlarmCreate, CancelRequest, LocationUpdate
 from alarm_gateway.models import Alarm, Device, awaiting, outbox
 from alarm_gateway.pins import service as pins
 from alarm_gateway.pins.errors import PinRequired, WrongPin
 from alarm_gateway.settings import Settings
+from kentongan.bus_crypto import BusKeyring
+from kentongan.crypto import Keyring, open_text, seal_text
 from kentongan.errors import ServiceError, Unauthorized
 from kentongan.events import EventModel
 from kentongan.events.alarms import (
@@ -22,6 +25,7 @@ from kentongan.events.alarms import (
     AlarmDuress,
     AlarmLocationUpdated,
     AlarmRaised,
+    note_aad,
 )
 from kentongan.outbox import add_event, add_events
 from kentongan.placement import confirm_placed
@@ -45,8 +49,8 @@ class AlarmRequest:
     location_last_known: bool = False
 
 
-async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
-                       settings: Settings) -> list[AlarmRow | ServiceError]:
+async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest], settings: Settings,
+                       keyring: Keyring, bus: BusKeyring) -> list[AlarmRow | ServiceError]:
     """Store new alarms with their events (the outbox) in the caller's transaction, one result per request:
     a retried POST gets its alarm back, a repeated press joins the device's recent alarm (within the window),
     an id already used by another device is refused, and so is a press from a device the Command Center
@@ -63,6 +67,7 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
     results: list[AlarmRow | ServiceError] = []
     raised: list[AlarmRow] = []
     pressed_again: dict[UUID, AlarmRow] = {}
+    notes: dict[UUID, str | None] = {}  # the new alarms' notes, for their events
     for request in requests:
         device = devices.get(request.device_id)
         if device is None:  # a valid token for a device this database does not know
@@ -82,38 +87,52 @@ async def raise_alarms(session: AsyncSession, requests: list[AlarmRequest],
             if alarm.id in stored:
                 pressed_again[alarm.id] = alarm
         else:
-            alarm = _new_alarm(request, now, timedelta(seconds=settings.delayed_after_s))
+            alarm = _new_alarm(request, now, timedelta(seconds=settings.delayed_after_s), keyring)
             raised.append(alarm)
+            notes[alarm.id] = request.data.note
             by_id[alarm.id] = recent[alarm.device_id] = alarm
         results.append(alarm)
     await repository.insert_alarms(session, raised)
     last_known = {request.data.id for request in requests if request.location_last_known}
     # The outbox row goes once published, and a broker can lose what it acknowledged: a copy stays in
     # `awaiting` until an incident takes the alarm (kentongan.placement), staged by the same statement.
-    events: list[EventModel] = [_raised_event(alarm, devices[alarm.device_id].push_token, alarm.id in last_known)
-                                for alarm in raised]
+    events: list[EventModel] = [
+        _raised_event(alarm, devices[alarm.device_id].push_token, alarm.id in last_known, notes[alarm.id], bus)
+        for alarm in raised]
     await add_events(session, outbox, events, keep_in=awaiting)
     await repository.save_presses(session, list(pressed_again.values()))
     return results
 
 
-def _new_alarm(request: AlarmRequest, now: datetime, delayed_after: timedelta) -> AlarmRow:
+def _new_alarm(request: AlarmRequest, now: datetime, delayed_after: timedelta, keyring: Keyring) -> AlarmRow:
     data = request.data
     delayed = data.pressed_at is not None and now - data.pressed_at > delayed_after
+    # The caller's note is victim free text: it is written sealed, never in clear (WAL and backups keep rows).
+    note_key_id, note_sealed = seal_text(keyring, data.note, note_aad(data.id))
     return AlarmRow(id=data.id, device_id=request.device_id, category=data.category, lat=data.lat, lon=data.lon,
-                    accuracy_m=data.accuracy_m, silent=data.silent, note=data.note, status="received",
-                    press_count=1, timeline=[timeline_entry("received", now)], created_at=now, updated_at=now,
+                    accuracy_m=data.accuracy_m, silent=data.silent, note_key_id=note_key_id,
+                    note_sealed=note_sealed, status="received", press_count=1,
+                    timeline=[timeline_entry("received", now)], created_at=now, updated_at=now,
                     pressed_at=data.pressed_at, battery_pct=data.battery_pct, delayed=delayed,
                     source=request.source)
 
 
-def _raised_event(alarm: AlarmRow, push_token: str | None, location_last_known: bool) -> AlarmRaised:
-    # The push token travels with the alarm: the notifier tells the caller through it.
+def _raised_event(alarm: AlarmRow, push_token: str | None, location_last_known: bool, note: str | None,
+                  bus: BusKeyring) -> AlarmRaised:
+    # The push token travels with the alarm: the notifier tells the caller through it. The note crosses the
+    # broker sealed for dispatch.
+    sealed_note = None if note is None else bus.seal(AlarmRaised, alarm.id, "note", note)
     return AlarmRaised(alarm_id=alarm.id, device_id=alarm.device_id, category=alarm.category, lat=alarm.lat,
-                       lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=alarm.note,
+                       lon=alarm.lon, accuracy_m=alarm.accuracy_m, silent=alarm.silent, note=sealed_note,
                        raised_at=alarm.created_at, push_token=push_token, pressed_at=alarm.pressed_at,
                        delayed=alarm.delayed, battery_pct=alarm.battery_pct, source=alarm.source,
                        location_last_known=location_last_known)
+
+
+def view(alarm: Alarm | AlarmRow, keyring: Keyring) -> AlarmView:
+    """The alarm as its own device sees it, its note opened."""
+    note = open_text(keyring, alarm.note_key_id, alarm.note_sealed, note_aad(alarm.id))
+    return AlarmView.model_validate(alarm).model_copy(update={"note": note})
 
 
 async def get_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, for_update: bool = False) -> Alarm:

@@ -10,7 +10,7 @@ from alarm_gateway.devices.erasure import erase_device
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
 from kentongan.errors import Forbidden, TooManyRequests, Unauthorized
 from kentongan.openapi import SecurityScheme, documents, raises
-from kentongan.ratelimit import RateLimiter
+from kentongan.ratelimit import RateLimiter, client_key
 from kentongan.retention import ErasureConfirmation
 from kentongan.security import CurrentSupervisor, bearer_token
 
@@ -23,7 +23,7 @@ DEVICE_TOKEN = SecurityScheme("deviceToken", {
 @documents(errors=(TooManyRequests,))
 async def _registration_limiter(request: Request) -> None:
     limiter: RateLimiter = request.app.state.registration_limiter
-    limiter.check(request.client.host if request.client else "unknown")
+    limiter.check(client_key(request))
 
 
 @router.post("", status_code=201, response_model=RegisteredDevice,

@@ -1,7 +1,18 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,7 +33,9 @@ class Alarm(Base):
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float] = mapped_column(Float)
     silent: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str | None] = mapped_column(String(500))
+    # The caller's note, sealed with the service keyring and bound to the alarm (kentongan.events.alarms.note_aad).
+    note_key_id: Mapped[str | None] = mapped_column(String(64))
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(32))
     incident_id: Mapped[UUID | None]
     press_count: Mapped[int] = mapped_column(Integer, default=1)

@@ -34,6 +34,6 @@ async def test_a_device_erases_itself_without_breaking_an_open_incident(gateway,
         assert await session.get(Alarm, UUID(finished["id"])) is None
         kept = await session.scalar(select(Alarm).where(Alarm.id == UUID(still_open["id"])))
     # What the incident needs stays; who raised it and their words do not.
-    assert kept is not None and kept.device_id == ANONYMOUS_DEVICE and kept.note is None
+    assert kept is not None and kept.device_id == ANONYMOUS_DEVICE and kept.note_sealed is None
     assert (kept.lat, kept.lon, kept.category, kept.status) == (still_open["lat"], still_open["lon"], "crime",
                                                                 "received")

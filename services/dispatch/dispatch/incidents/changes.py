@@ -31,33 +31,36 @@ class Change:
     event: events.IncidentChanged
 
 
-def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None = None) -> Change:
+def change(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None = None,
+           report_id: UUID | None = None) -> Change:
     """Bump the version of an incident just changed in memory and take the change as it is now, so several
-    changes to one incident in a transaction are each announced with their own state. `alarm_id`: the alarm
-    that caused it (it opened the incident or joined it)."""
+    changes to one incident in a transaction are each announced with their own state. `alarm_id` or
+    `report_id`: the alarm or urgent report that caused it (it opened the incident or joined it)."""
     if event is not events.IncidentOpened:
         incident.version += 1
         incident.updated_at = datetime.now(UTC)
-    return Change(_as_event(incident, event, alarm_id))
+    return Change(_as_event(incident, event, alarm_id, report_id))
 
 
-def _as_event(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None) -> events.IncidentChanged:
+def _as_event(incident: Incident, event: type[events.IncidentChanged], alarm_id: UUID | None,
+              report_id: UUID | None = None) -> events.IncidentChanged:
     return event(
         incident_id=incident.id, status=incident.status, category=incident.category, priority=incident.priority,
         lat=incident.lat, lon=incident.lon, area=incident.area, source=incident.source, report_id=incident.report_id,
-        silent=incident.silent, duress=incident.duress,
+        silent=incident.silent, unauthenticated=incident.unauthenticated, duress=incident.duress,
         alarm_ids=incident.alarm_ids[:events.ALARM_IDS_SHOWN], alarm_count=incident.alarm_count,
-        alarm_id=alarm_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
+        alarm_id=alarm_id, placed_report_id=report_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
         escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,
         updated_at=incident.updated_at, version=incident.version,
     )
 
 
-async def confirm_placements(session: AsyncSession, placed: Sequence[tuple[Incident, UUID | None]]) -> None:
-    """Announce again that each alarm (or, with None, the incident's urgent report) is in its incident, as it is
-    now: for a producer that published it again, not having heard (kentongan.placement). The incident does not
-    change, so there is no new version and nothing for the live stream."""
-    await add_events(session, outbox, [_as_event(incident, events.IncidentPlacementConfirmed, alarm_id)
+async def confirm_placements(session: AsyncSession, placed: Sequence[tuple[Incident, UUID | None]],
+                             report_id: UUID | None = None) -> None:
+    """Announce again that each alarm (or the urgent report `report_id`) is in its incident, as it is now: for a
+    producer that published it again, not having heard (kentongan.placement). The incident does not change, so
+    there is no new version and nothing for the live stream."""
+    await add_events(session, outbox, [_as_event(incident, events.IncidentPlacementConfirmed, alarm_id, report_id)
                                        for incident, alarm_id in placed])
 
 
@@ -79,9 +82,10 @@ def stream_signal(event_id: str, event: events.IncidentChanged) -> str:
                          "version": event.version, "alarm_id": alarm_id}).decode()
 
 
-async def record_change(session: AsyncSession, incident: Incident, event: type[events.IncidentChanged]) -> None:
+async def record_change(session: AsyncSession, incident: Incident, event: type[events.IncidentChanged],
+                        report_id: UUID | None = None) -> None:
     """Bump the version, stage the event and the live-stream signal in the current transaction."""
-    await record_changes(session, [change(incident, event)])
+    await record_changes(session, [change(incident, event, report_id=report_id)])
 
 
 async def record_changes(session: AsyncSession, changes: list[Change]) -> None:

@@ -91,7 +91,7 @@ async def open_unprocessed(session: AsyncSession, carried: Carried, source: str,
     if attached:
         await session.execute(insert(IncidentAlarm).values(
             alarm_id=carried.alarm_id, incident_id=incident.id, device_id=carried.device_id,
-            category=carried.category, note=None, silent=carried.silent, raised_at=carried.at,
+            category=carried.category, silent=carried.silent, raised_at=carried.at,
         ).on_conflict_do_nothing())
     log.error("opened unprocessed incident %s for a dead-lettered message (%s)", incident.id, carried.key)
     await record_changes(session, [change(incident, events.IncidentOpened, carried.alarm_id if attached else None)])

@@ -1,6 +1,7 @@
 """Events that open, grow and follow incidents: alarms from alarm-gateway, urgent reports from
 report-intake, snapshots from cctv-ingest. Each runs inside the consumer's transaction."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -11,12 +12,27 @@ from dispatch import metrics
 from dispatch.incidents import repository
 from dispatch.incidents.changes import Change, change, confirm_placements, record_change, record_changes
 from dispatch.incidents.merging import Nearby, merge_cells
-from dispatch.incidents.priority import priority_of
-from dispatch.models import Incident, IncidentAlarm, IncidentLocation, IncidentNote, IncidentSnapshot
+from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.models import (
+    Incident,
+    IncidentAlarm,
+    IncidentLocation,
+    IncidentNote,
+    IncidentReport,
+    IncidentSnapshot,
+)
 from dispatch.settings import Settings
+from kentongan.bus_crypto import BusKeyring
+from kentongan.crypto import Keyring, seal_text
 from kentongan.events import Envelope
 from kentongan.events import incidents as events
-from kentongan.events.alarms import PRIVATE_CATEGORIES, AlarmCancelled, AlarmLocationUpdated, AlarmRaised
+from kentongan.events.alarms import (
+    PRIVATE_CATEGORIES,
+    AlarmCancelled,
+    AlarmLocationUpdated,
+    AlarmRaised,
+    note_aad,
+)
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import ALARM_IDS_SHOWN
 from kentongan.events.reports import ReportUrgent
@@ -26,7 +42,20 @@ from kentongan.geo import KECAMATAN, kecamatan_of
 CITY_CENTRE = (-6.9837, 110.4098)
 
 
-async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings) -> None:
+@dataclass(frozen=True)
+class NoteSealer:
+    """An alarm's note arrives sealed for the bus and is kept sealed with dispatch's own keyring."""
+
+    keyring: Keyring
+    bus: BusKeyring
+
+    def reseal(self, envelope: Envelope) -> tuple[str | None, bytes | None]:
+        alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
+        return seal_text(self.keyring, self.bus.open(envelope, "note"), note_aad(alarm.alarm_id))
+
+
+async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
+                           notes: NoteSealer) -> None:
     """Each new alarm joins the nearest active incident close in space and time, or opens one.
 
     A batch of alarms costs a few statements whatever its size: the merge decisions are made in memory over
@@ -36,6 +65,8 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     await reannounce_alarms(session, {alarm.alarm_id for alarm in raised} - {alarm.alarm_id for alarm in alarms})
     if not alarms:
         return
+    by_alarm = {envelope.data.alarm_id: envelope for envelope in envelopes}  # type: ignore[attr-defined]
+    sealed_notes = {alarm.alarm_id: notes.reseal(by_alarm[alarm.alarm_id]) for alarm in alarms}
     places = [(a.lat, a.lon) for a in alarms]
     # Nearby alarms are decided one transaction after the other across replicas, so two of them cannot open
     # two incidents; alarms far apart are decided at the same time.
@@ -46,7 +77,8 @@ async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], set
     await repository.insert_incidents(session, nearby.opened)  # first: the alarms and locations refer to them
     await repository.save_merges(session, nearby.merged())
     placed = [(alarm, change.event.incident_id) for alarm, change in zip(alarms, changes, strict=True)]
-    await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to) for alarm, to in placed])
+    await repository.insert_all(session, IncidentAlarm, [_alarm_row(alarm, to, sealed_notes[alarm.alarm_id])
+                                                         for alarm, to in placed])
     await repository.insert_all(session, IncidentLocation, [_location_row(alarm, to) for alarm, to in placed])
     await record_changes(session, changes)
 
@@ -98,9 +130,11 @@ def _join_or_open(alarm: AlarmRaised, nearby: Nearby, settings: Settings) -> Cha
     return change(incident, event, alarm.alarm_id)
 
 
-def _alarm_row(alarm: AlarmRaised, incident_id: UUID) -> dict:
+def _alarm_row(alarm: AlarmRaised, incident_id: UUID, note: tuple[str | None, bytes | None]) -> dict:
+    note_key_id, note_sealed = note
     return {"alarm_id": alarm.alarm_id, "incident_id": incident_id, "device_id": alarm.device_id,
-            "category": alarm.category, "note": alarm.note, "silent": alarm.silent, "raised_at": alarm.raised_at,
+            "category": alarm.category, "note_key_id": note_key_id, "note_sealed": note_sealed,
+            "silent": alarm.silent, "raised_at": alarm.raised_at,
             "pressed_at": alarm.pressed_at, "delayed": alarm.delayed, "battery_pct": alarm.battery_pct,
             "source": alarm.source, "location_last_known": alarm.location_last_known}
 
@@ -115,8 +149,8 @@ def _new_incident(*, category: str, lat: float, lon: float, source: str, silent:
     now = datetime.now(UTC)
     return Incident(id=uuid4(), status="open", category=category, priority=priority_of(category, silent),
                     lat=lat, lon=lon, area=kecamatan_of(lat, lon), source=source, report_id=report_id,
-                    silent=silent, duress=False, alarm_ids=[], alarm_count=0, unprocessed=False, escalation_level=0,
-                    opened_at=at, last_alarm_at=at,
+                    silent=silent, unauthenticated=False, source_fingerprint=None, duress=False, alarm_ids=[],
+                    alarm_count=0, unprocessed=False, escalation_level=0, opened_at=at, last_alarm_at=at,
                     updated_at=now, version=1)
 
 
@@ -155,18 +189,62 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
     await record_change(session, incident, events.IncidentNoteAdded)
 
 
-async def on_report_urgent(session: AsyncSession, envelope: Envelope) -> None:
-    """A reporter in immediate danger: an incident of its own, never merged with alarms."""
+async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+    """A reporter in immediate danger: an incident of its own, never merged with alarms. Unauthenticated
+    reports from one source in a burst join one incident, for a supervisor to triage: anyone can send them,
+    and one sender must not fill the queue or set a patrol in motion per request."""
     report: ReportUrgent = envelope.data  # type: ignore[assignment]
     if await _reannounce_report(session, report):
+        return
+    burst_of = None
+    if not report.authenticated and report.source_fingerprint:
+        await repository.lock_source(session, report.source_fingerprint)
+        since = report.reported_at - timedelta(seconds=settings.report_burst_window_s)
+        burst_of = await repository.active_from_source(session, report.source_fingerprint, since)
+    if burst_of is not None:
+        await _join_burst(session, burst_of, report)
         return
     lat, lon = _place_of(report)
     incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
                              at=report.reported_at, report_id=report.report_id)
     incident.area = _kecamatan_named(report.area) or incident.area
+    incident.unauthenticated = not report.authenticated
+    incident.source_fingerprint = None if report.authenticated else report.source_fingerprint
     session.add(incident)
+    session.add(_report_row(report, incident))
     metrics.INCIDENTS_OPENED.labels(report.category, "report").inc()
-    await record_change(session, incident, events.IncidentOpened)
+    await record_change(session, incident, events.IncidentOpened, report_id=report.report_id)
+
+
+def _report_row(report: ReportUrgent, incident: Incident) -> IncidentReport:
+    return IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at)
+
+
+async def _join_burst(session: AsyncSession, incident: Incident, report: ReportUrgent) -> None:
+    """Another urgent report from the incident's source: recorded on it and announced naming the report (so
+    report-intake stops re-sending it; one small event per report, as per merged alarm, bounded by
+    report-intake's per-address limit). A note asks for triage only at the 2nd, 5th, 10th, 20th, 50th ...
+    report, so a flood adds a handful of notes, not one per request."""
+    session.add(_report_row(report, incident))
+    incident.category = more_urgent(incident.category, report.category)
+    incident.priority = max(incident.priority, priority_of(report.category, True))
+    incident.last_alarm_at = max(incident.last_alarm_at, report.reported_at)
+    await session.flush()
+    metrics.REPORTS_MERGED.inc()
+    count = await repository.report_count(session, incident.id)
+    if _milestone(count):
+        session.add(IncidentNote(incident_id=incident.id, author="system", text=(
+            f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
+            f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
+            "should triage them")))
+        await record_change(session, incident, events.IncidentNoteAdded)
+    await record_change(session, incident, events.IncidentReportMerged, report_id=report.report_id)
+
+
+def _milestone(count: int) -> bool:
+    """2, 5, 10, 20, 50, 100, ..."""
+    digits = str(count)
+    return count >= 2 and digits[0] in "125" and set(digits[1:]) <= {"0"}
 
 
 async def on_report_redelivered(session: AsyncSession, envelope: Envelope) -> None:
@@ -179,7 +257,7 @@ async def _reannounce_report(session: AsyncSession, report: ReportUrgent) -> boo
     existing = await repository.incident_of_report(session, report.report_id)
     if existing is None:
         return False
-    await confirm_placements(session, [(existing, None)])
+    await confirm_placements(session, [(existing, None)], report_id=report.report_id)
     metrics.PLACEMENTS_CONFIRMED_AGAIN.labels("report").inc()
     return True
 

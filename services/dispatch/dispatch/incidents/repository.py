@@ -32,6 +32,7 @@ from dispatch.models import (
     IncidentAlarm,
     IncidentLocation,
     IncidentNote,
+    IncidentReport,
     IncidentSnapshot,
     outbox,
 )
@@ -134,6 +135,27 @@ def _values(incident: Incident, columns, prefix: str = "") -> dict:
     return {prefix + name: getattr(incident, name) for name in columns}
 
 
+async def lock_source(session: AsyncSession, fingerprint: str) -> None:
+    """Hold the merge lock of a report source until the transaction ends: two replicas deciding two reports of
+    one burst at once would otherwise both open an incident."""
+    await session.execute(_LOCK_SOURCE, {"space": _SOURCE_LOCKS, "fingerprint": fingerprint})
+
+
+async def active_from_source(session: AsyncSession, fingerprint: str, since: datetime) -> Incident | None:
+    """The source's active incident whose last report came since `since`, locked; the newest if several."""
+    return await session.scalar(
+        select(Incident)
+        .where(Incident.source_fingerprint == fingerprint, ACTIVE, Incident.last_alarm_at >= since)
+        .order_by(Incident.last_alarm_at.desc()).limit(1).with_for_update())
+
+
+async def report_count(session: AsyncSession, incident_id: UUID) -> int:
+    return await session.scalar(select(func.count()).where(IncidentReport.incident_id == incident_id)) or 0
+
+
+_SOURCE_LOCKS = 0x73726365  # "srce"
+_LOCK_SOURCE = text("SELECT pg_advisory_xact_lock(:space, hashtext(:fingerprint))")
+
 # The first key of every merge lock: PostgreSQL's two-key advisory locks keep them apart from any other lock.
 _MERGE_LOCKS = 0x6D657267  # "merg"
 _LOCK_CELLS = text("SELECT pg_advisory_xact_lock(:space, key) FROM unnest(CAST(:keys AS integer[])) AS key")
@@ -173,7 +195,10 @@ _PLACED = (select(Incident, IncidentAlarm.alarm_id).join(IncidentAlarm, Incident
 
 
 async def incident_of_report(session: AsyncSession, report_id: UUID) -> Incident | None:
-    return await session.scalar(select(Incident).where(Incident.report_id == report_id))
+    """The incident an urgent report opened or (an anonymous burst's) joined."""
+    return await session.scalar(select(Incident).where(
+        Incident.id == select(IncidentReport.incident_id).where(IncidentReport.report_id == report_id)
+        .scalar_subquery()))
 
 
 async def alarm(session: AsyncSession, alarm_id: UUID) -> IncidentAlarm | None:

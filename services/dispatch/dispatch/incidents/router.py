@@ -5,7 +5,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
-from dispatch.dependencies import SessionDep
+from dispatch.dependencies import KeyringDep, SessionDep
 from dispatch.incidents import repository, service
 from dispatch.incidents.errors import AlreadyAssigned, InvalidCursor, InvalidTransition
 from dispatch.incidents.paging import DEFAULT_PAGE, MAX_PAGE
@@ -73,18 +73,20 @@ async def stream_incidents(request: Request, operator: StreamOperator,
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="One incident with alarms, trail, notes, snapshots")
-async def get_incident(incident_id: UUID, session: SessionDep, operator: CurrentOperator) -> IncidentDetail:
-    return await service.get_detail(session, incident_id, operator)
+async def get_incident(incident_id: UUID, session: SessionDep, keyring: KeyringDep,
+                       operator: CurrentOperator) -> IncidentDetail:
+    return await service.get_detail(session, keyring, incident_id, operator)
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 After = Annotated[str | None, Query(max_length=100, description="The `next` cursor of the previous page")]
 
 
-@router.get("/{incident_id}/alarms", response_model=AlarmPage, responses=raises(InvalidCursor), summary="The incident's alarms, a page at a time")
-async def list_alarms(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
+@router.get("/{incident_id}/alarms", response_model=AlarmPage, responses=raises(InvalidCursor),
+            summary="The incident's alarms, a page at a time")
+async def list_alarms(incident_id: UUID, session: SessionDep, keyring: KeyringDep, operator: CurrentOperator,
                       limit: Limit = DEFAULT_PAGE, after: After = None) -> AlarmPage:
-    return await service.alarm_page(session, incident_id, operator, limit, after)
+    return await service.alarm_page(session, keyring, incident_id, operator, limit, after)
 
 
 @router.get("/{incident_id}/trail", response_model=LocationPage, responses=raises(InvalidCursor), summary="The location trail, a page at a time")
@@ -131,7 +133,7 @@ async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, ope
 
 @router.get("/{incident_id}/suggested-units", response_model=list[SuggestedUnit],
             summary="Nearest available patrol units")
-async def suggested_units(incident_id: UUID, session: SessionDep, operator: CurrentOperator,
+async def suggested_units(incident_id: UUID, session: SessionDep, keyring: KeyringDep, operator: CurrentOperator,
                           limit: Annotated[int, Query(ge=1, le=20)] = 3) -> list[SuggestedUnit]:
-    incident = await service.get_detail(session, incident_id, operator)
+    incident = await service.get_detail(session, keyring, incident_id, operator)
     return await units.nearest_available(session, incident.lat, incident.lon, limit)

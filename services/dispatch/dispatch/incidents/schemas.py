@@ -24,6 +24,7 @@ class Incident(BaseModel):
     area: str
     source: Literal["alarm", "report"]
     silent: bool
+    unauthenticated: bool = Field(False, description="Opened by an anonymous urgent report: triage it first")
     duress: bool = Field(description="A caller was forced to cancel (duress PIN): the most urgent case")
     alarm_ids: list[UUID] = Field(description="The first alarms only (at most 5); see alarm_count and /alarms")
     alarm_count: int
@@ -51,7 +52,7 @@ class AlarmView(BaseModel):
 
     alarm_id: UUID
     category: str
-    note: str | None = Field(description="Withheld for sensitive categories unless supervisor or admin")
+    note: str | None = Field(None, description="Withheld for sensitive categories unless supervisor or admin")
     silent: bool
     raised_at: datetime
     cancelled_at: datetime | None

@@ -21,9 +21,11 @@ from dispatch.incidents.schemas import (
     NotePage,
     StatusRequest,
 )
-from dispatch.models import Incident, IncidentNote
+from dispatch.models import Incident, IncidentAlarm, IncidentNote
 from dispatch.units import service as units
+from kentongan.crypto import Keyring, open_text
 from kentongan.events import incidents as events
+from kentongan.events.alarms import note_aad
 from kentongan.security import Operator
 
 STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
@@ -52,11 +54,11 @@ async def _existing(session: AsyncSession, incident_id: UUID) -> Incident:
     return incident
 
 
-async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator) -> IncidentDetail:
+async def get_detail(session: AsyncSession, keyring: Keyring, incident_id: UUID, viewer: Operator) -> IncidentDetail:
     """The incident with a page of its alarms, its latest trail and notes, its nearest snapshots; sensitive
     notes only for supervisors."""
     incident = await _existing(session, incident_id)
-    alarms = await _alarm_page(session, incident, viewer, DEFAULT_PAGE, None)
+    alarms = await _alarm_page(session, keyring, incident, viewer, DEFAULT_PAGE, None)
     trail, trail_more = await repository.trail_of(session, incident_id)
     notes, notes_more = await repository.notes_of(session, incident_id)
     return IncidentDetail.model_validate({
@@ -68,20 +70,25 @@ async def get_detail(session: AsyncSession, incident_id: UUID, viewer: Operator)
     })
 
 
-async def alarm_page(session: AsyncSession, incident_id: UUID, viewer: Operator, limit: int,
+async def alarm_page(session: AsyncSession, keyring: Keyring, incident_id: UUID, viewer: Operator, limit: int,
                      after: str | None) -> AlarmPage:
     """A page of the incident's alarms in the order they were raised."""
-    return await _alarm_page(session, await _existing(session, incident_id), viewer, limit, after)
+    return await _alarm_page(session, keyring, await _existing(session, incident_id), viewer, limit, after)
 
 
-async def _alarm_page(session: AsyncSession, incident: Incident, viewer: Operator, limit: int,
+async def _alarm_page(session: AsyncSession, keyring: Keyring, incident: Incident, viewer: Operator, limit: int,
                       after: str | None) -> AlarmPage:
     rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, UUID) if after else None)
-    alarms = [AlarmView.model_validate(a) for a in rows[:limit]]
-    if incident.category in SENSITIVE_CATEGORIES and not viewer.has_role("supervisor"):
-        alarms = [a.model_copy(update={"note": None}) for a in alarms]
+    # Callers' notes are opened only for whoever may read them (sensitive categories: supervisors).
+    shown = incident.category not in SENSITIVE_CATEGORIES or viewer.has_role("supervisor")
+    alarms = [AlarmView.model_validate(a).model_copy(update={"note": _note_of(keyring, a) if shown else None})
+              for a in rows[:limit]]
     following = cursor_of(rows[limit - 1].raised_at, rows[limit - 1].alarm_id) if len(rows) > limit else None
     return AlarmPage(items=alarms, next=following)
+
+
+def _note_of(keyring: Keyring, alarm: IncidentAlarm) -> str | None:
+    return open_text(keyring, alarm.note_key_id, alarm.note_sealed, note_aad(alarm.alarm_id))
 
 
 async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:

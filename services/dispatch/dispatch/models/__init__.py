@@ -26,8 +26,10 @@ from dispatch.models.incident_alarm import IncidentAlarm
 from dispatch.models.incident_delivery import IncidentDelivery
 from dispatch.models.incident_location import IncidentLocation
 from dispatch.models.incident_note import IncidentNote
+from dispatch.models.incident_report import IncidentReport
 from dispatch.models.incident_snapshot import IncidentSnapshot
 from dispatch.models.unit import Unit
 
 __all__ = ["ACTIVE", "Base", "CallbackAttempt", "CallerProfile", "CallerRead", "Incident", "IncidentAlarm",
-           "IncidentDelivery", "IncidentLocation", "IncidentNote", "IncidentSnapshot", "Unit", "inbox", "outbox"]
+           "IncidentDelivery", "IncidentLocation", "IncidentNote", "IncidentReport", "IncidentSnapshot", "Unit",
+           "inbox", "outbox"]

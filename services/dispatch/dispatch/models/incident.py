@@ -18,6 +18,8 @@ class Incident(Base):
         Index("ix_incidents_queue", "priority", "opened_at"),
         Index("ix_incidents_active_place", "lat", "lon", postgresql_where=ACTIVE),
         Index("ux_incidents_fallback_key", "fallback_key", unique=True, postgresql_where=text("fallback_key IS NOT NULL")),
+        Index("ix_incidents_active_source", "source_fingerprint", postgresql_where=text(
+            "source_fingerprint IS NOT NULL AND status NOT IN ('resolved', 'cancelled')")),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -30,6 +32,11 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(16))
     report_id: Mapped[UUID | None]
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Opened by a caller who proved no identity (an anonymous urgent report): notifier holds its RT broadcast
+    # until an operator acknowledges it, and more such reports from the same source join it.
+    unauthenticated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # A keyed hash of where the unauthenticated report came from (report-intake's; never the address).
+    source_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # A caller "cancelled" with the duress PIN: forced, in danger, at the top of the queue.
     duress: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # The first alarms only (at most ALARM_IDS_SHOWN; every alarm is in incident_alarms) and how many there are:

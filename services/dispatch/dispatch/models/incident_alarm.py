@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
@@ -17,7 +17,9 @@ class IncidentAlarm(Base):
     incident_id: Mapped[UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
     device_id: Mapped[UUID]
     category: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(String(500))
+    # The caller's note, sealed with dispatch's keyring and bound to the alarm (kentongan.events.alarms.note_aad).
+    note_key_id: Mapped[str | None] = mapped_column(String(64))
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     silent: Mapped[bool] = mapped_column(Boolean)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dispatch.consumers import event_handlers, redelivery_handlers
 from dispatch.incidents import service
 from dispatch.incidents.merging import merge_cells
-from dispatch.models import Incident, IncidentAlarm, IncidentNote, outbox
+from dispatch.models import Incident, IncidentAlarm, IncidentNote, IncidentReport, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
@@ -190,7 +190,47 @@ async def test_an_alarm_or_report_sent_again_after_placing_is_announced_again_un
         assert confirmed_type == IncidentPlacementConfirmed.ce_type
         event = IncidentPlacementConfirmed.model_validate_json(confirmed)
         assert getattr(event, field) == subject
+        assert field == "alarm_id" or event.placed_report_id == subject
         assert event.version == IncidentOpened.model_validate_json(opened).version == incident.version == 1
+
+
+async def test_a_burst_of_unauthenticated_urgent_reports_from_one_source_is_one_incident(dispatch_app):
+    app = dispatch_app.app
+    source, other = uuid4().hex, uuid4().hex
+    burst = [ReportUrgent(report_id=uuid4(), category=category, area="Genuk", reported_at=datetime.now(UTC),
+                          source_fingerprint=source)
+             for category in ("other", "domestic_violence", "other")]
+    apart = ReportUrgent(report_id=uuid4(), category="other", area="Genuk", reported_at=datetime.now(UTC),
+                         source_fingerprint=other)
+    for report in [*burst, apart, burst[1]]:  # the last one redelivered
+        await _handle(app, report)
+
+    async with unit_of_work(app.state.sessionmaker) as session:
+        mine = list(await session.scalars(select(Incident).where(Incident.source_fingerprint == source)))
+        [theirs] = await session.scalars(select(Incident).where(Incident.source_fingerprint == other))
+        [incident] = mine
+        reports = set(await session.scalars(select(IncidentReport.report_id)
+                                            .where(IncidentReport.incident_id == incident.id)))
+        notes = list(await session.scalars(select(IncidentNote.text)
+                                           .where(IncidentNote.incident_id == incident.id)))
+    assert reports == {report.report_id for report in burst}
+    assert incident.unauthenticated and theirs.unauthenticated and theirs.id != incident.id
+    assert incident.category == "domestic_violence"  # the most urgent of the burst names it
+    assert [note for note in notes if "unauthenticated urgent reports" in note] == [
+        "2 laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah supervisor / 2 "
+        "unauthenticated urgent reports from one source merged here: a supervisor should triage them"]
+
+
+async def test_an_authenticated_urgent_report_is_never_merged_or_held(dispatch_app):
+    source = uuid4().hex
+    reports = [ReportUrgent(report_id=uuid4(), category="other", area="Genuk", reported_at=datetime.now(UTC),
+                            source_fingerprint=source, authenticated=True) for _ in range(2)]
+    for report in reports:
+        await _handle(dispatch_app.app, report)
+    async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
+        found = list(await session.scalars(select(Incident).where(
+            Incident.report_id.in_([report.report_id for report in reports]))))
+    assert len(found) == 2 and not any(incident.unauthenticated for incident in found)
 
 
 async def test_an_unacknowledged_incident_climbs_the_escalation_ladder_once_then_stays(dispatch_app, raise_alarm,

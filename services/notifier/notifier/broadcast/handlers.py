@@ -52,14 +52,18 @@ def message_for(rep: Representative, kind: str, incident: IncidentChanged, place
     return {**text, "template": template, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
 
 
-def occasion(incident: IncidentChanged) -> str:
+def occasion(incident: IncidentChanged, once_per_incident: bool = False) -> str:
     """What a broadcast is for: an incident and its area, opened or escalated to a level. Each occasion is
-    broadcast once, however many events carry it (a crowd's merged alarms broadcast nothing more)."""
+    broadcast once, however many events carry it (a crowd's merged alarms broadcast nothing more). With
+    `once_per_incident` the incident itself is the occasion: nothing after the first broadcast adds one."""
+    if once_per_incident:
+        return f"broadcast:{incident.incident_id}:once"
     step = f"escalated-{incident.escalation_level}" if isinstance(incident, IncidentEscalated) else "opened"
     return f"broadcast:{incident.incident_id}:{incident.area}:{step}"
 
 
-async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings,
+                            once_per_incident: bool = False) -> None:
     """Queue one message per representative, on the first channel their contacts list, once per occasion (see
     `occasion`); if it is not delivered within `fallback_after_s`, the next one follows (`deliveries.fallback`)."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
@@ -70,6 +74,6 @@ async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings:
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=rep.contacts[0]["channel"],
             target=rep.contacts[0]["address"], payload=message_for(rep, kind, incident, place),
             incident_id=incident.incident_id,
-            dedup_key=f"{occasion(incident)}|rep:{rep.id}|{rep.contacts[0]['channel']}",
+            dedup_key=f"{occasion(incident, once_per_incident)}|rep:{rep.id}|{rep.contacts[0]['channel']}",
             fallback_after_s=settings.fallback_after_s if len(rep.contacts) > 1 else None)
         for rep, _ in audience.alerted if rep.contacts])

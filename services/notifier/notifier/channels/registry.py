@@ -1,11 +1,13 @@
-"""Which transport carries each channel, from the settings: a configured provider, else the development inbox."""
+"""Which transport carries each channel, from the settings: a configured provider, else the development inbox
+when it is on, else nothing (a delivery on that channel fails and is retried until a provider is configured)."""
 
 import json
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifier.channels.base import Channel
+from kentongan.crypto import Keyring
+from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.channels.dev_inbox import DevInboxChannel
 from notifier.channels.email import EmailChannel
 from notifier.channels.fcm import FcmChannel, ServiceAccountTokens
@@ -45,18 +47,18 @@ def _push(settings: Settings, client: httpx.AsyncClient, fallback: Channel) -> C
 
 
 def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provider_client: httpx.AsyncClient,
-                   sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Channel]:
+                   sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring) -> dict[str, Channel]:
     """channel name -> transport. Webhooks (partners' and representatives' URLs) and the providers the
     platform is configured with (WhatsApp, SMS, push; possibly on an internal network) use separate clients,
     both made by `kentongan.outbound.outbound_client`, which judges every request's URL, provider base URLs
     and the FCM token endpoint included, against the outbound policy. Email speaks SMTP to the one
     configured server."""
-    dev_inbox = DevInboxChannel(sessionmaker)
-    whatsapp: Channel = dev_inbox
+    fallback: Channel = DevInboxChannel(sessionmaker, keyring) if settings.dev_inbox else NoProvider()
+    whatsapp: Channel = fallback
     if settings.whatsapp_configured():
         whatsapp = WhatsAppChannel(provider_client, settings.whatsapp_api_url, settings.whatsapp_phone_number_id or "",
                                    _secret(settings.whatsapp_token))
-    email: Channel = dev_inbox
+    email: Channel = fallback
     if settings.email_configured():
         email = EmailChannel(host=settings.smtp_host or "", port=settings.smtp_port, sender=settings.smtp_from,
                              username=settings.smtp_username, password=_secret(settings.smtp_password) or None,
@@ -64,8 +66,15 @@ def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provid
     return {
         "webhook": WebhookChannel(webhook_client),
         "whatsapp": whatsapp,
-        "sms": _sms(settings, provider_client, dev_inbox),
-        "push": _push(settings, provider_client, dev_inbox),
+        "sms": _sms(settings, provider_client, fallback),
+        "push": _push(settings, provider_client, fallback),
         "email": email,
-        "dev": dev_inbox,
+        "dev": fallback,
     }
+
+
+class NoProvider:
+    """A channel nothing is configured for: never silently stored somewhere readable instead."""
+
+    async def send(self, message: Outgoing) -> SendResult:
+        return SendResult(False, error=f"no provider configured for {message.channel}")

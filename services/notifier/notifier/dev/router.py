@@ -1,4 +1,5 @@
-"""`GET /v1/dev/outbox`: what the notifier would have sent, for development and tests (off in production)."""
+"""`GET /v1/dev/outbox`: what the notifier would have sent, for development and tests: admins only, and only
+while the development inbox is on (NOTIFIER_DEV_INBOX; off by default in production)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -7,17 +8,21 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from kentongan.crypto import Keyring
 from kentongan.errors import NotFound
 from kentongan.openapi import raises
+from kentongan.security import CurrentAdmin
 from kentongan.text import Line
-from notifier.dependencies import SessionDep, SettingsDep
+from notifier.channels.dev_inbox import open_message, target_digest
+from notifier.dependencies import KeyringDep, SessionDep, SettingsDep
 from notifier.dev import repository
+from notifier.models import Delivery, DevMessage
 
 router = APIRouter(prefix="/v1/dev", tags=["development"])
 
 
 class DevOutboxDisabled(NotFound):
-    """The development inbox does not exist in production."""
+    """The development inbox is off."""
 
 
 class OutboxMessage(BaseModel):
@@ -36,14 +41,21 @@ class OutboxMessage(BaseModel):
 
 @router.get("/outbox", response_model=list[OutboxMessage], responses=raises(DevOutboxDisabled),
             summary="Messages sent to the development inbox")
-async def dev_outbox(session: SessionDep, settings: SettingsDep,
+async def dev_outbox(session: SessionDep, settings: SettingsDep, keyring: KeyringDep, _: CurrentAdmin,
                      event_id: Annotated[Annotated[str, Line(64)] | None, Query()] = None,
                      target: Annotated[Annotated[str, Line(2000)] | None, Query()] = None,
                      after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
-    if settings.environment == "production":
+    """The messages opened (they are kept sealed); `target` finds a phone's or device's by keyed hash."""
+    if not settings.dev_inbox:
         raise DevOutboxDisabled()
-    return [OutboxMessage(seq=m.seq, delivery_id=m.delivery_id, event_id=d.event_id, event_type=d.event_type,
-                          recipient=d.recipient, channel=m.channel, target=m.target, payload=m.payload,
-                          received_at=m.received_at)
-            for m, d in await repository.messages(session, event_id, target, after, limit)]
+    target_hash = target and target_digest(keyring, target)
+    found = await repository.messages(session, event_id, target_hash, after, limit)
+    return [_shown(keyring, m, d) for m, d in found]
+
+
+def _shown(keyring: Keyring, message: DevMessage, delivery: Delivery) -> OutboxMessage:
+    opened = open_message(keyring, message)
+    return OutboxMessage(seq=message.seq, delivery_id=message.delivery_id, event_id=delivery.event_id,
+                         event_type=delivery.event_type, recipient=delivery.recipient, channel=message.channel,
+                         target=opened.target, payload=opened.payload, received_at=message.received_at)

@@ -78,7 +78,7 @@ async def test_sensitive_incidents_only_ask_to_stand_by(publish, place_represent
 
 
 async def test_an_incident_opened_twice_and_its_merged_alarms_broadcast_once(
-        notifier, publish, place_representative, incident_event, outbox_of, area, operator_headers):
+        notifier, publish, place_representative, incident_event, outbox_of, dev_outbox, area, operator_headers):
     """A crowd: the incident's opening is announced again (a second event for the same incident and area)
     and alarms merge into it; the area hears about it once."""
     lat, lon = area
@@ -91,8 +91,25 @@ async def test_an_incident_opened_twice_and_its_merged_alarms_broadcast_once(
         await publish(incident_event(IncidentAlarmMerged, lat, lon, alarm_id=uuid4(), alarm_count=count, **incident))
 
     assert len(await outbox_of(first.id, 3)) == 3
-    assert (await notifier.get("/v1/dev/outbox", params={"event_id": again.id})).json() == []
+    assert await dev_outbox(event_id=again.id) == []
     told = (await notifier.get(f"/v1/incidents/{incident['incident_id']}/notifications",
                                headers=operator_headers())).json()
     assert sorted(n["recipient"] for n in told if n["purpose"] == "broadcast") == sorted(
         f"rep:{rep['id']}" for rep in (home, neighbour, polisi))
+async def test_an_unauthenticated_report_incident_is_broadcast_only_once_acknowledged(
+        publish, place_representative, incident_event, outbox_of, dev_outbox, area):
+    lat, lon = area
+    home = await place_representative(lat, lon)
+    held = {"incident_id": uuid4(), "source": "report", "silent": True, "unauthenticated": True,
+            "alarm_ids": []}
+    opened = await publish(incident_event(IncidentOpened, lat, lon, **held))
+    escalated = await publish(incident_event(IncidentEscalated, lat, lon, escalation_level=1, **held))
+    acknowledged = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged",
+                                                **held))
+    again = await publish(incident_event(IncidentAcknowledged, lat, lon, status="acknowledged", **held))
+
+    [message] = await outbox_of(acknowledged.id, 1)  # the events of one incident are handled in order
+    assert message["target"] == _addresses(home)[0]
+    assert message["payload"]["data"]["kind"] == "broadcast.standby"
+    for before_or_after in (opened, escalated, again):  # reopened and acknowledged again: still once
+        assert await dev_outbox(event_id=before_or_after.id) == []

@@ -21,16 +21,16 @@ def alarm(push_token: str | None) -> AlarmRaised:
                        accuracy_m=10, silent=False, raised_at=datetime.now(UTC), push_token=push_token)
 
 
-async def _pushes_to(notifier, target: str, count: int) -> list[dict]:
+async def _pushes_to(dev_outbox, target: str, count: int) -> list[dict]:
     async def arrived():
-        found = (await notifier.get("/v1/dev/outbox", params={"target": target})).json()
+        found = await dev_outbox(target=target)
         return found if len(found) >= count else None
 
     return await eventually(arrived, timeout_s=20)
 
 
 async def test_the_device_hears_received_acknowledged_and_on_the_way_once_each(
-        notifier, publish, incident_event, area):
+        dev_outbox, publish, incident_event, area):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
     await publish(raised)
@@ -42,17 +42,17 @@ async def test_the_device_hears_received_acknowledged_and_on_the_way_once_each(
     for count, event in enumerate(steps, start=1):
         await publish(event)
         await publish(incident_event(IncidentAlarmMerged, lat, lon, **{**incident, "status": event.status}))
-        await _pushes_to(notifier, token, count)  # the alarm and incident topics are not ordered together
+        await _pushes_to(dev_outbox, token, count)  # the alarm and incident topics are not ordered together
 
     await asyncio.sleep(0.5)
-    pushes = (await notifier.get("/v1/dev/outbox", params={"target": token})).json()
+    pushes = await dev_outbox(target=token)
     assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "acknowledged", "unit_on_the_way"]
     assert all(p["channel"] == "push" for p in pushes)
     assert "Bantuan menuju lokasi" in pushes[-1]["payload"]["title"]
 
 
 async def test_an_alarm_arriving_after_its_incident_moved_on_hears_only_the_latest(
-        notifier, publish, incident_event, area):
+        dev_outbox, publish, incident_event, area):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
     incident = {"incident_id": uuid4(), "alarm_ids": [raised.alarm_id]}
@@ -61,12 +61,12 @@ async def test_an_alarm_arriving_after_its_incident_moved_on_hears_only_the_late
     await asyncio.sleep(1.5)  # let the incident events be handled first
     await publish(raised)
 
-    [push] = await _pushes_to(notifier, token, 1)
+    [push] = await _pushes_to(dev_outbox, token, 1)
     assert push["payload"]["data"]["status"] == "acknowledged"
 
 
 @pytest.mark.parametrize(("silent", "category"), [(True, "crime"), (False, "sexual_violence")])
-async def test_silent_or_sensitive_alarms_get_data_only_pushes(notifier, publish, incident_event, area,
+async def test_silent_or_sensitive_alarms_get_data_only_pushes(dev_outbox, publish, incident_event, area,
                                                                 silent, category):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
@@ -74,12 +74,12 @@ async def test_silent_or_sensitive_alarms_get_data_only_pushes(notifier, publish
     await publish(incident_event(IncidentOpened, *area, alarm_ids=[raised.alarm_id], silent=silent,
                                  category=category))
 
-    [push] = await _pushes_to(notifier, token, 1)
+    [push] = await _pushes_to(dev_outbox, token, 1)
 
     assert set(push["payload"]) == {"data"} and push["payload"]["data"]["status"] == "received"
 
 
-async def test_every_caller_of_a_crowd_hears_the_acknowledgement(notifier, publish, incident_event, area):
+async def test_every_caller_of_a_crowd_hears_the_acknowledgement(dev_outbox, publish, incident_event, area):
     """Incident events name only the alarm they place; acknowledging still reaches every device behind it."""
     crowd = [alarm(f"push-{uuid4().hex}") for _ in range(6)]
     for raised in crowd:
@@ -89,25 +89,25 @@ async def test_every_caller_of_a_crowd_hears_the_acknowledgement(notifier, publi
         kind = IncidentOpened if count == 1 else IncidentAlarmMerged
         await publish(incident_event(kind, *area, alarm_id=raised.alarm_id, alarm_count=count, **incident))
     for raised in crowd:
-        await _pushes_to(notifier, raised.push_token, 1)
+        await _pushes_to(dev_outbox, raised.push_token, 1)
     await publish(incident_event(IncidentAcknowledged, *area, status="acknowledged", alarm_count=len(crowd),
                                  **incident))
 
     for raised in crowd:
-        pushes = await _pushes_to(notifier, raised.push_token, 2)
+        pushes = await _pushes_to(dev_outbox, raised.push_token, 2)
         assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "acknowledged"]
 
 
-async def test_after_a_duress_cancel_the_callers_hear_nothing_more(notifier, publish, incident_event, area):
+async def test_after_a_duress_cancel_the_callers_hear_nothing_more(dev_outbox, publish, incident_event, area):
     token = f"push-{uuid4().hex}"
     raised = alarm(token)
     await publish(raised)
     incident = {"incident_id": uuid4(), "alarm_ids": [raised.alarm_id]}
     await publish(incident_event(IncidentOpened, *area, **incident))
-    await _pushes_to(notifier, token, 1)
+    await _pushes_to(dev_outbox, token, 1)
     # Forced to cancel: the phone showed "cancelled"; "being handled" would tell whoever holds it otherwise.
     await publish(incident_event(IncidentAcknowledged, *area, status="acknowledged", duress=True, **incident))
     # A later event of the same incident without the flag (same key, so handled after them) marks when they were.
     await publish(incident_event(IncidentAssigned, *area, status="assigned", unit_id="R-1", **incident))
-    pushes = await _pushes_to(notifier, token, 2)
+    pushes = await _pushes_to(dev_outbox, token, 2)
     assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "unit_on_the_way"]

@@ -58,7 +58,7 @@ async def _stored_target(notifier, event_id: str) -> str:
     return await eventually(forgotten, timeout_s=10)
 
 
-async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox_of):
+async def test_a_redelivered_update_sends_nothing_more(publish, outbox_of, dev_outbox):
     referred, phone = update("referred")
     envelope = await publish(referred)
     await outbox_of(envelope.id, 1)
@@ -69,8 +69,8 @@ async def test_a_redelivered_update_sends_nothing_more(notifier, publish, outbox
     await outbox_of(answered.id, 1)
 
     assert len(await outbox_of(envelope.id, 1)) == 1
-    to_phone = await notifier.get("/v1/dev/outbox", params={"target": phone})
-    assert [m["event_id"] for m in to_phone.json()] == [envelope.id, answered.id]
+    to_phone = await dev_outbox(target=phone)
+    assert [m["event_id"] for m in to_phone] == [envelope.id, answered.id]
 
 
 async def test_the_phone_is_sealed_at_rest_while_the_sms_waits(notifier):

@@ -1,12 +1,15 @@
 """The mobile app's report API. The case token (`X-Case-Token`, or `Authorization: Bearer`) is the only key."""
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 
 from kentongan.errors import TooManyRequests
 from kentongan.openapi import documents
+from kentongan.ratelimit import client_key
 from kentongan.retention import ErasureConfirmation
+from report_intake.crypto import source_fingerprint
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.reports import service
@@ -16,15 +19,22 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 @documents(errors=(TooManyRequests,))
-async def _submission_limiter(request: Request) -> None:
-    request.app.state.report_limiter.check(request.client.host if request.client else "unknown")
+async def _submission_source(request: Request) -> str:
+    """Count the submission against its client's limit; the client's keyed fingerprint."""
+    client = client_key(request)
+    request.app.state.report_limiter.check(client)
+    return source_fingerprint(request.app.state.source_key, client)
 
 
-@router.post("", status_code=201, response_model=ReportReceipt, dependencies=[Depends(_submission_limiter)],
+SubmissionSource = Annotated[str, Depends(_submission_source)]
+
+
+@router.post("", status_code=201, response_model=ReportReceipt,
              summary="Report a case, anonymously if you wish")
-async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep, bus: BusDep) -> ReportReceipt:
+async def submit_report(body: ReportCreate, session: SessionDep, keyring: KeyringDep, bus: BusDep,
+                        source: SubmissionSource) -> ReportReceipt:
     """201 with the case token, shown only this once: keep it to follow the case."""
-    return await service.submit(session, keyring, bus, body)
+    return await service.submit(session, keyring, bus, body, source)
 
 
 @router.get("/{report_id}", response_model=CaseStatus, summary="The case's progress (case token)")

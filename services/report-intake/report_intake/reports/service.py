@@ -42,8 +42,10 @@ from report_intake.reports.schemas import (
 from report_intake.triage.rules import agencies_for
 
 
-async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data: ReportCreate) -> ReportReceipt:
-    """Store the sealed case, refer it where triage says (with consent), and raise the alarm if urgent."""
+async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data: ReportCreate,
+                 source: str | None = None) -> ReportReceipt:
+    """Store the sealed case, refer it where triage says (with consent), and raise the alarm if urgent.
+    `source` is the submitting client's keyed fingerprint (kept only on the urgent event)."""
     now = datetime.now(UTC)
     report_id, token = uuid7(), new_case_token()
     agencies = agencies_for(data)
@@ -63,7 +65,7 @@ async def submit(session: AsyncSession, keyring: Keyring, bus: BusKeyring, data:
             await open_referral(session, case, bus, report, agency, contact)
         await updates.tell_referred(session, bus, report, contact)
     if data.immediate_danger:
-        await _raise_urgent(session, report, data)
+        await _raise_urgent(session, report, data, source)
     await session.flush()
     return ReportReceipt(report_id=report_id, case_token=token)
 
@@ -74,12 +76,16 @@ def _initial_status(agencies: list[str], consented: bool) -> str:
     return "referred" if consented else "awaiting_consent"
 
 
-async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate) -> None:
-    # Safety first: this goes to dispatch whatever the consent, and carries no story and no identity.
+async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreate,
+                        source: str | None) -> None:
+    # Safety first: this goes to dispatch whatever the consent, and carries no story and no identity. The
+    # reporter proved no identity, so dispatch merges a burst from one source and notifier holds the
+    # broadcast.
     location = data.location
     envelope = await add_event(session, outbox, ReportUrgent(
         report_id=report.id, category=report.category, lat=location and location.lat,
-        lon=location and location.lon, area=report.area, reported_at=report.created_at))
+        lon=location and location.lon, area=report.area, reported_at=report.created_at, authenticated=False,
+        source_fingerprint=source))
     # Published again until dispatch's incident for it is seen: a broker can lose what it acknowledged.
     await await_placement(session, awaiting, outbox, [envelope])
 

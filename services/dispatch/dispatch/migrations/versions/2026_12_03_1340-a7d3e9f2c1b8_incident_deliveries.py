@@ -1,14 +1,14 @@
 """incident_deliveries: how notifier's alerts about each incident went (deliveries.v1)
 
 Revision ID: a7d3e9f2c1b8
-Revises: a7c3e9b1d5f2
+Revises: 5e9dfe5ff762
 Create Date: 2026-12-03 13:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a7d3e9f2c1b8'
-down_revision = 'a7c3e9b1d5f2'
+down_revision = '5e9dfe5ff762'
 branch_labels = None
 depends_on = None
 
