@@ -305,6 +305,8 @@ def _token(args: argparse.Namespace) -> None:
     from kentongan.security import operator_token, partner_token
 
     settings = ServiceSettings()
+    if settings.environment == "production":  # the services refuse them there too (kentongan.security)
+        sys.exit("development tokens are refused in production: sign in through the OIDC provider")
     if args.role == "partner":
         if not args.agency:
             sys.exit("--agency is required with --role partner")

@@ -3,8 +3,9 @@
 Bearer JWTs (PyJWT) with an audience per kind of principal: devices (`kentongan:device`), Command Center
 staff (`kentongan:operator`, with roles) and partner agencies (`kentongan:partner`, scoped to one agency).
 The gateway signs device tokens with the shared HS256 secret. Staff and partner tokens come from an OIDC
-provider when one is configured (KENTONGAN_OIDC_ISSUER / KENTONGAN_OIDC_JWKS_URL: only tokens signed with its
-published keys count); otherwise from the local development issuer (`make token`), with the same secret.
+provider when one is configured (KENTONGAN_OIDC_ISSUER: keys from its discovery document's JWKS, asymmetric
+algorithms only, `aud` = KENTONGAN_OIDC_AUDIENCE, roles and agency from configurable claims); otherwise, and
+outside production also beside it, from the local development issuer (`make token`), with the same secret.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Annotated, Any
 
+import httpx
 import jwt
 from cachetools import LRUCache
 from fastapi import Depends, Request
@@ -122,21 +124,50 @@ def decode_token(settings: ServiceSettings, token: str, audience: str) -> dict[s
     return _for_audience(claims, audience)
 
 
-async def decode_user_token(settings: ServiceSettings, token: str, audience: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _UserClaims:
+    """A staff or partner token's verified claims, and where its issuer puts roles and the agency."""
+
+    claims: dict[str, Any]
+    roles_claim: str
+    agency_claim: str
+
+
+_LOCAL = ("roles", "agency")  # where the development issuer (`make token`) puts them
+
+
+async def decode_user_token(settings: ServiceSettings, token: str, audience: str) -> _UserClaims:
     """The verified claims of a staff or partner token: from the OIDC provider when one is configured (its
-    token's `aud` must name `audience`), else from the local issuer (`decode_token`)."""
-    if settings.oidc_jwks_url is None:
-        return decode_token(settings, token, audience)
-    cache_key = (token, settings.oidc_jwks_url, settings.oidc_issuer)
+    `aud` must name KENTONGAN_OIDC_AUDIENCE), else from the local issuer (`decode_token`, `aud` = `audience`).
+    Outside production a `make token` token still counts beside the provider's, for scripts and tests."""
+    if settings.oidc_issuer is None or _local_token_allowed(settings, token):
+        return _UserClaims(decode_token(settings, token, audience), *_LOCAL)
+    cache_key = (token, settings.oidc_issuer, settings.oidc_audience)
     claims = _cached_claims(cache_key)
     if claims is None:
-        signing_key = await _provider_key(settings.oidc_jwks_url, token)
+        signing_key = await _provider_key(settings, token)
         claims = _checked(lambda: jwt.decode(token, signing_key, algorithms=PROVIDER_ALGORITHMS,
-                                             issuer=settings.oidc_issuer, options=_OPTIONS))
+                                             issuer=settings.oidc_issuer, leeway=LEEWAY_S, options=_OPTIONS))
         _verified[cache_key] = claims
-    return _for_audience(claims, audience)
+    _for_audience(claims, settings.oidc_audience)
+    return _UserClaims(claims, settings.oidc_roles_claim, settings.oidc_agency_claim)
 
 
+def _local_token_allowed(settings: ServiceSettings, token: str) -> bool:
+    """A development token (HS256 from the local issuer) where they are allowed: never in production, where
+    every staff and partner identity comes from the provider."""
+    if settings.environment == "production":
+        return False
+    try:
+        header = jwt.get_unverified_header(token)
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        return False
+    return header.get("alg") == "HS256" and issuer == settings.jwt_issuer != settings.oidc_issuer
+
+
+# A provider's and the services' clocks drift a little: `exp`, `nbf` and `iat` are checked with this leeway.
+LEEWAY_S = 30
 _OPTIONS: Options = {"verify_aud": False, "require": ["exp", "sub", "aud"]}  # the audience decides 401 or 403 below
 
 
@@ -157,23 +188,46 @@ def _for_audience(claims: dict[str, Any], audience: str) -> dict[str, Any]:
 
 
 # The provider's key set is cached for 5 minutes. A token naming a key id not in the cache (the provider rotated
-# its keys) makes the client fetch the set again, at most once per cooldown: forged key ids cannot turn every
-# request into a fetch from the provider.
+# its keys) makes the client fetch the set again, at most once a minute: forged key ids cannot turn every
+# request into a fetch from the provider, and a rotated key is picked up without a restart.
 KEYS_CACHED_S = 300
-KEYS_REFETCH_COOLDOWN_S = 30
+KEYS_REFETCH_COOLDOWN_S = 60.0
+DISCOVERY_TIMEOUT_S = 5.0
 
 
 @cache
-def _jwks_client(url: str) -> jwt.PyJWKClient:
+def _jwks_client(url: str, cooldown_s: float) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=KEYS_CACHED_S, timeout=5,
-                           cooldown_duration=KEYS_REFETCH_COOLDOWN_S)
+                           cooldown_duration=cooldown_s)
 
 
-async def _provider_key(jwks_url: str, token: str) -> jwt.PyJWK:
+# The JWKS address each issuer's discovery document names (`<issuer>/.well-known/openid-configuration`),
+# fetched once per process; KENTONGAN_OIDC_JWKS_URL skips discovery.
+_discovered: dict[str, str] = {}
+
+
+async def _jwks_url(settings: ServiceSettings) -> str:
+    issuer = settings.oidc_issuer
+    assert issuer is not None  # noqa: S101 # only called with a provider configured
+    if settings.oidc_jwks_url:
+        return settings.oidc_jwks_url
+    if issuer not in _discovered:
+        async with httpx.AsyncClient(timeout=DISCOVERY_TIMEOUT_S) as client:
+            response = await client.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+            response.raise_for_status()
+            document = response.json()
+        if document.get("issuer") != issuer or not isinstance(document.get("jwks_uri"), str):
+            raise ValueError("the discovery document names another issuer or no jwks_uri")
+        _discovered[issuer] = document["jwks_uri"]
+    return _discovered[issuer]
+
+
+async def _provider_key(settings: ServiceSettings, token: str) -> jwt.PyJWK:
     """The provider's published key that signed `token` (PyJWKClient fetches with urllib: off the event loop)."""
     try:
-        return await asyncio.to_thread(_jwks_client(jwks_url).get_signing_key_from_jwt, token)
-    except jwt.PyJWKClientConnectionError as exc:
+        client = _jwks_client(await _jwks_url(settings), KEYS_REFETCH_COOLDOWN_S)
+        return await asyncio.to_thread(client.get_signing_key_from_jwt, token)
+    except (jwt.PyJWKClientConnectionError, httpx.HTTPError, ValueError) as exc:
         raise ServiceUnavailable("the identity provider's keys cannot be fetched; retry") from exc
     except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
         raise Unauthorized("invalid token") from exc
@@ -218,17 +272,20 @@ async def streaming_operator(request: Request) -> Operator:
 
 async def _operator(request: Request, token: str) -> Operator:
     settings = _settings(request)
-    claims = await decode_user_token(settings, token, OPERATOR)
-    roles_claim = settings.oidc_roles_claim if settings.oidc_jwks_url else "roles"  # where the local issuer puts them
-    return Operator(subject=claims["sub"], roles=_roles(claims, roles_claim), expires_at=float(claims["exp"]))
+    user = await decode_user_token(settings, token, OPERATOR)
+    if _claim(user.claims, user.agency_claim) is not None:
+        raise Forbidden("a partner agency's client cannot use the staff API")
+    value = _claim(user.claims, user.roles_claim)
+    roles = frozenset(r for r in value if isinstance(r, str)) if isinstance(value, list) else frozenset()
+    return Operator(subject=user.claims["sub"], roles=roles, expires_at=float(user.claims["exp"]))
 
 
-def _roles(claims: dict[str, Any], path: str) -> frozenset[str]:
-    """The roles found at a dotted claim path ("roles", "realm_access.roles"); none when absent."""
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    """The value at a dotted claim path ("roles", "realm_access.roles"); None when absent."""
     value: Any = claims
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    return frozenset(r for r in value if isinstance(r, str)) if isinstance(value, list) else frozenset()
+    return value
 
 
 def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator]] = current_operator,
@@ -246,11 +303,11 @@ def require_role(role: str, authenticate: Callable[[Request], Awaitable[Operator
 
 @documents(security=PARTNER_JWT, errors=(Unauthorized, Forbidden))
 async def current_partner(request: Request) -> Partner:
-    claims = await decode_user_token(_settings(request), bearer_token(request), PARTNER)
-    agency = claims.get("agency")
-    if not agency:
-        raise Unauthorized("partner token without agency")
-    return Partner(client_id=claims["sub"], agency=agency)
+    user = await decode_user_token(_settings(request), bearer_token(request), PARTNER)
+    agency = _claim(user.claims, user.agency_claim)
+    if not isinstance(agency, str) or not agency:
+        raise Forbidden("this token names no partner agency")
+    return Partner(client_id=user.claims["sub"], agency=agency)
 
 
 CurrentOperator = Annotated[Operator, Depends(require_role("operator"))]

@@ -67,13 +67,19 @@ class ServiceSettings(BaseSettings):
 
     jwt_secret: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET), validation_alias=_env("KENTONGAN_JWT_SECRET"))
     jwt_issuer: str = Field("kentongan-dev", validation_alias=_env("KENTONGAN_JWT_ISSUER"))
-    # Staff and partner tokens from an OIDC provider (e.g. Keycloak): its issuer and JWKS address. Set both, and
-    # only tokens signed with the provider's published keys are accepted for them; the local issuer above then
-    # signs device tokens only. Unset: `make token` (the local development issuer) signs them all.
+    # Staff and partner tokens from an OIDC provider (Keycloak in production; `make run` starts an embedded one).
+    # Set the issuer, and only tokens signed with the keys its discovery document publishes count for them, with
+    # `aud` naming the audience below; outside production `make token` tokens still count beside them. The JWKS
+    # address is discovered unless set. Unset (development only): `make token` signs them all.
     oidc_issuer: str | None = Field(None, validation_alias=_env("KENTONGAN_OIDC_ISSUER"))
     oidc_jwks_url: str | None = Field(None, validation_alias=_env("KENTONGAN_OIDC_JWKS_URL"))
-    # Where the provider puts a user's roles, dotted for nested claims (Keycloak: "realm_access.roles").
-    oidc_roles_claim: str = Field("roles", validation_alias=_env("KENTONGAN_OIDC_ROLES_CLAIM"))
+    oidc_audience: str = Field("kentongan", validation_alias=_env("KENTONGAN_OIDC_AUDIENCE"))
+    # Where the provider puts a user's roles, dotted for nested claims (Keycloak: "realm_access.roles"), and a
+    # partner agency's client-credentials token its agency.
+    oidc_roles_claim: str = Field("realm_access.roles", validation_alias=_env("KENTONGAN_OIDC_ROLES_CLAIM"))
+    oidc_agency_claim: str = Field("agency", validation_alias=_env("KENTONGAN_OIDC_AGENCY_CLAIM"))
+    # The console's public client at the provider (Authorization Code + PKCE).
+    oidc_client_id: str = Field("kentongan-console", validation_alias=_env("KENTONGAN_OIDC_CLIENT_ID"))
 
     # Outbound requests to URLs someone else chose (webhooks, providers, cameras) reach public addresses only
     # (kentongan.outbound). `make run` and tests with local receivers allow loopback and private targets; a
@@ -116,9 +122,18 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _oidc_issuer_and_keys_together(self) -> "ServiceSettings":
-        if (self.oidc_issuer is None) != (self.oidc_jwks_url is None):
-            raise ValueError("set KENTONGAN_OIDC_ISSUER and KENTONGAN_OIDC_JWKS_URL together")
+    def _oidc_keys_belong_to_an_issuer(self) -> "ServiceSettings":
+        if self.oidc_jwks_url is not None and self.oidc_issuer is None:
+            raise ValueError("KENTONGAN_OIDC_JWKS_URL needs KENTONGAN_OIDC_ISSUER")
+        return self
+
+    @model_validator(mode="after")
+    def _production_signs_in_through_the_provider(self) -> "ServiceSettings":
+        # Development tokens (`make token`, HS256 with the shared secret) must never open the staff or partner
+        # APIs of a production deployment: there every identity comes from the OIDC provider.
+        if self.environment == "production" and self.oidc_issuer is None:
+            raise ValueError("production takes staff and partner sign-in from an OIDC provider: set "
+                             "KENTONGAN_OIDC_ISSUER (development tokens are refused)")
         return self
 
     @model_validator(mode="after")
