@@ -2,6 +2,7 @@
 inspect and replay dead letters."""
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -247,6 +248,29 @@ def _asyncapi(args: argparse.Namespace) -> None:
 
 
 def _up(args: argparse.Namespace) -> None:
+    with contextlib.ExitStack() as stack:
+        identity = _identity_provider(stack, args.host)
+        _run_platform(args, identity)
+
+
+# The development OpenID provider's port under `make run` (the services take 8001-8005).
+DEV_IDENTITY_PORT = 8090
+
+
+def _identity_provider(stack: contextlib.ExitStack, host: str) -> dict[str, str]:
+    """Staff sign in through the embedded OpenID provider with the demo staff (kentongan.identity), unless a
+    provider is configured. Its settings for the services."""
+    if os.environ.get("KENTONGAN_OIDC_ISSUER"):
+        return {}
+    from kentongan.identity import running_provider
+
+    port = int(os.environ.get("KENTONGAN_DEV_OIDC_PORT", DEV_IDENTITY_PORT))
+    consoles = {f"http://{name}:8004" for name in ("127.0.0.1", "localhost", host)}
+    issuer = stack.enter_context(running_provider(port, audience=ServiceSettings().oidc_audience, origins=consoles))
+    return {"KENTONGAN_OIDC_ISSUER": issuer}
+
+
+def _run_platform(args: argparse.Namespace, identity: dict[str, str]) -> None:
     from kentongan.platform import Platform
 
     # The demo's receivers and any local gateway a developer points notifier at live on this machine: local
@@ -254,7 +278,7 @@ def _up(args: argparse.Namespace) -> None:
     # kentongan.outbound).
     allow_private = os.environ.get("KENTONGAN_OUTBOUND_ALLOW_PRIVATE", "true")
     platform = Platform(Path(args.data_dir).resolve(), host=args.host,
-                        extra_env={"KENTONGAN_OUTBOUND_ALLOW_PRIVATE": allow_private})
+                        extra_env={"KENTONGAN_OUTBOUND_ALLOW_PRIVATE": allow_private, **identity})
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
     try:
@@ -262,7 +286,7 @@ def _up(args: argparse.Namespace) -> None:
         platform.start()
         if not args.no_demo:
             platform.load_demo_data()
-        _print_where(platform)
+        _print_where(platform, identity.get("KENTONGAN_OIDC_ISSUER"))
         while True:
             # A service or the broker that crashed (or was killed to try a fault) is started again.
             time.sleep(1.0)
@@ -281,7 +305,7 @@ def _up(args: argparse.Namespace) -> None:
         print("Stopped.", flush=True)
 
 
-def _print_where(platform: "Platform") -> None:
+def _print_where(platform: "Platform", dev_issuer: str | None) -> None:
     env = {**{k: os.environ.get(k, "") for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}, **platform.env}
     print("\nKentongan is running:")
     for name, service in platform.services.items():
@@ -289,7 +313,14 @@ def _print_where(platform: "Platform") -> None:
     print(f"  PostgreSQL      {env['DATABASE_URL']}")
     print(f"  Kafka           {env['KAFKA_BOOTSTRAP_SERVERS']}")
     print(f"  logs            {platform.root / 'logs'}")
-    print("Operator token: make token ROLE=operator.  Press Ctrl-C to stop everything.", flush=True)
+    if dev_issuer:
+        from kentongan.identity import DEMO_STAFF
+
+        staff = ", ".join(f"{name} ({roles[0]})" for name, roles in DEMO_STAFF.items())
+        print(f"  sign-in         {dev_issuer} (development OpenID provider)")
+        print(f"Console: {platform.services['dispatch'].url}/console -> Sign in -> pick {staff}."
+              if "dispatch" in platform.services else f"Demo staff: {staff}.")
+    print("Scripts: make token ROLE=operator.  Press Ctrl-C to stop everything.", flush=True)
 
 
 def _migrate(_: argparse.Namespace) -> None:
