@@ -53,6 +53,15 @@ class Services:
         process.start()
         return process
 
+    def start_another(self, name: str, port: int, **extra_env: str) -> ServiceProcess:
+        """A second process of the named service, on `port` with its own settings, beside the shared one (same
+        database and broker); stopped at the end like the others."""
+        process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, port,
+                                 self._root / "logs" / f"{name}-{port}")
+        self._running[f"{name}-{port}"] = process
+        process.start()
+        return process
+
     def stop_all(self) -> None:
         for process in self._running.values():
             process.stop()

@@ -43,11 +43,14 @@ async def console_page(request: Request) -> FileResponse:
 
 
 @router.get("/config.json")
-async def console_config(request: Request) -> dict:
+async def console_config(request: Request) -> dict[str, object]:
     """Settings the page needs, and the kecamatan centres that label a map without tiles; nothing secret."""
     settings: Settings = request.app.state.settings
+    # Staff sign in at the OIDC provider (Authorization Code + PKCE, a public client); without one, in
+    # development, the page asks for a `make token` token instead.
     return {"tile_url": settings.map_tile_url, "tile_attribution": settings.map_tile_attribution,
-            "areas": {name: list(centre) for name, centre in KECAMATAN.items()}}
+            "areas": {name: list(centre) for name, centre in KECAMATAN.items()},
+            "oidc_issuer": settings.oidc_issuer, "oidc_client_id": settings.oidc_client_id}
 
 
 @router.get("/cctv/v1/cameras/{path:path}")
@@ -68,11 +71,21 @@ async def cameras_proxy(path: str, request: Request, _: CurrentOperator) -> Resp
                     media_type=upstream.headers.get("content-type"), headers={"Cache-Control": "no-store"})
 
 
-def console_policy(tile_url: str) -> str:
-    """The page's Content-Security-Policy; the tile server's origin only when tiles are configured."""
+def console_policy(tile_url: str, issuer: str | None = None) -> str:
+    """The page's Content-Security-Policy; the tile server's origin only when tiles are configured, and the
+    OIDC provider's origin (discovery, token requests) only when sign-in goes through one."""
     tiles = f" {tile_source(tile_url)}" if tile_url else ""
+    provider = f" {issuer_source(issuer)}" if issuer else ""
     return content_security_policy(script_src="'self'", style_src="'self'", img_src=f"'self' blob:{tiles}",
-                                   connect_src="'self'")
+                                   connect_src=f"'self'{provider}")
+
+
+def issuer_source(issuer: str) -> str:
+    """The CSP source of the OIDC issuer: its scheme and host, nothing else."""
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", parts.netloc):
+        raise ValueError(f"KENTONGAN_OIDC_ISSUER must be an http(s) URL with a plain host: {issuer!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def tile_source(tile_url: str) -> str:
@@ -88,6 +101,7 @@ def tile_source(tile_url: str) -> str:
 
 def install_console(app: FastAPI) -> None:
     """The page at /console, its assets at /console/static, the camera proxy at /console/cctv."""
-    app.state.console_policy = console_policy(app.state.settings.map_tile_url)
+    settings = app.state.settings
+    app.state.console_policy = console_policy(settings.map_tile_url, settings.oidc_issuer)
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -29,6 +29,22 @@ async def test_config_has_no_tiles_by_default_and_names_the_kecamatan(console_cl
     config = (await console_client.get("/console/config.json")).json()
     assert config["tile_url"] == ""
     assert config["areas"]["Semarang Tengah"] == [-6.9785, 110.418]
+    assert config["oidc_issuer"] is None  # no provider: development tokens
+    assert config["oidc_client_id"] == "kentongan-console"
+
+
+async def test_with_a_provider_the_page_is_told_it_and_may_call_its_origin_only(stack):
+    issuer = "https://sso.semarangkota.go.id/realms/command-center"
+    app = create_app(Settings(map_tile_url="", oidc_issuer=issuer))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        config = (await client.get("/console/config.json")).json()
+        policy = (await client.get("/console")).headers["content-security-policy"]
+    assert (config["oidc_issuer"], config["oidc_client_id"]) == (issuer, "kentongan-console")
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["connect-src"] == "'self' https://sso.semarangkota.go.id"
+    assert dict(d.strip().split(" ", 1) for d in console_policy("").split(";"))["connect-src"] == "'self'"
+    with pytest.raises(ValueError, match="KENTONGAN_OIDC_ISSUER"):
+        console_policy("", "https://sso.example.org'; connect-src *")
 
 
 async def test_the_camera_proxy_needs_a_token_and_forwards_only_read_views(console_client, operator_headers):

@@ -3,6 +3,7 @@
 /* global L */
 
 import { el, label } from "./dom.js";
+import { idleLock, oidcSession } from "./signin.js";
 
 const SEMARANG = [-6.99, 110.42];
 const ACTIVE = ["open", "acknowledged", "assigned", "en_route", "on_scene"];
@@ -11,11 +12,15 @@ const CLOSED = new Set(["resolved", "cancelled"]);
 const SENSITIVE = new Set(["sexual_violence", "child_abuse", "domestic_violence"]);
 const OPENED = "kentongan.incident.opened";
 const ESCALATED = "kentongan.incident.escalated";
+const IDLE_LOCK_MS = 15 * 60 * 1000;  // shared workstations: lock after 15 minutes without input
 
 const DICT = {
   id: {
     title: "Pusat Komando", signOut: "Keluar", signInTitle: "Masuk operator", signIn: "Masuk",
     signInHelp: "Tempel token operator (pengembangan: make token ROLE=operator).", badToken: "Token ditolak.",
+    signInSsoHelp: "Masuk dengan akun Command Center (SSO).", signInFailed: "Gagal masuk",
+    lockedHelp: "Konsol terkunci setelah 15 menit tanpa aktivitas. Antrean tetap diperbarui.",
+    unlock: "Masuk lagi untuk membuka",
     queue: "Antrean insiden", queueEmpty: "Tidak ada insiden aktif.", incident: "Insiden", unit: "Unit",
     camera: "Kamera", selectHint: "Pilih insiden (j/k) untuk melihat detail.",
     cameraHealth: "Kesehatan kamera per kecamatan", area: "Kecamatan", online: "Daring", offline: "Luring",
@@ -52,6 +57,9 @@ const DICT = {
   en: {
     title: "Command Center", signOut: "Sign out", signInTitle: "Operator sign-in", signIn: "Sign in",
     signInHelp: "Paste an operator token (development: make token ROLE=operator).", badToken: "Token rejected.",
+    signInSsoHelp: "Sign in with your Command Center account (SSO).", signInFailed: "Sign-in failed",
+    lockedHelp: "Locked after 15 minutes without input. The queue keeps updating.",
+    unlock: "Sign in again to unlock",
     queue: "Incident queue", queueEmpty: "No active incidents.", incident: "Incident", unit: "Unit",
     camera: "Camera", selectHint: "Select an incident (j/k) to see its details.",
     cameraHealth: "Camera health by area", area: "Area", online: "Online", offline: "Offline",
@@ -88,7 +96,7 @@ const DICT = {
 };
 
 const state = {
-  token: sessionStorage.getItem("kentongan.token"),
+  token: null,  // in memory only (signin.js)
   lang: localStorage.getItem("kentongan.lang") || "id",
   incidents: new Map(),
   selectedId: null,
@@ -695,12 +703,12 @@ function onKey(event) {
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const action = KEYS[event.key];
-  if (action && !$("#app").hidden) { event.preventDefault(); action(); }
+  if (action && !$("#app").hidden && !lock.locked) { event.preventDefault(); action(); }
 }
 
 function signOut() {
-  sessionStorage.removeItem("kentongan.token");
   state.token = null;
+  auth?.forget();
   clearTimeout(state.reconnectTimer);
   state.stream?.close();
   setLive(false);
@@ -718,6 +726,7 @@ async function start() {
   }
   $("#signin").hidden = true;
   $("#app").hidden = false;
+  unlock();
   state.config = await fetch("/console/config.json").then((r) => r.json());
   if (!map) setupMap();
   map.invalidateSize();
@@ -729,12 +738,12 @@ async function start() {
 
 $("#signin-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  state.token = $("#token").value.trim();
-  sessionStorage.setItem("kentongan.token", state.token);
   beep(0);  // unlock audio on this user gesture so alarm beeps can play later
+  if (auth) { auth.signIn(); return; }
+  state.token = $("#token").value.trim();
   start();
 });
-$("#signout").addEventListener("click", signOut);
+$("#signout").addEventListener("click", () => (auth ? auth.signOut() : signOut()));
 $("#lang").addEventListener("click", () => {
   state.lang = state.lang === "id" ? "en" : "id";
   localStorage.setItem("kentongan.lang", state.lang);
@@ -751,5 +760,43 @@ setInterval(() => {
 setInterval(() => { if (state.token) loadUnits().catch(() => {}); }, 15000);
 setInterval(() => { if (state.token) loadHealth(); }, 30000);
 
-applyLanguage();
-if (state.token) start(); else signOut();
+// ---------- sign-in (signin.js) ----------
+
+let auth = null;  // the OIDC session, when the platform has a provider
+const lock = idleLock(IDLE_LOCK_MS, () => {
+  if ($("#app").hidden) return unlock();
+  document.activeElement?.blur();
+  $("#lock").hidden = false;
+});
+
+function unlock() {
+  lock.reset();
+  $("#lock").hidden = true;
+}
+
+// A renewed token replaces the old one at once; the live stream moves to it when the server ends the old one.
+function onToken(token) {
+  const signedIn = state.token;
+  state.token = token;
+  if (!token && signedIn) signOut();
+}
+
+async function boot() {
+  applyLanguage();
+  const config = await fetch("/console/config.json").then((r) => r.json()).catch(() => ({}));
+  if (config.oidc_issuer) {
+    auth = oidcSession({ issuer: config.oidc_issuer, clientId: config.oidc_client_id, onToken });
+    document.body.classList.add("sso");
+    $("#token").required = false;
+    document.addEventListener("pointerdown", () => beep(0), { once: true });  // audio needs a gesture
+    try {
+      if (await auth.resume()) return start();
+    } catch (error) {
+      $("#signin-error").textContent = `${t("signInFailed")}: ${error.message}`;
+    }
+  }
+  signOut();
+}
+
+$("#unlock").addEventListener("click", () => (auth ? auth.signIn({ again: true }) : (unlock(), signOut())));
+boot();
