@@ -16,6 +16,8 @@ import base64
 import hashlib
 import io
 import json
+import logging
+import secrets
 import threading
 import time
 import warnings
@@ -49,7 +51,7 @@ def provider_app(*, audience: str, origins: Iterable[str], token_ttl: timedelta,
 
     # The mock finds its templates next to the module that names the app, as its own `app()` does.
     app = flask.Flask("oidc_provider_mock._app")
-    app.secret_key = base64.b64encode(hashlib.sha256(str(time.time_ns()).encode()).digest())
+    app.secret_key = secrets.token_bytes(32)  # its sign-in form's session cookie; per process
     app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = _access_token_generator(audience, token_ttl)
     users = [User(sub=name, claims={"preferred_username": name, "name": name, "realm_access": {"roles": roles}})
              for name, roles in staff.items()]
@@ -159,6 +161,7 @@ def running_provider(port: int, *, audience: str, origins: Iterable[str],
     """The provider on 127.0.0.1:`port` in a background thread for the block; yields its issuer."""
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request on `make run`'s terminal
     server = make_server("127.0.0.1", port, provider_app(audience=audience, origins=origins, token_ttl=token_ttl),
                          threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
