@@ -67,7 +67,7 @@ def _access_token_generator(audience: str, ttl: timedelta) -> Callable[..., str]
         now = int(time.time())
         claims = {"iss": flask.request.host_url.rstrip("/"), "sub": user.sub, "aud": [audience],
                   "azp": client.get_client_id(), "iat": now, "exp": now + int(ttl.total_seconds()),
-                  "scope": scope, "typ": "Bearer", **user.claims}
+                  "jti": secrets.token_urlsafe(16), "scope": scope, "typ": "Bearer", **user.claims}
         private_key = RSAAlgorithm.from_jwk(json.dumps(key))
         return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": key["kid"]})  # type: ignore[arg-type]
 
