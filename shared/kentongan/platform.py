@@ -42,6 +42,9 @@ class ServiceProcess:
     log_dir: Path
     host: str = "127.0.0.1"
     workers: int = 1
+    # False for a process that joins for a while and leaves: a static member that stops holds its partitions
+    # until its session times out, while a dynamic one hands them back as it leaves.
+    static_member: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -71,7 +74,8 @@ class ServiceProcess:
     def _static_membership(self) -> dict[str, str]:
         """A stable consumer identity, so a restarted process reclaims its partitions at once. Worker
         processes of one uvicorn would share it and fence each other, so they stay dynamic members."""
-        return {"KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}"} if self.workers == 1 else {}
+        static = self.workers == 1 and self.static_member
+        return {"KAFKA_GROUP_INSTANCE_ID": f"{self.spec.name}-{self.port}"} if static else {}
 
     def wait_ready(self, timeout_s: float = 180.0) -> None:
         # Generous: on a busy 2-core machine (CI, eight test sessions at once) importing a service took 40 s.

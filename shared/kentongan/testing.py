@@ -56,8 +56,9 @@ class Services:
     def start_another(self, name: str, port: int, **extra_env: str) -> ServiceProcess:
         """A second process of the named service, on `port` with its own settings, beside the shared one (same
         database and broker); stopped at the end like the others."""
+        # A dynamic consumer-group member: when it stops, the shared process takes its partitions back at once.
         process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, port,
-                                 self._root / "logs" / f"{name}-{port}")
+                                 self._root / "logs" / f"{name}-{port}", static_member=False)
         self._running[f"{name}-{port}"] = process
         process.start()
         return process
