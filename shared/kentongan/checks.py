@@ -9,6 +9,8 @@ setting to change. What is checked, and why:
 - networks: outbound requests may not reach private targets (SSRF), forwarded client addresses are not
   trusted from everyone (rate limits);
 - infrastructure: the database and broker are not the development defaults;
+- sign-in: staff and partner tokens come from an OIDC provider (KENTONGAN_OIDC_ISSUER); development tokens
+  (`make token`) are refused in production whatever is set (kentongan.security);
 - each service's own (`ServiceSettings.production_problems`): e.g. notifier's providers and development inbox.
 """
 
@@ -55,7 +57,7 @@ class WeakProductionSettings(RuntimeError):
 def production_problems(settings: ServiceSettings) -> list[str]:
     """Everything that would make these settings unsafe in production, each naming its setting."""
     return [*_secret_problems(settings), *_exposure_problems(settings), *_network_problems(settings),
-            *_infrastructure_problems(settings), *settings.production_problems()]
+            *_infrastructure_problems(settings), *_sign_in_problems(settings), *settings.production_problems()]
 
 
 def settings_problems(spec: "ServiceSpec") -> list[str]:
@@ -164,6 +166,15 @@ def _network_problems(settings: ServiceSettings) -> list[str]:
         problems.append("KENTONGAN_TRUSTED_PROXIES: trusts X-Forwarded-For from every address; list only the "
                         "ingress and load balancers")
     return problems
+
+
+def _sign_in_problems(settings: ServiceSettings) -> list[str]:
+    if settings.oidc_issuer is None:
+        return ["KENTONGAN_OIDC_ISSUER: missing (staff and partners sign in through the OIDC provider in "
+                "production; development tokens are refused)"]
+    if not settings.oidc_issuer.startswith("https://"):
+        return ["KENTONGAN_OIDC_ISSUER: not https (tokens and keys must come from the provider over TLS)"]
+    return []
 
 
 def _infrastructure_problems(settings: ServiceSettings) -> list[str]:

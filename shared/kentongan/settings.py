@@ -128,15 +128,6 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _production_signs_in_through_the_provider(self) -> "ServiceSettings":
-        # Development tokens (`make token`, HS256 with the shared secret) must never open the staff or partner
-        # APIs of a production deployment: there every identity comes from the OIDC provider.
-        if self.environment == "production" and self.oidc_issuer is None:
-            raise ValueError("production takes staff and partner sign-in from an OIDC provider: set "
-                             "KENTONGAN_OIDC_ISSUER (development tokens are refused)")
-        return self
-
-    @model_validator(mode="after")
     def _outbound_networks_parse(self) -> "ServiceSettings":
         try:
             parse_networks(self.outbound_allowed_networks)

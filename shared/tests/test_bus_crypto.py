@@ -57,7 +57,6 @@ def test_rotated_bus_keys_still_open_events_sealed_before():
 def test_production_refuses_the_development_bus_key(monkeypatch):
     monkeypatch.setenv("KENTONGAN_ENV", "production")
     monkeypatch.setenv("KENTONGAN_JWT_SECRET", "a-real-production-secret-of-enough-length")
-    monkeypatch.setenv("KENTONGAN_OIDC_ISSUER", "https://sso.example.go.id/realms/command-center")
     with pytest.raises(ValidationError, match="KENTONGAN_BUS_KEYS"):
         BusSealingSettings()
     monkeypatch.setenv("KENTONGAN_BUS_KEYS", "bus1:" + base64.b64encode(b"c" * 32).decode())

@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from jwt.utils import base64url_encode
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from kentongan import security
+from kentongan.checks import production_problems
 from kentongan.devstack import free_port
 from kentongan.errors import install_error_handlers
 from kentongan.receivers import read_body, serving
@@ -239,13 +240,14 @@ async def test_development_tokens_count_beside_the_provider_outside_production_o
     assert (await _api(production).get("/partner", headers=_bearer(partner))).status_code == 401
 
 
-def test_production_refuses_to_start_without_a_provider(monkeypatch):
-    monkeypatch.setenv("KENTONGAN_ENV", "production")
-    monkeypatch.setenv("KENTONGAN_JWT_SECRET", "a-real-production-secret-of-enough-length")
-    with pytest.raises(ValidationError, match="KENTONGAN_OIDC_ISSUER"):
-        ServiceSettings()
-    monkeypatch.setenv("KENTONGAN_OIDC_ISSUER", "https://sso.example.go.id/realms/command-center")
-    assert ServiceSettings().oidc_roles_claim == "realm_access.roles"
+def test_production_names_a_missing_or_plain_http_provider():
+    base = {"environment": "production", "jwt_secret": SECRET}
+    assert "KENTONGAN_OIDC_ISSUER: missing" in " ".join(production_problems(ServiceSettings(**base)))
+    plain = ServiceSettings(**base, oidc_issuer="http://sso.example.go.id/realms/command-center")
+    assert "KENTONGAN_OIDC_ISSUER: not https" in " ".join(production_problems(plain))
+    secure = ServiceSettings(**base, oidc_issuer="https://sso.example.go.id/realms/command-center")
+    assert not [p for p in production_problems(secure) if "OIDC" in p]
+    assert secure.oidc_roles_claim == "realm_access.roles"
 
 
 def test_a_jwks_address_needs_its_issuer():

@@ -130,8 +130,7 @@ def test_the_policy_covers_every_kind_the_document_lists():
 def test_the_schedule_is_off_in_tests_and_hourly_elsewhere(monkeypatch):
     monkeypatch.delenv("KENTONGAN_RETENTION_INTERVAL_S", raising=False)
     assert RetentionSettings(environment="test").schedule_interval_s() == 0
-    assert RetentionSettings(environment="production", jwt_secret="x" * 40,
-                             oidc_issuer="https://sso.example.go.id/realms/command-center").schedule_interval_s() == 3600
+    assert RetentionSettings(environment="production", jwt_secret="x" * 40).schedule_interval_s() == 3600
     monkeypatch.setenv("KENTONGAN_RETENTION_INTERVAL_S", "600")
     assert RetentionSettings(environment="test").schedule_interval_s() == 600
 

@@ -33,6 +33,7 @@ GOOD = {
     "KENTONGAN_JWT_SECRET": secrets.token_urlsafe(48),
     "KENTONGAN_METRICS_TOKEN": secrets.token_urlsafe(32),
     "KENTONGAN_TRUSTED_PROXIES": "10.8.0.0/16",
+    "KENTONGAN_OIDC_ISSUER": "https://sso.example.go.id/realms/command-center",
     "REPORT_INTAKE_ENCRYPTION_KEYS": f"k2026:{_random_key()}",
     "REPORT_INTAKE_ACTIVE_KEY_ID": "k2026",
     "NOTIFIER_ENCRYPTION_KEYS": f"k2026:{_random_key()}",
@@ -132,6 +133,16 @@ def test_missing_database_and_broker_are_named():
 
     assert result.returncode == 1
     assert "DATABASE_URL: missing" in result.stdout and "KAFKA_BOOTSTRAP_SERVERS: missing" in result.stdout
+
+
+def test_production_without_an_oidc_provider_is_named_for_every_service():
+    missing = kentongan_check({k: v for k, v in GOOD.items() if k != "KENTONGAN_OIDC_ISSUER"})
+    plain = kentongan_check({**GOOD, "KENTONGAN_OIDC_ISSUER": "http://sso.example.go.id/realms/command-center"})
+
+    assert missing.returncode == 1 and plain.returncode == 1
+    for spec in installed_services():
+        assert "KENTONGAN_OIDC_ISSUER: missing" in _section(missing.stdout, spec.name)
+        assert "KENTONGAN_OIDC_ISSUER: not https" in _section(plain.stdout, spec.name)
 
 
 def test_good_production_settings_pass():

@@ -12,7 +12,6 @@ from notifier.settings import Settings
 def production(monkeypatch):
     monkeypatch.setenv("KENTONGAN_ENV", "production")
     monkeypatch.setenv("KENTONGAN_JWT_SECRET", "a-real-production-secret-of-enough-length")
-    monkeypatch.setenv("KENTONGAN_OIDC_ISSUER", "https://sso.example.go.id/realms/command-center")
     monkeypatch.setenv("NOTIFIER_ENCRYPTION_KEYS", "k1:" + base64.b64encode(b"k" * 32).decode())
     monkeypatch.setenv("NOTIFIER_ACTIVE_KEY_ID", "k1")
     monkeypatch.setenv("KENTONGAN_BUS_KEYS", "b1:" + base64.b64encode(b"b" * 32).decode())

@@ -18,7 +18,6 @@ def _key(fill: bytes) -> str:
 def test_the_development_key_refuses_to_run_in_production(monkeypatch):
     monkeypatch.setenv("KENTONGAN_ENV", "production")
     monkeypatch.setenv("KENTONGAN_JWT_SECRET", "a-real-production-secret-of-enough-length")
-    monkeypatch.setenv("KENTONGAN_OIDC_ISSUER", "https://sso.example.go.id/realms/command-center")
     with pytest.raises(ValidationError, match="KENTONGAN_BUS_KEYS"):  # the bus keyring shared with notifier
         Settings()
     monkeypatch.setenv("KENTONGAN_BUS_KEYS", f"bus2026:{_key(b'b')}")
