@@ -1,4 +1,5 @@
-"""Production refuses to start without a real SMS or WhatsApp channel; development runs with none (dev inbox)."""
+"""Production refuses to start without a real SMS or WhatsApp channel and a push provider, or with the development
+inbox (`production_problems`, which start-up and `kentongan check` gather); development runs with none."""
 
 import base64
 
@@ -19,12 +20,20 @@ def production(monkeypatch):
 
 
 def test_development_needs_no_provider():
-    assert Settings().production_problems() == []
+    assert Settings().dev_inbox  # a channel without a provider lands in the development inbox
 
 
 def test_production_without_sms_or_whatsapp_is_refused(production):
-    with pytest.raises(ValidationError, match="no real SMS or WhatsApp channel"):
-        Settings()
+    problems = Settings().production_problems()
+    assert any("no SMS provider" in problem for problem in problems), problems
+
+
+def test_production_refuses_the_development_inbox(production):
+    problems = Settings(sms_url="https://sms.example.co.id/send", dev_inbox=True).production_problems()
+    assert any(problem.startswith("NOTIFIER_DEV_INBOX") for problem in problems), problems
+
+
+PUSH = {"push_url": "https://push.example.co.id/send", "dev_inbox": False}
 
 
 @pytest.mark.parametrize("channel", [
@@ -33,12 +42,12 @@ def test_production_without_sms_or_whatsapp_is_refused(production):
     {"sms_url": "https://sms.example.co.id/send"},
 ])
 def test_production_with_a_real_channel_starts(production, channel):
-    assert Settings(**channel).production_problems() == []
+    assert Settings(**channel, **PUSH).production_problems() == []
 
 
 def test_whatsapp_in_production_needs_the_app_secret_for_its_webhooks(production):
-    with pytest.raises(ValidationError, match="NOTIFIER_WHATSAPP_APP_SECRET"):
-        Settings(whatsapp_phone_number_id="1065", whatsapp_token="t")
+    problems = Settings(whatsapp_phone_number_id="1065", whatsapp_token="t", **PUSH).production_problems()
+    assert [problem for problem in problems if "NOTIFIER_WHATSAPP_APP_SECRET" in problem], problems
 
 
 @pytest.mark.parametrize(("name", "value"), [

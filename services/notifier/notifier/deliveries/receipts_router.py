@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from kentongan.errors import Forbidden, NotFound, ServiceError
+from kentongan.openapi import raises
 from notifier.channels.sms import dotted
 from notifier.deliveries import receipts
 from notifier.dependencies import SessionDep, SettingsDep
@@ -63,7 +64,8 @@ def _at(timestamp: object) -> datetime:
         return datetime.now(UTC)
 
 
-@router.get("/whatsapp", response_class=PlainTextResponse, summary="WhatsApp webhook verification handshake")
+@router.get("/whatsapp", response_class=PlainTextResponse, responses=raises(Forbidden),
+            summary="WhatsApp webhook verification handshake")
 async def whatsapp_handshake(settings: SettingsDep,
                              mode: Annotated[str, Query(alias="hub.mode")] = "",
                              verify_token: Annotated[str, Query(alias="hub.verify_token")] = "",
@@ -82,7 +84,8 @@ def whatsapp_signature_ok(settings: Settings, body: bytes, header: str | None) -
     return hmac.compare_digest(header.removeprefix("sha256="), expected)
 
 
-@router.post("/whatsapp", status_code=200, summary="WhatsApp Cloud API status webhook")
+@router.post("/whatsapp", status_code=200, responses=raises(BadSignature, MalformedReceipt),
+             summary="WhatsApp Cloud API status webhook")
 async def whatsapp_statuses(request: Request, session: SessionDep, settings: SettingsDep,
                             signature: Annotated[str | None, Header(alias="x-hub-signature-256")] = None) -> dict:
     body = await request.body()
@@ -118,7 +121,8 @@ def twilio_signature_ok(auth_token: bytes, url: str, params: list[tuple[str, str
     return hmac.compare_digest(header, expected)
 
 
-@router.post("/twilio", status_code=204, summary="Twilio StatusCallback (delivery receipts of SMS)")
+@router.post("/twilio", status_code=204, responses=raises(ChannelNotConfigured, BadSignature),
+             summary="Twilio StatusCallback (delivery receipts of SMS)")
 async def twilio_status(request: Request, session: SessionDep, settings: SettingsDep,
                         signature: Annotated[str | None, Header(alias="x-twilio-signature")] = None) -> None:
     if not settings.twilio_configured():
@@ -135,7 +139,8 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
             "error": _error(form.get("ErrorCode"), form.get("ErrorMessage")) if form.get("ErrorCode") else None}])
 
 
-@router.post("/sms-gateway", status_code=204, summary="A generic SMS gateway's delivery receipt")
+@router.post("/sms-gateway", status_code=204, responses=raises(BadSignature, MalformedReceipt),
+             summary="A generic SMS gateway's delivery receipt")
 async def gateway_receipt(request: Request, session: SessionDep, settings: SettingsDep,
                           token: Annotated[str, Query(max_length=200)] = "") -> None:
     expected = _secret(settings.sms_receipt_token)
