@@ -67,9 +67,14 @@ def test_every_incident_event_type_and_the_live_view_stay_bounded_for_the_crowd(
 
 
 def test_no_event_model_holds_a_list_but_the_bounded_alarm_ids():
-    """A list field is how a message grows with an incident or a crowd; the only one is bounded above."""
+    """A list field is how a message grows with an incident or a crowd: the incident's alarm ids are cut to the
+    first few above, and any other list must declare its bound (a delivery event's changes, at most 100)."""
+    from annotated_types import MaxLen
+
     from kentongan.events.envelope import registered_types
 
-    lists = {(model.__name__, name) for model in registered_types().values()
+    lists = {(model.__name__, name): field for model in registered_types().values()
              for name, field in model.model_fields.items() if "list" in str(field.annotation).lower()}
-    assert {name for _, name in lists} <= {"alarm_ids"}
+    unbounded = {key for key, field in lists.items() if key[1] != "alarm_ids"
+                 and not any(isinstance(rule, MaxLen) and rule.max_length <= 100 for rule in field.metadata)}
+    assert not unbounded, f"event lists without a declared bound: {sorted(unbounded)}"

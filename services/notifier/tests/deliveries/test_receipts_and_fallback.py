@@ -192,12 +192,14 @@ async def test_cap_alerts_validate_and_reference_each_other(notifier, publish, a
         xml = (await notifier.get("/" + href.split("://", 1)[1].split("/", 1)[1])).text
         schema.validate(xml)  # raises if the document is not valid CAP 1.2
         documents.append(schema.to_dict(xml))
-    ours = documents[:3]  # this module's earlier tests only opened incidents: the newest three are ours
-    kinds = [d["msgType"] for d in ours[:3]]
-    assert kinds == ["Cancel", "Update", "Alert"]  # newest first
-    alert, update, cancel = ours[2], ours[1], ours[0]
-    assert alert["identifier"] in update["references"] and alert["identifier"] in cancel["references"]
-    assert update["identifier"] in cancel["references"]
+    # Other tests of this module only open incidents: the one Cancel is ours, and it references our others
+    # (found by identifier, not by their place in the feed, which other tests' alerts may interleave).
+    [cancel] = [d for d in documents if d["msgType"] == "Cancel"]
+    by_id = {d["identifier"]: d for d in documents}
+    earlier = sorted((by_id[ref.split(",")[1]] for ref in cancel["references"].split()), key=lambda d: d["sent"])
+    assert [d["msgType"] for d in earlier] == ["Alert", "Update"]
+    alert, update = earlier
+    assert alert["identifier"] in update["references"]
     circle = alert["info"][0]["area"][0]["circle"][0]
     assert f"{lat},{lon}" not in circle  # never the coordinate itself
     assert [i["language"] for i in alert["info"]] == ["id-ID", "en-US"]
