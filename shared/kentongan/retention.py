@@ -153,12 +153,12 @@ POLICY: tuple[Rule, ...] = (
     Rule("incident", "dispatch", "dispatch.incidents", "handle the emergency; statistics per area and time",
          "incident_days", "anonymise",
          "t.status IN ('resolved', 'cancelled') AND coalesce(t.resolved_at, t.updated_at) < :cutoff AND "
-         "(t.outcome IS NOT NULL OR t.acknowledged_by IS NOT NULL OR t.report_id IS NOT NULL OR "
+         "(t.outcome_sealed IS NOT NULL OR t.acknowledged_by IS NOT NULL OR t.report_id IS NOT NULL OR "
          "t.fallback_key IS NOT NULL OR t.lat <> round(t.lat::numeric, 2)::float8 OR "
          "t.lon <> round(t.lon::numeric, 2)::float8)",
          # About a kilometre: where emergencies happen, not whose door.
-         "lat = round(lat::numeric, 2)::float8, lon = round(lon::numeric, 2)::float8, outcome = NULL, "
-         "acknowledged_by = NULL, report_id = NULL, fallback_key = NULL"),
+         "lat = round(lat::numeric, 2)::float8, lon = round(lon::numeric, 2)::float8, outcome_key_id = NULL, "
+         "outcome_sealed = NULL, acknowledged_by = NULL, report_id = NULL, fallback_key = NULL"),
     Rule("alert delivery state (dispatch's copy)", "dispatch", "dispatch.incident_deliveries", "show operators "
          "how the incident's alerts went (ids, channel, state only)", "delivery_days", "delete",
          "t.at < :cutoff"),

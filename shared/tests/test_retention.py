@@ -29,16 +29,16 @@ async def _incident(conn, closed_days_ago: float | None, outcome: str = "korban 
     incident_id, opened = uuid4(), NOW - timedelta(days=(closed_days_ago or 0) + 1)
     await conn.execute(text(
         "INSERT INTO dispatch.incidents (id, status, category, priority, lat, lon, area, source, silent, "
-        "alarm_ids, escalation_level, outcome, acknowledged_by, opened_at, last_alarm_at, resolved_at, version, "
+        "alarm_ids, escalation_level, outcome_key_id, outcome_sealed, acknowledged_by, opened_at, last_alarm_at, resolved_at, version, "
         "updated_at) VALUES (:id, :status, 'crime', 2, -6.983912, 110.409345, 'Tembalang', 'alarm', false, "
-        "'{}', 0, :outcome, 'opr-budi', :opened, :opened, :resolved, 1, :resolved_or_now)"),
-        {"id": incident_id, "status": "open" if closed_days_ago is None else "resolved", "outcome": outcome,
+        "'{}', 0, 'k1', :outcome, 'opr-budi', :opened, :opened, :resolved, 1, :resolved_or_now)"),
+        {"id": incident_id, "status": "open" if closed_days_ago is None else "resolved", "outcome": outcome.encode(),  # stands for the sealed outcome
          "opened": opened, "resolved": None if closed_days_ago is None else NOW - timedelta(days=closed_days_ago),
          "resolved_or_now": NOW if closed_days_ago is None else NOW - timedelta(days=closed_days_ago)})
     await conn.execute(text("INSERT INTO dispatch.incident_locations (incident_id, lat, lon, recorded_at) "
                             "VALUES (:id, -6.98391, 110.40934, :at)"), {"id": incident_id, "at": opened})
-    await conn.execute(text("INSERT INTO dispatch.incident_notes (incident_id, author, text, created_at) "
-                            "VALUES (:id, 'opr-budi', 'penelepon di lantai 2', :at)"),
+    await conn.execute(text("INSERT INTO dispatch.incident_notes (incident_id, author, text_key_id, text_sealed, "
+                            "created_at) VALUES (:id, 'opr-budi', 'k1', 'sealed note', :at)"),
                        {"id": incident_id, "at": opened})
     return incident_id
 
@@ -47,10 +47,10 @@ async def _state(conn, incident_id: UUID) -> dict:
     def count(table: str):
         return conn.scalar(text(f"SELECT count(*) FROM dispatch.{table} WHERE incident_id = :id"),  # noqa: S608
                            {"id": incident_id})
-    row = (await conn.execute(text("SELECT lat, lon, outcome, acknowledged_by FROM dispatch.incidents "
+    row = (await conn.execute(text("SELECT lat, lon, outcome_sealed, acknowledged_by FROM dispatch.incidents "
                                    "WHERE id = :id"), {"id": incident_id})).one()
     return {"trail": await count("incident_locations"), "notes": await count("incident_notes"),
-            "lat": row.lat, "outcome": row.outcome, "acknowledged_by": row.acknowledged_by}
+            "lat": row.lat, "outcome": row.outcome_sealed, "acknowledged_by": row.acknowledged_by}
 
 
 async def test_nothing_younger_than_its_period_is_touched_and_everything_older_is(engine):
@@ -63,7 +63,7 @@ async def test_nothing_younger_than_its_period_is_touched_and_everything_older_i
     outcomes = await apply(engine, rules_for(["dispatch"]), settings)
     assert all(outcome.rows >= 0 for outcome in outcomes)
     async with engine.connect() as conn:
-        kept = {"trail": 1, "notes": 1, "lat": -6.983912, "outcome": "korban dibawa ke RS Kariadi",
+        kept = {"trail": 1, "notes": 1, "lat": -6.983912, "outcome": b"korban dibawa ke RS Kariadi",
                 "acknowledged_by": "opr-budi"}
         assert await _state(conn, open_long_ago) == kept
         assert await _state(conn, closed_recently) == kept

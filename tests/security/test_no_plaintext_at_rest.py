@@ -9,7 +9,7 @@ reason -> close, and report -> referral -> decline. A victim raises a panic alar
 stores it and sends it on alarms.v1, dispatch files it, a supervisor reads it). A caller goes through hers too, with a marker in her name,
 medical notes, emergency contact and call-back note and unique phones: profile -> phone verification by SMS
 code -> alarm -> dispatch reads the caller and records a call-back -> the contact is texted -> an SMS panic
-from her phone. The partner's signed webhook, the SMS provider and the operator receive the text and the
+from her phone. An operator writes a note on an incident and resolves it with an outcome. The partner's signed webhook, the SMS provider and the operator receive the text and the
 phones in clear (the platform still works); afterwards the whole data directory (PostgreSQL heap files and WAL after a
 checkpoint, the broker's data files with its record batches decoded, every service log) is searched and holds
 none of the markers.
@@ -168,7 +168,8 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
             closed, markers_closed = await _report_accepted_progressed_and_closed(reporter, partner, receiver)
             declined, markers_declined = await _report_declined(reporter, partner, receiver)
             markers_caller = await _caller_known_called_back_and_texting(phone, console, receiver)
-            alarm_note = await _alarm_with_a_note(gateway.url, dispatch.url)
+            alarm_note, incident_id = await _alarm_with_a_note(gateway.url, dispatch.url)
+            operator_markers = await _operator_note_and_outcome(console, incident_id)
             phones = {markers_closed["phone"], markers_declined["phone"], markers_caller["contactphone"]}
             await eventually(lambda: _texted(receiver, phones), timeout_s=60)
             await _all_final(private_stack)
@@ -187,7 +188,8 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     assert _search(private_stack.root / "stack" / "postgres", {"area": area}), "the search cannot see PostgreSQL"
     assert _search(private_stack.root / "stack" / "kafka", {"area": area}), "the search cannot see the broker"
     found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined"),
-                                         **_named(markers_caller, "caller"), "alarm.note": alarm_note})
+                                         **_named(markers_caller, "caller"), "alarm.note": alarm_note,
+                                         **_named(operator_markers, "operator")})
     assert found == {}, f"victim text, reporter contact or caller data written in clear: {found}"
 
 
@@ -218,7 +220,7 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
     return referral_id, markers
 
 
-async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> str:
+async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> tuple[str, str]:
     """A victim's panic alarm with a note, through alarm-gateway and dispatch; a supervisor reads the note."""
     note = _marker("alarmnote")
     supervisor = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'supervisor')}"}
@@ -240,7 +242,22 @@ async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> str:
         incident = await eventually(filed, timeout_s=30)
         detail = (await command_center.get(f"/v1/incidents/{incident['id']}")).json()
     assert [a["note"] for a in detail["alarms"]] == [note]
-    return note
+    return note, incident["id"]
+
+
+async def _operator_note_and_outcome(console: httpx.AsyncClient, incident_id: str) -> dict[str, str]:
+    """An operator writes a note on the incident and resolves it with an outcome, then reads both back."""
+    markers = {kind: _marker(kind) for kind in ("operatornote", "outcome")}
+    noted = await console.post(f"/v1/incidents/{incident_id}/notes", json={"text": markers["operatornote"]})
+    assert noted.status_code == 201 and noted.json()["text"] == markers["operatornote"], noted.text
+    resolved = await console.post(f"/v1/incidents/{incident_id}/status",
+                                  json={"status": "resolved", "outcome": markers["outcome"]})
+    assert resolved.status_code == 200, resolved.text
+    detail = (await console.get(f"/v1/incidents/{incident_id}")).json()
+    notes = (await console.get(f"/v1/incidents/{incident_id}/notes")).json()["items"]
+    assert detail["outcome"] == markers["outcome"]
+    assert markers["operatornote"] in [note["text"] for note in notes + detail["notes"]]
+    return markers
 
 
 async def _report_declined(reporter: httpx.AsyncClient, partner: httpx.AsyncClient,

@@ -19,14 +19,15 @@ from kentongan.events.reports import ReportUrgent
 
 def event_handlers(settings: Settings) -> dict[str, Handler]:
     # Alarm notes: opened from the event with the bus keyring, kept sealed with dispatch's own.
-    notes = handlers.NoteSealer(Keyring.from_settings(settings), BusKeyring.from_settings(settings))
+    keyring = Keyring.from_settings(settings)
+    notes = handlers.NoteSealer(keyring, BusKeyring.from_settings(settings))
     return {
         AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings, notes=notes)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
-        AlarmCancelled.ce_type: handlers.on_alarm_cancelled,
-        AlarmDuress.ce_type: callers.on_alarm_duress,
+        AlarmCancelled.ce_type: partial(handlers.on_alarm_cancelled, keyring=keyring),
+        AlarmDuress.ce_type: partial(callers.on_alarm_duress, keyring=keyring),
         DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
-        ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings),
+        ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings, keyring=keyring),
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
         DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),
     }

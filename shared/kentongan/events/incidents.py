@@ -55,6 +55,8 @@ class IncidentChanged(EventModel):
     duress: bool = False
     unit_id: str | None = None
     escalation_level: int = 0
+    # No longer sent (an operator's free text; no consumer needs it, dispatch keeps it sealed): kept so that
+    # events published before still parse.
     outcome: str | None = None
     opened_at: datetime
     updated_at: datetime

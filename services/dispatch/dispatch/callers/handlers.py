@@ -8,7 +8,7 @@ from dispatch.callers import repository
 from dispatch.incidents import repository as incidents
 from dispatch.incidents.changes import record_change
 from dispatch.incidents.priority import MAX_PRIORITY
-from dispatch.models import IncidentNote
+from dispatch.incidents.sealing import new_note, set_outcome
 from kentongan.callers import open_profile
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope
@@ -31,7 +31,7 @@ async def on_profile_updated(session: AsyncSession, envelope: Envelope, keyring:
     await repository.keep_latest_profile(session, profile.device_id, profile.key_id, sealed, profile.updated_at)
 
 
-async def on_alarm_duress(session: AsyncSession, envelope: Envelope) -> None:
+async def on_alarm_duress(session: AsyncSession, envelope: Envelope, keyring: Keyring) -> None:
     """The incident goes to the top of the queue (back into it if it was closed) with a note saying why."""
     signal: AlarmDuress = envelope.data  # type: ignore[assignment]
     alarm = await incidents.alarm(session, signal.alarm_id)
@@ -42,7 +42,8 @@ async def on_alarm_duress(session: AsyncSession, envelope: Envelope) -> None:
     if signal.trigger == "duress_pin":
         incident.duress = True
     if incident.status in ("resolved", "cancelled"):
-        incident.status, incident.resolved_at, incident.outcome = "open", None, None
-    session.add(IncidentNote(incident_id=incident.id, author="system",
-                             text=DURESS_NOTE if signal.trigger == "duress_pin" else WRONG_PINS_NOTE))
+        incident.status, incident.resolved_at = "open", None
+        set_outcome(keyring, incident, None)
+    session.add(new_note(keyring, incident.id, "system",
+                         DURESS_NOTE if signal.trigger == "duress_pin" else WRONG_PINS_NOTE))
     await record_change(session, incident, events.IncidentEscalated)

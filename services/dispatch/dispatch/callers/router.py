@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from dispatch.callers import repository, service
 from dispatch.callers.schemas import Callback, CallbackCreate, CallerReadView, IncidentCallers
+from dispatch.dependencies import KeyringDep as NotesKeyringDep
 from dispatch.dependencies import SessionDep
 from dispatch.models import CallerRead
 from kentongan.crypto import Keyring
@@ -31,8 +32,8 @@ async def get_callers(incident_id: UUID, session: SessionDep, operator: CurrentO
 @router.post("/v1/incidents/{incident_id}/callbacks", status_code=201, response_model=Callback,
              summary="Record a call-back attempt (on the incident's timeline)")
 async def add_callback(incident_id: UUID, body: CallbackCreate, session: SessionDep, operator: CurrentOperator,
-                       keyring: KeyringDep) -> Callback:
-    return await service.record_callback(session, keyring, incident_id, body, operator)
+                       keyring: KeyringDep, notes: NotesKeyringDep) -> Callback:
+    return await service.record_callback(session, keyring, notes, incident_id, body, operator)
 
 
 @router.get("/v1/caller-reads", response_model=list[CallerReadView],

@@ -10,7 +10,8 @@ from dispatch.callers.schemas import Callback, CallbackCreate, Caller, IncidentC
 from dispatch.incidents import repository as incidents
 from dispatch.incidents.changes import record_change
 from dispatch.incidents.errors import IncidentNotFound
-from dispatch.models import CallbackAttempt, CallerRead, IncidentNote
+from dispatch.incidents.sealing import new_note
+from dispatch.models import CallbackAttempt, CallerRead
 from kentongan.callers import CallerProfile, open_profile
 from kentongan.crypto import Keyring, Sealed
 from kentongan.events import incidents as events
@@ -35,9 +36,10 @@ async def callers_of(session: AsyncSession, keyring: Keyring, incident_id: UUID,
                            callbacks=callbacks)
 
 
-async def record_callback(session: AsyncSession, keyring: Keyring, incident_id: UUID, request: CallbackCreate,
-                          operator: Operator) -> Callback:
-    """A call-back attempt: stored (number and note sealed) and on the incident's timeline as a note."""
+async def record_callback(session: AsyncSession, keyring: Keyring, notes: Keyring, incident_id: UUID,
+                          request: CallbackCreate, operator: Operator) -> Callback:
+    """A call-back attempt: stored (number and note sealed with the callers' `keyring`) and on the incident's
+    timeline as a note (sealed with dispatch's own, `notes`)."""
     incident = await incidents.get(session, incident_id, for_update=True)
     if incident is None:
         raise IncidentNotFound()
@@ -47,8 +49,8 @@ async def record_callback(session: AsyncSession, keyring: Keyring, incident_id: 
                               key_id=sealed.key_id, sealed=sealed.blob)
     session.add(attempt)
     # The timeline says who called and how it went; the number stays on the caller card.
-    session.add(IncidentNote(incident_id=incident_id, author=operator.subject,
-                             text=f"Panggilan balik / call-back: {OUTCOME_TEXT[request.outcome]}"))
+    session.add(new_note(notes, incident_id, operator.subject,
+                         f"Panggilan balik / call-back: {OUTCOME_TEXT[request.outcome]}"))
     await record_change(session, incident, events.IncidentNoteAdded)
     return _callback(keyring, attempt)
 

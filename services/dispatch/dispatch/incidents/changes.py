@@ -50,7 +50,7 @@ def _as_event(incident: Incident, event: type[events.IncidentChanged], alarm_id:
         silent=incident.silent, unauthenticated=incident.unauthenticated, duress=incident.duress,
         alarm_ids=incident.alarm_ids[:events.ALARM_IDS_SHOWN], alarm_count=incident.alarm_count,
         alarm_id=alarm_id, placed_report_id=report_id, unprocessed=incident.unprocessed, unit_id=incident.unit_id,
-        escalation_level=incident.escalation_level, outcome=incident.outcome, opened_at=incident.opened_at,
+        escalation_level=incident.escalation_level, opened_at=incident.opened_at,
         updated_at=incident.updated_at, version=incident.version,
     )
 

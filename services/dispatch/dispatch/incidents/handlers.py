@@ -13,11 +13,11 @@ from dispatch.incidents import repository
 from dispatch.incidents.changes import Change, change, confirm_placements, record_change, record_changes
 from dispatch.incidents.merging import Nearby, merge_cells
 from dispatch.incidents.priority import more_urgent, priority_of
+from dispatch.incidents.sealing import new_note, set_outcome
 from dispatch.models import (
     Incident,
     IncidentAlarm,
     IncidentLocation,
-    IncidentNote,
     IncidentReport,
     IncidentSnapshot,
 )
@@ -167,7 +167,7 @@ async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -
     await record_change(session, incident, events.IncidentLocationUpdated)
 
 
-async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
+async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope, keyring: Keyring) -> None:
     """The caller called it off. An incident nobody handles yet closes; a handled one gets a note."""
     cancel: AlarmCancelled = envelope.data  # type: ignore[assignment]
     alarm = await repository.alarm(session, cancel.alarm_id)
@@ -181,15 +181,14 @@ async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope) -> None:
     said = f": {reason}" if reason else " (alasan tidak dicatat / reason not recorded)"
     if incident.status == "open" and not await repository.any_alarm_active(session, incident.id):
         incident.status = "cancelled"
-        incident.outcome = f"cancelled by caller{said}"
+        set_outcome(keyring, incident, f"cancelled by caller{said}")
         await record_change(session, incident, events.IncidentCancelled)
         return
-    session.add(IncidentNote(incident_id=incident.id, author="system",
-                             text=f"Alarm dibatalkan oleh pelapor / cancelled by caller{said}"))
+    session.add(new_note(keyring, incident.id, "system", f"Alarm dibatalkan oleh pelapor / cancelled by caller{said}"))
     await record_change(session, incident, events.IncidentNoteAdded)
 
 
-async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: Settings) -> None:
+async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: Settings, keyring: Keyring) -> None:
     """A reporter in immediate danger: an incident of its own, never merged with alarms. Unauthenticated
     reports from one source in a burst join one incident, for a supervisor to triage: anyone can send them,
     and one sender must not fill the queue or set a patrol in motion per request."""
@@ -202,7 +201,7 @@ async def on_report_urgent(session: AsyncSession, envelope: Envelope, settings: 
         since = report.reported_at - timedelta(seconds=settings.report_burst_window_s)
         burst_of = await repository.active_from_source(session, report.source_fingerprint, since)
     if burst_of is not None:
-        await _join_burst(session, burst_of, report)
+        await _join_burst(session, keyring, burst_of, report)
         return
     lat, lon = _place_of(report)
     incident = _new_incident(category=report.category, lat=lat, lon=lon, source="report", silent=True,
@@ -220,7 +219,7 @@ def _report_row(report: ReportUrgent, incident: Incident) -> IncidentReport:
     return IncidentReport(report_id=report.report_id, incident_id=incident.id, reported_at=report.reported_at)
 
 
-async def _join_burst(session: AsyncSession, incident: Incident, report: ReportUrgent) -> None:
+async def _join_burst(session: AsyncSession, keyring: Keyring, incident: Incident, report: ReportUrgent) -> None:
     """Another urgent report from the incident's source: recorded on it and announced naming the report (so
     report-intake stops re-sending it; one small event per report, as per merged alarm, bounded by
     report-intake's per-address limit). A note asks for triage only at the 2nd, 5th, 10th, 20th, 50th ...
@@ -233,7 +232,7 @@ async def _join_burst(session: AsyncSession, incident: Incident, report: ReportU
     metrics.REPORTS_MERGED.inc()
     count = await repository.report_count(session, incident.id)
     if _milestone(count):
-        session.add(IncidentNote(incident_id=incident.id, author="system", text=(
+        session.add(new_note(keyring, incident.id, "system", (
             f"{count} laporan darurat tanpa autentikasi dari satu sumber digabung di sini; mohon dipilah "
             f"supervisor / {count} unauthenticated urgent reports from one source merged here: a supervisor "
             "should triage them")))

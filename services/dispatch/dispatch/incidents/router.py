@@ -24,7 +24,6 @@ from dispatch.incidents.schemas import (
     StatusRequest,
 )
 from dispatch.models.incident import Incident as IncidentRow
-from dispatch.models.incident_note import IncidentNote
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
 from kentongan.openapi import raises
@@ -96,9 +95,9 @@ async def list_trail(incident_id: UUID, session: SessionDep, _: CurrentOperator,
 
 
 @router.get("/{incident_id}/notes", response_model=NotePage, responses=raises(InvalidCursor), summary="The notes, a page at a time")
-async def list_notes(incident_id: UUID, session: SessionDep, _: CurrentOperator,
+async def list_notes(incident_id: UUID, session: SessionDep, keyring: KeyringDep, _: CurrentOperator,
                      limit: Limit = DEFAULT_PAGE, after: After = None) -> NotePage:
-    return await service.note_page(session, incident_id, limit, after)
+    return await service.note_page(session, keyring, incident_id, limit, after)
 
 
 @router.post("/{incident_id}/acknowledge", response_model=Incident, responses=raises(InvalidTransition), summary="Take the incident")
@@ -115,20 +114,21 @@ async def assign(incident_id: UUID, body: AssignRequest, session: SessionDep, op
 
 @router.post("/{incident_id}/status", response_model=Incident, responses=raises(InvalidTransition),
              summary="en_route, on_scene, or resolved with outcome")
-async def change_status(incident_id: UUID, body: StatusRequest, session: SessionDep, operator: CurrentOperator,
-                        if_match: IfMatch = None) -> IncidentRow:
-    return await service.change_status(session, incident_id, body, operator, if_match)
+async def change_status(incident_id: UUID, body: StatusRequest, session: SessionDep, keyring: KeyringDep,
+                        operator: CurrentOperator, if_match: IfMatch = None) -> IncidentRow:
+    return await service.change_status(session, keyring, incident_id, body, operator, if_match)
 
 
 @router.post("/{incident_id}/reopen", response_model=Incident, responses=raises(InvalidTransition), summary="Supervisors: back to the queue")
-async def reopen(incident_id: UUID, body: ReopenRequest, session: SessionDep,
+async def reopen(incident_id: UUID, body: ReopenRequest, session: SessionDep, keyring: KeyringDep,
                  supervisor: CurrentSupervisor) -> IncidentRow:
-    return await service.reopen(session, incident_id, body.reason, supervisor)
+    return await service.reopen(session, keyring, incident_id, body.reason, supervisor)
 
 
 @router.post("/{incident_id}/notes", status_code=201, response_model=Note, summary="Add a note")
-async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, operator: CurrentOperator) -> IncidentNote:
-    return await service.add_note(session, incident_id, body.text, operator)
+async def add_note(incident_id: UUID, body: NoteCreate, session: SessionDep, keyring: KeyringDep,
+                   operator: CurrentOperator) -> Note:
+    return await service.add_note(session, keyring, incident_id, body.text, operator)
 
 
 @router.get("/{incident_id}/suggested-units", response_model=list[SuggestedUnit],

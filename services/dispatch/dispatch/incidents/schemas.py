@@ -31,7 +31,8 @@ class Incident(BaseModel):
     unprocessed: bool = Field(description="Opened from a message dispatch could not process: supervisors check it")
     unit_id: str | None
     escalation_level: int
-    outcome: str | None
+    outcome: str | None = Field(None, description="Sealed at rest: shown on the incident's own page "
+                                "(GET /v1/incidents/{id}), null in the queue, the stream and action answers")
     acknowledged_by: str | None
     opened_at: datetime
     last_alarm_at: datetime

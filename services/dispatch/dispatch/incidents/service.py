@@ -18,10 +18,12 @@ from dispatch.incidents.schemas import (
     AlarmView,
     IncidentDetail,
     LocationPage,
+    Note,
     NotePage,
     StatusRequest,
 )
-from dispatch.models import Incident, IncidentAlarm, IncidentNote
+from dispatch.incidents.sealing import new_note, opened_note, outcome_of, set_outcome
+from dispatch.models import Incident, IncidentAlarm
 from dispatch.units import service as units
 from kentongan.crypto import Keyring, open_text
 from kentongan.events import incidents as events
@@ -64,7 +66,8 @@ async def get_detail(session: AsyncSession, keyring: Keyring, incident_id: UUID,
     return IncidentDetail.model_validate({
         **{k: getattr(incident, k) for k in IncidentDetail.model_fields if hasattr(incident, k)},
         "alarms": alarms.items, "alarms_next": alarms.next,
-        "trail": trail, "trail_more": trail_more, "notes": notes, "notes_more": notes_more,
+        "outcome": outcome_of(keyring, incident), "trail": trail, "trail_more": trail_more,
+        "notes": [opened_note(keyring, note) for note in notes], "notes_more": notes_more,
         "snapshots": await repository.snapshots_of(session, incident_id),
         "deliveries": await deliveries.counts_of(session, incident_id),
     })
@@ -99,12 +102,13 @@ async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after
     return LocationPage.model_validate({"items": rows[:limit], "next": following})
 
 
-async def note_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> NotePage:
+async def note_page(session: AsyncSession, keyring: Keyring, incident_id: UUID, limit: int,
+                    after: str | None) -> NotePage:
     """A page of the incident's notes, oldest first."""
     await _existing(session, incident_id)
     rows = await repository.notes_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
     following = cursor_of(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return NotePage.model_validate({"items": rows[:limit], "next": following})
+    return NotePage(items=[opened_note(keyring, note) for note in rows[:limit]], next=following)
 
 
 async def acknowledge(session: AsyncSession, incident_id: UUID, operator: Operator,
@@ -145,15 +149,15 @@ async def assign(session: AsyncSession, incident_id: UUID, unit_id: str, operato
     return incident
 
 
-async def change_status(session: AsyncSession, incident_id: UUID, request: StatusRequest, operator: Operator,
-                        expected_version: int | None = None) -> Incident:
+async def change_status(session: AsyncSession, keyring: Keyring, incident_id: UUID, request: StatusRequest,
+                        operator: Operator, expected_version: int | None = None) -> Incident:
     incident = await _load_for_change(session, incident_id, expected_version)
     if incident.status not in ALLOWED_FROM[request.status]:
         raise InvalidTransition(f"cannot go from {incident.status} to {request.status}")
     if request.status == "resolved":
         if not request.outcome:
             raise InvalidTransition("resolving needs an outcome")
-        incident.outcome = request.outcome
+        set_outcome(keyring, incident, request.outcome)
         incident.resolved_at = datetime.now(UTC)
         _mark_acknowledged(incident, operator)
         if incident.unit_id:
@@ -163,24 +167,27 @@ async def change_status(session: AsyncSession, incident_id: UUID, request: Statu
     return incident
 
 
-async def reopen(session: AsyncSession, incident_id: UUID, reason: str, operator: Operator) -> Incident:
+async def reopen(session: AsyncSession, keyring: Keyring, incident_id: UUID, reason: str,
+                 operator: Operator) -> Incident:
     """Supervisors only: a closed incident goes back to the queue."""
     incident = await _load_for_change(session, incident_id, None)
     if incident.status not in ("resolved", "cancelled"):
         raise InvalidTransition(f"incident is still {incident.status}")
-    incident.status, incident.unit_id, incident.outcome, incident.resolved_at = "open", None, None, None
-    session.add(IncidentNote(incident_id=incident.id, author=operator.subject, text=f"Reopened: {reason}"))
+    incident.status, incident.unit_id, incident.resolved_at = "open", None, None
+    set_outcome(keyring, incident, None)
+    session.add(new_note(keyring, incident.id, operator.subject, f"Reopened: {reason}"))
     await record_change(session, incident, events.IncidentReopened)
     return incident
 
 
-async def add_note(session: AsyncSession, incident_id: UUID, text: str, operator: Operator) -> IncidentNote:
+async def add_note(session: AsyncSession, keyring: Keyring, incident_id: UUID, text: str,
+                   operator: Operator) -> Note:
     incident = await _load_for_change(session, incident_id, None)
-    note = IncidentNote(incident_id=incident.id, author=operator.subject, text=text,
-                        created_at=datetime.now(UTC))
+    note = new_note(keyring, incident.id, operator.subject, text)
     session.add(note)
     await record_change(session, incident, events.IncidentNoteAdded)
-    return note
+    await session.flush()  # its id
+    return opened_note(keyring, note)
 
 
 async def escalate_overdue(session: AsyncSession, escalate_after_s: int) -> int:

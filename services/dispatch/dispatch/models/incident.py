@@ -1,7 +1,20 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import ARRAY, Boolean, DateTime, Float, Index, Integer, String, Uuid, false, func, text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Uuid,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models import Base
@@ -49,7 +62,10 @@ class Incident(Base):
     fallback_key: Mapped[str | None] = mapped_column(String(200))
     unit_id: Mapped[str | None] = mapped_column(String(64))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str | None] = mapped_column(String(500))
+    # What the operator wrote on resolving (or why it was cancelled), sealed with dispatch's keyring and bound
+    # to the incident (dispatch.incidents.sealing).
+    outcome_key_id: Mapped[str | None] = mapped_column(String(64))
+    outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_alarm_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from dispatch.consumers import event_handlers, redelivery_handlers
 from dispatch.incidents import service
 from dispatch.incidents.merging import merge_cells
+from dispatch.incidents.sealing import opened_note, outcome_of
 from dispatch.models import Incident, IncidentAlarm, IncidentNote, IncidentReport, outbox
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
@@ -30,6 +31,14 @@ from kentongan.testing import eventually
 async def _incident_for(app, alarm_id) -> Incident:
     async with unit_of_work(app.state.sessionmaker) as session:
         return await session.scalar(select(Incident).where(Incident.alarm_ids.any(alarm_id)))
+
+
+async def _notes_of(app, incident_id) -> list[str]:
+    """The incident's notes as operators read them: opened with dispatch's keyring."""
+    async with unit_of_work(app.state.sessionmaker) as session:
+        notes = await session.scalars(select(IncidentNote).where(IncidentNote.incident_id == incident_id)
+                                      .order_by(IncidentNote.id))
+        return [opened_note(app.state.keyring, note).text for note in notes]
 
 
 async def _handle(app, event):
@@ -145,12 +154,13 @@ async def test_why_a_private_category_alarm_was_cancelled_is_never_written_down(
         for alarm in (handled, second):
             await _handle(app, AlarmCancelled(alarm_id=alarm.alarm_id, reason=secret, cancelled_at=datetime.now(UTC)))
         incident = await _incident_for(app, handled.alarm_id)
+        notes = await _notes_of(app, incident.id)
+        outcome = outcome_of(app.state.keyring, incident) or ""
         async with unit_of_work(app.state.sessionmaker) as session:
-            notes = list(await session.scalars(select(IncidentNote.text).where(IncidentNote.incident_id == incident.id)))
             reasons = list(await session.scalars(select(IncidentAlarm.cancel_reason)
                                                  .where(IncidentAlarm.incident_id == incident.id)))
-        assert incident.status == "cancelled" and "reason not recorded" in incident.outcome, category
-        assert secret not in " ".join([incident.outcome, *notes]) and reasons == [None, None], category
+        assert incident.status == "cancelled" and "reason not recorded" in outcome, category
+        assert secret not in " ".join([outcome, *notes]) and reasons == [None, None], category
 
 
 async def test_urgent_report_opens_an_incident_once(dispatch_app):
@@ -211,8 +221,7 @@ async def test_a_burst_of_unauthenticated_urgent_reports_from_one_source_is_one_
         [incident] = mine
         reports = set(await session.scalars(select(IncidentReport.report_id)
                                             .where(IncidentReport.incident_id == incident.id)))
-        notes = list(await session.scalars(select(IncidentNote.text)
-                                           .where(IncidentNote.incident_id == incident.id)))
+    notes = await _notes_of(app, incident.id)
     assert reports == {report.report_id for report in burst}
     assert incident.unauthenticated and theirs.unauthenticated and theirs.id != incident.id
     assert incident.category == "domestic_violence"  # the most urgent of the burst names it

@@ -59,7 +59,9 @@ async def test_acknowledge_assign_and_resolve(dispatch_app, raise_alarm, unique_
     assert no_outcome.status_code == 409
     resolved = await dispatch_app.post(f"/v1/incidents/{incident['id']}/status",
                                        json={"status": "resolved", "outcome": "pelaku diamankan"}, headers=ops)
-    assert resolved.json()["status"] == "resolved" and resolved.json()["outcome"] == "pelaku diamankan"
+    assert resolved.json()["status"] == "resolved"
+    shown = await dispatch_app.get(f"/v1/incidents/{incident['id']}", headers=ops)
+    assert shown.json()["outcome"] == "pelaku diamankan"  # sealed at rest, opened on the incident's page
     freed = (await dispatch_app.get("/v1/units", params={"status": "available"}, headers=ops)).json()
     assert unit_id in [u["id"] for u in freed]
 
