@@ -149,7 +149,8 @@ POLICY: tuple[Rule, ...] = (
     Rule("alarm (dispatch's copy)", "dispatch", "dispatch.incident_alarms", "which alarms made the incident; "
          "statistics", "alarm_days", "anonymise",
          f"t.device_id <> {NOBODY} AND t.incident_id IN ({CLOSED_INCIDENT})",
-         f"device_id = {NOBODY}, note_key_id = NULL, note_sealed = NULL, cancel_reason = NULL"),
+         f"device_id = {NOBODY}, note_key_id = NULL, note_sealed = NULL, "
+         "cancel_reason_key_id = NULL, cancel_reason_sealed = NULL"),
     Rule("incident", "dispatch", "dispatch.incidents", "handle the emergency; statistics per area and time",
          "incident_days", "anonymise",
          "t.status IN ('resolved', 'cancelled') AND coalesce(t.resolved_at, t.updated_at) < :cutoff AND "

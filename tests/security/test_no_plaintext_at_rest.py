@@ -9,7 +9,8 @@ reason -> close, and report -> referral -> decline. A victim raises a panic alar
 stores it and sends it on alarms.v1, dispatch files it, a supervisor reads it). A caller goes through hers too, with a marker in her name,
 medical notes, emergency contact and call-back note and unique phones: profile -> phone verification by SMS
 code -> alarm -> dispatch reads the caller and records a call-back -> the contact is texted -> an SMS panic
-from her phone. An operator writes a note on an incident and resolves it with an outcome. The partner's signed webhook, the SMS provider and the operator receive the text and the
+from her phone. An operator writes a note on an incident and resolves it with an outcome;
+a caller calls an alarm off with a reason. The partner's signed webhook, the SMS provider and the operator receive the text and the
 phones in clear (the platform still works); afterwards the whole data directory (PostgreSQL heap files and WAL after a
 checkpoint, the broker's data files with its record batches decoded, every service log) is searched and holds
 none of the markers.
@@ -170,6 +171,7 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
             markers_caller = await _caller_known_called_back_and_texting(phone, console, receiver)
             alarm_note, incident_id = await _alarm_with_a_note(gateway.url, dispatch.url)
             operator_markers = await _operator_note_and_outcome(console, incident_id)
+            cancel_reason = await _alarm_cancelled_with_a_reason(gateway.url, dispatch.url)
             phones = {markers_closed["phone"], markers_declined["phone"], markers_caller["contactphone"]}
             await eventually(lambda: _texted(receiver, phones), timeout_s=60)
             await _all_final(private_stack)
@@ -189,7 +191,7 @@ async def test_no_marker_of_a_case_is_found_anywhere_in_the_data_directory(priva
     assert _search(private_stack.root / "stack" / "kafka", {"area": area}), "the search cannot see the broker"
     found = _search(private_stack.root, {**_named(markers_closed, "closed"), **_named(markers_declined, "declined"),
                                          **_named(markers_caller, "caller"), "alarm.note": alarm_note,
-                                         **_named(operator_markers, "operator")})
+                                         **_named(operator_markers, "operator"), "alarm.cancelreason": cancel_reason})
     assert found == {}, f"victim text, reporter contact or caller data written in clear: {found}"
 
 
@@ -243,6 +245,36 @@ async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> tuple[str, 
         detail = (await command_center.get(f"/v1/incidents/{incident['id']}")).json()
     assert [a["note"] for a in detail["alarms"]] == [note]
     return note, incident["id"]
+
+
+async def _alarm_cancelled_with_a_reason(gateway_url: str, dispatch_url: str) -> str:
+    """A caller calls a (non-private) alarm off with a reason: alarm-gateway keeps it and sends it on alarms.v1,
+    dispatch files it on the alarm and in the incident's outcome; the caller and a supervisor read it."""
+    reason = _marker("cancelreason")
+    supervisor = {"Authorization": f"Bearer {operator_token(ServiceSettings(), 'supervisor')}"}
+    async with (httpx.AsyncClient(base_url=gateway_url, timeout=10) as citizen,
+                httpx.AsyncClient(base_url=dispatch_url, timeout=10, headers=supervisor) as command_center):
+        registered = await citizen.post("/v1/devices", json={"platform": "android"})
+        citizen.headers["Authorization"] = f"Bearer {registered.json()['token']}"
+        alarm = {"id": str(uuid4()), "lat": -6.95, "lon": 110.46, "accuracy_m": 8.0, "category": "crime"}
+        assert (await citizen.post("/v1/alarms", json=alarm)).status_code == 202
+
+        async def filed() -> dict | None:
+            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+            return found[0] if found else None
+
+        incident = await eventually(filed, timeout_s=30)
+        cancelled = await citizen.post(f"/v1/alarms/{alarm['id']}/cancel", json={"reason": reason})
+        assert cancelled.status_code == 200 and cancelled.json()["cancel_reason"] == reason, cancelled.text
+
+        async def called_off() -> dict | None:
+            detail = (await command_center.get(f"/v1/incidents/{incident['id']}")).json()
+            return detail if detail["alarms"][0]["cancelled_at"] else None
+
+        detail = await eventually(called_off, timeout_s=30)
+    assert detail["alarms"][0]["cancel_reason"] == reason
+    assert reason in (detail["outcome"] or "") + " ".join(note["text"] for note in detail["notes"])
+    return reason
 
 
 async def _operator_note_and_outcome(console: httpx.AsyncClient, incident_id: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
     return {
         AlarmRaised.ce_type: Batched(partial(handlers.on_alarms_raised, settings=settings, notes=notes)),
         AlarmLocationUpdated.ce_type: handlers.on_alarm_location_updated,
-        AlarmCancelled.ce_type: partial(handlers.on_alarm_cancelled, keyring=keyring),
+        AlarmCancelled.ce_type: partial(handlers.on_alarm_cancelled, notes=notes),
         AlarmDuress.ce_type: partial(callers.on_alarm_duress, keyring=keyring),
         DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
         ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings, keyring=keyring),

@@ -23,6 +23,11 @@ def note_aad(alarm_id: UUID) -> bytes:
     return associated_data("alarm note", alarm_id)
 
 
+def cancel_reason_aad(alarm_id: UUID) -> bytes:
+    """What why an alarm was called off is bound to where a service keeps it sealed at rest: the alarm."""
+    return associated_data("alarm cancel reason", alarm_id)
+
+
 class _AlarmEvent(EventModel):
     topic: ClassVar[str] = topics.ALARMS
     key_field: ClassVar[str] = "alarm_id"
@@ -67,7 +72,9 @@ class AlarmLocationUpdated(_AlarmEvent):
 class AlarmCancelled(_AlarmEvent):
     ce_type: ClassVar[str] = "kentongan.alarm.cancelled"
 
-    reason: str | None = None  # None for an alarm of a PRIVATE_CATEGORIES category
+    # What the caller typed, sealed with the bus keyring (kentongan.bus_crypto); None for an alarm of a
+    # PRIVATE_CATEGORIES category.
+    reason: SealedField | None = None
     cancelled_at: datetime
 
 

@@ -55,7 +55,8 @@ class AlarmRow:
     created_at: datetime
     updated_at: datetime
     incident_id: UUID | None = None
-    cancel_reason: str | None = None
+    cancel_reason_key_id: str | None = None
+    cancel_reason_sealed: bytes | None = None
     pressed_at: datetime | None = None
     battery_pct: int | None = None
     delayed: bool = False

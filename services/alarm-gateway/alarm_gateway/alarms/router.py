@@ -47,7 +47,7 @@ async def update_location(alarm_id: UUID, body: LocationUpdate, device_id: Curre
              responses={**raises(AlarmClosed),
                         403: {"description": "`wrong_pin` (the alarm stays active) or `pin_required`"}})
 async def cancel_alarm(alarm_id: UUID, body: CancelRequest, device_id: CurrentDevice,
-                       session: SessionDep, keyring: KeyringDep) -> Alarm | JSONResponse:
+                       session: SessionDep, keyring: KeyringDep, request: Request) -> Alarm | JSONResponse:
     """With PINs set, `pin` is needed. Five wrong PINs on an alarm escalate it at the Command Center."""
-    result = await service.cancel_alarm(session, device_id, alarm_id, body)
+    result = await service.cancel_alarm(session, keyring, request.app.state.bus, device_id, alarm_id, body)
     return error_response(result) if isinstance(result, ServiceError) else service.view(result, keyring)

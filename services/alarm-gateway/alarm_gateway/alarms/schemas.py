@@ -73,7 +73,7 @@ class Alarm(BaseModel):
     note: str | None = None  # kept sealed; opened for the device's own view (alarms.service.view)
     incident_id: UUID | None
     press_count: int
-    cancel_reason: str | None
+    cancel_reason: str | None = None  # kept sealed; opened like the note
     pressed_at: datetime | None
     battery_pct: int | None
     delayed: bool

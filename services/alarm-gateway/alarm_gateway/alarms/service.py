@@ -25,6 +25,7 @@ from kentongan.events.alarms import (
     AlarmDuress,
     AlarmLocationUpdated,
     AlarmRaised,
+    cancel_reason_aad,
     note_aad,
 )
 from kentongan.outbox import add_event, add_events
@@ -132,7 +133,8 @@ def _raised_event(alarm: AlarmRow, push_token: str | None, location_last_known: 
 def view(alarm: Alarm | AlarmRow, keyring: Keyring) -> AlarmView:
     """The alarm as its own device sees it, its note opened."""
     note = open_text(keyring, alarm.note_key_id, alarm.note_sealed, note_aad(alarm.id))
-    return AlarmView.model_validate(alarm).model_copy(update={"note": note})
+    reason = open_text(keyring, alarm.cancel_reason_key_id, alarm.cancel_reason_sealed, cancel_reason_aad(alarm.id))
+    return AlarmView.model_validate(alarm).model_copy(update={"note": note, "cancel_reason": reason})
 
 
 async def get_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, for_update: bool = False) -> Alarm:
@@ -161,7 +163,7 @@ async def update_location(session: AsyncSession, device_id: UUID, alarm_id: UUID
     return alarm
 
 
-async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID,
+async def cancel_alarm(session: AsyncSession, keyring: Keyring, bus: BusKeyring, device_id: UUID, alarm_id: UUID,
                        data: CancelRequest) -> Alarm | WrongPin:
     """The caller calls it off; cancelling twice is harmless, cancelling a resolved alarm is a conflict.
 
@@ -185,14 +187,15 @@ async def cancel_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID,
     now = datetime.now(UTC)
     reason = None if alarm.category in PRIVATE_CATEGORIES else data.reason  # a victim's words stay with them
     alarm.status = "cancelled"
-    alarm.cancel_reason = reason
+    alarm.cancel_reason_key_id, alarm.cancel_reason_sealed = seal_text(keyring, reason, cancel_reason_aad(alarm.id))
     alarm.timeline = [*alarm.timeline, timeline_entry("cancelled", now)]
     if verdict == "duress":
         # Still going everywhere but on the phone: its copy keeps waiting for an incident to take it.
         alarm.duress_at = now
         await add_event(session, outbox, AlarmDuress(alarm_id=alarm.id, trigger="duress_pin", at=now))
     else:
-        await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=reason, cancelled_at=now))
+        sealed = None if reason is None else bus.seal(AlarmCancelled, alarm.id, "reason", reason)
+        await add_event(session, outbox, AlarmCancelled(alarm_id=alarm.id, reason=sealed, cancelled_at=now))
         await confirm_placed(session, awaiting, {str(alarm.id)})  # called off: no incident needs it any more
     await session.flush()
     return alarm

@@ -30,7 +30,7 @@ async def erase_device(session: AsyncSession, device_id: UUID) -> None:
     await session.execute(insert(Device).values(id=ANONYMOUS_DEVICE, platform="erased").on_conflict_do_nothing())
     await session.execute(update(Alarm).where(Alarm.device_id == device_id)
                           .values(device_id=ANONYMOUS_DEVICE, note_key_id=None, note_sealed=None,
-                                  cancel_reason=None))
+                                  cancel_reason_key_id=None, cancel_reason_sealed=None))
     for table in Base.metadata.sorted_tables:  # the device's other rows (a profile, ...), whatever they are
         for key in table.foreign_keys:
             if key.column.table is Device.__table__ and table is not Alarm.__table__:

@@ -39,7 +39,10 @@ class Alarm(Base):
     status: Mapped[str] = mapped_column(String(32))
     incident_id: Mapped[UUID | None]
     press_count: Mapped[int] = mapped_column(Integer, default=1)
-    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why the caller called it off, sealed like the note and bound to the alarm
+    # (kentongan.events.alarms.cancel_reason_aad).
+    cancel_reason_key_id: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # [{"status": ..., "at": ISO time}] in order: what the app shows as the alarm's progress.
     timeline: Mapped[list[dict]] = mapped_column(JSONB)
     # When the button was pressed by the device's clock (offline presses arrive late), battery, and `delayed`

@@ -97,10 +97,11 @@ async def test_location_updates_follow_the_caller_until_cancelled(gateway, devic
     moved = await gateway.post(f"/v1/alarms/{body['id']}/locations",
                                json={"lat": -6.99, "lon": 110.42, "accuracy_m": 5}, headers=device)
     assert moved.status_code == 202 and moved.json()["lat"] == -6.99
-    cancelled = await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "salah pencet"},
-                                   headers=device)
+    reason = f"salah pencet {uuid4().hex[:8]}"
+    cancelled = await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": reason}, headers=device)
     assert cancelled.json()["status"] == "cancelled"
-    assert cancelled.json()["cancel_reason"] == "salah pencet"
+    assert cancelled.json()["cancel_reason"] == reason  # the caller's own view, opened
+    assert await _stored_cancel(gateway, body["id"], reason) == (True, False)  # sealed in the row and the event
     late = await gateway.post(f"/v1/alarms/{body['id']}/locations",
                               json={"lat": -6.99, "lon": 110.42, "accuracy_m": 5}, headers=device)
     assert late.status_code == 409
@@ -144,9 +145,15 @@ async def test_why_a_violence_alarm_was_cancelled_is_kept_out_of_every_record(ga
     cancelled = await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": secret}, headers=device)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["cancel_reason"] is None
+    assert await _stored_cancel(gateway, body["id"], secret) == (False, False)
+
+
+async def _stored_cancel(gateway, alarm_id: str, reason: str) -> tuple[bool, bool]:
+    """(whether the alarm row holds a sealed reason, whether the reason is in clear in the row or its event)."""
     async with gateway.app.state.sessionmaker() as session:
         stored = (await session.execute(text(
-            "SELECT a.cancel_reason, o.value FROM alarm_gateway.alarms a JOIN alarm_gateway.outbox o"
+            "SELECT a.cancel_reason_sealed, o.value FROM alarm_gateway.alarms a JOIN alarm_gateway.outbox o"
             " ON o.key = a.id::text AND o.event_type = 'kentongan.alarm.cancelled' WHERE a.id = :id"),
-            {"id": body["id"]})).one()
-    assert stored.cancel_reason is None and secret.encode() not in stored.value
+            {"id": alarm_id})).one()
+    sealed = stored.cancel_reason_sealed or b""
+    return bool(sealed), reason.encode() in sealed or reason.encode() in stored.value

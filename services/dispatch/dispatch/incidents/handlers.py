@@ -31,6 +31,7 @@ from kentongan.events.alarms import (
     AlarmCancelled,
     AlarmLocationUpdated,
     AlarmRaised,
+    cancel_reason_aad,
     note_aad,
 )
 from kentongan.events.cctv import SnapshotCaptured
@@ -52,6 +53,11 @@ class NoteSealer:
     def reseal(self, envelope: Envelope) -> tuple[str | None, bytes | None]:
         alarm: AlarmRaised = envelope.data  # type: ignore[assignment]
         return seal_text(self.keyring, self.bus.open(envelope, "note"), note_aad(alarm.alarm_id))
+
+    def reason(self, envelope: Envelope) -> str | None:
+        """Why an alarm was called off, opened from its event."""
+        cancel: AlarmCancelled = envelope.data  # type: ignore[assignment]
+        return None if cancel.reason is None else self.bus.open(envelope, "reason")
 
 
 async def on_alarms_raised(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
@@ -167,15 +173,18 @@ async def on_alarm_location_updated(session: AsyncSession, envelope: Envelope) -
     await record_change(session, incident, events.IncidentLocationUpdated)
 
 
-async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope, keyring: Keyring) -> None:
+async def on_alarm_cancelled(session: AsyncSession, envelope: Envelope, notes: NoteSealer) -> None:
     """The caller called it off. An incident nobody handles yet closes; a handled one gets a note."""
     cancel: AlarmCancelled = envelope.data  # type: ignore[assignment]
     alarm = await repository.alarm(session, cancel.alarm_id)
     if alarm is None:
         raise LookupError(f"cancel for unknown alarm {cancel.alarm_id}")
     # Defence in depth: whatever the gateway sent, a private category's reason is never written down here.
-    reason = None if alarm.category in PRIVATE_CATEGORIES else cancel.reason
-    alarm.cancelled_at, alarm.cancel_reason = cancel.cancelled_at, reason
+    reason = None if alarm.category in PRIVATE_CATEGORIES else notes.reason(envelope)
+    keyring = notes.keyring
+    alarm.cancelled_at = cancel.cancelled_at
+    alarm.cancel_reason_key_id, alarm.cancel_reason_sealed = seal_text(keyring, reason,
+                                                                       cancel_reason_aad(alarm.alarm_id))
     incident = await repository.locked_of_alarm(session, alarm)
     await session.flush()  # this alarm's cancellation counts in the question below
     said = f": {reason}" if reason else " (alasan tidak dicatat / reason not recorded)"

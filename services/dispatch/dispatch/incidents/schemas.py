@@ -57,7 +57,7 @@ class AlarmView(BaseModel):
     silent: bool
     raised_at: datetime
     cancelled_at: datetime | None
-    cancel_reason: str | None
+    cancel_reason: str | None = Field(None, description="Withheld like the note")
     pressed_at: datetime | None
     delayed: bool
     battery_pct: int | None

@@ -27,7 +27,7 @@ from dispatch.models import Incident, IncidentAlarm
 from dispatch.units import service as units
 from kentongan.crypto import Keyring, open_text
 from kentongan.events import incidents as events
-from kentongan.events.alarms import note_aad
+from kentongan.events.alarms import cancel_reason_aad, note_aad
 from kentongan.security import Operator
 
 STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
@@ -84,14 +84,16 @@ async def _alarm_page(session: AsyncSession, keyring: Keyring, incident: Inciden
     rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, UUID) if after else None)
     # Callers' notes are opened only for whoever may read them (sensitive categories: supervisors).
     shown = incident.category not in SENSITIVE_CATEGORIES or viewer.has_role("supervisor")
-    alarms = [AlarmView.model_validate(a).model_copy(update={"note": _note_of(keyring, a) if shown else None})
+    alarms = [AlarmView.model_validate(a).model_copy(update=_opened(keyring, a) if shown else {})
               for a in rows[:limit]]
     following = cursor_of(rows[limit - 1].raised_at, rows[limit - 1].alarm_id) if len(rows) > limit else None
     return AlarmPage(items=alarms, next=following)
 
 
-def _note_of(keyring: Keyring, alarm: IncidentAlarm) -> str | None:
-    return open_text(keyring, alarm.note_key_id, alarm.note_sealed, note_aad(alarm.alarm_id))
+def _opened(keyring: Keyring, alarm: IncidentAlarm) -> dict[str, str | None]:
+    return {"note": open_text(keyring, alarm.note_key_id, alarm.note_sealed, note_aad(alarm.alarm_id)),
+            "cancel_reason": open_text(keyring, alarm.cancel_reason_key_id, alarm.cancel_reason_sealed,
+                                       cancel_reason_aad(alarm.alarm_id))}
 
 
 async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:

@@ -23,7 +23,9 @@ class IncidentAlarm(Base):
     silent: Mapped[bool] = mapped_column(Boolean)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why the caller called it off, sealed likewise (kentongan.events.alarms.cancel_reason_aad).
+    cancel_reason_key_id: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The press by the device's clock, whether it arrived more than a minute late, battery, and app or SMS.
     pressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delayed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -13,6 +13,7 @@ from dispatch.incidents import service
 from dispatch.incidents.merging import merge_cells
 from dispatch.incidents.sealing import opened_note, outcome_of
 from dispatch.models import Incident, IncidentAlarm, IncidentNote, IncidentReport, outbox
+from kentongan.bus_crypto import BusKeyring
 from kentongan.db import unit_of_work
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
@@ -39,6 +40,12 @@ async def _notes_of(app, incident_id) -> list[str]:
         notes = await session.scalars(select(IncidentNote).where(IncidentNote.incident_id == incident_id)
                                       .order_by(IncidentNote.id))
         return [opened_note(app.state.keyring, note).text for note in notes]
+
+
+def _cancelled(app, alarm_id, reason: str) -> AlarmCancelled:
+    """A cancel as alarm-gateway sends it: the reason sealed with the bus keyring."""
+    sealed = BusKeyring.from_settings(app.state.settings).seal(AlarmCancelled, alarm_id, "reason", reason)
+    return AlarmCancelled(alarm_id=alarm_id, reason=sealed, cancelled_at=datetime.now(UTC))
 
 
 async def _handle(app, event):
@@ -135,10 +142,15 @@ async def test_a_location_right_behind_its_alarm_lands_on_the_new_incident(dispa
 
 async def test_cancelling_the_only_alarm_cancels_an_unhandled_incident(dispatch_app, raise_alarm, unique_place):
     alarm = await raise_alarm(*unique_place())
-    await _handle(dispatch_app.app, AlarmCancelled(alarm_id=alarm.alarm_id, reason="salah pencet",
-                                                   cancelled_at=datetime.now(UTC)))
+    reason = f"salah pencet {uuid4().hex[:8]}"
+    await _handle(dispatch_app.app, _cancelled(dispatch_app.app, alarm.alarm_id, reason))
     incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
     assert incident.status == "cancelled"
+    # The caller's reason is in the outcome and on the alarm, both sealed at rest.
+    assert outcome_of(dispatch_app.app.state.keyring, incident) == f"cancelled by caller: {reason}"
+    async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
+        stored = await session.get(IncidentAlarm, alarm.alarm_id)
+    assert stored.cancel_reason_sealed is not None and reason.encode() not in stored.cancel_reason_sealed
 
 
 async def test_why_a_private_category_alarm_was_cancelled_is_never_written_down(dispatch_app, raise_alarm,
@@ -152,12 +164,12 @@ async def test_why_a_private_category_alarm_was_cancelled_is_never_written_down(
         second = await raise_alarm(lat + 0.0005, lon, category=category)  # merged: the incident stays open
         secret = f"suami saya mengambil hp {uuid4().hex[:8]}"
         for alarm in (handled, second):
-            await _handle(app, AlarmCancelled(alarm_id=alarm.alarm_id, reason=secret, cancelled_at=datetime.now(UTC)))
+            await _handle(app, _cancelled(app, alarm.alarm_id, secret))
         incident = await _incident_for(app, handled.alarm_id)
         notes = await _notes_of(app, incident.id)
         outcome = outcome_of(app.state.keyring, incident) or ""
         async with unit_of_work(app.state.sessionmaker) as session:
-            reasons = list(await session.scalars(select(IncidentAlarm.cancel_reason)
+            reasons = list(await session.scalars(select(IncidentAlarm.cancel_reason_sealed)
                                                  .where(IncidentAlarm.incident_id == incident.id)))
         assert incident.status == "cancelled" and "reason not recorded" in outcome, category
         assert secret not in " ".join([outcome, *notes]) and reasons == [None, None], category
