@@ -51,7 +51,8 @@ async def test_a_cancelled_alarm_closes_its_unhandled_incident(citizen, operator
     await eventually(lambda: _incident_with(operator, body["id"]))
     await citizen.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "sudah aman"})
     incident = await eventually(lambda: _incident_status(operator, body["id"], "cancelled"))
-    assert incident["outcome"].endswith("sudah aman")
+    detail = (await operator.get(f"/v1/incidents/{incident['id']}")).json()  # the outcome is opened there
+    assert detail["outcome"].endswith("sudah aman")
 
 
 async def test_live_location_reaches_the_operator(citizen, operator, alarm_body):
