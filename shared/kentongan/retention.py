@@ -172,6 +172,9 @@ POLICY: tuple[Rule, ...] = (
          "audit_days", "delete", "t.read_at < :cutoff"),
     Rule("call-back", "dispatch", "dispatch.incident_callbacks", "operators calling the caller back (sealed "
          "number and note); review", "note_days", "delete", f"t.incident_id IN ({CLOSED_INCIDENT})"),
+    Rule("urgent report link", "dispatch", "dispatch.incident_reports", "which urgent reports opened or joined an "
+         "incident (ids only); answer a re-sent report with its placement", "incident_days", "delete",
+         f"t.incident_id IN ({CLOSED_INCIDENT})"),
     Rule("patrol unit", "dispatch", "dispatch.units", "whom operators can send: one row per unit, overwritten "
          "as it moves (no trail kept)", "incident_days", "none"),
     *_plumbing("dispatch"),
