@@ -199,8 +199,13 @@ async def _surge(services, gateway_url, notifier_url, camera_id, operator, opera
     # The neighbourhood heard of the incident once: one message per representative, not one per alarm.
     async with httpx.AsyncClient(base_url=notifier_url, timeout=10, headers=operator_headers()) as notifier:
         async def broadcasts():
-            told = (await notifier.get(f"/v1/incidents/{crowd_incident}/notifications",
-                                       params={"limit": 1000})).json()
+            told, after = [], None
+            while True:  # every page: a crowd's callers are told too
+                page = (await notifier.get(f"/v1/incidents/{crowd_incident}/notifications",
+                                           params={"limit": 500, **({"after": after} if after else {})})).json()
+                told += page["items"]
+                if (after := page["next"]) is None:
+                    break
             found = [n["recipient"] for n in told if n["purpose"] == "broadcast"]
             return found if {f"rep:{rep}" for rep in representatives} <= set(found) else None
 

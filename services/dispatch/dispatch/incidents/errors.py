@@ -1,4 +1,4 @@
-from kentongan.errors import Conflict, NotFound, ServiceError
+from kentongan.errors import Conflict, NotFound
 
 
 class IncidentNotFound(NotFound):
@@ -23,10 +23,3 @@ class AlreadyAssigned(Conflict):
     """A unit is already assigned; only a supervisor can reassign."""
 
     error = "already_assigned"
-
-
-class InvalidCursor(ServiceError):
-    """The `after` cursor is not one this API returned."""
-
-    status_code = 400
-    error = "invalid_cursor"

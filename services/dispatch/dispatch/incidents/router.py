@@ -7,8 +7,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from dispatch.dependencies import KeyringDep, SessionDep
 from dispatch.incidents import repository, service
-from dispatch.incidents.errors import AlreadyAssigned, InvalidCursor, InvalidTransition
-from dispatch.incidents.paging import DEFAULT_PAGE, MAX_PAGE
+from dispatch.incidents.errors import AlreadyAssigned, InvalidTransition
 from dispatch.incidents.schemas import (
     ACTIVE_STATUSES,
     AlarmPage,
@@ -27,6 +26,7 @@ from dispatch.models.incident import Incident as IncidentRow
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
 from kentongan.openapi import raises
+from kentongan.paging import DEFAULT_PAGE, After, InvalidCursor, Limit
 from kentongan.security import CurrentOperator, CurrentSupervisor, StreamOperator
 from kentongan.text import Name
 
@@ -75,10 +75,6 @@ async def stream_incidents(request: Request, operator: StreamOperator,
 async def get_incident(incident_id: UUID, session: SessionDep, keyring: KeyringDep,
                        operator: CurrentOperator) -> IncidentDetail:
     return await service.get_detail(session, keyring, incident_id, operator)
-
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-After = Annotated[str | None, Query(max_length=100, description="The `next` cursor of the previous page")]
 
 
 @router.get("/{incident_id}/alarms", response_model=AlarmPage, responses=raises(InvalidCursor),

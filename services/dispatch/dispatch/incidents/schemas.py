@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from dispatch.deliveries.schemas import DeliveryCount
 from dispatch.incidents.priority import ESCALATION_LADDER
+from kentongan.paging import Page
 from kentongan.text import Text
 
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
@@ -110,19 +111,16 @@ class IncidentDetail(Incident):
                     "notifier's GET /v1/incidents/{id}/notifications)")
 
 
-class AlarmPage(BaseModel):
-    items: list[AlarmView]
-    next: str | None = Field(description="Pass as `after` for the next page; null: no more")
+class AlarmPage(Page[AlarmView]):
+    pass
 
 
-class LocationPage(BaseModel):
-    items: list[LocationPoint]
-    next: str | None
+class LocationPage(Page[LocationPoint]):
+    pass
 
 
-class NotePage(BaseModel):
-    items: list[Note]
-    next: str | None
+class NotePage(Page[Note]):
+    pass
 
 
 class AssignRequest(BaseModel):

@@ -11,7 +11,6 @@ from dispatch.deliveries import repository as deliveries
 from dispatch.incidents import repository
 from dispatch.incidents.changes import notice, record_change, stream_view
 from dispatch.incidents.errors import AlreadyAssigned, IncidentChanged, IncidentNotFound, InvalidTransition
-from dispatch.incidents.paging import DEFAULT_PAGE, cursor_of, parse_cursor
 from dispatch.incidents.priority import SENSITIVE_CATEGORIES, TOP_ESCALATION_LEVEL
 from dispatch.incidents.schemas import (
     AlarmPage,
@@ -28,6 +27,7 @@ from dispatch.units import service as units
 from kentongan.crypto import Keyring, open_text
 from kentongan.events import incidents as events
 from kentongan.events.alarms import cancel_reason_aad, note_aad
+from kentongan.paging import DEFAULT_PAGE, cursor_of, parse_cursor
 from kentongan.security import Operator
 
 STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
@@ -81,7 +81,7 @@ async def alarm_page(session: AsyncSession, keyring: Keyring, incident_id: UUID,
 
 async def _alarm_page(session: AsyncSession, keyring: Keyring, incident: Incident, viewer: Operator, limit: int,
                       after: str | None) -> AlarmPage:
-    rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, UUID) if after else None)
+    rows = await repository.alarms_page(session, incident.id, limit + 1, parse_cursor(after, datetime, UUID) if after else None)
     # Callers' notes are opened only for whoever may read them (sensitive categories: supervisors).
     shown = incident.category not in SENSITIVE_CATEGORIES or viewer.has_role("supervisor")
     alarms = [AlarmView.model_validate(a).model_copy(update=_opened(keyring, a) if shown else {})
@@ -99,7 +99,7 @@ def _opened(keyring: Keyring, alarm: IncidentAlarm) -> dict[str, str | None]:
 async def trail_page(session: AsyncSession, incident_id: UUID, limit: int, after: str | None) -> LocationPage:
     """A page of the incident's location trail, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.trail_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
+    rows = await repository.trail_page(session, incident_id, limit + 1, parse_cursor(after, datetime, int) if after else None)
     following = cursor_of(rows[limit - 1].recorded_at, rows[limit - 1].id) if len(rows) > limit else None
     return LocationPage.model_validate({"items": rows[:limit], "next": following})
 
@@ -108,7 +108,7 @@ async def note_page(session: AsyncSession, keyring: Keyring, incident_id: UUID, 
                     after: str | None) -> NotePage:
     """A page of the incident's notes, oldest first."""
     await _existing(session, incident_id)
-    rows = await repository.notes_page(session, incident_id, limit + 1, parse_cursor(after, int) if after else None)
+    rows = await repository.notes_page(session, incident_id, limit + 1, parse_cursor(after, datetime, int) if after else None)
     following = cursor_of(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return NotePage(items=[opened_note(keyring, note) for note in rows[:limit]], next=following)
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, String, Uuid, func, or_, select, update
@@ -9,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.db import any_of
+from kentongan.paging import keyset
 from notifier.models import AlarmDevice, Delivery, DeliveryAttempt, Representative, Subscription
 from notifier.models.delivery import DUE
 
@@ -107,19 +109,25 @@ async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> li
     return [(row.id, row.attempts) for row in result.all()]
 
 
-async def list_for_agency(session: AsyncSession, agency: str, status: str | None, limit: int) -> list[Delivery]:
-    query = select(Delivery).where(Delivery.agency == agency).order_by(Delivery.created_at.desc()).limit(limit)
+AGENCY_ORDER = (Delivery.created_at, Delivery.id)
+INCIDENT_ORDER = (Delivery.created_at, Delivery.recipient, Delivery.id)
+
+
+async def list_for_agency(session: AsyncSession, agency: str, status: str | None, limit: int,
+                          after: tuple[Any, ...] | None) -> list[Delivery]:
+    """Up to limit + 1 of the agency's deliveries, newest first (created_at, id), after the position `after`."""
+    query = select(Delivery).where(Delivery.agency == agency)
     if status is not None:
         query = query.where(Delivery.status == status)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, AGENCY_ORDER, after, limit, descending=True)))
 
 
-async def list_for_incident(session: AsyncSession, incident_id: UUID, limit: int, offset: int) -> list[Delivery]:
+async def list_for_incident(session: AsyncSession, incident_id: UUID, limit: int,
+                            after: tuple[Any, ...] | None) -> list[Delivery]:
     """Everyone told about an incident (representatives, the callers' devices), oldest first, a page at a time
-    (a crowd's incident tells every caller of each milestone)."""
-    return list(await session.scalars(select(Delivery).where(Delivery.incident_id == incident_id)
-                                      .order_by(Delivery.created_at, Delivery.recipient, Delivery.id)
-                                      .limit(limit).offset(offset)))
+    (a crowd's incident tells every caller of each milestone): up to limit + 1 rows after `after`."""
+    query = select(Delivery).where(Delivery.incident_id == incident_id)
+    return list(await session.scalars(keyset(query, INCIDENT_ORDER, after, limit)))
 
 
 async def attempts_of(session: AsyncSession, delivery_ids: list[UUID]) -> dict[UUID, list[DeliveryAttempt]]:

@@ -1,25 +1,25 @@
 """Partners' view of their webhook deliveries: every attempt, and replay."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from kentongan.dependencies import SessionDep
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit, Page
 from kentongan.security import CurrentOperator, CurrentPartner
 from notifier.deliveries import service
 from notifier.deliveries.errors import DeliveryNotReplayable
-from notifier.deliveries.schemas import Delivery, DeliveryStatus, IncidentNotification
+from notifier.deliveries.schemas import Delivery, DeliveryPage, DeliveryStatus, IncidentNotification
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
 
-@router.get("", response_model=list[Delivery], summary="This partner's webhook deliveries, newest first")
+@router.get("", response_model=DeliveryPage, responses=raises(InvalidCursor),
+            summary="This partner's webhook deliveries, newest first, a page at a time")
 async def list_deliveries(partner: CurrentPartner, session: SessionDep, status: DeliveryStatus | None = None,
-                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Delivery]:
-    rows = await service.list_deliveries(session, partner.agency, status, limit)
-    return [Delivery.of(delivery, attempts) for delivery, attempts in rows]
+                          limit: Limit = 100, after: After = None) -> DeliveryPage:
+    return await service.list_deliveries(session, partner.agency, status, limit, after)
 
 
 @router.get("/{delivery_id}", response_model=Delivery, summary="One delivery and its attempts")
@@ -36,12 +36,11 @@ async def retry_delivery(delivery_id: UUID, partner: CurrentPartner, session: Se
 incidents_router = APIRouter(prefix="/v1/incidents", tags=["incident notifications (Command Center)"])
 
 
-@incidents_router.get("/{incident_id}/notifications", response_model=list[IncidentNotification],
+@incidents_router.get("/{incident_id}/notifications", response_model=Page[IncidentNotification],
+                      responses=raises(InvalidCursor),
                       summary="Who was alerted or told about an incident, and whether it arrived")
 async def incident_notifications(incident_id: UUID, _: CurrentOperator, session: SessionDep,
-                                 limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-                                 ) -> list[IncidentNotification]:
+                                 limit: Limit = 200, after: After = None) -> Page[IncidentNotification]:
     """The RT representatives and Polisi RW alerted (opened, escalated) and the callers' status pushes, oldest
-    first, a page at a time; an empty list while nothing was queued yet."""
-    return await service.incident_notifications(session, incident_id, limit, offset)
+    first, a page at a time; no items while nothing was queued yet."""
+    return await service.incident_notifications(session, incident_id, limit, after)

@@ -4,6 +4,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from kentongan.paging import Page
+
 # pending is "queued"; sent: a provider with receipts took it; delivered / read / failed: from its receipts (a
 # channel without receipts goes straight to delivered); retrying / dead / interrupted: the request itself failed.
 DeliveryStatus = Literal["pending", "sending", "sent", "delivered", "read", "failed", "retrying", "dead",
@@ -61,3 +63,7 @@ class IncidentNotification(BaseModel):
     sent_at: datetime | None = None
     delivered_at: datetime | None
     read_at: datetime | None = None
+
+
+class DeliveryPage(Page[Delivery]):
+    pass

@@ -15,11 +15,13 @@ from uuid6 import uuid7
 
 from kentongan.crypto import Keyring, Sealed
 from kentongan.events import Envelope
+from kentongan.paging import Page, page_of, parse_cursor
 from notifier.channels.base import SendResult
 from notifier.deliveries import repository
 from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
-from notifier.deliveries.schemas import IncidentNotification
-from notifier.models import Delivery, DeliveryAttempt, Representative
+from notifier.deliveries.schemas import Delivery as DeliverySchema
+from notifier.deliveries.schemas import DeliveryPage, IncidentNotification
+from notifier.models import Delivery, Representative
 from notifier.registry import repository as registry_repository
 from notifier.settings import Settings
 
@@ -126,12 +128,14 @@ def after_failure(settings: Settings, created_at: datetime, attempts: int, now: 
     return {"status": "retrying", "next_attempt_at": retry_at}
 
 
-async def list_deliveries(session: AsyncSession, agency: str, status: str | None,
-                          limit: int) -> list[tuple[Delivery, list[DeliveryAttempt]]]:
-    """A partner's own deliveries, newest first, each with its attempts."""
-    deliveries = await repository.list_for_agency(session, agency, status, limit)
-    attempts = await repository.attempts_of(session, [d.id for d in deliveries])
-    return [(d, attempts[d.id]) for d in deliveries]
+async def list_deliveries(session: AsyncSession, agency: str, status: str | None, limit: int,
+                          after: str | None) -> DeliveryPage:
+    """A page of a partner's own deliveries, newest first, each with its attempts."""
+    rows = await repository.list_for_agency(session, agency, status, limit,
+                                            parse_cursor(after, datetime, UUID) if after else None)
+    page = page_of(rows, limit, lambda d: (d.created_at, d.id))
+    attempts = await repository.attempts_of(session, [d.id for d in page["items"]])
+    return DeliveryPage(items=[DeliverySchema.of(d, attempts[d.id]) for d in page["items"]], next=page["next"])
 
 
 async def get_delivery(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple[Delivery, list]:
@@ -154,17 +158,20 @@ async def replay(session: AsyncSession, agency: str, delivery_id: UUID) -> tuple
 
 
 async def incident_notifications(session: AsyncSession, incident_id: UUID, limit: int = 200,
-                                 offset: int = 0) -> list[IncidentNotification]:
+                                 after: str | None = None) -> Page[IncidentNotification]:
     """Who was alerted or told about an incident and how each message went, for operators (a page)."""
-    deliveries = await repository.list_for_incident(session, incident_id, limit, offset)
+    rows = await repository.list_for_incident(session, incident_id, limit,
+                                              parse_cursor(after, datetime, str, UUID) if after else None)
+    page = page_of(rows, limit, lambda d: (d.created_at, d.recipient, d.id))
+    deliveries: list[Delivery] = page["items"]
     rep_of = {d.id: _rep_id(d) for d in deliveries}
     reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
-    return [IncidentNotification(
+    return Page(next=page["next"], items=[IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
         recipient_name=_described(reps.get(rep) if (rep := rep_of[d.id]) else None), channel=d.channel,
         status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
         delivered_at=d.delivered_at, read_at=d.read_at)
-        for d in deliveries]
+        for d in deliveries])
 
 
 def _rep_id(delivery: Delivery) -> UUID | None:

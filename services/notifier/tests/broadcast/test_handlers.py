@@ -93,7 +93,7 @@ async def test_an_incident_opened_twice_and_its_merged_alarms_broadcast_once(
     assert len(await outbox_of(first.id, 3)) == 3
     assert await dev_outbox(event_id=again.id) == []
     told = (await notifier.get(f"/v1/incidents/{incident['incident_id']}/notifications",
-                               headers=operator_headers())).json()
+                               headers=operator_headers())).json()["items"]
     assert sorted(n["recipient"] for n in told if n["purpose"] == "broadcast") == sorted(
         f"rep:{rep['id']}" for rep in (home, neighbour, polisi))
 async def test_an_unauthenticated_report_incident_is_broadcast_only_once_acknowledged(

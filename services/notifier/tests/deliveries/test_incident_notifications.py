@@ -19,7 +19,7 @@ async def test_operators_see_each_representative_alerted_and_how_it_went(
     async def both_delivered():
         response = await notifier.get(f"/v1/incidents/{opened.incident_id}/notifications",
                                       headers=operator_headers())
-        rows = response.json()
+        rows = response.json()["items"]
         return rows if len(rows) == 2 and all(row["status"] == "delivered" for row in rows) else None
 
     rows = await eventually(both_delivered, timeout_s=20)
@@ -31,7 +31,16 @@ async def test_operators_see_each_representative_alerted_and_how_it_went(
         assert home["contacts"][0]["address"] not in str(row)  # no phone numbers in the operators' view
 
     other = await notifier.get(f"/v1/incidents/{uuid4()}/notifications", headers=operator_headers())
-    assert other.status_code == 200 and other.json() == []
+    assert other.status_code == 200 and other.json() == {"items": [], "next": None}
+
+    # A page at a time: the cursor of the first page leads to the second, and the second is the last.
+    url = f"/v1/incidents/{opened.incident_id}/notifications"
+    first = (await notifier.get(url, params={"limit": 1}, headers=operator_headers())).json()
+    assert [row["id"] for row in first["items"]] == [rows[0]["id"]] and first["next"]
+    second = (await notifier.get(url, params={"limit": 1, "after": first["next"]}, headers=operator_headers())).json()
+    assert [row["id"] for row in second["items"]] == [rows[1]["id"]] and second["next"] is None
+    bad = await notifier.get(url, params={"after": "not-a-cursor"}, headers=operator_headers())
+    assert bad.status_code == 400 and "after" in bad.json()["detail"]
 
 
 async def test_the_view_is_for_command_center_staff_only(notifier, partner_headers):

@@ -62,7 +62,7 @@ def _signed(body: bytes, secret: str = APP_SECRET) -> dict:
 async def _notifications(notifier, operator_headers, incident_id, count: int) -> list[dict]:
     async def listed():
         response = await notifier.get(f"/v1/incidents/{incident_id}/notifications", headers=operator_headers())
-        rows = response.json()
+        rows = response.json()["items"]
         return rows if len(rows) >= count else None
     return await eventually(listed, timeout_s=20)
 
@@ -70,7 +70,7 @@ async def _notifications(notifier, operator_headers, incident_id, count: int) ->
 async def _status(notifier, operator_headers, incident_id, channel: str, wanted: str) -> dict:
     async def reached():
         response = await notifier.get(f"/v1/incidents/{incident_id}/notifications", headers=operator_headers())
-        return next((r for r in response.json() if r["channel"] == channel and r["status"] == wanted), None)
+        return next((r for r in response.json()["items"] if r["channel"] == channel and r["status"] == wanted), None)
     return await eventually(reached, timeout_s=20)
 
 
@@ -120,7 +120,7 @@ async def _no_fallback_sms(notifier, operator_headers, incident_id) -> None:
     import asyncio
     await asyncio.sleep(2.5)  # past the fallback time
     response = await notifier.get(f"/v1/incidents/{incident_id}/notifications", headers=operator_headers())
-    assert [r["channel"] for r in response.json()] == ["whatsapp"]
+    assert [r["channel"] for r in response.json()["items"]] == ["whatsapp"]
 
 
 async def test_an_undelivered_alert_falls_back_to_sms_once(notifier, providers, publish, area, incident_event,
@@ -135,7 +135,7 @@ async def test_an_undelivered_alert_falls_back_to_sms_once(notifier, providers, 
     sms = await _status(notifier, operator_headers, incident.incident_id, "sms", "sent")
     await asyncio.sleep(3.5)  # two more fallback periods: nothing is sent again on either channel
     rows = (await notifier.get(f"/v1/incidents/{incident.incident_id}/notifications",
-                               headers=operator_headers())).json()
+                               headers=operator_headers())).json()["items"]
     assert sorted(r["channel"] for r in rows) == ["sms", "whatsapp"]
     assert len([r for r in providers.to("/wa/") if r.json()["to"] == phone]) == 1
     assert len([r for r in providers.to("/twilio/") if r.form()["To"] == phone]) == 1

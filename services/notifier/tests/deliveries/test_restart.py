@@ -78,12 +78,12 @@ async def _received(receiver, *paths):
 
 
 async def _healthy_recorded(client: httpx.AsyncClient, event_id: str, url: str) -> bool:
-    deliveries = (await client.get("/v1/deliveries")).json()
+    deliveries = (await client.get("/v1/deliveries")).json()["items"]
     return any(d["event_id"] == event_id and d["target"] == url and d["status"] == "delivered" for d in deliveries)
 
 
 async def _settled(client: httpx.AsyncClient, event_id: str):
-    mine = [d for d in (await client.get("/v1/deliveries")).json() if d["event_id"] == event_id]
+    mine = [d for d in (await client.get("/v1/deliveries")).json()["items"] if d["event_id"] == event_id]
     done = {d["target"]: d for d in mine if d["status"] in ("delivered", "interrupted")}
     return done if len(done) == 2 else None
 

@@ -28,7 +28,7 @@ async def _subscribe(notifier, partner_headers, agency: str, url: str, event_typ
 
 async def _delivery(notifier, headers, event_id: str, statuses: tuple[str, ...]) -> dict:
     async def settled():
-        found = [d for d in (await notifier.get("/v1/deliveries", headers=headers)).json() if d["event_id"] == event_id]
+        found = [d for d in (await notifier.get("/v1/deliveries", headers=headers)).json()["items"] if d["event_id"] == event_id]
         return found[0] if found and found[0]["status"] in statuses else None
 
     return await eventually(settled, timeout_s=20)
@@ -65,6 +65,29 @@ async def test_a_partner_subscribed_to_withdrawals_is_told_to_erase_a_case(notif
     assert payload["type"] == "kentongan.referral.withdrawn"
     assert (payload["data"]["referral_id"], payload["data"]["reason"]) == (str(event.referral_id),
                                                                          "erasure_requested")
+
+
+async def test_a_partner_pages_through_its_deliveries_newest_first(notifier, partner_headers, receiver, publish):
+    agency = f"dp3a-{uuid4().hex[:6]}"
+    headers = partner_headers(agency)
+    await _subscribe(notifier, partner_headers, agency, receiver.url(f"/{agency}"))
+    for _ in range(3):
+        await publish(referral(agency))
+    await eventually(lambda: _received(receiver, f"/{agency}", 3))
+
+    async def all_three():
+        page = (await notifier.get("/v1/deliveries", params={"limit": 500}, headers=headers)).json()
+        return page["items"] if len(page["items"]) == 3 else None
+    everything = await eventually(all_three)
+    first = (await notifier.get("/v1/deliveries", params={"limit": 2}, headers=headers)).json()
+    second = (await notifier.get("/v1/deliveries", params={"limit": 2, "after": first["next"]},
+                                 headers=headers)).json()
+    assert [d["id"] for d in first["items"] + second["items"]] == [d["id"] for d in everything]
+    assert second["next"] is None
+    created = [d["created_at"] for d in everything]
+    assert created == sorted(created, reverse=True)
+    bad = await notifier.get("/v1/deliveries", params={"after": "bm90IGEgY3Vyc29y"}, headers=headers)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor" and "after" in bad.json()["detail"]
 
 
 async def _received(receiver, path, count: int = 1):
