@@ -37,7 +37,7 @@ async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency
         [referred] = await eventually(lambda: texts(1), timeout_s=60)
 
         dp3a = partner_headers("dp3a")
-        referrals = (await intake.get("/v1/referrals", headers=dp3a, params={"limit": 200})).json()
+        referrals = (await intake.get("/v1/referrals", headers=dp3a, params={"limit": 200})).json()["items"]
         [referral_id] = [r["id"] for r in referrals if r["report_id"] == report_id]
         accepted = await intake.post(f"/v1/referrals/{referral_id}/accept", headers=dp3a)
         assert accepted.status_code == 200, accepted.text

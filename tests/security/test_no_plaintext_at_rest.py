@@ -365,7 +365,7 @@ async def _submit(reporter: httpx.AsyncClient, partner: httpx.AsyncClient, body:
     submitted = await reporter.post("/v1/reports", json=body)
     assert submitted.status_code == 201, submitted.text
     report_id, token = submitted.json()["report_id"], submitted.json()["case_token"]
-    referrals = (await partner.get("/v1/referrals", params={"limit": 200})).json()
+    referrals = (await partner.get("/v1/referrals", params={"limit": 200})).json()["items"]
     [referral_id] = [r["id"] for r in referrals if r["report_id"] == report_id]
     return report_id, token, referral_id
 

@@ -86,9 +86,14 @@ def referral_id_for(intake, partner_headers):
     """The id of the referral an agency holds for a report, from the agency's own list (None if absent)."""
 
     async def find(agency, report_id):
-        listed = await intake.get("/v1/referrals", headers=partner_headers(agency), params={"limit": 200})
-        assert listed.status_code == 200
-        return next((r["id"] for r in listed.json() if r["report_id"] == report_id), None)
+        after = None
+        while True:  # every page: other tests refer cases to the same agencies
+            listed = await intake.get("/v1/referrals", headers=partner_headers(agency),
+                                      params={"limit": 500, **({"after": after} if after else {})})
+            assert listed.status_code == 200
+            found = next((r["id"] for r in listed.json()["items"] if r["report_id"] == report_id), None)
+            if found is not None or (after := listed.json()["next"]) is None:
+                return found
 
     return find
 

@@ -1,10 +1,12 @@
 """Every query on referrals."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.paging import keyset
 from report_intake.models import Referral, Report
 
 
@@ -19,12 +21,14 @@ async def get_for_agency(session: AsyncSession, referral_id: UUID, agency: str,
     return (row[0], row[1]) if row else None
 
 
-async def list_for_agency(session: AsyncSession, agency: str, status: str | None,
-                          limit: int) -> list[tuple[Referral, Report]]:
+async def list_for_agency(session: AsyncSession, agency: str, status: str | None, limit: int,
+                          after: tuple[Any, ...] | None) -> list[tuple[Referral, Report]]:
+    """Up to limit + 1 of the agency's referrals, newest first (created_at, id), after the position `after`."""
     statement = (select(Referral, Report).join(Report, Report.id == Referral.report_id)
-                 .where(Referral.agency == agency).order_by(Referral.created_at.desc()).limit(limit))
+                 .where(Referral.agency == agency))
     if status is not None:
         statement = statement.where(Referral.status == status)
+    statement = keyset(statement, (Referral.created_at, Referral.id), after, limit, descending=True)
     return [(row[0], row[1]) for row in await session.execute(statement)]
 
 

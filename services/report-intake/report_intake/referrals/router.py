@@ -1,12 +1,13 @@
 """The partner agencies' API: their own referrals only (another agency's is a 404)."""
 
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from kentongan.events.referrals import ReferralStatus
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit
 from report_intake.dependencies import BusDep, KeyringDep, PartnerActor, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
 from report_intake.referrals import service
@@ -17,6 +18,7 @@ from report_intake.referrals.schemas import (
     DeclineBody,
     ProgressBody,
     ReferralDetail,
+    ReferralPage,
     ReferralSummary,
 )
 
@@ -24,10 +26,11 @@ router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 CONFLICT = raises(ReferralStateConflict)
 
 
-@router.get("", response_model=list[ReferralSummary], summary="This agency's referrals, newest first")
+@router.get("", response_model=ReferralPage, responses=raises(InvalidCursor),
+            summary="This agency's referrals, newest first, a page at a time")
 async def list_referrals(actor: PartnerActor, session: SessionDep, status: ReferralStatus | None = None,
-                         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ReferralSummary]:
-    return await service.list_referrals(session, actor, status, limit)
+                         limit: Limit = 50, after: After = None) -> ReferralPage:
+    return await service.list_referrals(session, actor, status, limit, after)
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail, summary="One referral with the case (audited)")

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from kentongan.events.referrals import ReferralStatus
+from kentongan.paging import Page
 from kentongan.text import Text
 from report_intake.reports.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
 
@@ -61,3 +62,7 @@ class ReferralDetail(ReferralSummary):
     decline_reason: str | None
     outcome: str | None
     timeline: list[dict]
+
+
+class ReferralPage(Page[ReferralSummary]):
+    pass

@@ -23,6 +23,7 @@ from kentongan.events.referrals import (
     ReporterContact,
 )
 from kentongan.outbox import add_event
+from kentongan.paging import page_of, parse_cursor
 from report_intake.audit.service import Actor, record
 from report_intake.crypto import open_json, seal_json
 from report_intake.messages import service as messages
@@ -30,7 +31,7 @@ from report_intake.messages.schemas import MessageOut
 from report_intake.models import Referral, Report, outbox
 from report_intake.referrals import repository
 from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
-from report_intake.referrals.schemas import ReferralDetail, ReferralSummary, Step
+from report_intake.referrals.schemas import ReferralDetail, ReferralPage, ReferralSummary, Step
 from report_intake.reports import updates
 from report_intake.reports.keys import case_keyring
 from report_intake.reports.private import open_report, reachable_contact
@@ -131,12 +132,14 @@ async def step(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: 
     return _summary(referral, report)
 
 
-async def list_referrals(session: AsyncSession, actor: Actor, status: str | None,
-                         limit: int) -> list[ReferralSummary]:
-    """The agency's own referrals, newest first (each listed referral is an audited read)."""
-    rows = await repository.list_for_agency(session, _agency_of(actor), status, limit)
-    await record(session, actor, "referral.list", "referral", [referral.id for referral, _ in rows])
-    return [_summary(referral, report) for referral, report in rows]
+async def list_referrals(session: AsyncSession, actor: Actor, status: str | None, limit: int,
+                         after: str | None) -> ReferralPage:
+    """A page of the agency's own referrals, newest first (each listed referral is an audited read)."""
+    rows = await repository.list_for_agency(session, _agency_of(actor), status, limit,
+                                            parse_cursor(after, datetime, UUID) if after else None)
+    page = page_of(rows, limit, lambda row: (row[0].created_at, row[0].id))
+    await record(session, actor, "referral.list", "referral", [referral.id for referral, _ in page["items"]])
+    return ReferralPage(items=[_summary(referral, report) for referral, report in page["items"]], next=page["next"])
 
 
 async def read_referral(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID) -> ReferralDetail:

@@ -34,6 +34,23 @@ async def test_a_referral_to_dp3a_is_seen_by_dp3a_only(intake, submit, report_bo
     assert still.json()["status"] == "created" and still.json()["version"] == 1
 
 
+async def test_an_agency_pages_through_its_referrals_newest_first(intake, submit, report_body, partner_headers,
+                                                                   referral_id_for):
+    agency = partner_headers("dp3a")
+    body = report_body(category="domestic_violence", school=None,
+                       victim={"age_group": "adult", "gender": "female", "is_reporter": True})
+    reports = [(await submit(body))[0] for _ in range(3)]
+    for report_id in reports:
+        assert await referral_id_for("dp3a", report_id) is not None
+    first = (await intake.get("/v1/referrals", headers=agency, params={"limit": 2})).json()
+    second = (await intake.get("/v1/referrals", headers=agency, params={"limit": 2, "after": first["next"]})).json()
+    # Newest first: the last three submitted open the list, and the second page carries on where the first ended.
+    assert [r["report_id"] for r in first["items"]] == [reports[2], reports[1]]
+    assert [r["report_id"] for r in second["items"]][:1] == [reports[0]]
+    bad = await intake.get("/v1/referrals", headers=agency, params={"after": "x"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor" and "after" in bad.json()["detail"]
+
+
 async def test_triage_rules_route_each_case(submit, report_body, staff_referrals):
     child_sexual = report_body(category="sexual_violence", school="Pondok Pesantren Al-Hikmah")
     # abused at home by a relative: no school named, so Disdik never hears of it unless the reporter asks
