@@ -90,8 +90,8 @@ REPRESENTATIVE = {"name": "Bu Siti", "kecamatan": "Candisari", "kelurahan": "Jom
 
 
 @pytest.mark.parametrize(("service", "method", "path", "params", "body", "field"), [
-    ("cctv", "GET", "/v1/cameras", {"offset": str(10**20)}, None, "offset"),
-    ("notifier", "GET", "/v1/representatives", {"offset": str(10**20)}, None, "offset"),
+    ("cctv", "GET", "/v1/cameras", {"limit": str(10**20)}, None, "limit"),
+    ("notifier", "GET", "/v1/representatives", {"limit": str(10**20)}, None, "limit"),
     ("cctv", "GET", "/v1/cameras", {"kecamatan": "Genuk\x00"}, None, "kecamatan"),
     ("cctv", "POST", "/v1/cameras", {}, {**CAMERA, "name": "Simpang\x00Lima"}, "name"),
     ("notifier", "PUT", "/v1/representatives/rep-1", {}, {**REPRESENTATIVE, "name": "Bu\x00Siti"}, "name"),

@@ -37,7 +37,7 @@ async def camera(cctv, operator_headers) -> dict:
 async def test_no_answer_shows_the_stream_url_unless_asked(cctv, operator_headers, camera, role):
     headers = operator_headers(role)
     answers = [await cctv.get(f"/v1/cameras/{camera['id']}", headers=headers),
-               await cctv.get("/v1/cameras", params={"limit": 1000}, headers=headers),
+               await cctv.get("/v1/cameras", params={"limit": 500}, headers=headers),
                await cctv.get("/v1/cameras/nearby", params={"lat": -6.9847, "lon": 110.4094},
                               headers=headers),
                await cctv.patch(f"/v1/cameras/{camera['id']}", json={"priority": 2},

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cctv_ingest.models import Camera, CameraHealth
+from kentongan.paging import keyset
 
 IMPORT_BATCH = 2_000  # rows per INSERT .. ON CONFLICT statement
 UPSERTED_COLUMNS = ("name", "lat", "lon", "kecamatan", "kelurahan", "rt", "stream_url", "priority", "enabled")
@@ -23,11 +24,13 @@ async def get_with_health(session: AsyncSession, camera_id: str) -> tuple[Camera
     return (row[0], row[1]) if row else None
 
 
-async def list_page(session: AsyncSession, kecamatan: str | None, limit: int, offset: int) -> list[Camera]:
-    query = select(Camera).order_by(Camera.id).limit(limit).offset(offset)
+async def list_page(session: AsyncSession, kecamatan: str | None, limit: int,
+                    after: tuple[str] | None) -> list[Camera]:
+    """Up to limit + 1 cameras by id, after the id `after` names."""
+    query = select(Camera)
     if kecamatan:
         query = query.where(Camera.kecamatan == kecamatan)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, (Camera.id,), after, limit)))
 
 
 async def upsert_many(session: AsyncSession, rows: Sequence[dict]) -> int:

@@ -7,6 +7,7 @@ from cctv_ingest.cameras.errors import CameraIdTaken, ImportRejected, Unsupporte
 from cctv_ingest.cameras.schemas import (
     Camera,
     CameraCreate,
+    CameraPage,
     CameraUpdate,
     CameraWithHealth,
     ImportResult,
@@ -16,6 +17,7 @@ from cctv_ingest.cameras.schemas import (
 from cctv_ingest.dependencies import SessionDep, SettingsDep
 from kentongan.errors import Forbidden
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit
 from kentongan.security import CurrentOperator, CurrentSupervisor, Operator
 from kentongan.text import Line
 
@@ -25,7 +27,6 @@ IMPORT_PATH = "/v1/cameras/import"
 Include = Annotated[Literal["stream_url"] | None, Query(description="stream_url: supervisors only")]
 # A camera id in a path: what CameraCreate accepts, so anything else is a 422 naming it, never a database error.
 CameraIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-MAX_OFFSET = 100_000
 IMPORT_BODY = {"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string"},
                  "example": "id,name,lat,lon,stream_url\nsmg-simpanglima-01,Simpang Lima,-6.9903,110.4229,"
@@ -66,15 +67,14 @@ async def import_cameras(request: Request, _: CurrentSupervisor, session: Sessio
     return ImportResult(imported=await service.import_many(session, cameras, settings, first_row))
 
 
-@router.get("", response_model=list[Camera], responses=raises(Forbidden), summary="Cameras, by id")
+@router.get("", response_model=CameraPage, responses=raises(Forbidden, InvalidCursor),
+            summary="Cameras, by id, a page at a time")
 async def list_cameras(operator: CurrentOperator, session: SessionDep,
                        kecamatan: Annotated[Annotated[str, Line(100)] | None, Query()] = None,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                       include: Include = None) -> list[Camera]:
+                       limit: Limit = 100, after: After = None, include: Include = None) -> CameraPage:
     shown = _shows_stream_url(operator, include)
-    cameras = await service.list_cameras(session, kecamatan, limit, offset)
-    return [camera_view(camera, shown) for camera in cameras]
+    cameras, following = await service.list_cameras(session, kecamatan, limit, after)
+    return CameraPage(items=[camera_view(camera, shown) for camera in cameras], next=following)
 
 
 @router.get("/nearby", response_model=list[NearbyCamera], summary="Cameras around a point, nearest first, with their state")

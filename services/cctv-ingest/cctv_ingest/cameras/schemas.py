@@ -4,6 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cctv_ingest.redaction import redact_url
+from kentongan.paging import Page
 from kentongan.text import Line, Text
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
@@ -111,3 +112,7 @@ class NearbyCamera(BaseModel):
 
 class ImportResult(BaseModel):
     imported: int
+
+
+class CameraPage(Page[Camera]):
+    pass

@@ -11,6 +11,7 @@ from cctv_ingest.cameras.schemas import CameraCreate, CameraUpdate
 from cctv_ingest.cameras.urls import check_stream_url, stream_url_problem
 from cctv_ingest.models import Camera, CameraHealth
 from kentongan.geo import bounding_box, haversine_m, kecamatan_of
+from kentongan.paging import page_of, parse_cursor
 from kentongan.settings import ServiceSettings
 
 
@@ -111,5 +112,9 @@ async def nearby(session: AsyncSession, lat: float, lon: float, radius_m: float,
     return found[:limit]
 
 
-async def list_cameras(session: AsyncSession, kecamatan: str | None, limit: int, offset: int) -> list[Camera]:
-    return await repository.list_page(session, kecamatan, limit, offset)
+async def list_cameras(session: AsyncSession, kecamatan: str | None, limit: int,
+                       after: str | None) -> tuple[list[Camera], str | None]:
+    """A page of cameras by id, and the cursor of the next page (None: no more)."""
+    rows = await repository.list_page(session, kecamatan, limit, parse_cursor(after, str) if after else None)
+    page = page_of(rows, limit, lambda camera: (camera.id,))
+    return page["items"], page["next"]
