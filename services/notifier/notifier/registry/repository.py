@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.geo import bounding_box
+from kentongan.paging import keyset
 from notifier.models import Representative
 
 
@@ -34,13 +35,14 @@ async def polisi_of_rws(session: AsyncSession, rws: set[tuple[str, str, str]]) -
 
 
 async def list_filtered(session: AsyncSession, kecamatan: str | None, kelurahan: str | None, limit: int,
-                        offset: int) -> list[Representative]:
-    query = select(Representative).order_by(Representative.code).limit(limit).offset(offset)
+                        after: tuple[str] | None) -> list[Representative]:
+    """Up to limit + 1 representatives by code, after the code `after` names."""
+    query = select(Representative)
     if kecamatan:
         query = query.where(Representative.kecamatan == kecamatan)
     if kelurahan:
         query = query.where(Representative.kelurahan == kelurahan)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, (Representative.code,), after, limit)))
 
 
 async def get_by_code(session: AsyncSession, code: str) -> Representative | None:

@@ -1,9 +1,11 @@
 """The registry API: representatives (admin writes, operators read), CSV import and area lookup."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 
+from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit, Page
 from kentongan.security import CurrentAdmin, CurrentOperator
 from kentongan.text import Line
 from notifier.dependencies import SessionDep, SettingsDep
@@ -27,11 +29,11 @@ async def put_representative(code: Code, body: RepresentativeIn, _: CurrentAdmin
     return await service.save(session, body.model_copy(update={"code": code}), settings)
 
 
-@router.get("/v1/representatives", response_model=list[Representative], summary="The registry, by area")
+@router.get("/v1/representatives", response_model=Page[Representative], responses=raises(InvalidCursor),
+            summary="The registry, by area, by code, a page at a time")
 async def list_representatives(_: CurrentOperator, session: SessionDep, kecamatan: Area = None,
-                               kelurahan: Area = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                               offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> list[RepresentativeRow]:
-    return await service.list_representatives(session, kecamatan, kelurahan, limit, offset)
+                               kelurahan: Area = None, limit: Limit = 200, after: After = None) -> dict[str, Any]:
+    return await service.list_representatives(session, kecamatan, kelurahan, limit, after)
 
 
 @router.get("/v1/representatives/{code}", response_model=Representative, summary="One representative")

@@ -2,11 +2,13 @@
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from kentongan.geo import haversine_m, kecamatan_of
+from kentongan.paging import page_of, parse_cursor
 from notifier.models import Representative
 from notifier.registry import csv_import, repository
 from notifier.registry.errors import InvalidCsv, RepresentativeNotFound
@@ -81,8 +83,11 @@ async def import_csv(session: AsyncSession, text: str, settings: Settings) -> in
 
 
 async def list_representatives(session: AsyncSession, kecamatan: str | None, kelurahan: str | None,
-                               limit: int, offset: int) -> list[Representative]:
-    return await repository.list_filtered(session, kecamatan, kelurahan, limit, offset)
+                               limit: int, after: str | None) -> dict[str, Any]:
+    """A page of the registry by code (the body of a Page[Representative])."""
+    rows = await repository.list_filtered(session, kecamatan, kelurahan, limit,
+                                          parse_cursor(after, str) if after else None)
+    return page_of(rows, limit, lambda rep: (rep.code,))
 
 
 async def audience(session: AsyncSession, lat: float, lon: float, settings: Settings) -> Audience:

@@ -21,6 +21,24 @@ async def test_a_csv_imports_and_a_second_import_updates_by_code(notifier, opera
     assert rep["contacts"] == [{"channel": "sms", "address": "+628111"}, {"channel": "push", "address": "tok-1"}]
 
 
+async def test_operators_page_through_a_kelurahan_by_code(notifier, operator_headers, area):
+    lat, lon = area
+    kelurahan = f"Kel{uuid4().hex[:8]}"
+    codes = sorted(f"PAGE-{uuid4().hex[:8]}" for _ in range(3))
+    csv = HEADER + "".join(f"{code},Bu Sri,rt,Candisari,{kelurahan},02,0{i},{lat},{lon},id,+628111,,\n"
+                           for i, code in enumerate(codes, start=1))
+    admin = {**operator_headers("admin"), "content-type": "text/csv"}
+    assert (await notifier.post("/v1/representatives/import", content=csv, headers=admin)).json() == {"imported": 3}
+    params = {"kecamatan": "Candisari", "kelurahan": kelurahan, "limit": 2}
+    first = (await notifier.get("/v1/representatives", params=params, headers=operator_headers())).json()
+    assert [rep["code"] for rep in first["items"]] == codes[:2] and first["next"]
+    second = (await notifier.get("/v1/representatives", params={**params, "after": first["next"]},
+                                 headers=operator_headers())).json()
+    assert [rep["code"] for rep in second["items"]] == codes[2:] and second["next"] is None
+    bad = await notifier.get("/v1/representatives", params={"after": "e30"}, headers=operator_headers())
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor" and "after" in bad.json()["detail"]
+
+
 async def test_a_csv_with_a_bad_row_imports_nothing_and_names_line_and_field(notifier, operator_headers):
     good, bad = f"CSV-{uuid4().hex[:8]}", f"CSV-{uuid4().hex[:8]}"
     csv = (HEADER + f"{good},A,rt,Tugu,Randugarut,01,01,-6.97,110.33,id,+62811,,\n"
