@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, Uuid, bindparam, func, or_, select, update
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
 from kentongan.db import any_param, insert_rows, row_arrays, unnest_rows
+from kentongan.paging import keyset
 
 CLOSED = ("resolved", "cancelled")
 
@@ -97,10 +99,11 @@ async def get_for_device(session: AsyncSession, alarm_id: UUID, device_id: UUID,
     return await session.scalar(query)
 
 
-async def list_for_device(session: AsyncSession, device_id: UUID, limit: int) -> list[Alarm]:
-    result = await session.scalars(
-        select(Alarm).where(Alarm.device_id == device_id).order_by(Alarm.created_at.desc()).limit(limit))
-    return list(result)
+async def list_for_device(session: AsyncSession, device_id: UUID, limit: int,
+                          after: tuple[Any, ...] | None) -> list[Alarm]:
+    """Up to limit + 1 of the device's alarms, newest first (created_at, id), after the position `after`."""
+    query = select(Alarm).where(Alarm.device_id == device_id)
+    return list(await session.scalars(keyset(query, (Alarm.created_at, Alarm.id), after, limit, descending=True)))
 
 
 @dataclass

@@ -1,17 +1,17 @@
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from alarm_gateway.alarms import service
 from alarm_gateway.alarms.errors import AlarmClosed, AlarmIdTaken, DeviceBlocked
-from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, CancelRequest, LocationUpdate
+from alarm_gateway.alarms.schemas import Alarm, AlarmCreate, AlarmPage, CancelRequest, LocationUpdate
 from alarm_gateway.dependencies import KeyringDep, SessionDep
 from alarm_gateway.devices.router import CurrentDevice
 from kentongan.errors import ServiceError, error_response
 from kentongan.group_commit import GroupCommit
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit
 
 router = APIRouter(prefix="/v1/alarms", tags=["alarms"])
 
@@ -25,10 +25,12 @@ async def raise_alarm(body: AlarmCreate, device_id: CurrentDevice, request: Requ
     return service.view(await intake.submit(service.AlarmRequest(device_id, body)), request.app.state.keyring)
 
 
-@router.get("", response_model=list[Alarm], summary="This device's alarms, newest first")
+@router.get("", response_model=AlarmPage, responses=raises(InvalidCursor),
+            summary="This device's alarms, newest first, a page at a time")
 async def list_alarms(device_id: CurrentDevice, session: SessionDep, keyring: KeyringDep,
-                      limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Alarm]:
-    return [service.view(alarm, keyring) for alarm in await service.list_alarms(session, device_id, limit)]
+                      limit: Limit = 20, after: After = None) -> AlarmPage:
+    alarms, following = await service.list_alarms(session, device_id, limit, after)
+    return AlarmPage(items=[service.view(alarm, keyring) for alarm in alarms], next=following)
 
 
 @router.get("/{alarm_id}", response_model=Alarm, summary="Status of one of this device's alarms")

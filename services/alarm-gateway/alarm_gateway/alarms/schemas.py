@@ -5,6 +5,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from kentongan.events.alarms import AlarmCategory, AlarmSource
+from kentongan.paging import Page
 from kentongan.text import Text
 
 # A device clock may run this far ahead; a press older than MAX_PRESS_AGE is not an emergency to dispatch.
@@ -81,3 +82,7 @@ class Alarm(BaseModel):
     timeline: list[TimelineEntry]
     created_at: datetime
     updated_at: datetime
+
+
+class AlarmPage(Page[Alarm]):
+    pass

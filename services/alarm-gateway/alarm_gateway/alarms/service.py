@@ -29,6 +29,7 @@ from kentongan.events.alarms import (
     note_aad,
 )
 from kentongan.outbox import add_event, add_events
+from kentongan.paging import page_of, parse_cursor
 from kentongan.placement import confirm_placed
 
 # This many wrong PINs on one alarm tell the Command Center that someone is trying to call it off.
@@ -145,8 +146,13 @@ async def get_alarm(session: AsyncSession, device_id: UUID, alarm_id: UUID, for_
     return alarm
 
 
-async def list_alarms(session: AsyncSession, device_id: UUID, limit: int) -> list[Alarm]:
-    return await repository.list_for_device(session, device_id, limit)
+async def list_alarms(session: AsyncSession, device_id: UUID, limit: int,
+                      after: str | None) -> tuple[list[Alarm], str | None]:
+    """A page of the device's alarms, newest first, and the cursor of the next page (None: no more)."""
+    rows = await repository.list_for_device(session, device_id, limit,
+                                            parse_cursor(after, datetime, UUID) if after else None)
+    page = page_of(rows, limit, lambda alarm: (alarm.created_at, alarm.id))
+    return page["items"], page["next"]
 
 
 async def update_location(session: AsyncSession, device_id: UUID, alarm_id: UUID, data: LocationUpdate) -> Alarm:

@@ -10,6 +10,7 @@ from alarm_gateway.devices.erasure import erase_device
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
 from kentongan.errors import Forbidden, TooManyRequests, Unauthorized
 from kentongan.openapi import SecurityScheme, documents, raises
+from kentongan.paging import DEFAULT_PAGE, After, InvalidCursor, Limit, Page
 from kentongan.ratelimit import RateLimiter, client_key
 from kentongan.retention import ErasureConfirmation
 from kentongan.security import CurrentSupervisor, bearer_token
@@ -62,9 +63,11 @@ async def block_device(body: DeviceBlockCreate, supervisor: CurrentSupervisor, s
     return await service.block(session, body, supervisor)
 
 
-@blocks_router.get("", response_model=list[DeviceBlock], summary="Blocked devices, most recent first")
-async def list_device_blocks(_: CurrentSupervisor, session: SessionDep) -> list[DeviceBlock]:
-    return await service.list_blocks(session)
+@blocks_router.get("", response_model=Page[DeviceBlock], responses=raises(InvalidCursor),
+                   summary="Blocked devices, most recent first, a page at a time")
+async def list_device_blocks(_: CurrentSupervisor, session: SessionDep, limit: Limit = DEFAULT_PAGE,
+                             after: After = None) -> Page[DeviceBlock]:
+    return await service.list_blocks(session, limit, after)
 
 
 @blocks_router.delete("/{device_id}", status_code=204, summary="Let a blocked device raise alarms again")

@@ -13,6 +13,7 @@ from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, Device
 from alarm_gateway.models import Alarm, Device
 from alarm_gateway.settings import Settings
 from kentongan.errors import NotFound
+from kentongan.paging import Page, keyset, page_of, parse_cursor
 from kentongan.security import DEVICE, Operator, decode_token, issue_token
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,12 @@ async def unblock(session: AsyncSession, device_id: UUID, supervisor: Operator) 
     log.info("device %s unblocked by %s", device_id, supervisor.subject)
 
 
-async def list_blocks(session: AsyncSession) -> list[DeviceBlock]:
-    devices = await session.scalars(select(Device).where(Device.blocked_at.is_not(None))
-                                    .order_by(Device.blocked_at.desc()))
-    return [_block(device) for device in devices]
+async def list_blocks(session: AsyncSession, limit: int, after: str | None) -> Page[DeviceBlock]:
+    """A page of the blocked devices, most recently blocked first (blocked_at, id)."""
+    query = keyset(select(Device).where(Device.blocked_at.is_not(None)), (Device.blocked_at, Device.id),
+                   parse_cursor(after, datetime, UUID) if after else None, limit, descending=True)
+    page = page_of(list(await session.scalars(query)), limit, lambda device: (device.blocked_at, device.id))
+    return Page(items=[_block(device) for device in page["items"]], next=page["next"])
 
 
 def _block(device: Device) -> DeviceBlock:

@@ -22,7 +22,7 @@ async def test_retried_post_returns_the_same_alarm_not_a_second_one(gateway, dev
     second = await gateway.post("/v1/alarms", json=body, headers=device)
     assert first.json()["id"] == second.json()["id"] == body["id"]
     listed = await gateway.get("/v1/alarms", headers=device)
-    assert [a["id"] for a in listed.json()] == [body["id"]]
+    assert [a["id"] for a in listed.json()["items"]] == [body["id"]]
 
 
 async def test_repeated_presses_within_the_window_merge_into_one_alarm(gateway, device, alarm_body):
@@ -40,7 +40,7 @@ async def test_presses_at_the_same_moment_still_make_one_alarm(gateway, device, 
     assert {response.status_code for response in presses} == {202}
     assert len({response.json()["id"] for response in presses}) == 1
     listed = await gateway.get("/v1/alarms", headers=device)
-    assert len(listed.json()) == 1 and listed.json()[0]["press_count"] == 8
+    assert len(listed.json()["items"]) == 1 and listed.json()["items"][0]["press_count"] == 8
 
 
 async def test_simultaneous_retries_of_one_alarm_store_it_once(gateway, device, alarm_body):
@@ -48,7 +48,22 @@ async def test_simultaneous_retries_of_one_alarm_store_it_once(gateway, device, 
     retries = await asyncio.gather(*(gateway.post("/v1/alarms", json=body, headers=device) for _ in range(5)))
     assert {response.json()["id"] for response in retries} == {body["id"]}
     listed = await gateway.get("/v1/alarms", headers=device)
-    assert [(a["id"], a["press_count"]) for a in listed.json()] == [(body["id"], 1)]
+    assert [(a["id"], a["press_count"]) for a in listed.json()["items"]] == [(body["id"], 1)]
+
+
+async def test_a_device_pages_through_its_alarms_newest_first(gateway, device, alarm_body):
+    raised = []
+    for _ in range(3):  # each cancelled before the next press, so each press is an alarm of its own
+        body = alarm_body()
+        assert (await gateway.post("/v1/alarms", json=body, headers=device)).status_code == 202
+        await gateway.post(f"/v1/alarms/{body['id']}/cancel", json={"reason": "uji"}, headers=device)
+        raised.append(body["id"])
+    first = (await gateway.get("/v1/alarms", params={"limit": 2}, headers=device)).json()
+    assert [a["id"] for a in first["items"]] == raised[:0:-1] and first["next"]
+    second = (await gateway.get("/v1/alarms", params={"limit": 2, "after": first["next"]}, headers=device)).json()
+    assert [a["id"] for a in second["items"]] == raised[:1] and second["next"] is None
+    bad = await gateway.get("/v1/alarms", params={"after": "x"}, headers=device)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor" and "after" in bad.json()["detail"]
 
 
 async def test_many_devices_at_once_each_get_their_own_alarm(gateway, alarm_body):

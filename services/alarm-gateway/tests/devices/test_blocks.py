@@ -39,12 +39,12 @@ async def test_a_blocked_device_cannot_raise_alarms_until_a_supervisor_unblocks_
     assert (await gateway.post("/v1/alarms", json=prank, headers=device)).status_code == 202
 
     listed = await gateway.get("/v1/device-blocks", headers=supervisor)
-    assert device_id in [block["device_id"] for block in listed.json()]
+    assert device_id in [block["device_id"] for block in listed.json()["items"]]
 
     assert (await gateway.delete(f"/v1/device-blocks/{device_id}", headers=supervisor)).status_code == 204
     assert (await gateway.post("/v1/alarms", json=alarm_body(), headers=device)).status_code == 202
     listed = await gateway.get("/v1/device-blocks", headers=supervisor)
-    assert device_id not in [block["device_id"] for block in listed.json()]
+    assert device_id not in [block["device_id"] for block in listed.json()["items"]]
     assert (await gateway.delete(f"/v1/device-blocks/{device_id}", headers=supervisor)).status_code == 404
 
 

@@ -54,7 +54,7 @@ async def test_a_verified_phone_texting_tolong_raises_one_silent_alarm(gateway, 
     assert {r.status_code for r in responses} == {200}
     assert {r.json()["alarm_id"] for r in responses} != {None}
     assert len({r.json()["alarm_id"] for r in responses}) == 1
-    alarms = (await gateway.get("/v1/alarms", headers=device)).json()
+    alarms = (await gateway.get("/v1/alarms", headers=device)).json()["items"]
     sms_alarms = [a for a in alarms if a["source"] == "sms"]
     assert len(sms_alarms) == 1
     alarm = sms_alarms[0]
@@ -87,7 +87,7 @@ async def test_unknown_and_unverified_numbers_raise_nothing_and_are_counted(gate
         assert response.json() == {"outcome": "unknown_number", "alarm_id": None, "received_at": None}
         await gateway.post("/v1/sms/inbound", content=data, headers=headers)  # redelivered: counted once
     assert _unknown_count() == before + 2
-    assert (await gateway.get("/v1/alarms", headers=device)).json() == []
+    assert (await gateway.get("/v1/alarms", headers=device)).json() == {"items": [], "next": None}
 
 
 async def test_unsigned_or_wrongly_signed_messages_are_refused(gateway):
