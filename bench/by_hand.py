@@ -62,7 +62,7 @@ async def _incident_of(client: httpx.AsyncClient, alarm_id: str) -> list[dict]:
         response = await client.get("/v1/incidents", params={"status": ALL_STATUSES, "alarm_id": alarm_id})
     except httpx.TransportError:
         return []
-    return response.json() if response.status_code == 200 else []
+    return response.json()["items"] if response.status_code == 200 else []
 
 
 async def _incidents_of(client: httpx.AsyncClient, alarm_ids: list[str]) -> list[list[dict]]:

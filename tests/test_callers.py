@@ -29,7 +29,7 @@ async def _sms_to(notifier: httpx.AsyncClient, phone: str, count: int) -> list[d
 
 async def _incident_of(operator, alarm_id: str) -> dict:
     async def placed():
-        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
         return next((incident for incident in queue if alarm_id in incident["alarm_ids"]), None)
 
     return await eventually(placed, timeout_s=60)
@@ -75,7 +75,7 @@ async def test_a_duress_cancel_looks_cancelled_on_the_phone_and_is_top_priority_
     assert forced.status_code == 200 and forced.json()["status"] == "cancelled"
 
     async def duress_on_top():
-        queue = (await operator.get("/v1/incidents")).json()
+        queue = (await operator.get("/v1/incidents")).json()["items"]
         mine = next((i for i in queue if body["id"] in i["alarm_ids"]), None)
         return queue if mine and mine["duress"] else None
 

@@ -229,7 +229,7 @@ async def _surge(services, gateway_url, notifier_url, camera_id, operator, opera
 
 
 async def _incident_of(operator, alarm_id: str) -> dict | None:
-    found = (await operator.get("/v1/incidents", params={"alarm_id": alarm_id, "status": ALL})).json()
+    found = (await operator.get("/v1/incidents", params={"alarm_id": alarm_id, "status": ALL})).json()["items"]
     return found[0] if found else None
 
 

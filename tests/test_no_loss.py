@@ -19,7 +19,7 @@ async def _incidents_by_alarm(operator, alarm_ids: list[str]) -> Counter:
         response = await operator.get("/v1/incidents", params={"status": ALL_STATUSES, "alarm_id": alarm_id})
         if response.status_code == 503:  # the first request after a database restart: retry
             return Counter()
-        seen[alarm_id] = len(response.json())
+        seen[alarm_id] = len(response.json()["items"])
     return seen
 
 

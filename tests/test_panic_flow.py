@@ -7,7 +7,7 @@ from kentongan.testing import eventually
 
 async def _incident_with(operator, alarm_id: str) -> dict | None:
     queue = (await operator.get("/v1/incidents", params={"limit": 500, "status": [
-        "open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]})).json()
+        "open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]})).json()["items"]
     return next((i for i in queue if alarm_id in i["alarm_ids"]), None)
 
 

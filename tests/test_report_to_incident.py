@@ -29,7 +29,7 @@ async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, o
     assert submitted.status_code == 201, submitted.text
 
     async def incident_for_report():
-        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
         return [i for i in queue if i["source"] == "report" and i["area"] == "Genuk"
                 and i["category"] == "domestic_violence"]
 

@@ -60,7 +60,7 @@ async def test_a_reconnecting_console_gets_the_changes_it_missed(citizens, opera
     assert (await citizens.raise_alarm(second)).status_code == 202
 
     async def opened_elsewhere():
-        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
         return next((i for i in queue if second["id"] in i["alarm_ids"]), None)
 
     other = await eventually(opened_elsewhere, timeout_s=20)

@@ -22,7 +22,7 @@ MAX_CURSOR = 200
 
 T = TypeVar("T")
 Row = TypeVar("Row")
-Key = type[datetime] | type[UUID] | type[int] | type[str]
+Key = type[datetime] | type[UUID] | type[int] | type[str] | type[bool]
 
 
 class InvalidCursor(ServiceError):
@@ -53,9 +53,17 @@ def parse_cursor(cursor: str, *types: Key) -> tuple[Any, ...]:
         parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(parts, list) or len(parts) != len(types) or not all(isinstance(p, str) for p in parts):
             raise ValueError(cursor)
-        return tuple(datetime.fromisoformat(p) if kind is datetime else kind(p) for kind, p in zip(types, parts, strict=True))
-    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
+        return tuple(_read(kind, part) for kind, part in zip(types, parts, strict=True))
+    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, KeyError):
         raise InvalidCursor() from None
+
+
+def _read(kind: Key, part: str) -> Any:
+    if kind is datetime:
+        return datetime.fromisoformat(part)
+    if kind is bool:  # bool("False") is True: only the two words cursor_of writes
+        return {"True": True, "False": False}[part]
+    return kind(part)
 
 
 def keyset(query: Select[Any], columns: Sequence[Any], after: tuple[Any, ...] | None, limit: int, *,

@@ -31,7 +31,7 @@ async def test_the_caller_card_calls_back_and_shows_duress(console, caller, alar
     assert (await caller.post("/v1/alarms", json=body)).status_code == 202
 
     async def incident():
-        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+        queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
         return next((i for i in queue if body["id"] in i["alarm_ids"]), None)
 
     incident_id = (await eventually(incident))["id"]

@@ -13,7 +13,7 @@ SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 
 
 async def _incident_of(operator, alarm_id: str) -> dict | None:
-    queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+    queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
     return next((i for i in queue if alarm_id in i["alarm_ids"]), None)
 
 

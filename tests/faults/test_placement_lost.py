@@ -72,7 +72,7 @@ async def test_a_resent_alarm_already_placed_is_announced_again_and_the_gateway_
     try:
         async def placed():
             found = (await operator.get("/v1/incidents", params={"status": ALL_STATUSES,
-                                                                 "alarm_id": alarm_id})).json()
+                                                                 "alarm_id": alarm_id})).json()["items"]
             return found and await _awaiting(engine, alarm_id) == 0 and found
 
         [incident] = await eventually(placed, timeout_s=30)
@@ -89,7 +89,7 @@ async def test_a_resent_alarm_already_placed_is_announced_again_and_the_gateway_
         assert confirmed["incident_id"] == incident["id"]
         # The same incident, unchanged: one alarm, the same version; the alarm still in it once.
         [after] = (await operator.get("/v1/incidents", params={"status": ALL_STATUSES,
-                                                               "alarm_id": alarm_id})).json()
+                                                               "alarm_id": alarm_id})).json()["items"]
         assert (after["id"], after["alarm_count"], after["version"]) == (incident["id"], 1, incident["version"])
         await asyncio.sleep(3)  # past another check of the gateway's re-send watch: it sends no more
         assert await _awaiting(engine, alarm_id) == 0

@@ -60,7 +60,7 @@ async def test_an_anonymous_urgent_burst_is_one_incident_and_rt_hear_nothing_bef
         assert other.status_code == 201, other.text
 
         async def incidents_here():
-            queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+            queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
             here = [i for i in queue if i["source"] == "report" and (i["lat"], i["lon"]) == (lat, lon)]
             return here if len(here) >= 2 else None
 

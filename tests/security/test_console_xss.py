@@ -110,7 +110,7 @@ async def _console(browser, dispatch_url: str, settings):
 
 
 async def _incident_of(operator: httpx.AsyncClient, alarm_id: str) -> dict | None:
-    queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()
+    queue = (await operator.get("/v1/incidents", params={"limit": 500})).json()["items"]
     return next((i for i in queue if alarm_id in i["alarm_ids"]), None)
 
 

@@ -238,7 +238,7 @@ async def _alarm_with_a_note(gateway_url: str, dispatch_url: str) -> tuple[str, 
         assert raised.json()["note"] == note  # the caller's own view
 
         async def filed() -> dict | None:
-            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()["items"]
             return found[0] if found else None
 
         incident = await eventually(filed, timeout_s=30)
@@ -327,7 +327,7 @@ async def _caller_known_called_back_and_texting(phone: httpx.AsyncClient, consol
     assert (await phone.post("/v1/alarms", json=alarm)).status_code == 202
 
     async def placed() -> str | None:
-        found = (await console.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+        found = (await console.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()["items"]
         return found[0]["id"] if found else None
 
     incident_id = await eventually(placed, timeout_s=60)

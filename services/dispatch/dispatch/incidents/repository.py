@@ -40,6 +40,7 @@ from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
 from kentongan.events.incidents import IncidentPlacementConfirmed
 from kentongan.geo import bounding_box
+from kentongan.paging import keyset
 
 # What an incident's detail shows at most of each list; the list endpoints page the rest.
 TRAIL_LIMIT = 500
@@ -59,9 +60,13 @@ async def locked_of_alarm(session: AsyncSession, alarm: IncidentAlarm) -> Incide
     return (await session.scalars(select(Incident).where(Incident.id == alarm.incident_id).with_for_update())).one()
 
 
+QUEUE_ORDER = (Incident.unprocessed, Incident.priority, Incident.opened_at, Incident.id)
+
+
 async def list_queue(session: AsyncSession, *, statuses: list[str], category: str | None, area: str | None,
-                     limit: int, offset: int, alarm_id: UUID | None = None) -> list[Incident]:
-    """Unprocessed-alarm incidents first (a human must look at them), then highest priority, then newest."""
+                     limit: int, after: tuple[Any, ...] | None = None, alarm_id: UUID | None = None) -> list[Incident]:
+    """Unprocessed-alarm incidents first (a human must look at them), then highest priority, then newest (id
+    breaks ties): up to limit + 1 rows after the position `after`."""
     query = select(Incident).where(Incident.status.in_(statuses))
     if alarm_id:
         query = query.where(Incident.id == select(IncidentAlarm.incident_id)
@@ -70,9 +75,7 @@ async def list_queue(session: AsyncSession, *, statuses: list[str], category: st
         query = query.where(Incident.category == category)
     if area:
         query = query.where(Incident.area == area)
-    query = query.order_by(Incident.unprocessed.desc(), Incident.priority.desc(), Incident.opened_at.desc())
-    query = query.limit(limit).offset(offset)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, QUEUE_ORDER, after, limit, descending=True)))
 
 
 # The statements a batch of alarms runs, built once: building and keying them costs more CPU than running them.

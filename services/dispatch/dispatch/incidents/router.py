@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from dispatch.dependencies import KeyringDep, SessionDep
-from dispatch.incidents import repository, service
+from dispatch.incidents import service
 from dispatch.incidents.errors import AlreadyAssigned, InvalidTransition
 from dispatch.incidents.schemas import (
     ACTIVE_STATUSES,
@@ -14,6 +14,7 @@ from dispatch.incidents.schemas import (
     AssignRequest,
     Incident,
     IncidentDetail,
+    IncidentPage,
     IncidentStatus,
     LocationPage,
     Note,
@@ -35,18 +36,21 @@ router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
 IfMatch = Annotated[int | None, Header(alias="If-Match", description="Act only if the version is still this")]
 
 
-@router.get("", response_model=list[Incident], summary="The queue: highest priority first, then newest")
+@router.get("", response_model=IncidentPage, responses=raises(InvalidCursor),
+            summary="The queue: unprocessed first, then highest priority, then newest; a page at a time")
 async def list_incidents(
     session: SessionDep, _: CurrentOperator,
     status: Annotated[list[IncidentStatus] | None, Query(description="Default: every active status")] = None,
     category: Annotated[Name | None, Query(max_length=32)] = None,
     area: Annotated[Name | None, Query(max_length=64, description="Kecamatan")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Limit = 100, after: After = None,
     alarm_id: Annotated[UUID | None, Query(description="Only the incident holding this alarm")] = None,
-) -> list[IncidentRow]:
-    return await repository.list_queue(session, statuses=list(status or ACTIVE_STATUSES), category=category,
-                                       area=area, limit=limit, offset=offset, alarm_id=alarm_id)
+) -> IncidentPage:
+    """The cursor runs over the queue's own order (unprocessed, priority, opened_at, id), so the pages keep the
+    priority order; an incident whose priority changes between two pages may be seen twice or not at all until
+    the list is read again (the stream carries every change)."""
+    return await service.queue_page(session, statuses=list(status or ACTIVE_STATUSES), category=category,
+                                    area=area, limit=limit, after=after, alarm_id=alarm_id)
 
 
 SSE_EXAMPLE = ('event: ready\ndata: {"replayed": 0}\n\nid: 0192f0c4-6c1e-7d3a-9b7e-2f1d5c3a8e41\nevent: incident\n'

@@ -111,6 +111,10 @@ class IncidentDetail(Incident):
                     "notifier's GET /v1/incidents/{id}/notifications)")
 
 
+class IncidentPage(Page[Incident]):
+    pass
+
+
 class AlarmPage(Page[AlarmView]):
     pass
 

@@ -16,6 +16,7 @@ from dispatch.incidents.schemas import (
     AlarmPage,
     AlarmView,
     IncidentDetail,
+    IncidentPage,
     LocationPage,
     Note,
     NotePage,
@@ -27,7 +28,7 @@ from dispatch.units import service as units
 from kentongan.crypto import Keyring, open_text
 from kentongan.events import incidents as events
 from kentongan.events.alarms import cancel_reason_aad, note_aad
-from kentongan.paging import DEFAULT_PAGE, cursor_of, parse_cursor
+from kentongan.paging import DEFAULT_PAGE, cursor_of, page_of, parse_cursor
 from kentongan.security import Operator
 
 STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
@@ -71,6 +72,15 @@ async def get_detail(session: AsyncSession, keyring: Keyring, incident_id: UUID,
         "snapshots": await repository.snapshots_of(session, incident_id),
         "deliveries": await deliveries.counts_of(session, incident_id),
     })
+
+
+async def queue_page(session: AsyncSession, *, statuses: list[str], category: str | None, area: str | None,
+                     limit: int, after: str | None, alarm_id: UUID | None) -> IncidentPage:
+    """A page of the queue in its priority order, and the cursor of the next."""
+    position = parse_cursor(after, bool, int, datetime, UUID) if after else None
+    rows = await repository.list_queue(session, statuses=statuses, category=category, area=area, limit=limit,
+                                       after=position, alarm_id=alarm_id)
+    return IncidentPage.model_validate(page_of(rows, limit, lambda i: (i.unprocessed, i.priority, i.opened_at, i.id)))
 
 
 async def alarm_page(session: AsyncSession, keyring: Keyring, incident_id: UUID, viewer: Operator, limit: int,

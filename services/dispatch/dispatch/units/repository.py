@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.models import Unit
+from kentongan.paging import keyset
 
 
 async def get(session: AsyncSession, unit_id: str, for_update: bool = False) -> Unit | None:
@@ -13,8 +14,14 @@ async def get(session: AsyncSession, unit_id: str, for_update: bool = False) -> 
     return await session.scalar(query)
 
 
-async def list_units(session: AsyncSession, status: str | None) -> list[Unit]:
-    query = select(Unit).order_by(Unit.id)
+async def available(session: AsyncSession) -> list[Unit]:
+    """Every available unit (the ranking of the nearest reads them all)."""
+    return list(await session.scalars(select(Unit).where(Unit.status == "available")))
+
+
+async def list_units(session: AsyncSession, status: str | None, limit: int, after: tuple[str] | None) -> list[Unit]:
+    """Up to limit + 1 units by id, after the id `after` names."""
+    query = select(Unit)
     if status:
         query = query.where(Unit.status == status)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, (Unit.id,), after, limit)))

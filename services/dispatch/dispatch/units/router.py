@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -6,6 +6,8 @@ from dispatch.dependencies import SessionDep
 from dispatch.models.unit import Unit as UnitRow
 from dispatch.units import service
 from dispatch.units.schemas import Unit, UnitCreate, UnitStatus, UnitUpdate
+from kentongan.openapi import raises
+from kentongan.paging import MAX_PAGE, After, InvalidCursor, Limit, Page
 from kentongan.security import CurrentOperator, CurrentSupervisor
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
@@ -16,10 +18,10 @@ async def register_unit(body: UnitCreate, session: SessionDep, _: CurrentSupervi
     return await service.register(session, body)
 
 
-@router.get("", response_model=list[Unit], summary="Patrol units")
-async def list_units(session: SessionDep, _: CurrentOperator,
-                     status: Annotated[UnitStatus | None, Query()] = None) -> list[UnitRow]:
-    return await service.list_units(session, status)
+@router.get("", response_model=Page[Unit], responses=raises(InvalidCursor), summary="Patrol units, by id, a page at a time")
+async def list_units(session: SessionDep, _: CurrentOperator, status: Annotated[UnitStatus | None, Query()] = None,
+                     limit: Limit = MAX_PAGE, after: After = None) -> dict[str, Any]:
+    return await service.list_units(session, status, limit, after)
 
 
 @router.patch("/{unit_id}", response_model=Unit, summary="Report a unit's position or duty status")

@@ -1,6 +1,7 @@
 """Patrol units: who they are, where they are, and which one is nearest."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from dispatch.units.errors import UnitNotFound, UnitUnavailable
 from dispatch.units.schemas import SuggestedUnit, UnitCreate, UnitUpdate
 from dispatch.units.schemas import Unit as UnitView
 from kentongan.geo import haversine_m
+from kentongan.paging import page_of, parse_cursor
 
 
 async def register(session: AsyncSession, data: UnitCreate) -> Unit:
@@ -42,8 +44,10 @@ async def update(session: AsyncSession, unit_id: str, data: UnitUpdate) -> Unit:
     return unit
 
 
-async def list_units(session: AsyncSession, status: str | None) -> list[Unit]:
-    return await repository.list_units(session, status)
+async def list_units(session: AsyncSession, status: str | None, limit: int, after: str | None) -> dict[str, Any]:
+    """A page of the units by id (the body of a Page[Unit])."""
+    rows = await repository.list_units(session, status, limit, parse_cursor(after, str) if after else None)
+    return page_of(rows, limit, lambda unit: (unit.id,))
 
 
 async def take(session: AsyncSession, unit_id: str, incident_id: UUID) -> Unit:
@@ -65,7 +69,7 @@ async def release(session: AsyncSession, unit_id: str) -> None:
 
 async def nearest_available(session: AsyncSession, lat: float, lon: float, limit: int) -> list[SuggestedUnit]:
     """Available units nearest first (straight-line distance; the fleet is small enough to rank in memory)."""
-    units = await repository.list_units(session, "available")
+    units = await repository.available(session)
     ranked = sorted(((haversine_m(lat, lon, u.lat, u.lon), u) for u in units), key=lambda pair: pair[0])
     return [SuggestedUnit(**UnitView.model_validate(unit).model_dump(), distance_m=round(distance, 1))
             for distance, unit in ranked[:limit]]

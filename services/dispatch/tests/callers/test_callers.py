@@ -41,7 +41,7 @@ async def _alarm(feed, unique_place, device_id, **fields) -> AlarmRaised:
 
 
 async def _incident_of(dispatch_app, operator_headers, alarm_id):
-    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()
+    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()["items"]
     return next(incident for incident in queue if str(alarm_id) in incident["alarm_ids"])
 
 
@@ -128,7 +128,7 @@ async def test_callbacks_are_recorded_on_the_timeline(dispatch_app, feed, unique
 async def test_duress_puts_the_incident_at_the_top_of_the_queue(dispatch_app, feed, unique_place, operator_headers):
     alarm = await _alarm(feed, unique_place, uuid4())
     await feed(AlarmDuress(alarm_id=alarm.alarm_id, trigger="duress_pin", at=datetime.now(UTC)))
-    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()
+    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()["items"]
     incident = next(i for i in queue if str(alarm.alarm_id) in i["alarm_ids"])
     assert incident["duress"] is True and incident["priority"] == 5
     assert queue[0]["priority"] == 5 and queue.index(incident) <= [i["priority"] for i in queue].count(5) - 1

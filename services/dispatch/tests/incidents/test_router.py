@@ -8,7 +8,7 @@ from kentongan.security import DEVICE, issue_token
 
 
 async def _incident_of(client, alarm, headers):
-    queue = (await client.get("/v1/incidents", params={"limit": 500}, headers=headers)).json()
+    queue = (await client.get("/v1/incidents", params={"limit": 500}, headers=headers)).json()["items"]
     return next(i for i in queue if str(alarm.alarm_id) in i["alarm_ids"])
 
 
@@ -16,18 +16,38 @@ async def test_queue_lists_highest_priority_first(dispatch_app, raise_alarm, uni
     ops = operator_headers()
     low = await raise_alarm(*unique_place(), category="other")
     high = await raise_alarm(*unique_place(), category="fire")
-    queue = (await dispatch_app.get("/v1/incidents", params={"limit": 500}, headers=ops)).json()
+    queue = (await dispatch_app.get("/v1/incidents", params={"limit": 500}, headers=ops)).json()["items"]
     ids = [alarm_id for i in queue for alarm_id in i["alarm_ids"]]
     assert ids.index(str(high.alarm_id)) < ids.index(str(low.alarm_id))
     priorities = [i["priority"] for i in queue]
     assert priorities == sorted(priorities, reverse=True)
 
 
+async def test_the_queue_pages_by_cursor_in_its_priority_order(dispatch_app, raise_alarm, unique_place,
+                                                              operator_headers):
+    ops = operator_headers()
+    for category in ("other", "fire", "medical"):
+        await raise_alarm(*unique_place(), category=category)
+    whole = (await dispatch_app.get("/v1/incidents", params={"limit": 500}, headers=ops)).json()
+    assert whole["next"] is None and len(whole["items"]) >= 3
+    walked, after = [], None
+    while True:
+        page = (await dispatch_app.get("/v1/incidents", params={"limit": 2, **({"after": after} if after else {})},
+                                       headers=ops)).json()
+        assert len(page["items"]) <= 2
+        walked += page["items"]
+        if (after := page["next"]) is None:
+            break
+    assert [i["id"] for i in walked] == [i["id"] for i in whole["items"]]
+    bad = await dispatch_app.get("/v1/incidents", params={"after": "WyJ4Il0"}, headers=ops)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor" and "after" in bad.json()["detail"]
+
+
 async def test_filters_by_category_and_area(dispatch_app, raise_alarm, operator_headers):
     ops = operator_headers()
     alarm = await raise_alarm(-7.0650, 110.4150, category="medical")  # Banyumanik
     found = (await dispatch_app.get("/v1/incidents", params={"category": "medical", "area": "Banyumanik"},
-                                    headers=ops)).json()
+                                    headers=ops)).json()["items"]
     assert any(str(alarm.alarm_id) in i["alarm_ids"] for i in found)
     assert all(i["category"] == "medical" and i["area"] == "Banyumanik" for i in found)
 
@@ -48,7 +68,7 @@ async def test_acknowledge_assign_and_resolve(dispatch_app, raise_alarm, unique_
     assigned = await dispatch_app.post(f"/v1/incidents/{incident['id']}/assign", json={"unit_id": unit_id},
                                        headers=ops)
     assert assigned.json()["status"] == "assigned" and assigned.json()["unit_id"] == unit_id
-    units = (await dispatch_app.get("/v1/units", params={"status": "busy"}, headers=ops)).json()
+    units = (await dispatch_app.get("/v1/units", params={"status": "busy"}, headers=ops)).json()["items"]
     assert unit_id in [u["id"] for u in units]
     for status in ("en_route", "on_scene"):
         moved = await dispatch_app.post(f"/v1/incidents/{incident['id']}/status", json={"status": status},
@@ -62,7 +82,7 @@ async def test_acknowledge_assign_and_resolve(dispatch_app, raise_alarm, unique_
     assert resolved.json()["status"] == "resolved"
     shown = await dispatch_app.get(f"/v1/incidents/{incident['id']}", headers=ops)
     assert shown.json()["outcome"] == "pelaku diamankan"  # sealed at rest, opened on the incident's page
-    freed = (await dispatch_app.get("/v1/units", params={"status": "available"}, headers=ops)).json()
+    freed = (await dispatch_app.get("/v1/units", params={"status": "available"}, headers=ops)).json()["items"]
     assert unit_id in [u["id"] for u in freed]
 
 

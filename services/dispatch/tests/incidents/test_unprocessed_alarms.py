@@ -36,7 +36,7 @@ async def _publish(settings, event) -> None:
 
 async def _incident_of(app, operator_headers, alarm_id) -> dict | None:
     found = (await app.get("/v1/incidents", params={"alarm_id": str(alarm_id), "status": ALL},
-                           headers=operator_headers())).json()
+                           headers=operator_headers())).json()["items"]
     return found[0] if found else None
 
 
@@ -62,7 +62,7 @@ async def test_an_alarm_dispatch_cannot_process_opens_a_flagged_incident_and_hol
     assert fallback["unprocessed"] is True and fallback["priority"] == 5 and fallback["status"] == "open"
     assert (fallback["lat"], fallback["lon"], fallback["category"], fallback["silent"]) == (lat, lon, "medical", True)
     assert fallback["alarm_count"] == 1
-    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()
+    queue = (await dispatch_app.get("/v1/incidents", headers=operator_headers())).json()["items"]
     assert queue[0]["unprocessed"] is True  # unprocessed alarms top the queue
 
     parked = await eventually(lambda: _parked(settings, str(poisoned.alarm_id)))
@@ -102,7 +102,7 @@ async def _parked(settings, subject: str, count: int = 1):
 
 
 async def _fallback_at(app, operator_headers, lat, lon) -> dict | None:
-    queue = (await app.get("/v1/incidents", headers=operator_headers())).json()
+    queue = (await app.get("/v1/incidents", headers=operator_headers())).json()["items"]
     return next((i for i in queue if i["unprocessed"] and (i["lat"], i["lon"]) == (lat, lon)), None)
 
 

@@ -137,6 +137,18 @@ async function api(path, { method = "GET", body, version } = {}) {
   return data;
 }
 
+// Every item of a paged list ({items, next}): follows `next` until the last page.
+async function apiAll(path) {
+  const items = [];
+  let after = null;
+  do {
+    const page = await api(after === null ? path : `${path}${path.includes("?") ? "&" : "?"}after=${encodeURIComponent(after)}`);
+    items.push(...page.items);
+    after = page.next;
+  } while (after !== null);
+  return items;
+}
+
 const cctv = (path) => `/console/cctv${path}`;
 
 // ---------- sound and banner ----------
@@ -209,7 +221,9 @@ function renderQueue() {
 }
 
 async function loadQueue() {
-  const incidents = await api(`/v1/incidents?limit=500&${ACTIVE.map((s) => `status=${s}`).join("&")}`);
+  // The first page of the queue in its own order: the 500 most urgent active incidents (the stream adds the rest
+  // as they change).
+  const { items: incidents } = await api(`/v1/incidents?limit=500&${ACTIVE.map((s) => `status=${s}`).join("&")}`);
   state.incidents = new Map(incidents.map((i) => [i.id, i]));
   renderQueue();
   if (!state.framed) frameCity();
@@ -334,7 +348,7 @@ function renderUnits() {
 }
 
 async function loadUnits() {
-  state.units = await api("/v1/units");
+  state.units = await apiAll("/v1/units");
   renderUnits();
 }
 
