@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.models import CallbackAttempt, CallerProfile, CallerRead, IncidentAlarm
+from kentongan.paging import keyset
 
 CALLBACKS_SHOWN = 50
 
@@ -44,8 +45,10 @@ async def callbacks_of(session: AsyncSession, incident_id: UUID) -> list[Callbac
         .order_by(CallbackAttempt.id.desc()).limit(CALLBACKS_SHOWN)))
 
 
-async def reads(session: AsyncSession, incident_id: UUID | None, limit: int) -> list[CallerRead]:
-    query = select(CallerRead).order_by(CallerRead.id.desc()).limit(limit)
+async def reads(session: AsyncSession, incident_id: UUID | None, limit: int,
+                after: tuple[int] | None) -> list[CallerRead]:
+    """Up to limit + 1 reads, newest first (by id), after the id `after` names."""
+    query = select(CallerRead)
     if incident_id is not None:
         query = query.where(CallerRead.incident_id == incident_id)
-    return list(await session.scalars(query))
+    return list(await session.scalars(keyset(query, (CallerRead.id,), after, limit, descending=True)))

@@ -1,14 +1,15 @@
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from dispatch.callers import repository, service
+from dispatch.callers import service
 from dispatch.callers.schemas import Callback, CallbackCreate, CallerReadView, IncidentCallers
 from dispatch.dependencies import KeyringDep as NotesKeyringDep
 from dispatch.dependencies import SessionDep
-from dispatch.models import CallerRead
 from kentongan.crypto import Keyring
+from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit, Page
 from kentongan.security import CurrentOperator, CurrentSupervisor
 
 router = APIRouter(tags=["callers"])
@@ -36,9 +37,9 @@ async def add_callback(incident_id: UUID, body: CallbackCreate, session: Session
     return await service.record_callback(session, keyring, notes, incident_id, body, operator)
 
 
-@router.get("/v1/caller-reads", response_model=list[CallerReadView],
-            summary="Supervisors: who read callers' details, newest first")
+@router.get("/v1/caller-reads", response_model=Page[CallerReadView], responses=raises(InvalidCursor),
+            summary="Supervisors: who read callers' details, newest first, a page at a time")
 async def list_caller_reads(session: SessionDep, _: CurrentSupervisor,
                             incident_id: Annotated[UUID | None, Query()] = None,
-                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CallerRead]:
-    return await repository.reads(session, incident_id, limit)
+                            limit: Limit = 100, after: After = None) -> dict[str, Any]:
+    return await service.read_page(session, incident_id, limit, after)

@@ -1,6 +1,7 @@
 """The callers of an incident, for the operators who call them back. Every read is audited."""
 
 import json
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from dispatch.models import CallbackAttempt, CallerRead
 from kentongan.callers import CallerProfile, open_profile
 from kentongan.crypto import Keyring, Sealed
 from kentongan.events import incidents as events
+from kentongan.paging import page_of, parse_cursor
 from kentongan.security import ROLE_ORDER, Operator
 
 OUTCOME_TEXT = {"reached": "tersambung / reached", "no_answer": "tidak diangkat / no answer",
@@ -79,3 +81,9 @@ def _callback(keyring: Keyring, attempt: CallbackAttempt) -> Callback:
 
 def _role(operator: Operator) -> str:
     return next((role for role in reversed(ROLE_ORDER) if role in operator.roles), "operator")
+
+
+async def read_page(session: AsyncSession, incident_id: UUID | None, limit: int, after: str | None) -> dict[str, Any]:
+    """A page of who read callers' details, newest first (the body of a Page[CallerReadView])."""
+    rows = await repository.reads(session, incident_id, limit, parse_cursor(after, int) if after else None)
+    return page_of(rows, limit, lambda read: (read.id,))

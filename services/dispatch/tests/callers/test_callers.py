@@ -98,8 +98,13 @@ async def test_every_read_is_audited_and_listed_for_supervisors_only(dispatch_ap
     denied = await dispatch_app.get("/v1/caller-reads", headers=operator_headers())
     assert denied.status_code == 403
     reads = (await dispatch_app.get("/v1/caller-reads", params={"incident_id": incident["id"]},
-                                    headers=operator_headers("supervisor"))).json()
+                                    headers=operator_headers("supervisor"))).json()["items"]
     assert [(r["reader"], r["role"]) for r in reads] == [("op-budi", "operator"), ("op-ani", "operator")]
+    first = (await dispatch_app.get("/v1/caller-reads", params={"incident_id": incident["id"], "limit": 1},
+                                    headers=operator_headers("supervisor"))).json()
+    rest = (await dispatch_app.get("/v1/caller-reads", params={"incident_id": incident["id"], "after": first["next"]},
+                                   headers=operator_headers("supervisor"))).json()
+    assert [r["reader"] for r in first["items"] + rest["items"]] == ["op-budi", "op-ani"] and rest["next"] is None
 
 
 async def test_callbacks_are_recorded_on_the_timeline(dispatch_app, feed, unique_place, operator_headers):

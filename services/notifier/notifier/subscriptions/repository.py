@@ -1,16 +1,20 @@
 """Every query on subscriptions."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.paging import keyset
 from notifier.models import Subscription
 
 
-async def list_for_agency(session: AsyncSession, agency: str) -> list[Subscription]:
-    return list(await session.scalars(select(Subscription).where(Subscription.agency == agency, Subscription.active)
-                                      .order_by(Subscription.created_at)))
+async def list_for_agency(session: AsyncSession, agency: str, limit: int,
+                          after: tuple[Any, ...] | None) -> list[Subscription]:
+    """Up to limit + 1 of the agency's active subscriptions, oldest first (created_at, id), after `after`."""
+    query = select(Subscription).where(Subscription.agency == agency, Subscription.active)
+    return list(await session.scalars(keyset(query, (Subscription.created_at, Subscription.id), after, limit)))
 
 
 async def get_for_agency(session: AsyncSession, subscription_id: UUID, agency: str) -> Subscription | None:

@@ -1,12 +1,14 @@
 """Partner agencies manage their own webhook subscriptions."""
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 
+from kentongan.openapi import raises
+from kentongan.paging import DEFAULT_PAGE, After, InvalidCursor, Limit, Page
 from kentongan.security import CurrentPartner
 from notifier.dependencies import SessionDep, SettingsDep
-from notifier.models.subscription import Subscription as SubscriptionRow
 from notifier.subscriptions import service
 from notifier.subscriptions.schemas import CreatedSubscription, Subscription, SubscriptionCreate
 
@@ -21,9 +23,11 @@ async def create_subscription(body: SubscriptionCreate, partner: CurrentPartner,
     return CreatedSubscription(**Subscription.model_validate(subscription).model_dump(), secret=secret)
 
 
-@router.get("", response_model=list[Subscription], summary="This partner's active subscriptions")
-async def list_subscriptions(partner: CurrentPartner, session: SessionDep) -> list[SubscriptionRow]:
-    return await service.list_own(session, partner)
+@router.get("", response_model=Page[Subscription], responses=raises(InvalidCursor),
+            summary="This partner's active subscriptions, oldest first, a page at a time")
+async def list_subscriptions(partner: CurrentPartner, session: SessionDep, limit: Limit = DEFAULT_PAGE,
+                             after: After = None) -> dict[str, Any]:
+    return await service.list_own(session, partner, limit, after)
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Stop a subscription")

@@ -1,5 +1,7 @@
 """The rules of subscriptions: partner event types only, safe URLs, a fresh secret, own subscriptions only."""
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +10,7 @@ from uuid6 import uuid7
 from kentongan.crypto import Keyring
 from kentongan.events.envelope import EventModel
 from kentongan.events.topics import REFERRALS
+from kentongan.paging import page_of, parse_cursor
 from kentongan.security import Partner
 from notifier.models import Subscription
 from notifier.settings import Settings
@@ -53,8 +56,11 @@ async def create(session: AsyncSession, partner: Partner, data: SubscriptionCrea
     return subscription, secret
 
 
-async def list_own(session: AsyncSession, partner: Partner) -> list[Subscription]:
-    return await repository.list_for_agency(session, partner.agency)
+async def list_own(session: AsyncSession, partner: Partner, limit: int, after: str | None) -> dict[str, Any]:
+    """A page of the partner's active subscriptions, oldest first (the body of a Page[Subscription])."""
+    rows = await repository.list_for_agency(session, partner.agency, limit,
+                                            parse_cursor(after, datetime, UUID) if after else None)
+    return page_of(rows, limit, lambda subscription: (subscription.created_at, subscription.id))
 
 
 async def deactivate(session: AsyncSession, partner: Partner, subscription_id: UUID) -> None:

@@ -1,5 +1,7 @@
 """Partner subscriptions: a secret on creation, partner event types only, own subscriptions only."""
 
+from uuid import uuid4
+
 import pytest
 
 from kentongan.outbound import UnsafeUrl
@@ -12,16 +14,27 @@ async def test_a_partner_subscribes_and_gets_a_signing_secret(notifier, partner_
     response = await notifier.post("/v1/subscriptions", json=body, headers=partner_headers("dp3a"))
     assert response.status_code == 201
     assert response.json()["secret"].startswith("whsec_") and response.json()["agency"] == "dp3a"
-    listed = await notifier.get("/v1/subscriptions", headers=partner_headers("dp3a"))
-    assert response.json()["id"] in [s["id"] for s in listed.json()]
-    assert all("secret" not in s for s in listed.json())
+    listed = await notifier.get("/v1/subscriptions", params={"limit": 500}, headers=partner_headers("dp3a"))
+    assert response.json()["id"] in [s["id"] for s in listed.json()["items"]]
+    assert all("secret" not in s for s in listed.json()["items"])
+
+
+async def test_a_partner_pages_through_its_subscriptions_oldest_first(notifier, partner_headers, receiver):
+    headers = partner_headers(f"dp3a-{uuid4().hex[:6]}")
+    created = [(await notifier.post("/v1/subscriptions", headers=headers, json={
+        "url": receiver.url(f"/page-{i}"), "event_types": ["kentongan.referral.created"]})).json()["id"]
+        for i in range(2)]
+    first = (await notifier.get("/v1/subscriptions", params={"limit": 1}, headers=headers)).json()
+    second = (await notifier.get("/v1/subscriptions", params={"limit": 1, "after": first["next"]},
+                                 headers=headers)).json()
+    assert [s["id"] for s in first["items"] + second["items"]] == created and second["next"] is None
 
 
 async def test_a_partner_cannot_see_or_delete_another_partners_subscription(notifier, partner_headers, receiver):
     body = {"url": receiver.url("/disdik"), "event_types": ["kentongan.referral.created"]}
     created = (await notifier.post("/v1/subscriptions", json=body, headers=partner_headers("disdik"))).json()
     others = await notifier.get("/v1/subscriptions", headers=partner_headers("dp3a-other"))
-    assert created["id"] not in [s["id"] for s in others.json()]
+    assert created["id"] not in [s["id"] for s in others.json()["items"]]
     deleted = await notifier.delete(f"/v1/subscriptions/{created['id']}", headers=partner_headers("dp3a-other"))
     assert deleted.status_code == 404
     assert (await notifier.delete(f"/v1/subscriptions/{created['id']}",
