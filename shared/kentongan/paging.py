@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from fastapi import Query
@@ -63,11 +63,14 @@ def _read(kind: Key, part: str) -> Any:
         return datetime.fromisoformat(part)
     if kind is bool:  # bool("False") is True: only the two words cursor_of writes
         return {"True": True, "False": False}[part]
-    return kind(part)
+    return cast(Callable[[str], Any], kind)(part)
 
 
-def keyset(query: Select[Any], columns: Sequence[Any], after: tuple[Any, ...] | None, limit: int, *,
-           descending: bool = False) -> Select[Any]:
+Statement = TypeVar("Statement", bound=Select)  # type: ignore[type-arg]  # any row shape
+
+
+def keyset(query: Statement, columns: Sequence[Any], after: tuple[Any, ...] | None, limit: int, *,
+           descending: bool = False) -> Statement:
     """`query` ordered by `columns` (all one direction), from after the position `after`, one more row than
     `limit` (so the page knows whether another follows)."""
     if after is not None:
