@@ -260,7 +260,7 @@ async def _alarm_cancelled_with_a_reason(gateway_url: str, dispatch_url: str) ->
         assert (await citizen.post("/v1/alarms", json=alarm)).status_code == 202
 
         async def filed() -> dict | None:
-            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()
+            found = (await command_center.get("/v1/incidents", params={"alarm_id": alarm["id"]})).json()["items"]
             return found[0] if found else None
 
         incident = await eventually(filed, timeout_s=30)
