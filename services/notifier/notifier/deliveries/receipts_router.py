@@ -10,11 +10,11 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from kentongan.errors import Forbidden, NotFound, ServiceError
-from kentongan.openapi import raises
+from kentongan.errors import Forbidden, NotFound, ServiceError, Unauthorized
+from kentongan.openapi import SecurityScheme, documents, raises
 from notifier.channels.sms import dotted
 from notifier.deliveries import receipts
 from notifier.dependencies import SessionDep, SettingsDep
@@ -26,8 +26,43 @@ TWILIO_STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "un
                    "failed": "failed"}
 MAX_RECEIPTS = 1000  # per request; a provider batches a few at most
 
+# How each provider proves it is the caller (checked in each handler, over the raw request): declared here so
+# the OpenAPI document says so.
+WHATSAPP_SIGNATURE = SecurityScheme("whatsappSignature", {
+    "type": "apiKey", "in": "header", "name": "x-hub-signature-256",
+    "description": "`sha256=` + HMAC-SHA256 of the raw body with NOTIFIER_WHATSAPP_APP_SECRET (Meta's webhooks)."})
+WHATSAPP_VERIFY_TOKEN = SecurityScheme("whatsappVerifyToken", {
+    "type": "apiKey", "in": "query", "name": "hub.verify_token",
+    "description": "The subscription handshake's token, NOTIFIER_WHATSAPP_VERIFY_TOKEN (403 when it differs)."})
+TWILIO_SIGNATURE = SecurityScheme("twilioSignature", {
+    "type": "apiKey", "in": "header", "name": "x-twilio-signature",
+    "description": "HMAC-SHA1 of the called URL and the sorted POST parameters with NOTIFIER_TWILIO_AUTH_TOKEN."})
+SMS_RECEIPT_TOKEN = SecurityScheme("smsGatewayReceiptToken", {
+    "type": "apiKey", "in": "query", "name": "token",
+    "description": "NOTIFIER_SMS_RECEIPT_TOKEN, given to the SMS gateway with the receipt URL."})
 
-class BadSignature(Forbidden):
+
+@documents(security=WHATSAPP_VERIFY_TOKEN)
+def _whatsapp_handshake_auth() -> None:
+    """Documents the handshake's token; the handler compares it."""
+
+
+@documents(security=WHATSAPP_SIGNATURE)
+def _whatsapp_signed() -> None:
+    """Documents the status webhook's signature; the handler verifies it over the raw body."""
+
+
+@documents(security=TWILIO_SIGNATURE)
+def _twilio_signed() -> None:
+    """Documents Twilio's signature; the handler verifies it over the URL and form."""
+
+
+@documents(security=SMS_RECEIPT_TOKEN)
+def _gateway_token() -> None:
+    """Documents the SMS gateway's receipt token; the handler compares it."""
+
+
+class BadSignature(Unauthorized):
     """The request is not signed with this platform's secret for the provider."""
 
     error = "bad_signature"
@@ -65,6 +100,7 @@ def _at(timestamp: object) -> datetime:
 
 
 @router.get("/whatsapp", response_class=PlainTextResponse, responses=raises(Forbidden),
+            dependencies=[Depends(_whatsapp_handshake_auth)],
             summary="WhatsApp webhook verification handshake")
 async def whatsapp_handshake(settings: SettingsDep,
                              mode: Annotated[str, Query(alias="hub.mode")] = "",
@@ -85,6 +121,7 @@ def whatsapp_signature_ok(settings: Settings, body: bytes, header: str | None) -
 
 
 @router.post("/whatsapp", status_code=200, responses=raises(BadSignature, MalformedReceipt),
+             dependencies=[Depends(_whatsapp_signed)],
              summary="WhatsApp Cloud API status webhook")
 async def whatsapp_statuses(request: Request, session: SessionDep, settings: SettingsDep,
                             signature: Annotated[str | None, Header(alias="x-hub-signature-256")] = None) -> dict:
@@ -122,6 +159,7 @@ def twilio_signature_ok(auth_token: bytes, url: str, params: list[tuple[str, str
 
 
 @router.post("/twilio", status_code=204, responses=raises(ChannelNotConfigured, BadSignature),
+             dependencies=[Depends(_twilio_signed)],
              summary="Twilio StatusCallback (delivery receipts of SMS)")
 async def twilio_status(request: Request, session: SessionDep, settings: SettingsDep,
                         signature: Annotated[str | None, Header(alias="x-twilio-signature")] = None) -> None:
@@ -140,6 +178,7 @@ async def twilio_status(request: Request, session: SessionDep, settings: Setting
 
 
 @router.post("/sms-gateway", status_code=204, responses=raises(BadSignature, MalformedReceipt),
+             dependencies=[Depends(_gateway_token)],
              summary="A generic SMS gateway's delivery receipt")
 async def gateway_receipt(request: Request, session: SessionDep, settings: SettingsDep,
                           token: Annotated[str, Query(max_length=200)] = "") -> None:

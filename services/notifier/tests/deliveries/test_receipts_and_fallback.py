@@ -97,7 +97,7 @@ async def test_receipts_move_the_alert_to_delivered_then_read(notifier, provider
     # The provider's id is the one its answer gave; a forged webhook changes nothing.
     forged = _status_webhook("wamid.any", "delivered")
     assert (await notifier.post("/v1/receipts/whatsapp", content=forged,
-                                headers=_signed(forged, "not-the-secret"))).status_code == 403
+                                headers=_signed(forged, "not-the-secret"))).status_code == 401
     ids = await _provider_ids(notifier, sent["id"])
     for status in ("read", "delivered"):  # out of order: read first, delivered later must not go back
         body = _status_webhook(ids, status)
@@ -148,7 +148,7 @@ async def test_an_undelivered_alert_falls_back_to_sms_once(notifier, providers, 
     data = url + "".join(f"{k}{v}" for k, v in sorted(callback.items()))
     import base64
     signature = base64.b64encode(hmac.new(fake.TWILIO_TOKEN.encode(), data.encode(), hashlib.sha1).digest()).decode()
-    assert (await notifier.post("/v1/receipts/twilio", data=callback)).status_code == 403
+    assert (await notifier.post("/v1/receipts/twilio", data=callback)).status_code == 401
     assert (await notifier.post("/v1/receipts/twilio", data=callback,
                                 headers={"x-twilio-signature": signature})).status_code == 204
     await _status(notifier, operator_headers, incident.incident_id, "sms", "delivered")
