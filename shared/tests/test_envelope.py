@@ -11,7 +11,7 @@ from kentongan.events.alarms import AlarmRaised
 
 def _raised() -> AlarmRaised:
     return AlarmRaised(alarm_id=uuid4(), device_id=uuid4(), category="fire", lat=-6.98, lon=110.41,
-                       accuracy_m=5, silent=False, note="asap tebal", raised_at=datetime.now(UTC))
+                       accuracy_m=5, silent=False, raised_at=datetime.now(UTC))
 
 
 def test_binary_mode_round_trip_keeps_attributes_and_payload():
