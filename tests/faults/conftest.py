@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -144,35 +143,6 @@ class Placements:
         await self._engine.dispose()
 
 
-LOST_WRITES_S = 1.5  # the broker's crash loses what it acknowledged in its last this many seconds
-
-
-def crash_losing_writes(kafka, lost_s: float = LOST_WRITES_S) -> None:
-    """SIGKILL the broker's process group and restart it from its state of `lost_s` earlier: every write it
-    acknowledged meanwhile (alarms, incident events, committed offsets) is gone, as a single node's crash can
-    lose them, only more of them and every time, where a plain kill loses its last ~200 ms now and then.
-
-    The embedded broker (noida-db) keeps its whole state in `kafka.json` in its data directory, written out
-    as it goes; a copy taken before the crash, put back after it, is what a crash losing those writes leaves."""
-    state = kafka.data_dir / "kafka.json"
-    saved = _whole_state(state)
-    time.sleep(lost_s)
-    kafka.kill()
-    state.write_bytes(saved)
-
-
-def _whole_state(state) -> bytes:
-    """The state file as it is between two writes (it may be read while the broker rewrites it)."""
-    for _ in range(50):
-        saved = state.read_bytes()
-        try:
-            orjson.loads(saved)
-            return saved
-        except orjson.JSONDecodeError:
-            time.sleep(0.02)
-    raise AssertionError(f"{state} never read whole")
-
-
 def resends(gateway_url: str) -> float:
     """The gateway's count of alarms published again (kentongan_placement_resends_total)."""
     body = httpx.get(f"{gateway_url}/metrics", timeout=10).text
@@ -191,12 +161,6 @@ def embedded(stack):
     if stack is None:
         pytest.skip("fault tests need the embedded stack (they kill and restart its servers)")
     return stack
-
-
-@pytest.fixture
-def broker_crash(embedded):
-    """SIGKILL the broker, losing what it acknowledged in its last LOST_WRITES_S (see crash_losing_writes)."""
-    return lambda: crash_losing_writes(embedded.kafka)
 
 
 @pytest.fixture

@@ -5,14 +5,15 @@ accepted is placed in exactly one incident within a bounded time, the app never 
 
 The broker's crash is the case of issue 21: the embedded broker loses the last writes it had acknowledged,
 as a single Kafka node can; the gateway's outbox row of such an alarm is gone, and its re-send (the same
-event, published again until an incident takes the alarm) is what brings it to an operator. The test makes
-the loss certain (the broker restarts from its state of 1.5 s before the crash), so alarms and incident
-events are lost every time: the gateway must re-send, dispatch place or announce again, none be lost.
+event, published again until an incident takes the alarm) is what brings it to an operator. A plain SIGKILL
+loses such writes only now and then; `test_placement_lost.py` makes the loss certain and shows the re-send.
+(Restoring the broker's state file from before the crash, tried here, lost nothing on this broker build and
+left the session's broker unusable for the tests after it.)
 """
 
 
-async def test_the_broker_killed_loses_no_accepted_alarm(embedded, under_fault, broker_crash):
-    await under_fault("broker kill -9", inject=broker_crash, heal=embedded.kafka.start, expect_resends=True)
+async def test_the_broker_killed_loses_no_accepted_alarm(embedded, under_fault):
+    await under_fault("broker kill -9", inject=embedded.kafka.kill, heal=embedded.kafka.start)
 
 
 async def test_dispatch_killed_loses_no_accepted_alarm(embedded, under_fault, services):
