@@ -105,12 +105,15 @@ class ServiceSettings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: str) -> str:
-        _networks(value)  # raises ValueError naming the bad entry
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"KENTONGAN_TRUSTED_PROXIES: {exc}") from None
         return value
 
     @cached_property
     def trusted_proxy_networks(self) -> tuple[Network, ...]:
-        return _networks(self.trusted_proxies)
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _exposure_follows_environment(self) -> "ServiceSettings":
@@ -163,13 +166,3 @@ class ServiceSettings(BaseSettings):
         """What this service's own settings leave unsafe in production, beyond the platform's checks
         (kentongan.checks); each names its setting. Services extend it (super() first)."""
         return []
-
-
-def _networks(value: str) -> tuple[Network, ...]:
-    networks = []
-    for entry in filter(None, (part.strip() for part in value.split(","))):
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError as exc:
-            raise ValueError(f"KENTONGAN_TRUSTED_PROXIES: {entry!r} is not an address or CIDR") from exc
-    return tuple(networks)
