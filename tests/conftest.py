@@ -150,18 +150,3 @@ class SseListener:
 @pytest.fixture
 def sse(dispatch_url, operator_headers):
     return lambda: SseListener(dispatch_url, operator_headers())
-
-
-# The end-to-end flows (tests/test_*.py) share the session's services with suites that disturb them on
-# purpose: the fault tests kill the broker and services, the backup test wipes and restores the database, the
-# contract fuzzing writes arbitrary data through every API. The flows run first, on a stack in its plain state.
-DISTURBING = ("tests/faults/", "tests/contracts/", "tests/security/", "tests/console/", "tests/test_backup_restore.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid
-        if not path.startswith("tests/"):
-            return 0
-        return 2 if path.startswith(DISTURBING) else 1
-    items.sort(key=rank)  # stable: the order within each group is unchanged
