@@ -45,10 +45,15 @@ class Services:
         running = self._running.get(name)
         if running is not None and extra_env.items() <= running.env.items():
             return running
+        port = free_port()
         if running is not None:
             running.stop()
             extra_env = {**running.env, **extra_env}
-        process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, free_port(), self._root / "logs")
+            # The same port is the same static group identity (`{name}-{port}`): the new process takes over the
+            # stopped one's membership. On a new port the stopped member would keep its partitions until its
+            # session expires, which the embedded broker never does: their events would wait for ever.
+            port = running.port
+        process = ServiceProcess(self._specs[name], {**self._env, **extra_env}, port, self._root / "logs")
         self._running[name] = process  # first: a process that never gets ready is still stopped at the end
         process.start()
         return process
