@@ -28,7 +28,8 @@ from cctv_ingest.ingest.grabber import (
     motion_score,
     watch_frames,
 )
-from cctv_ingest.snapshots.blobs import FilesystemBlobStore, latest_key
+from cctv_ingest.snapshots.blobs import latest_key
+from kentongan.blobs import BlockingBlobs, FilesystemBlobStore
 from kentongan.devstack import EmbeddedPostgres, free_port, wait_for_port
 
 CAMERAS = 11_000
@@ -80,14 +81,14 @@ def _ingest_round(url: str, blobs: FilesystemBlobStore, limits: ReadLimits) -> i
         keyframe = describe(frame, codec, fps, limits.snapshot_width)
         motion_score(previous, keyframe.grey)
         previous = keyframe.grey
-        blobs.put(latest_key("bench-cam"), keyframe.jpeg)
+        blobs.write_blocking(latest_key("bench-cam"), keyframe.jpeg)
         count += 1
     return count
 
 
 def _poll_round(url: str, blobs: FilesystemBlobStore, limits: ReadLimits) -> int:
     """The poll path: open, first keyframe (+ fps sample), close, store."""
-    blobs.put(latest_key("bench-cam"), grab_keyframe(url, limits).jpeg)
+    blobs.write_blocking(latest_key("bench-cam"), grab_keyframe(url, limits).jpeg)
     return 1
 
 
@@ -176,7 +177,7 @@ async def _run_scheduler(scheduler_class, settings_class, sessionmaker, root: Pa
     def reader(url: str, limits: ReadLimits):
         return canned
 
-    blobs = FilesystemBlobStore(root / "blobs")
+    blobs = BlockingBlobs(FilesystemBlobStore(root / "blobs"), asyncio.get_running_loop())
     full = await _measure(scheduler_class(settings, sessionmaker, blobs, reader))
     alone = await _measure(SchedulingOnly(settings, sessionmaker, _NullBlobs(), reader))
     worker_cores = full.pop("cores")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cctv_ingest.settings import Settings
-from cctv_ingest.snapshots.blobs import BlobStore
+from kentongan.blobs import BlobStore
 from kentongan.dependencies import SessionDep, app_settings
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]

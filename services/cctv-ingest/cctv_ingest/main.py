@@ -1,5 +1,6 @@
 """cctv-ingest: the camera registry, camera health, and snapshots where an incident happens."""
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from cctv_ingest.ingest.scheduler import IngestScheduler
 from cctv_ingest.metrics import export_camera_states
 from cctv_ingest.models import SCHEMA, inbox, outbox
 from cctv_ingest.settings import Settings
-from cctv_ingest.snapshots.blobs import FilesystemBlobStore
 from cctv_ingest.snapshots.capture import SnapshotCapture
 from cctv_ingest.snapshots.router import router as snapshots_router
+from kentongan.blobs import BlockingBlobs, blob_store_from_settings
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
@@ -41,7 +42,7 @@ async def consume_incidents(app: FastAPI) -> None:
     limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
                         camera_policy(settings))
     with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
-        capture = SnapshotCapture(app.state.blob_store, limits, pool)
+        capture = SnapshotCapture(BlockingBlobs(app.state.blob_store, asyncio.get_running_loop()), limits, pool)
         await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",
                             topics=list(SPEC.consumes), handlers=handlers(capture, settings),
                             sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
@@ -49,7 +50,8 @@ async def consume_incidents(app: FastAPI) -> None:
 
 async def ingest_cameras(app: FastAPI) -> None:
     if app.state.settings.ingest_enabled:
-        app.state.scheduler = IngestScheduler(app.state.settings, app.state.sessionmaker, app.state.blob_store)
+        app.state.scheduler = IngestScheduler(app.state.settings, app.state.sessionmaker,
+                                              BlockingBlobs(app.state.blob_store, asyncio.get_running_loop()))
         await app.state.scheduler.run()
 
 
@@ -61,5 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="11,000 cameras: registry, nearby search, health, and snapshots near incidents.",
         body_limits={IMPORT_PATH: settings.max_import_bytes},
     )
-    app.state.blob_store = FilesystemBlobStore(Path(settings.blob_dir))
+    app.state.blob_store = blob_store_from_settings(settings)
     return app

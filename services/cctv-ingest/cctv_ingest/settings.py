@@ -2,19 +2,21 @@
 
 import os
 import socket
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from kentongan.settings import ServiceSettings
+from kentongan.blobs import BlobSettings
 
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Settings(ServiceSettings):
+class Settings(BlobSettings):
+    """Snapshots go to the object store of CCTV_INGEST_BLOB_STORE (kentongan.blobs: `filesystem` under
+    CCTV_INGEST_BLOB_DIR, or `s3` with CCTV_INGEST_S3_*)."""
+
     model_config = SettingsConfigDict(env_prefix="CCTV_INGEST_", extra="ignore", populate_by_name=True)
 
     # Bulk imports of 11,000 cameras are a few MB; everything else stays small.
@@ -42,7 +44,6 @@ class Settings(ServiceSettings):
 
     # Snapshots.
     snapshot_width: int = 640
-    blob_store: Literal["filesystem"] = "filesystem"
     blob_dir: str = ".devstack/cctv-snapshots"
     # Prefix of the snapshot URLs in events (e.g. https://cctv.kentongan.example); empty: relative URLs.
     public_url: str = ""

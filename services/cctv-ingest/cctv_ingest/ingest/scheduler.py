@@ -31,7 +31,8 @@ from cctv_ingest.ownership import repository as ownership
 from cctv_ingest.ownership.rendezvous import owned_by
 from cctv_ingest.settings import Settings
 from cctv_ingest.snapshots import repository as foci
-from cctv_ingest.snapshots.blobs import BlobStore, latest_key
+from cctv_ingest.snapshots.blobs import latest_key
+from kentongan.blobs import BlockingBlobs
 from kentongan.db import unit_of_work
 from kentongan.geo import haversine_m
 
@@ -52,7 +53,7 @@ class Target:
 class IngestScheduler:
     """One ingest worker (run one per core: each process is a worker with its own id)."""
 
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], blobs: BlobStore,
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], blobs: BlockingBlobs,
                  read: Reader = grab_keyframe) -> None:
         self.settings = settings
         self._sessionmaker = sessionmaker

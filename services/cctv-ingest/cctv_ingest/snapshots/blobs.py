@@ -1,51 +1,5 @@
-"""Where snapshot JPEGs live. A blob reference is the object key, the same whatever the store.
-
-The filesystem store is the default and the only one implemented and tested here; an S3-compatible store
-(MinIO, AWS) implements the same three methods with put_object / get_object.
-"""
-
-import os
-import threading
-from pathlib import Path
-from typing import Protocol
-
-
-class BlobStore(Protocol):
-    def put(self, key: str, data: bytes) -> str:
-        """Store `data` under `key` (replacing it) and return its reference."""
-
-    def get(self, ref: str) -> bytes | None:
-        """The bytes of a reference, or None."""
-
-
-class FilesystemBlobStore:
-    """Blobs as files under one folder; a write is atomic (temporary file, then rename)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root):
-            raise ValueError("blob key escapes the store")
-        return path
-
-    def put(self, key: str, data: bytes) -> str:
-        path = self._path(key)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            temporary.write_bytes(data)
-        except FileNotFoundError:  # first snapshot of this camera; later ones skip the mkdir syscalls
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
-        temporary.replace(path)  # readers see the old or the new snapshot, never half of one
-        return key
-
-    def get(self, ref: str) -> bytes | None:
-        try:
-            return self._path(ref).read_bytes()
-        except (FileNotFoundError, ValueError):
-            return None
+"""Where snapshot JPEGs live: the platform's object store (kentongan.blobs: a folder by default, or an
+S3-compatible bucket). A blob reference is the object key, the same whatever the store."""
 
 
 def latest_key(camera_id: str) -> str:

@@ -18,7 +18,8 @@ from cctv_ingest.ingest.grabber import (
     watch_frames,
 )
 from cctv_ingest.redaction import redact_url
-from cctv_ingest.snapshots.blobs import BlobStore, incident_key
+from cctv_ingest.snapshots.blobs import incident_key
+from kentongan.blobs import BlockingBlobs
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class Captured:
 class SnapshotCapture:
     """Reads two keyframes per camera (the second is the snapshot, the pair gives the motion score)."""
 
-    def __init__(self, blobs: BlobStore, limits: ReadLimits, executor: Executor) -> None:
+    def __init__(self, blobs: BlockingBlobs, limits: ReadLimits, executor: Executor) -> None:
         self._blobs = blobs
         self._limits = limits
         self._executor = executor

@@ -8,6 +8,7 @@ from cctv_ingest.cameras.router import CameraIdPath
 from cctv_ingest.dependencies import BlobStoreDep, SessionDep
 from cctv_ingest.snapshots.blobs import belongs_to
 from cctv_ingest.snapshots.errors import SnapshotNotFound
+from kentongan.blobs import BlobNotFound, read_all
 from kentongan.security import CurrentOperator
 from kentongan.text import Line
 
@@ -21,7 +22,10 @@ async def get_snapshot(camera_id: CameraIdPath, _: CurrentOperator, session: Ses
                        ref: Annotated[Annotated[str, Line(300)] | None, Query()] = None) -> Response:
     _camera, health = await cameras.get(session, camera_id)
     wanted = ref if ref is not None else (health.snapshot_ref if health else None)
-    data = blobs.get(wanted) if wanted and belongs_to(wanted, camera_id) else None
-    if data is None:
+    if not (wanted and belongs_to(wanted, camera_id)):
         raise SnapshotNotFound()
+    try:
+        data = await read_all(blobs, wanted)
+    except BlobNotFound:
+        raise SnapshotNotFound() from None
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
