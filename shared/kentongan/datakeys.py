@@ -12,7 +12,7 @@ falls back to the keyring for them).
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kentongan import sealedstream
 from kentongan.crypto import NONCE_BYTES, Keyring, Sealed, associated_data
 
 DATA_KEY_ID = "data-key:v1"
@@ -69,7 +70,15 @@ class DataKeyring:
 
     def __init__(self, data_key: bytes, fallback: Keyring) -> None:
         self._cipher = AESGCM(data_key)
+        self._data_key = data_key
         self._fallback = fallback
+
+    def seal_stream(self, plaintext: AsyncIterable[bytes], aad: bytes) -> AsyncIterator[bytes]:
+        """A large value (a file) sealed in chunks with the data key as it streams (kentongan.sealedstream)."""
+        return sealedstream.seal_stream(self._data_key, plaintext, aad)
+
+    def open_stream(self, sealed: AsyncIterable[bytes], aad: bytes) -> AsyncIterator[bytes]:
+        return sealedstream.open_stream(self._data_key, sealed, aad)
 
     def seal(self, plaintext: bytes, aad: bytes) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)

@@ -50,6 +50,8 @@ class RetentionSettings(ServiceSettings):
     outbox_days: float = _days("outbox", 2)
     # Longer than any topic keeps its events: a redelivered event must still find its inbox row.
     inbox_days: float = _days("inbox", 14)
+    # A resumable upload nobody resumed for this long is abandoned (its sealed parts with it).
+    upload_days: float = _days("upload", 2)
     batch_size: int = Field(1000, ge=1, validation_alias=AliasChoices("KENTONGAN_RETENTION_BATCH_SIZE"))
     # How often each service applies its part; 0 turns the schedule off (the default in tests). None: hourly,
     # except with KENTONGAN_ENV=test.
@@ -183,6 +185,12 @@ POLICY: tuple[Rule, ...] = (
     Rule("case data key (sealed content of a report)", "report-intake", "report_intake.case_keys", "open the "
          "case's sealed story, notes and messages; deleting it crypto-shreds every copy", "case_days", "delete",
          f"t.report_id IN ({CASE_OVER_OR_ERASED})"),
+    Rule("evidence attachment", "report-intake", "report_intake.attachments", "evidence the reporter added, for "
+         "the agencies the case is referred to; its objects are sealed with the case's data key", "case_days",
+         "delete", f"t.report_id IN ({CASE_OVER_OR_ERASED})"),
+    Rule("resumable upload in progress", "report-intake", "report_intake.attachment_uploads", "resume a large "
+         "upload over a weak connection", "upload_days", "delete",
+         f"t.updated_at < :cutoff OR t.report_id IN ({CASE_OVER_OR_ERASED})"),
     Rule("referral", "report-intake", "report_intake.referrals", "hand the case to DP3A / Disdik and follow "
          "it; statistics", "case_days", "anonymise",
          f"t.sealed IS NOT NULL AND t.report_id IN ({CASE_OVER_OR_ERASED})", "sealed = NULL, key_id = NULL"),

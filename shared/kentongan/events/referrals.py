@@ -84,6 +84,15 @@ class ReferralMessagePosted(_ReferralEvent):
     message_id: UUID
 
 
+class ReferralAttachmentAdded(_ReferralEvent):
+    """The reporter added evidence (a photo, video, voice note or document) to a case this agency holds; the
+    file stays on the platform: download it through the API (audited). Ids only."""
+
+    ce_type: ClassVar[str] = "kentongan.referral.attachment_added"
+
+    attachment_id: UUID
+
+
 class ReferralWithdrawn(_ReferralEvent):
     """The case was erased: the agency must erase what it holds of it.
 

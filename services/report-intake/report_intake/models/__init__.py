@@ -23,10 +23,12 @@ inbox = inbox_table(Base.metadata)
 # Each urgent report's event, kept until dispatch's incident for it is seen (kentongan.placement).
 awaiting = awaiting_table(Base.metadata)
 
+from report_intake.models.attachment import Attachment
+from report_intake.models.attachment_upload import AttachmentUpload
 from report_intake.models.audit_entry import AuditEntry
 from report_intake.models.case_key import CaseKey
 from report_intake.models.message import Message
 from report_intake.models.referral import Referral
 from report_intake.models.report import Report
 
-__all__ = ["AuditEntry", "Base", "CaseKey", "Message", "Referral", "Report", "awaiting", "inbox", "outbox"]
+__all__ = ["Attachment", "AttachmentUpload", "AuditEntry", "Base", "CaseKey", "Message", "Referral", "Report", "awaiting", "inbox", "outbox"]

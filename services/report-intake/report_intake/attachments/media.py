@@ -1,0 +1,145 @@
+"""What a file really is (sniffed from its first bytes, never from its name or Content-Type), and a copy of it
+without what could find the survivor: images re-encoded from their pixels (EXIF GPS, device serials, times and
+every other tag gone), video and audio remuxed into a fresh container without metadata tags.
+
+Runs in a worker thread (it decodes and encodes); files stay on disk, never whole in memory.
+"""
+
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import av
+import pillow_heif
+from PIL import Image, ImageOps
+
+pillow_heif.register_heif_opener()
+
+Kind = Literal["image", "video", "audio", "document"]
+SNIFF_BYTES = 64
+THUMBNAIL_PX = 256
+# Decompression bombs: a 100-megapixel photo is larger than any phone takes.
+Image.MAX_IMAGE_PIXELS = 100_000_000
+
+
+@dataclass(frozen=True)
+class MediaType:
+    mime: str
+    kind: Kind
+    container: str | None = None  # the PyAV (ffmpeg) muxer of the cleaned copy; images: the Pillow format
+    stored_mime: str | None = None  # what the cleaned copy is, when not the same (HEIC is re-encoded to JPEG)
+
+    @property
+    def served_mime(self) -> str:
+        return self.stored_mime or self.mime
+
+
+JPEG = MediaType("image/jpeg", "image", "JPEG")
+PNG = MediaType("image/png", "image", "PNG")
+WEBP = MediaType("image/webp", "image", "WEBP")
+HEIC = MediaType("image/heic", "image", "JPEG", "image/jpeg")
+PDF = MediaType("application/pdf", "document")
+MP4 = MediaType("video/mp4", "video", "mp4")
+QUICKTIME = MediaType("video/quicktime", "video", "mp4", "video/mp4")
+M4A = MediaType("audio/mp4", "audio", "ipod")
+AAC = MediaType("audio/aac", "audio", "adts")
+OGG = MediaType("audio/ogg", "audio", "ogg")
+MP3 = MediaType("audio/mpeg", "audio", "mp3")
+WAV = MediaType("audio/wav", "audio", "wav")
+
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+AUDIO_BRANDS = {b"M4A ", b"M4B ", b"F4A "}
+VIDEO_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ",
+                b"MSNV", b"3gp4", b"3gp5", b"3g2a"}
+
+
+def sniff(head: bytes) -> MediaType | None:
+    """The media type the first bytes of a file prove, or None (refused: 415)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"OggS"):
+        return OGG
+    if head[4:8] == b"ftyp":
+        return _iso_media(head[8:12])
+    if head.startswith(b"ID3"):
+        return MP3
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        layer = (head[1] >> 1) & 0b11
+        return AAC if layer == 0 and head[1] & 0xF6 == 0xF0 else MP3 if layer == 1 else None
+    return None
+
+
+def _iso_media(brand: bytes) -> MediaType | None:
+    if brand in HEIF_BRANDS:
+        return HEIC
+    if brand in AUDIO_BRANDS:
+        return M4A
+    if brand in VIDEO_BRANDS:
+        return MP4
+    return QUICKTIME if brand == b"qt  " else None
+
+
+class UnreadableMedia(ValueError):
+    """The bytes start like the type but do not decode as it."""
+
+
+def clean_copy(media: MediaType, source: Path, target: Path) -> bytes | None:
+    """Write the copy without metadata to `target`; the image's thumbnail (JPEG bytes), else None.
+    A PDF is copied as it is (its document info is not rewritten: say so to the reporter)."""
+    try:
+        if media.kind == "image":
+            return _reencode_image(media, source, target)
+        if media.kind in ("video", "audio"):
+            _remux(media, source, target)
+            return None
+    except (OSError, SyntaxError, ValueError, av.FFmpegError) as exc:
+        raise UnreadableMedia(str(exc)) from None
+    shutil.copyfile(source, target)
+    return None
+
+
+def _reencode_image(media: MediaType, source: Path, target: Path) -> bytes:
+    with Image.open(source) as image:
+        image.load()
+        upright = ImageOps.exif_transpose(image)  # keep how it looked once the orientation tag is gone
+    pixels = Image.new(upright.mode, upright.size)
+    pixels.putdata(upright.getdata())  # a new image from the pixels alone: no info, no EXIF, no XMP, no ICC
+    if media.container == "JPEG" and pixels.mode not in ("RGB", "L"):
+        pixels = pixels.convert("RGB")
+    options = {"quality": 90} if media.container in ("JPEG", "WEBP") else {}
+    pixels.save(target, format=media.container, **options)
+    thumbnail = pixels.convert("RGB")
+    thumbnail.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    out = io.BytesIO()
+    thumbnail.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def _remux(media: MediaType, source: Path, target: Path) -> None:
+    """Copy the audio and video packets into a new container; no container or stream tags are carried over
+    (titles, GPS `location`, device make and model, creation times)."""
+    with av.open(str(source)) as original, av.open(str(target), "w", format=media.container) as copy:
+        streams = [stream for stream in original.streams if stream.type in ("video", "audio")]
+        if not streams:
+            raise UnreadableMedia("no audio or video stream")
+        mapping = {}
+        for stream in streams:
+            out = copy.add_stream_from_template(stream)
+            out.metadata.clear()
+            mapping[stream.index] = out
+        copy.metadata.clear()
+        for packet in original.demux(streams):
+            if packet.dts is None:
+                continue
+            packet.stream = mapping[packet.stream_index]
+            copy.mux(packet)

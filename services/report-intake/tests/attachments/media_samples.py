@@ -1,0 +1,115 @@
+"""Tiny media files made in the test, with the metadata a phone would write (EXIF GPS, a video's location)."""
+
+import io
+import math
+import wave
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image
+
+GPS = {1: "S", 2: (6.0, 59.0, 2.08), 3: "E", 4: (110.0, 24.0, 33.6)}  # a house in Tembalang
+DEVICE = "SM-A546E serial R58T90ABCDE"
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "samsung"  # Make
+    exif[0x0110] = DEVICE  # Model
+    exif[0x0132] = "2026:12:01 21:14:05"  # DateTime
+    exif[0x8825] = GPS  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(out, format="PNG", pnginfo=_png_text())
+    return out.getvalue()
+
+
+def _png_text():
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_text("Comment", DEVICE)
+    return info
+
+
+def webp() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (0, 255, 0)).save(out, format="WEBP")
+    return out.getvalue()
+
+
+def heic() -> bytes:
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 20, 30)).save(out, format="HEIF")
+    return out.getvalue()
+
+
+def pdf() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (255, 255, 255)).save(out, format="PDF")
+    return out.getvalue()
+
+
+def mp4_with_location(path: Path, seconds: float = 1.0, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A short H.264 + AAC clip whose container says where and on what it was filmed."""
+    with av.open(str(path), "w", format="mp4") as container:
+        container.metadata["location"] = "-06.9839+110.4093/"
+        container.metadata["comment"] = DEVICE
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = *size, "yuv420p"
+        audio = container.add_stream("aac", rate=16000)
+        for i in range(int(seconds * 10)):
+            frame = av.VideoFrame(size[0], size[1], "gray")
+            frame.planes[0].update(bytes([i * 20 % 255]) * (size[0] * size[1]))
+            frame.pts = i
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        for i in range(int(seconds * 16)):
+            container.mux(audio.encode(_tone(1024, 16000, i * 1024)))
+        container.mux(audio.encode())
+    return path.read_bytes()
+
+
+def audio(path: Path, container_format: str, codec: str) -> bytes:
+    """One second of a tone in `container_format` (ogg/opus, mp3, ipod/aac), tagged with a title."""
+    rate = 48000
+    with av.open(str(path), "w", format=container_format) as container:
+        container.metadata["title"] = DEVICE
+        stream = container.add_stream(codec, rate=rate)
+        stream.layout = "mono"
+        for i in range(rate // 960):
+            container.mux(stream.encode(_tone(960, rate, i * 960)))
+        container.mux(stream.encode())
+    return path.read_bytes()
+
+
+def _tone(samples: int, rate: int, start: int) -> av.AudioFrame:
+    """`samples` of a 440 Hz tone (signed 16-bit mono), resampled by the encoder to what it takes."""
+    frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
+    values = (int(8000 * math.sin(2 * math.pi * 440 * (start + n) / rate)) for n in range(samples))
+    frame.planes[0].update(b"".join(v.to_bytes(2, "little", signed=True) for v in values))
+    frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+    return frame
+
+
+def wav() -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x01" * 8000)
+    return out.getvalue()
+
+
+def executable() -> bytes:
+    """What a `.jpg` that is really a Windows program starts with."""
+    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
