@@ -1,5 +1,6 @@
 """Pure ASGI middleware: request metrics by route template, and a cap on request body size."""
 
+import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,18 +41,26 @@ class MetricsMiddleware:
 
 class BodyLimitMiddleware:
     """Answers 413 to bodies over `max_bytes` (or the path's own limit in `path_limits`), whether announced by
-    Content-Length or streamed."""
+    Content-Length or streamed. A path may be a template: `/v1/reports/{report_id}/attachments` matches any
+    one segment where the braces are."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.path_limits = path_limits or {}
+        self.path_limits = {path: limit for path, limit in (path_limits or {}).items() if "{" not in path}
+        self.template_limits = [(_template(path), limit) for path, limit in (path_limits or {}).items()
+                                if "{" in path]
+
+    def _limit(self, path: str) -> int:
+        if path in self.path_limits:
+            return self.path_limits[path]
+        return next((limit for pattern, limit in self.template_limits if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
+        max_bytes = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await _reject(send)
@@ -78,6 +87,11 @@ class BodyLimitMiddleware:
         except _BodyTooLarge:
             if not started:
                 await _reject(send)
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + "/".join("[^/]+" if part.startswith("{") else re.escape(part)
+                                     for part in path.split("/")) + "$")
 
 
 class _BodyTooLarge(Exception):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kentongan.blobs import blob_store_from_settings
 from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
@@ -12,6 +13,9 @@ from kentongan.outbox import OutboxRelay
 from kentongan.placement import placement_worker
 from kentongan.ratelimit import RateLimiter
 from kentongan.service import ServiceSpec, create_service_app
+from report_intake.attachments import router as attachments
+from report_intake.attachments.service import Evidence
+from report_intake.attachments.tus_router import router as tus_router
 from report_intake.audit.router import router as audit_router
 from report_intake.consumers import HANDLERS
 from report_intake.models import SCHEMA, awaiting, inbox, outbox
@@ -43,8 +47,10 @@ async def consume_incidents(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[reports_router, staff_router, referrals_router, audit_router],
+        spec=SPEC, settings=settings, routers=[reports_router, staff_router, referrals_router, audit_router, attachments.reporter_router,
+                 attachments.agency_router, attachments.staff_router, tus_router],
         workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan report-intake",
+        body_limits=upload_limits(settings),
         description="Confidential case reports (anonymous with a case token), triage and referrals to DP3A "
                     "and Disdik, with every read audited.",
     )
@@ -52,4 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bus = BusKeyring.from_settings(settings)  # seals victim text and contacts in events
     app.state.source_key = app.state.keyring.derive_key("report-intake source fingerprint")
     app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
+    app.state.evidence = Evidence.from_settings(settings, blob_store_from_settings(settings))
     return app
+
+
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """Upload bodies may be large (the per-file limit is enforced as they stream, this is the backstop)."""
+    multipart = settings.attachment_max_files * (settings.attachment_max_bytes + 64 * 1024)
+    return {"/v1/reports/{report_id}/attachments": multipart,
+            "/v1/reports/{report_id}/uploads/{upload_id}": settings.attachment_max_bytes}

@@ -14,6 +14,7 @@ from kentongan.datakeys import Sealer
 from kentongan.events import EventModel
 from kentongan.events.referrals import (
     ReferralAccepted,
+    ReferralAttachmentAdded,
     ReferralClosed,
     ReferralCreated,
     ReferralDeclined,
@@ -177,6 +178,15 @@ async def announce_reporter_message(session: AsyncSession, report: Report, messa
             await add_event(session, outbox, ReferralMessagePosted(
                 referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
                 changed_at=message.created_at, version=referral.version, message_id=message.id))
+
+
+async def announce_attachment(session: AsyncSession, report: Report, attachment_id: UUID, at: datetime) -> None:
+    """Tell every agency still working the case that the reporter added evidence (ids only)."""
+    for referral in await repository.list_for_report(session, report.id):
+        if referral.status in OPEN_FOR_MESSAGES:
+            await add_event(session, outbox, ReferralAttachmentAdded(
+                referral_id=referral.id, report_id=report.id, agency=referral.agency, status=referral.status,
+                changed_at=at, version=referral.version, attachment_id=attachment_id))
 
 
 async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,

@@ -3,12 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from kentongan.errors import TooManyRequests
 from kentongan.openapi import documents
 from kentongan.ratelimit import client_key
 from kentongan.retention import ErasureConfirmation
+from report_intake.attachments.storage import delete_objects
 from report_intake.crypto import source_fingerprint
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
 from report_intake.messages.schemas import MessageCreate, MessageOut
@@ -44,11 +45,13 @@ async def case_status(report_id: UUID, token: CaseToken, session: SessionDep) ->
 
 
 @router.delete("/{report_id}", status_code=204, summary="Withdraw and erase the case for good (case token)")
-async def erase_case(report_id: UUID, body: ErasureConfirmation, token: CaseToken, session: SessionDep) -> None:
-    """Send `{"confirm": true}`. The case, its messages and what agencies wrote are erased (its data key is
-    destroyed, so no copy of it opens again), its referrals are withdrawn and the agencies told; only an
-    anonymous statistical row stays. 404 for a wrong token or an already erased case; 422 without `confirm`."""
-    await service.erase_on_request(session, report_id, token, body)
+async def erase_case(report_id: UUID, body: ErasureConfirmation, token: CaseToken, session: SessionDep,
+                     request: Request, tasks: BackgroundTasks) -> None:
+    """Send `{"confirm": true}`. The case, its messages, attachments and what agencies wrote are erased (its
+    data key is destroyed, so no copy of it opens again), its referrals are withdrawn and the agencies told; only
+    an anonymous statistical row stays. 404 for a wrong token or an already erased case; 422 without `confirm`."""
+    object_keys = await service.erase_on_request(session, report_id, token, body)
+    tasks.add_task(delete_objects, request.app.state.evidence.store, object_keys)  # once the erasure committed
 
 
 @router.get("/{report_id}/messages", response_model=list[MessageOut],

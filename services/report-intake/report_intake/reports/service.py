@@ -101,10 +101,10 @@ async def case_for_token(session: AsyncSession, report_id: UUID, token: str | No
 
 
 async def erase_on_request(session: AsyncSession, report_id: UUID, token: str | None,
-                           request: ErasureConfirmation) -> None:
+                           request: ErasureConfirmation) -> list[str]:
     """The reporter withdraws and erases the case (`request` is the confirmation); see
-    report_intake.reports.erasure."""
-    await erase_case(session, await case_for_token(session, report_id, token, for_update=True))
+    report_intake.reports.erasure. Returns its attachments' object keys, to delete after the commit."""
+    return await erase_case(session, await case_for_token(session, report_id, token, for_update=True))
 
 
 async def case_status(session: AsyncSession, report_id: UUID, token: str | None) -> CaseStatus:
