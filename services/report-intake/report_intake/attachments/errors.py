@@ -20,8 +20,8 @@ class TooManyAttachments(PayloadTooLarge):
 
 
 class UnsupportedMediaType(ServiceError):
-    """The file's content is not one of the accepted types (JPEG, PNG, WebP, HEIC, PDF, MP4, M4A/AAC, OGG/Opus,
-    MP3, WAV), whatever its name says."""
+    """The file's content is not one of the accepted types (JPEG, PNG, WebP, HEIC, PDF, MP4, M4A/AAC,
+    OGG/Opus, MP3, WAV), whatever its name says."""
 
     status_code = 415
     error = "unsupported_media_type"

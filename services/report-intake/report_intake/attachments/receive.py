@@ -1,6 +1,7 @@
 """Receiving files as they stream in: a multipart body parsed chunk by chunk (python-multipart's streaming
-parser), each file written to a private temporary file while it is counted, hashed and sniffed. Nothing is held
-whole in memory; a file over the size limit, of a type we refuse or one too many stops the upload at once."""
+parser), each file written to a private temporary file while it is counted, hashed and sniffed. Nothing is
+held whole in memory; a file over the size limit, of a type we refuse or one too many stops the upload at
+once."""
 
 import asyncio
 import hashlib
@@ -106,7 +107,8 @@ class _Form:
     def callbacks(self) -> Any:
         return {"on_part_begin": self._begin, "on_header_field": self._header_field,
                 "on_header_value": self._header_value_part, "on_header_end": self._header_end,
-                "on_headers_finished": self._headers_done, "on_part_data": self._data, "on_part_end": self._end}
+                "on_headers_finished": self._headers_done, "on_part_data": self._data,
+                "on_part_end": self._end}
 
     def _begin(self) -> None:
         self._disposition, self._value = {}, b""
@@ -147,7 +149,8 @@ class _Form:
             self._writer.close()
             self._writer = None
         else:
-            self.received.keep_original = parse_flag(self._value.decode(errors="replace"), KEEP_ORIGINAL_FIELD)
+            value = self._value.decode(errors="replace")
+            self.received.keep_original = parse_flag(value, KEEP_ORIGINAL_FIELD)
 
     def abort(self) -> None:
         if self._writer is not None:
@@ -163,8 +166,8 @@ def parse_flag(value: str, name: str) -> bool:
     raise UnknownUploadField(f"{name}: true or false")
 
 
-async def receive_multipart(content_type: str | None, body: AsyncIterator[bytes], folder: Path, max_files: int,
-                            already: int, max_bytes: int) -> Received:
+async def receive_multipart(content_type: str | None, body: AsyncIterator[bytes], folder: Path,
+                            max_files: int, already: int, max_bytes: int) -> Received:
     """The files of a `multipart/form-data` body as it streams in (`already`: files the case holds)."""
     kind, options = parse_options_header(content_type or "")
     if kind != b"multipart/form-data" or b"boundary" not in options:

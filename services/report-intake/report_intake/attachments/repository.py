@@ -24,14 +24,16 @@ async def page(session: AsyncSession, report_id: UUID, statuses: tuple[str, ...]
                after: tuple[Any, ...] | None) -> list[Attachment]:
     """Up to limit + 1 of the case's attachments in these states, oldest first."""
     statement = select(Attachment).where(Attachment.report_id == report_id, Attachment.status.in_(statuses))
-    return list(await session.scalars(keyset(statement, (Attachment.created_at, Attachment.id), after, limit)))
+    statement = keyset(statement, (Attachment.created_at, Attachment.id), after, limit)
+    return list(await session.scalars(statement))
 
 
 async def count_for_report(session: AsyncSession, report_id: UUID) -> int:
     """Files the case holds or is receiving (what the per-case limit counts)."""
     held = select(func.count()).select_from(Attachment).where(Attachment.report_id == report_id,
                                                               Attachment.status != "deleted")
-    uploading = select(func.count()).select_from(AttachmentUpload).where(AttachmentUpload.report_id == report_id)
+    uploading = (select(func.count()).select_from(AttachmentUpload)
+                 .where(AttachmentUpload.report_id == report_id))
     return int(await session.scalar(held) or 0) + int(await session.scalar(uploading) or 0)
 
 
@@ -39,7 +41,8 @@ async def forget_for_report(session: AsyncSession, report_id: UUID) -> tuple[lis
     """Delete the case's attachments and uploads in progress: their ids, and the object keys to delete after
     the commit."""
     rows = list(await session.scalars(select(Attachment).where(Attachment.report_id == report_id)))
-    uploads = list(await session.scalars(select(AttachmentUpload).where(AttachmentUpload.report_id == report_id)))
+    uploads = list(await session.scalars(select(AttachmentUpload)
+                                         .where(AttachmentUpload.report_id == report_id)))
     keys = [key for row in rows for key in (row.object_key, row.thumbnail_key, row.original_key) if key]
     keys += [f"{upload.key_prefix}/{part}" for upload in uploads for part in range(upload.parts)]
     await session.execute(delete(Attachment).where(Attachment.report_id == report_id))

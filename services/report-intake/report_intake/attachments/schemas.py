@@ -14,7 +14,7 @@ Copy = Literal["file", "thumbnail", "original"]
 class AttachmentOut(BaseModel):
     id: UUID
     kind: Literal["image", "video", "audio", "document"]
-    media_type: str = Field(description="Of the stored copy, stripped of metadata (a HEIC photo is stored as JPEG)")
+    media_type: str = Field(description="Of the stored copy without metadata (HEIC is stored as JPEG)")
     size: int = Field(description="Bytes of the stored copy")
     status: Literal["available", "quarantined", "deleted"] = Field(
         description="quarantined: the malware scan flagged it; nothing was stored and no agency sees it")

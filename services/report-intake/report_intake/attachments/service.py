@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Evidence:
-    """What handling attachments needs besides the database: the store, the limits, the scanner, the quotas."""
+    """What attachments need besides the database: the store, the limits, the scanner, the quotas."""
 
     store: BlobStore
     settings: Settings
@@ -57,7 +57,8 @@ class Evidence:
 
     @classmethod
     def from_settings(cls, settings: Settings, store: BlobStore) -> "Evidence":
-        scanner = ClamdScanner(settings.clamd_address, settings.clamd_timeout_s) if settings.clamd_address else None
+        scanner = (ClamdScanner(settings.clamd_address, settings.clamd_timeout_s) if settings.clamd_address
+                   else None)
         return cls(store, settings, scanner, RateLimiter(settings.uploads_per_token_per_hour, 3600),
                    RateLimiter(settings.uploads_per_address_per_hour, 3600))
 
@@ -83,15 +84,15 @@ async def reporter_case(session: AsyncSession, evidence: Evidence, report_id: UU
 
 
 async def release_while_streaming(session: AsyncSession) -> None:
-    """End the (read-only) transaction before a body streams in: a slow upload takes minutes, and must not hold
-    a pooled connection or a lock that long. The case is read again, locked, once the bytes are in."""
+    """End the (read-only) transaction before a body streams in: a slow upload takes minutes, and must not
+    hold a pooled connection or a lock that long. The case is read again, locked, once the bytes are in."""
     await session.rollback()
 
 
 async def upload(session: AsyncSession, keyring: Keyring, evidence: Evidence, report_id: UUID,
                  token: str | None, client: str, content_type: str | None,
                  body: AsyncIterator[bytes]) -> list[AttachmentOut]:
-    """Add the files of a multipart body to the reporter's case (the token is checked before a byte is read)."""
+    """Add the files of a multipart body to the reporter's case (the token checked before a byte is read)."""
     report = await reporter_case(session, evidence, report_id, token, client)
     held = await repository.count_for_report(session, report.id)
     await release_while_streaming(session)
@@ -101,7 +102,8 @@ async def upload(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
     try:
         report = await case_for_token(session, report_id, token, for_update=True)
         case = await case_keyring(session, keyring, report)
-        attachments = await store_files(session, case, evidence, report, received.files, received.keep_original)
+        attachments = await store_files(session, case, evidence, report, received.files,
+                                        received.keep_original)
     finally:
         await asyncio.to_thread(received.discard)
     return [_out(case, attachment) for attachment in attachments]
@@ -111,8 +113,9 @@ async def store_files(session: AsyncSession, case: DataKeyring, evidence: Eviden
                       files: list[ReceivedFile], keep_original: bool) -> list[Attachment]:
     """Scan, clean and seal each received file into the store; the rows, audit and events in the session.
     If any file fails, what was stored for the others is deleted again (the upload is all or nothing)."""
-    if await repository.count_for_report(session, report.id) + len(files) > evidence.settings.attachment_max_files:
-        raise TooManyAttachments(f"files: at most {evidence.settings.attachment_max_files} files per case")
+    max_files = evidence.settings.attachment_max_files
+    if await repository.count_for_report(session, report.id) + len(files) > max_files:
+        raise TooManyAttachments(f"files: at most {max_files} files per case")
     async with storage.undone_on_error(evidence.store) as stored:
         attachments = [await _store_one(case, evidence, report, index, received, keep_original, stored)
                        for index, received in enumerate(files)]
@@ -125,8 +128,8 @@ async def store_files(session: AsyncSession, case: DataKeyring, evidence: Eviden
     return attachments
 
 
-async def _store_one(case: DataKeyring, evidence: Evidence, report: Report, index: int, received: ReceivedFile,
-                     keep_original: bool, stored: list[str]) -> Attachment:
+async def _store_one(case: DataKeyring, evidence: Evidence, report: Report, index: int,
+                     received: ReceivedFile, keep_original: bool, stored: list[str]) -> Attachment:
     media = received.media
     if media is None:  # the receiver sniffs every file it accepts
         raise UnreadableAttachment(f"files[{index}]: unknown type")
@@ -140,8 +143,8 @@ async def _store_one(case: DataKeyring, evidence: Evidence, report: Report, inde
         attachment.status = "quarantined"
     else:
         attachment.status = "available"
-        await _store_copies(case, evidence.store, attachment, media, received, keep_original, metadata, stored,
-                            f"files[{index}]")
+        await _store_copies(case, evidence.store, attachment, media, received, keep_original, metadata,
+                            stored, f"files[{index}]")
     sealed = seal_json(case, metadata, attachment.id.bytes)
     attachment.key_id, attachment.sealed = sealed.key_id, sealed.blob
     return attachment
@@ -154,7 +157,7 @@ async def _store_copies(case: DataKeyring, store: BlobStore, attachment: Attachm
     try:
         thumbnail = await asyncio.to_thread(clean_copy, media, received.path, cleaned)
     except UnreadableMedia:
-        raise UnreadableAttachment(f"{field}: it starts like {media.mime} but cannot be read as one") from None
+        raise UnreadableAttachment(f"{field}: it starts like {media.mime} but does not read as one") from None
     attachment.size = (await asyncio.to_thread(cleaned.stat)).st_size
     attachment.object_key = storage.new_object_key()
     await storage.put_file(store, case, attachment.object_key, cleaned,
@@ -179,8 +182,8 @@ async def list_for_reporter(session: AsyncSession, keyring: Keyring, report_id: 
                             limit: int, after: str | None) -> AttachmentPage:
     report = await case_for_token(session, report_id, token)
     await record(session, REPORTER, "attachment.list", "report", [report.id])
-    return await _page(session, await case_keyring(session, keyring, report), report, ("available",
-                                                                                       "quarantined"), limit, after)
+    case = await case_keyring(session, keyring, report)
+    return await _page(session, case, report, ("available", "quarantined"), limit, after)
 
 
 async def delete_by_reporter(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
@@ -202,12 +205,13 @@ async def delete_by_reporter(session: AsyncSession, keyring: Keyring, report_id:
     return DeletionOutcome(status="deleted"), [key for key in keys if key]
 
 
-async def list_for_agency(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID, limit: int,
-                          after: str | None) -> AttachmentPage:
+async def list_for_agency(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID,
+                          limit: int, after: str | None) -> AttachmentPage:
     """The case's available attachments, for the agency holding this referral (another agency: 404)."""
     referral_id, report = await _agency_case(session, actor, referral_id)
     await record(session, actor, "referral.attachments.list", "referral", [referral_id])
-    return await _page(session, await case_keyring(session, keyring, report), report, ("available",), limit, after)
+    case = await case_keyring(session, keyring, report)
+    return await _page(session, case, report, ("available",), limit, after)
 
 
 async def download_for_agency(session: AsyncSession, keyring: Keyring, evidence: Evidence, actor: Actor,
@@ -252,7 +256,8 @@ async def _download(session: AsyncSession, keyring: Keyring, evidence: Evidence,
         raise AttachmentNotFound() from None
     await record(session, actor, f"attachment.download.{copy}", "attachment", [attachment.id])
     metadata = _metadata(case, attachment)
-    media_type = {"thumbnail": "image/jpeg", "file": attachment.media_type}.get(copy, "application/octet-stream")
+    media_type = {"thumbnail": "image/jpeg", "file": attachment.media_type}.get(copy,
+                                                                              "application/octet-stream")
     suffix = {"thumbnail": ".thumbnail.jpg", "original": ".original"}.get(copy, "")
     return Download(media_type, f"evidence-{attachment.id}{suffix}{_extension(metadata, copy)}", chunks)
 
@@ -264,8 +269,8 @@ def _extension(metadata: dict, copy: Copy) -> str:
     return suffix if suffix[1:].isalnum() else ""
 
 
-async def _page(session: AsyncSession, case: DataKeyring, report: Report, statuses: tuple[str, ...], limit: int,
-                after: str | None) -> AttachmentPage:
+async def _page(session: AsyncSession, case: DataKeyring, report: Report, statuses: tuple[str, ...],
+                limit: int, after: str | None) -> AttachmentPage:
     rows = await repository.page(session, report.id, statuses, limit,
                                  parse_cursor(after, datetime, UUID) if after else None)
     page = page_of(rows, limit, lambda row: (row.created_at, row.id))

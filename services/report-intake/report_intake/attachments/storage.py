@@ -64,7 +64,7 @@ async def delete_objects(store: BlobStore, keys: Iterable[str | None]) -> None:
 
 @contextlib.asynccontextmanager
 async def undone_on_error(store: BlobStore) -> AsyncIterator[list[str]]:
-    """Keys stored inside the block; deleted again if the block fails (no orphan left for a refused upload)."""
+    """Keys stored inside the block; deleted again if the block fails (no orphan of a refused upload)."""
     stored: list[str] = []
     try:
         yield stored

@@ -51,7 +51,7 @@ async def create(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
     report = await reporter_case(session, evidence, report_id, token, client)
     settings = evidence.settings
     if length > settings.attachment_max_bytes:
-        raise AttachmentTooLarge(f"Upload-Length: a file may hold at most {settings.attachment_max_bytes} bytes")
+        raise AttachmentTooLarge(f"Upload-Length: at most {settings.attachment_max_bytes} bytes per file")
     if await repository.count_for_report(session, report.id) >= settings.attachment_max_files:
         raise TooManyAttachments(f"at most {settings.attachment_max_files} files per case")
     fields = parse_metadata(metadata)
@@ -69,7 +69,8 @@ async def create(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
     return upload
 
 
-async def status(session: AsyncSession, report_id: UUID, token: str | None, upload_id: UUID) -> AttachmentUpload:
+async def status(session: AsyncSession, report_id: UUID, token: str | None,
+                 upload_id: UUID) -> AttachmentUpload:
     report = await case_for_token(session, report_id, token)
     upload = await repository.get_upload(session, report.id, upload_id)
     if upload is None:
@@ -118,8 +119,8 @@ async def _finish(session: AsyncSession, case: DataKeyring, evidence: Evidence, 
     filename = case.open(Sealed(upload.key_id, upload.sealed), upload.id.bytes).decode() if (
         upload.key_id and upload.sealed) else None
     try:
-        writer = FileWriter(ReceivedFile(folder / "0.upload", filename), evidence.settings.attachment_max_bytes,
-                            "upload")
+        writer = FileWriter(ReceivedFile(folder / "0.upload", filename),
+                            evidence.settings.attachment_max_bytes, "upload")
         try:
             for part, key in enumerate(keys):
                 sealed = await evidence.store.get(key)

@@ -50,10 +50,10 @@ async def create_upload(report_id: UUID, request: Request, token: CaseToken, ses
                         upload_length: Annotated[int, Header(ge=0, le=2**40)],
                         upload_metadata: Annotated[str | None, Header(max_length=2000)] = None) -> Response:
     """`Upload-Metadata` may carry `filename` and `keep_original` (base64, as tus has it)."""
-    upload = await tus.create(session, keyring, evidence, report_id, token, client_key(request), upload_length,
-                              upload_metadata)
-    return Response(status_code=201, headers={**TUS, "Location": f"/v1/reports/{report_id}/uploads/{upload.id}",
-                                              "Upload-Offset": "0"})
+    upload = await tus.create(session, keyring, evidence, report_id, token, client_key(request),
+                              upload_length, upload_metadata)
+    location = f"/v1/reports/{report_id}/uploads/{upload.id}"
+    return Response(status_code=201, headers={**TUS, "Location": location, "Upload-Offset": "0"})
 
 
 @router.head("/{report_id}/uploads/{upload_id}", response_class=Response, responses=raises(UploadNotFound),
@@ -61,8 +61,9 @@ async def create_upload(report_id: UUID, request: Request, token: CaseToken, ses
 async def upload_offset(report_id: UUID, upload_id: UUID, token: CaseToken, session: SessionDep,
                         _: Annotated[None, Depends(tus_version)]) -> Response:
     upload = await tus.status(session, report_id, token, upload_id)
-    return Response(status_code=200, headers={**TUS, "Upload-Offset": str(upload.offset),
-                                              "Upload-Length": str(upload.length), "Cache-Control": "no-store"})
+    return Response(status_code=200, headers={
+        **TUS, "Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
+        "Cache-Control": "no-store"})
 
 
 @router.patch("/{report_id}/uploads/{upload_id}", status_code=204, response_class=Response,

@@ -56,9 +56,9 @@ def evidence_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def evidence_settings(stack, evidence_dir, clamd, tmp_path_factory) -> Settings:
-    return Settings(blob_dir=str(evidence_dir), attachment_max_bytes=MAX_BYTES, attachment_max_files=MAX_FILES,
-                    clamd_address=clamd.address, upload_tmp_dir=str(tmp_path_factory.mktemp("uploads")),
-                    uploads_per_token_per_hour=40)
+    return Settings(blob_dir=str(evidence_dir), attachment_max_bytes=MAX_BYTES,
+                    attachment_max_files=MAX_FILES, clamd_address=clamd.address,
+                    upload_tmp_dir=str(tmp_path_factory.mktemp("uploads")), uploads_per_token_per_hour=40)
 
 
 @pytest.fixture(scope="module")

@@ -39,10 +39,11 @@ async def patch(intake, location, token, offset, data):
 
 
 async def dropped_patch(port: int, location: str, token: str, offset: int, data: bytes, sent: int) -> None:
-    """A PATCH announcing all of `data` whose connection breaks after `sent` bytes of it (a phone losing signal)."""
+    """A PATCH announcing all of `data` whose connection breaks after `sent` bytes (a phone losing signal)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nX-Case-Token: {token}\r\n"
-            f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+    head = (f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+            f"X-Case-Token: {token}\r\nUpload-Offset: {offset}\r\n"
+            "Content-Type: application/offset+octet-stream\r\n"
             f"Content-Length: {len(data)}\r\n\r\n").encode()
     writer.write(head + data[:sent])
     await writer.drain()
