@@ -61,6 +61,9 @@ class BlobStore(Protocol):
     async def check(self) -> None:
         """Raise BlobStoreUnavailable unless the store is reachable and ready (readiness, start-up)."""
 
+    async def aclose(self) -> None:
+        """Release connections (at shutdown)."""
+
 
 async def put_bytes(store: BlobStore, key: str, data: bytes) -> int:
     async def one() -> AsyncIterator[bytes]:
@@ -128,6 +131,9 @@ class FilesystemBlobStore:
             return await asyncio.to_thread(self.path(key).is_file)
         except BlobNotFound:
             return False
+
+    async def aclose(self) -> None:
+        return None
 
     async def check(self) -> None:
         try:
@@ -316,6 +322,15 @@ def blob_store_from_settings(settings: BlobSettings) -> FilesystemBlobStore | S3
     return S3BlobStore(bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
                        region=settings.s3_region, access_key_id=key_id.get_secret_value() if key_id else None,
                        secret_access_key=secret.get_secret_value() if secret else None, sse=settings.s3_sse)
+
+
+async def close_at_shutdown(store: BlobStore) -> None:
+    """A service worker (`create_service_app(workers=...)`) that closes the store's connections when the app
+    stops."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await store.aclose()
 
 
 class BlockingBlobs:

@@ -18,7 +18,7 @@ from cctv_ingest.models import SCHEMA, inbox, outbox
 from cctv_ingest.settings import Settings
 from cctv_ingest.snapshots.capture import SnapshotCapture
 from cctv_ingest.snapshots.router import router as snapshots_router
-from kentongan.blobs import BlockingBlobs, blob_store_from_settings
+from kentongan.blobs import BlockingBlobs, blob_store_from_settings, close_at_shutdown
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
@@ -41,8 +41,9 @@ async def consume_incidents(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
                         camera_policy(settings))
+    blobs = BlockingBlobs(app.state.blob_store, asyncio.get_running_loop())
     with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
-        capture = SnapshotCapture(BlockingBlobs(app.state.blob_store, asyncio.get_running_loop()), limits, pool)
+        capture = SnapshotCapture(blobs, limits, pool)
         await EventConsumer(settings=settings, service=SPEC.name, group_id="cctv-ingest",
                             topics=list(SPEC.consumes), handlers=handlers(capture, settings),
                             sessionmaker=app.state.sessionmaker, inbox=inbox, health=app.state.health).run()
@@ -55,11 +56,16 @@ async def ingest_cameras(app: FastAPI) -> None:
         await app.state.scheduler.run()
 
 
+async def close_blob_store(app: FastAPI) -> None:
+    await close_at_shutdown(app.state.blob_store)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings, routers=[health_router, cameras_router, snapshots_router],
-        workers=[relay_outbox, consume_incidents, ingest_cameras, export_camera_states], title="Kentongan cctv-ingest",
+        workers=[relay_outbox, consume_incidents, ingest_cameras, export_camera_states, close_blob_store],
+        title="Kentongan cctv-ingest",
         description="11,000 cameras: registry, nearby search, health, and snapshots near incidents.",
         body_limits={IMPORT_PATH: settings.max_import_bytes},
     )

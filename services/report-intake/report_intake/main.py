@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kentongan.blobs import blob_store_from_settings
+from kentongan.blobs import blob_store_from_settings, close_at_shutdown
 from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
@@ -44,12 +44,18 @@ async def consume_incidents(app: FastAPI) -> None:
                         inbox=inbox, health=app.state.health).run()
 
 
+async def close_evidence_store(app: FastAPI) -> None:
+    await close_at_shutdown(app.state.evidence.store)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[reports_router, staff_router, referrals_router, audit_router, attachments.reporter_router,
+        spec=SPEC, settings=settings,
+        routers=[reports_router, staff_router, referrals_router, audit_router, attachments.reporter_router,
                  attachments.agency_router, attachments.staff_router, tus_router],
-        workers=[relay_outbox, consume_incidents, placement_worker(awaiting)], title="Kentongan report-intake",
+        workers=[relay_outbox, consume_incidents, placement_worker(awaiting), close_evidence_store],
+        title="Kentongan report-intake",
         body_limits=upload_limits(settings),
         description="Confidential case reports (anonymous with a case token), triage and referrals to DP3A "
                     "and Disdik, with every read audited.",
