@@ -20,8 +20,9 @@ pillow_heif.register_heif_opener()
 Kind = Literal["image", "video", "audio", "document"]
 SNIFF_BYTES = 64
 THUMBNAIL_PX = 256
-# Decompression bombs: a 100-megapixel photo is larger than any phone takes.
-Image.MAX_IMAGE_PIXELS = 100_000_000
+# Decompression bombs: Pillow refuses images over twice this (100 megapixels, ~400 MB decoded), larger than
+# any photo a phone saves by default.
+Image.MAX_IMAGE_PIXELS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def clean_copy(media: MediaType, source: Path, target: Path) -> bytes | None:
         if media.kind in ("video", "audio"):
             _remux(media, source, target)
             return None
-    except (OSError, SyntaxError, ValueError, av.FFmpegError) as exc:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, av.FFmpegError) as exc:
         raise UnreadableMedia(str(exc)) from None
     shutil.copyfile(source, target)
     return None
@@ -112,10 +113,13 @@ def _reencode_image(media: MediaType, source: Path, target: Path) -> bytes:
     with Image.open(source) as image:
         image.load()
         upright = ImageOps.exif_transpose(image)  # keep how it looked once the orientation tag is gone
-    pixels = Image.new(upright.mode, upright.size)
-    pixels.putdata(upright.getdata())  # a new image from the pixels alone: no info, no EXIF, no XMP, no ICC
-    if media.container == "JPEG" and pixels.mode not in ("RGB", "L"):
-        pixels = pixels.convert("RGB")
+    if upright.mode not in ("RGB", "RGBA", "L"):
+        has_alpha = "A" in upright.mode or "transparency" in upright.info
+        upright = upright.convert("RGBA" if has_alpha and media.container != "JPEG" else "RGB")
+    if media.container == "JPEG" and upright.mode == "RGBA":
+        upright = upright.convert("RGB")
+    # A new image from the raw pixels alone: no info, EXIF, XMP, ICC profile or comment can come along.
+    pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
     options = {"quality": 90} if media.container in ("JPEG", "WEBP") else {}
     pixels.save(target, format=media.container, **options)
     thumbnail = pixels.convert("RGB")
