@@ -253,3 +253,14 @@ async def test_a_wrong_token_reads_no_byte_and_gets_404(intake, case):
     report_id, _, _ = case
     response = await upload(intake, report_id, "not-the-token", ("a.png", samples.png()))
     assert response.status_code == 404
+
+
+async def test_a_scanner_that_is_configured_but_down_lets_nothing_through(tmp_path):
+    from kentongan.devstack import free_port
+    from report_intake.attachments.scan import ClamdScanner, ScannerUnavailable
+
+    sample = tmp_path / "a.png"
+    sample.write_bytes(samples.png())
+    with pytest.raises(ScannerUnavailable) as refused:
+        await ClamdScanner(f"127.0.0.1:{free_port()}", 2).scan(sample)
+    assert refused.value.status_code == 503
