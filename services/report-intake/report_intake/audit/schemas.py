@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kentongan.paging import Page
+
 
 class AuditQuery(BaseModel):
     resource_id: str | None = Field(None, max_length=64, description="A report or referral id")
@@ -10,7 +12,6 @@ class AuditQuery(BaseModel):
     actor_kind: Literal["reporter", "staff", "partner"] | None = None
     action: str | None = Field(None, max_length=64)
     since: datetime | None = None
-    limit: int = Field(100, ge=1, le=1000)
 
 
 class AuditRecord(BaseModel):
@@ -24,3 +25,7 @@ class AuditRecord(BaseModel):
     resource_type: str
     resource_id: str
     reason: str | None
+
+
+class AuditPage(Page[AuditRecord]):
+    pass

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kentongan.paging import Page
 from kentongan.text import Name, Text
 
 Category = Literal["sexual_violence", "domestic_violence", "child_abuse", "bullying", "other"]
@@ -138,6 +139,10 @@ class ReportSummary(BaseModel):
     consent_contact: bool
     triaged_agencies: list[str]
     created_at: datetime
+
+
+class ReportPage(Page[ReportSummary]):
+    pass
 
 
 class ReportDetail(ReportSummary):

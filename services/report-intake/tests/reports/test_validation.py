@@ -56,4 +56,4 @@ async def test_oversize_or_blank_messages_are_refused(intake, submit, report_bod
         response = await intake.post(f"/v1/reports/{report_id}/messages", json=body, headers=case)
         assert response.status_code == 422, body
     thread = await intake.get(f"/v1/reports/{report_id}/messages", headers=case)
-    assert thread.json() == []
+    assert thread.json()["items"] == []
