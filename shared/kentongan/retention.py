@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from uuid import UUID
 
 from fastapi import FastAPI
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -100,7 +101,9 @@ CASE_OVER = ("{r}.updated_at < :cutoff AND NOT EXISTS (SELECT 1 FROM report_inta
              "WHERE m.report_id = {r}.id AND m.created_at >= :cutoff)")
 CASE_OVER_OR_ERASED = ("SELECT r.id FROM report_intake.reports r WHERE r.erased_at IS NOT NULL OR ("  # noqa: S608
                        + CASE_OVER.format(r="r") + ")")
-NOBODY = "'00000000-0000-0000-0000-000000000000'"
+# The device that holds alarms whose own device was erased (alarm-gateway, dispatch): no token names it.
+ERASED_DEVICE = UUID(int=0)
+NOBODY = f"'{ERASED_DEVICE}'"
 # `sent` counts too once the period is over: a receipt that has not come in 90 days never will.
 FINAL_DELIVERY = "status IN ('sent', 'delivered', 'read', 'failed', 'dead', 'interrupted')"
 OLD_DELIVERIES = f"SELECT d.id FROM notifier.deliveries d WHERE d.{FINAL_DELIVERY} AND d.created_at < :cutoff"  # noqa: S608

@@ -1,5 +1,5 @@
-"""Device messages from alarm-gateway -> one SMS each: a phone verification code, an alert to an emergency
-contact, the confirmation of an SMS panic.
+"""Device events from alarm-gateway. Device messages -> one SMS each: a phone verification code, an alert to an
+emergency contact, the confirmation of an SMS panic. A device's erasure drops what notifier holds about it.
 
 The phone and the text arrive sealed on the bus; at rest the phone stays sealed until the SMS is final (like a
 reporter's), then only `device:<id>:<recipient>` remains, and the text (a code, the caller's name) stays sealed
@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope
-from kentongan.events.devices import DeviceSms
+from kentongan.events.devices import DeviceErased, DeviceSms
 from notifier import templates
+from notifier.citizens import repository as citizens
+from notifier.deliveries import repository as delivery_rows
 from notifier.deliveries import service as deliveries
 
 
@@ -26,3 +28,11 @@ async def on_device_sms(session: AsyncSession, envelope: Envelope, keyring: Keyr
         payload=templates.render(f"device.{message.kind}", message.language, bus.open(envelope, "fields")),
         dedup_key=f"{envelope.id}|{recipient}|sms", confidential=True, private_payload=True,
     )], keyring)
+
+
+async def on_device_erased(session: AsyncSession, envelope: Envelope) -> None:
+    """The device erased itself: its push token and every message to it or to its emergency contacts (phones,
+    texts) go; what was not sent yet is not sent."""
+    erased: DeviceErased = envelope.data  # type: ignore[assignment]
+    await citizens.forget_device(session, erased.device_id)
+    await delivery_rows.forget_recipient(session, f"device:{erased.device_id}")
