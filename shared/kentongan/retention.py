@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -77,7 +77,8 @@ class Rule:
 
     `expired` is an SQL condition on the table aliased `t`, with `:cutoff` (now minus the period); for an
     anonymising rule it must also exclude rows already anonymised, so each row is rewritten once. A rule with
-    `end` "none" names a kind that keeps no history (nothing accumulates), for the record."""
+    `end` "none" names a kind that keeps no history (nothing accumulates), for the record. `blob`: the column
+    of a deleted row naming a file in its service's blob store (`ServiceSpec.blob_store`), deleted with it."""
 
     kind: str
     service: str
@@ -87,6 +88,7 @@ class Rule:
     end: Literal["delete", "anonymise", "none"]
     expired: str = "false"
     anonymise: str = ""  # the SET list of an anonymising rule
+    blob: str = ""
 
     def days(self, settings: RetentionSettings) -> float:
         return float(getattr(settings, self.period))
@@ -223,6 +225,11 @@ POLICY: tuple[Rule, ...] = (
     Rule("incident focus", "cctv-ingest", "cctv_ingest.incident_focus", "read the cameras near an open "
          "incident more often", "location_trail_days", "delete",
          "t.closed_at IS NOT NULL AND t.closed_at < :cutoff"),
+    Rule("snapshot image", "cctv-ingest", "cctv_ingest.snapshot_images", "CCTV images near the incident, for "
+         "operators and review: the file in the blob store and its row", "snapshot_days", "delete",
+         "t.captured_at < :cutoff AND NOT EXISTS (SELECT 1 FROM cctv_ingest.incident_focus f "
+         "WHERE f.incident_id = t.incident_id AND (f.closed_at IS NULL OR f.closed_at >= :cutoff))",
+         blob="blob_ref"),
     Rule("camera health", "cctv-ingest", "cctv_ingest.camera_health", "show which cameras work; one row per "
          "camera, overwritten every poll: no history accumulates", "snapshot_days", "none"),
     Rule("camera", "cctv-ingest", "cctv_ingest.cameras", "the registry of cameras (no personal data)",
@@ -273,15 +280,36 @@ async def _in_batches(engine: AsyncEngine, rule: Rule, cutoff: datetime, batch_s
     # `ctid = ANY(ARRAY(...))`: a TID scan of just the picked rows, not a join against the whole table.
     delete = f"DELETE FROM {rule.table} WHERE ctid = ANY(ARRAY({picked}))"  # noqa: S608 # the policy's constants
     anonymise = f"UPDATE {rule.table} SET {rule.anonymise} WHERE ctid = ANY(ARRAY({picked}))"  # noqa: S608
-    statement = text(delete if rule.end == "delete" else anonymise)
+    statement = text((delete + f" RETURNING {rule.blob}" if rule.blob else delete) if rule.end == "delete"
+                     else anonymise)
+    store = _blob_store(rule.service) if rule.blob else None
     total = 0
     while True:
         async with engine.begin() as conn:
             await _short_locks(conn)
-            done = (await conn.execute(statement, {"cutoff": cutoff, "batch": batch_size})).rowcount
+            result = await conn.execute(statement, {"cutoff": cutoff, "batch": batch_size})
+            done = result.rowcount
+            refs = list(result.scalars()) if store is not None else []
+        if store is not None:  # after the commit: a failure leaves a file nothing names, not a row without one
+            for ref in refs:
+                store.delete(ref)
         total += done
         if done < batch_size:
             return total
+
+
+class BlobStore(Protocol):
+    def delete(self, ref: str) -> None: ...
+
+
+def _blob_store(service: str) -> BlobStore:
+    from kentongan.service import installed_services, load
+
+    spec = next(spec for spec in installed_services() if spec.name == service)
+    if spec.blob_store is None:
+        raise LookupError(f"{service} names no blob store for its rules' files (ServiceSpec.blob_store)")
+    store: BlobStore = load(spec.blob_store)()
+    return store
 
 
 async def _short_locks(conn: AsyncConnection) -> None:

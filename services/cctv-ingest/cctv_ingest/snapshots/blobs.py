@@ -1,7 +1,7 @@
 """Where snapshot JPEGs live. A blob reference is the object key, the same whatever the store.
 
 The filesystem store is the default and the only one implemented and tested here; an S3-compatible store
-(MinIO, AWS) implements the same three methods with put_object / get_object.
+(MinIO, AWS) implements the same three methods with put_object / get_object / delete_object.
 """
 
 import os
@@ -16,6 +16,9 @@ class BlobStore(Protocol):
 
     def get(self, ref: str) -> bytes | None:
         """The bytes of a reference, or None."""
+
+    def delete(self, ref: str) -> None:
+        """Remove a reference's blob (nothing if it is already gone)."""
 
 
 class FilesystemBlobStore:
@@ -46,6 +49,16 @@ class FilesystemBlobStore:
             return self._path(ref).read_bytes()
         except (FileNotFoundError, ValueError):
             return None
+
+    def delete(self, ref: str) -> None:
+        self._path(ref).unlink(missing_ok=True)
+
+
+def configured_store() -> BlobStore:
+    """The store the settings name (CCTV_INGEST_BLOB_DIR): the retention run deletes expired snapshots in it."""
+    from cctv_ingest.settings import Settings
+
+    return FilesystemBlobStore(Path(Settings().blob_dir))
 
 
 def latest_key(camera_id: str) -> str:
