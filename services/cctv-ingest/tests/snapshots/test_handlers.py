@@ -7,11 +7,11 @@ from uuid import uuid4
 
 from sqlalchemy import text
 
+from kentongan.db import create_engine
 from kentongan.events import Envelope, encode
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.topics import CCTV_SNAPSHOTS
-from kentongan.db import create_engine
 from kentongan.kafka import create_producer
 from kentongan.retention import RetentionSettings, apply, rules_for
 from kentongan.testing import eventually
