@@ -47,7 +47,7 @@ def handlers(settings: Settings, keyring: Keyring, bus: BusKeyring) -> dict[str,
     messages, erasures and partner events."""
     registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
                                     ReporterUpdate.ce_type: partial(on_reporter_update, keyring=keyring, bus=bus),
-                                    DeviceSms.ce_type: partial(on_device_sms, keyring=keyring, bus=bus),
+                                    DeviceSms.ce_type: partial(on_device_sms, keyring=keyring, bus=bus, settings=settings),
                                     DeviceErased.ce_type: on_device_erased, ReportErased.ce_type: on_report_erased}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
