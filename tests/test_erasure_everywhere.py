@@ -61,15 +61,20 @@ async def test_an_erased_device_leaves_no_caller_at_dispatch_and_no_texts_at_not
 
         incident = await eventually(incident_with_caller, timeout_s=60)
         await _until_texted(notifier, contact)  # the emergency contact was told
+        called = await operator.post(f"/v1/incidents/{incident['id']}/callbacks",
+                                     json={"caller_phone": phone, "outcome": "no_answer"})
+        assert called.status_code == 201, called.text
 
         erased = await citizen.request("DELETE", "/v1/devices/me", json={"confirm": True})
         assert erased.status_code == 204, erased.text
 
         async def caller_gone():
-            callers = (await operator.get(f"/v1/incidents/{incident['id']}/callers")).json()["callers"]
-            return callers if callers[0]["name"] is None else None
+            callers = (await operator.get(f"/v1/incidents/{incident['id']}/callers")).json()
+            return callers if callers["callers"][0]["name"] is None else None
 
-        [caller] = await eventually(caller_gone, timeout_s=60)
+        shown = await eventually(caller_gone, timeout_s=60)
+        [caller] = shown["callers"]
+        assert shown["callbacks"] == []  # the call-back to that phone went with it
         assert caller["device_id"] == str(ERASED_DEVICE) and caller["phone"] is None
         assert caller["emergency_contacts"] == [] and caller["medical_notes"] is None
 
