@@ -21,7 +21,7 @@ def notifier_url(services) -> str:
 
 async def _sms_to(notifier: httpx.AsyncClient, phone: str, count: int) -> list[dict]:
     async def arrived():
-        messages = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()
+        messages = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()["items"]
         return messages if len(messages) >= count else None
 
     return await eventually(arrived, timeout_s=60)

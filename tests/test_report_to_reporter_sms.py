@@ -31,7 +31,7 @@ async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency
         report_id = submitted.json()["report_id"]
 
         async def texts(count: int):
-            messages = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()
+            messages = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()["items"]
             return messages if len(messages) >= count else None
 
         [referred] = await eventually(lambda: texts(1), timeout_s=60)

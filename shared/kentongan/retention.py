@@ -18,12 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from uuid import UUID
 
 from fastapi import FastAPI
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kentongan.blobs import BlobStore
 from kentongan.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,8 @@ class Rule:
 
     `expired` is an SQL condition on the table aliased `t`, with `:cutoff` (now minus the period); for an
     anonymising rule it must also exclude rows already anonymised, so each row is rewritten once. A rule with
-    `end` "none" names a kind that keeps no history (nothing accumulates), for the record."""
+    `end` "none" names a kind that keeps no history (nothing accumulates), for the record. `blob`: the column
+    of a deleted row naming a file in its service's blob store (`ServiceSpec.blob_store`), deleted with it."""
 
     kind: str
     service: str
@@ -88,6 +91,7 @@ class Rule:
     end: Literal["delete", "anonymise", "none"]
     expired: str = "false"
     anonymise: str = ""  # the SET list of an anonymising rule
+    blob: str = ""
 
     def days(self, settings: RetentionSettings) -> float:
         return float(getattr(settings, self.period))
@@ -102,7 +106,9 @@ CASE_OVER = ("{r}.updated_at < :cutoff AND NOT EXISTS (SELECT 1 FROM report_inta
              "WHERE m.report_id = {r}.id AND m.created_at >= :cutoff)")
 CASE_OVER_OR_ERASED = ("SELECT r.id FROM report_intake.reports r WHERE r.erased_at IS NOT NULL OR ("  # noqa: S608
                        + CASE_OVER.format(r="r") + ")")
-NOBODY = "'00000000-0000-0000-0000-000000000000'"
+# The device that holds alarms whose own device was erased (alarm-gateway, dispatch): no token names it.
+ERASED_DEVICE = UUID(int=0)
+NOBODY = f"'{ERASED_DEVICE}'"
 # `sent` counts too once the period is over: a receipt that has not come in 90 days never will.
 FINAL_DELIVERY = "status IN ('sent', 'delivered', 'read', 'failed', 'dead', 'interrupted')"
 OLD_DELIVERIES = f"SELECT d.id FROM notifier.deliveries d WHERE d.{FINAL_DELIVERY} AND d.created_at < :cutoff"  # noqa: S608
@@ -228,6 +234,11 @@ POLICY: tuple[Rule, ...] = (
     Rule("incident focus", "cctv-ingest", "cctv_ingest.incident_focus", "read the cameras near an open "
          "incident more often", "location_trail_days", "delete",
          "t.closed_at IS NOT NULL AND t.closed_at < :cutoff"),
+    Rule("snapshot image", "cctv-ingest", "cctv_ingest.snapshot_images", "CCTV images near the incident, for "
+         "operators and review: the file in the blob store and its row", "snapshot_days", "delete",
+         "t.captured_at < :cutoff AND NOT EXISTS (SELECT 1 FROM cctv_ingest.incident_focus f "
+         "WHERE f.incident_id = t.incident_id AND (f.closed_at IS NULL OR f.closed_at >= :cutoff))",
+         blob="blob_ref"),
     Rule("camera health", "cctv-ingest", "cctv_ingest.camera_health", "show which cameras work; one row per "
          "camera, overwritten every poll: no history accumulates", "snapshot_days", "none"),
     Rule("camera", "cctv-ingest", "cctv_ingest.cameras", "the registry of cameras (no personal data)",
@@ -278,15 +289,36 @@ async def _in_batches(engine: AsyncEngine, rule: Rule, cutoff: datetime, batch_s
     # `ctid = ANY(ARRAY(...))`: a TID scan of just the picked rows, not a join against the whole table.
     delete = f"DELETE FROM {rule.table} WHERE ctid = ANY(ARRAY({picked}))"  # noqa: S608 # the policy's constants
     anonymise = f"UPDATE {rule.table} SET {rule.anonymise} WHERE ctid = ANY(ARRAY({picked}))"  # noqa: S608
-    statement = text(delete if rule.end == "delete" else anonymise)
+    statement = text((delete + f" RETURNING {rule.blob}" if rule.blob else delete) if rule.end == "delete"
+                     else anonymise)
+    store = _blob_store(rule.service) if rule.blob else None
     total = 0
-    while True:
-        async with engine.begin() as conn:
-            await _short_locks(conn)
-            done = (await conn.execute(statement, {"cutoff": cutoff, "batch": batch_size})).rowcount
-        total += done
-        if done < batch_size:
-            return total
+    try:
+        while True:
+            async with engine.begin() as conn:
+                await _short_locks(conn)
+                result = await conn.execute(statement, {"cutoff": cutoff, "batch": batch_size})
+                done = result.rowcount
+                refs = list(result.scalars()) if store is not None else []
+            if store is not None:  # after the commit: a failure leaves a file nothing names, not a row without one
+                for ref in refs:
+                    await store.delete(ref)
+            total += done
+            if done < batch_size:
+                return total
+    finally:
+        if store is not None:
+            await store.aclose()
+
+
+def _blob_store(service: str) -> BlobStore:
+    from kentongan.service import installed_services, load
+
+    spec = next(spec for spec in installed_services() if spec.name == service)
+    if spec.blob_store is None:
+        raise LookupError(f"{service} names no blob store for its rules' files (ServiceSpec.blob_store)")
+    store: BlobStore = load(spec.blob_store)()
+    return store
 
 
 async def _short_locks(conn: AsyncConnection) -> None:

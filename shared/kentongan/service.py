@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -50,6 +51,9 @@ class ServiceSpec:
     consumes: tuple[str, ...] = ()  # of those, the ones its consumer reads (the rest it produces)
     demo: str | None = None  # "pkg.demo:load", an async function(base_url, settings) loading demo data
     data_keys: str | None = None  # "pkg.module:NAME", its kentongan.datakeys.DataKeyTable (`kentongan keys`)
+    # "pkg.module:function" returning its blob store (an object with `delete(ref)`), for the retention run to
+    # delete the files of the records it deletes
+    blob_store: str | None = None
 
     @property
     def settings_module(self) -> str:
@@ -198,3 +202,11 @@ async def _database_ok(request: Request) -> bool:
         return True
     except Exception:  # noqa: BLE001 # any failure means not ready; the reason is in the database's own logs
         return False
+
+
+def load(reference: str) -> Any:
+    """The object a "pkg.module:NAME" reference names."""
+    from importlib import import_module
+
+    module, _, name = reference.partition(":")
+    return getattr(import_module(module), name)

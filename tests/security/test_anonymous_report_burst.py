@@ -81,7 +81,7 @@ async def test_an_anonymous_urgent_burst_is_one_incident_and_rt_hear_nothing_bef
         [apart] = [i for i in here if i["id"] != burst["id"]]
 
         async def messages_about(incident_ids: set[str]) -> list[dict]:
-            texts = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()
+            texts = (await notifier.get("/v1/dev/outbox", params={"target": phone})).json()["items"]
             return [m for m in texts if m["payload"]["data"]["incident_id"] in incident_ids]
 
         await asyncio.sleep(4.0)  # time enough for a broadcast (they go out in well under a second)

@@ -211,7 +211,7 @@ async def _report_accepted_progressed_and_closed(reporter: httpx.AsyncClient, pa
                                    headers={"X-Case-Token": token})
     assert answered.status_code == 201, answered.text
     thread = await partner.get(f"/v1/referrals/{referral_id}/messages")
-    assert {m["body"] for m in thread.json()} == {markers["agencymsg"], markers["reportermsg"]}
+    assert {m["body"] for m in thread.json()["items"]} == {markers["agencymsg"], markers["reportermsg"]}
     closed = await partner.post(f"/v1/referrals/{referral_id}/close", json={"outcome": markers["outcome"]})
     assert closed.status_code == 200, closed.text
     # Why the case worker opens the case goes to the audit log, in their words (they may name the victim).

@@ -28,7 +28,7 @@ SPEC = ServiceSpec(
     name="cctv-ingest", schema=SCHEMA, port=8003, app="cctv_ingest.main:create_app",
     migrations=Path(__file__).parent / "migrations",
     topics=(topics.INCIDENTS, topics.CCTV_SNAPSHOTS, topics.CCTV_HEALTH), consumes=(topics.INCIDENTS,),
-    demo="cctv_ingest.demo:load",
+    demo="cctv_ingest.demo:load", blob_store="cctv_ingest.snapshots.blobs:configured_store",
 )
 
 

@@ -4,6 +4,7 @@ from functools import partial
 
 from dispatch.callers import handlers as callers
 from dispatch.deliveries.handlers import on_delivery_status_changed
+from dispatch.erasure.handlers import on_device_erased, on_report_erased
 from dispatch.incidents import handlers
 from dispatch.settings import Settings
 from kentongan.bus_crypto import BusKeyring
@@ -13,8 +14,8 @@ from kentongan.crypto import Keyring
 from kentongan.events.alarms import AlarmCancelled, AlarmDuress, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.deliveries import DeliveryStatusChanged
-from kentongan.events.devices import DeviceProfileUpdated
-from kentongan.events.reports import ReportUrgent
+from kentongan.events.devices import DeviceErased, DeviceProfileUpdated
+from kentongan.events.reports import ReportErased, ReportUrgent
 
 
 def event_handlers(settings: Settings) -> dict[str, Handler]:
@@ -27,6 +28,8 @@ def event_handlers(settings: Settings) -> dict[str, Handler]:
         AlarmCancelled.ce_type: partial(handlers.on_alarm_cancelled, notes=notes),
         AlarmDuress.ce_type: partial(callers.on_alarm_duress, keyring=keyring),
         DeviceProfileUpdated.ce_type: partial(callers.on_profile_updated, keyring=caller_keyring(settings)),
+        DeviceErased.ce_type: partial(on_device_erased, keyring=caller_keyring(settings)),
+        ReportErased.ce_type: on_report_erased,
         ReportUrgent.ce_type: partial(handlers.on_report_urgent, settings=settings, keyring=keyring),
         SnapshotCaptured.ce_type: handlers.on_snapshot_captured,
         DeliveryStatusChanged.ce_type: Batched(on_delivery_status_changed),

@@ -9,13 +9,13 @@ from kentongan.consumer import Handler
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope, incidents
 from kentongan.events.alarms import AlarmRaised
-from kentongan.events.devices import DeviceSms
-from kentongan.events.reports import ReporterUpdate
+from kentongan.events.devices import DeviceErased, DeviceSms
+from kentongan.events.reports import ReportErased, ReporterUpdate
 from notifier.broadcast.handlers import on_incident_alert
 from notifier.cap import service as cap
 from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
-from notifier.devices.handlers import on_device_sms
-from notifier.reporters.handlers import on_reporter_update
+from notifier.devices.handlers import on_device_erased, on_device_sms
+from notifier.reporters.handlers import on_report_erased, on_reporter_update
 from notifier.settings import Settings
 from notifier.subscriptions.handlers import on_partner_event
 from notifier.subscriptions.service import partner_event_types
@@ -44,10 +44,11 @@ def _incident_handler(settings: Settings, ce_type: str) -> Handler:
 
 def handlers(settings: Settings, keyring: Keyring, bus: BusKeyring) -> dict[str, Handler]:
     """ce_type -> handler, for incidents (broadcast, citizens), alarms (devices), reporter updates, device
-    messages and partner events."""
+    messages, erasures and partner events."""
     registry: dict[str, Handler] = {AlarmRaised.ce_type: on_alarm_raised,
                                     ReporterUpdate.ce_type: partial(on_reporter_update, keyring=keyring, bus=bus),
-                                    DeviceSms.ce_type: partial(on_device_sms, keyring=keyring, bus=bus)}
+                                    DeviceSms.ce_type: partial(on_device_sms, keyring=keyring, bus=bus, settings=settings),
+                                    DeviceErased.ce_type: on_device_erased, ReportErased.ce_type: on_report_erased}
     for model in incidents.IncidentChanged.__subclasses__():
         registry[model.ce_type] = _incident_handler(settings, model.ce_type)
     for ce_type in partner_event_types():

@@ -25,8 +25,9 @@ from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
 from notifier.webhook_urls import webhook_policy
 
+# reports.v1 for erasures only (an urgent report's alert comes as its incident).
 CONSUMED_TOPICS = (topics.INCIDENTS, topics.REFERRALS, topics.ALARMS, topics.REPORTER_UPDATES,
-                   topics.DEVICE_MESSAGES)
+                   topics.DEVICE_MESSAGES, topics.REPORTS)
 SPEC = ServiceSpec(
     name="notifier", schema=SCHEMA, port=8005, app="notifier.main:create_app",
     migrations=Path(__file__).parent / "migrations", topics=(*CONSUMED_TOPICS, topics.DELIVERIES),

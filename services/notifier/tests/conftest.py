@@ -140,11 +140,18 @@ def place_representative(notifier, operator_headers):
 
 @pytest.fixture
 def dev_outbox(notifier, operator_headers):
-    """`await dev_outbox(event_id=..., target=...)`: the development inbox's messages (it is for admins)."""
+    """`await dev_outbox(event_id=..., target=...)`: the development inbox's messages, every page (it is for
+    admins)."""
     async def read(**params) -> list[dict]:
-        response = await notifier.get("/v1/dev/outbox", params=params, headers=operator_headers("admin"))
-        assert response.status_code == 200, response.text
-        return response.json()
+        messages: list[dict] = []
+        after = None
+        while True:
+            response = await notifier.get("/v1/dev/outbox", headers=operator_headers("admin"),
+                                          params={**params, "limit": 500, **({"after": after} if after else {})})
+            assert response.status_code == 200, response.text
+            messages += response.json()["items"]
+            if (after := response.json()["next"]) is None:
+                return messages
 
     return read
 

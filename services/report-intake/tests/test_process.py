@@ -22,5 +22,5 @@ async def test_demo_data_loads_through_the_public_api(services, settings, operat
     await load(service.url, settings)
     async with httpx.AsyncClient(base_url=service.url) as client:
         listed = await client.get("/v1/staff/reports", params={"limit": 200}, headers=operator_headers())
-    statuses = [r["status"] for r in listed.json()[:len(DEMO_REPORTS)]]
+    statuses = [r["status"] for r in listed.json()["items"][:len(DEMO_REPORTS)]]
     assert sorted(statuses) == ["awaiting_consent", "referred", "referred", "referred"]

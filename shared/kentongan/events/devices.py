@@ -4,6 +4,9 @@
 alarm. The profile is personal data of a possible victim: it crosses the broker only sealed with the caller
 keyring (`kentongan.callers`), which alarm-gateway and dispatch hold and no other service does.
 
+`DeviceErased` follows the device's profile on `alarms.v1`: the device erased itself, and dispatch and notifier
+drop what they hold about it. It carries the id only.
+
 `DeviceSms` carries a phone number and a message's fields (a one-time code, the caller's name), both sealed with
 the bus keyring (`kentongan.bus_crypto`, shared with notifier), and like reporter updates it has a topic only
 notifier reads.
@@ -30,6 +33,18 @@ class DeviceProfileUpdated(EventModel):
     # base64 of nonce || AES-256-GCM(CallerProfile JSON), bound to the device id.
     sealed_profile: str
     updated_at: datetime
+
+
+class DeviceErased(EventModel):
+    """The device erased its profile and history (`DELETE /v1/devices/me`): drop its caller profile, its
+    contacts and what was sent to it; keep incident history anonymous, for statistics."""
+
+    topic: ClassVar[str] = topics.ALARMS
+    key_field: ClassVar[str] = "device_id"
+    ce_type: ClassVar[str] = "kentongan.device.erased"
+
+    device_id: UUID
+    erased_at: datetime
 
 
 DeviceMessageKind = Literal["verification_code", "emergency_contact", "sms_panic_received"]

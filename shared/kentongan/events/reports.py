@@ -1,6 +1,7 @@
 """Events of case reports, produced by report-intake on `reports.v1` and `reporter.updates.v1` (key: report id).
 
-Only urgent reports travel to dispatch, and only what a patrol needs: no narrative, no identity.
+Only urgent reports travel to dispatch, and only what a patrol needs: no narrative, no identity. An erased case
+is announced on `reports.v1` too (its id only), for dispatch and notifier to drop their copies.
 """
 
 from datetime import datetime
@@ -49,3 +50,15 @@ class ReporterUpdate(EventModel):
     update: Literal["referred", "answered"]
     sms_to: SealedField  # the phone, sealed
     at: datetime
+
+
+class ReportErased(EventModel):
+    """The reporter withdrew and erased the case (`DELETE /v1/reports/{id}`): drop what links to the reporter
+    (the source fingerprint, the phone texted); keep the incident anonymous, for statistics."""
+
+    topic: ClassVar[str] = topics.REPORTS
+    key_field: ClassVar[str] = "report_id"
+    ce_type: ClassVar[str] = "kentongan.report.erased"
+
+    report_id: UUID
+    erased_at: datetime

@@ -1,5 +1,7 @@
 """Emergency contacts are told by SMS when the owner's alarm reaches the Command Center (is placed in an
-incident): "<name> pressed the Kentongan panic button near <area>; the police are informed".
+incident): "<name> pressed the Kentongan panic button near <kelurahan>; the police are informed". The gateway
+knows the incident's kecamatan; it sends the alarm's coordinate too (sealed, like every field), and notifier
+names the kelurahan from its RT registry when one is near (notifier.devices.handlers).
 
 Never for a silent alarm (the caller is hiding), never for sexual violence, violence or child abuse (the abuser
 is too often family, and may be a contact), and never once the alarm was cancelled, genuinely or under duress
@@ -20,7 +22,7 @@ from kentongan.outbox import add_events
 
 NEVER_TOLD = ("sexual_violence", "violence", "child_abuse", "domestic_violence")
 
-_TO_ALERT = (select(Alarm.id, Alarm.created_at, DeviceProfile)
+_TO_ALERT = (select(Alarm.id, Alarm.created_at, Alarm.lat, Alarm.lon, DeviceProfile)
              .join(DeviceProfile, DeviceProfile.device_id == Alarm.device_id)
              .where(Alarm.id == any_param("alarm_ids", Uuid), Alarm.silent.is_(False),
                     Alarm.category.not_in(NEVER_TOLD), Alarm.status != "cancelled", Alarm.duress_at.is_(None)))
@@ -38,6 +40,7 @@ def _messages(keys: ProfileKeys, row: Row, area: str) -> list[DeviceSms]:
     profile: DeviceProfile = row.DeviceProfile
     fields = open_fields(keys, profile)
     return [device_sms(keys, profile.device_id, "emergency_contact", contact.phone, language=fields.language,
-                       fields={"name": fields.name, "place": area}, recipient=f"{row.id}:contact-{index}",
+                       fields={"name": fields.name, "place": area, "lat": str(row.lat), "lon": str(row.lon)},
+                       recipient=f"{row.id}:contact-{index}",
                        at=row.created_at)
             for index, contact in enumerate(fields.emergency_contacts)]

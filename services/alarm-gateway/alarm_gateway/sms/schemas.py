@@ -1,8 +1,10 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from kentongan.text import Line
 
 SmsOutcome = Literal["alarm", "unknown_number", "no_keyword", "device_blocked"]
 
@@ -12,7 +14,7 @@ class InboundSms(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    sender: str = Field(alias="from", min_length=1, max_length=32, description="The sender's number")
+    sender: Annotated[str, Line(32)] = Field(alias="from", description="The sender's number")
     text: str = Field(max_length=1600)
     received_at: AwareDatetime | None = None
 

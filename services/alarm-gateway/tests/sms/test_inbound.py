@@ -104,6 +104,7 @@ async def test_unsigned_or_wrongly_signed_messages_are_refused(gateway):
 
 
 async def test_a_signed_but_malformed_message_is_a_422_naming_the_field(gateway):
-    data, headers = _signed(gateway, {"text": "SOS"})
-    response = await gateway.post("/v1/sms/inbound", content=data, headers=headers)
-    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "from"
+    for body in ({"text": "SOS"}, {"from": "   ", "text": "SOS"}):  # missing, or blank
+        data, headers = _signed(gateway, body)
+        response = await gateway.post("/v1/sms/inbound", content=data, headers=headers)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "from", body

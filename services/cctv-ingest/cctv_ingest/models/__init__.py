@@ -23,6 +23,7 @@ inbox = inbox_table(Base.metadata)
 from cctv_ingest.models.camera import Camera
 from cctv_ingest.models.camera_health import CameraHealth
 from cctv_ingest.models.incident_focus import IncidentFocus
+from cctv_ingest.models.snapshot_image import SnapshotImage
 from cctv_ingest.models.worker import IngestWorker
 
-__all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "inbox", "outbox"]
+__all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "SnapshotImage", "inbox", "outbox"]

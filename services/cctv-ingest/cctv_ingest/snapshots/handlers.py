@@ -30,6 +30,8 @@ def incident_opened_handler(capture: SnapshotCapture, settings: Settings):
         nearest = await cameras.nearby(session, incident.lat, incident.lon, settings.incident_radius_m,
                                        settings.incident_cameras, online_only=True)
         shots = await capture.capture(nearest, str(incident.incident_id))
+        await repository.keep_images(session, incident.incident_id,
+                                     [(shot.blob_ref, shot.camera.id, shot.captured_at) for shot in shots])
         for shot in shots:
             await add_event(session, outbox, SnapshotCaptured(
                 camera_id=shot.camera.id, incident_id=incident.incident_id, blob_ref=shot.blob_ref,

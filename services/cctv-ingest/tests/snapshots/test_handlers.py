@@ -1,13 +1,19 @@
-"""An incident opened near a camera brings a fresh snapshot of it, announced for dispatch to attach."""
+"""An incident opened near a camera brings a fresh snapshot of it, announced for dispatch to attach; the
+retention run deletes the image (file and row) once its period is over."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
+from sqlalchemy import text
+
+from kentongan.db import create_engine
 from kentongan.events import Envelope, encode
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.topics import CCTV_SNAPSHOTS
 from kentongan.kafka import create_producer
+from kentongan.retention import RetentionSettings, apply, rules_for
 from kentongan.testing import eventually
 
 
@@ -65,3 +71,49 @@ async def test_incident_opened_near_a_camera_publishes_its_snapshot(cctv, admin,
     other = await cctv.get(f"/v1/cameras/{near['id']}/snapshot", params={"ref": f"cameras/{far['id']}/latest.jpg"},
                            headers=operator)
     assert other.status_code == 404  # a reference is only served under its own camera
+
+
+async def test_the_retention_run_deletes_expired_snapshot_images_files_and_rows(
+        cctv, admin, operator, camera_body, fake_camera, events, settings, cctv_settings, monkeypatch):
+    camera = fake_camera()
+    lat, lon = -6.9760, 110.3100  # another corner of town no other test uses
+    near = camera_body(stream_url=camera.url, enabled=True, lat=lat + 0.0003, lon=lon)
+
+    async def online():
+        health = (await cctv.get(f"/v1/cameras/{near['id']}", headers=operator)).json()["health"]
+        return health and health["state"] == "online"
+
+    await cctv.post("/v1/cameras", json=near, headers=admin)
+    await eventually(online)
+    expiring, recent = _incident(lat, lon), _incident(lat, lon)
+    refs = {}
+    for incident in (expiring, recent):
+        await _publish(settings, incident)
+        [shot] = await events(CCTV_SNAPSHOTS, lambda e, i=incident: isinstance(e, SnapshotCaptured)
+                              and e.incident_id == i.incident_id)
+        refs[incident.incident_id] = shot.data.blob_ref
+    files = {incident_id: Path(cctv_settings.blob_dir) / ref for incident_id, ref in refs.items()}
+    assert all(file.read_bytes()[:2] == b"\xff\xd8" for file in files.values())
+
+    engine = create_engine(settings.database_url, 2)
+    try:
+        long_ago = datetime.now(UTC) - timedelta(days=91)
+        async with engine.begin() as conn:  # the first incident closed, and was snapshotted, 91 days ago
+            await conn.execute(text("UPDATE cctv_ingest.snapshot_images SET captured_at = :at "
+                                    "WHERE incident_id = :id"), {"at": long_ago, "id": expiring.incident_id})
+            await conn.execute(text("UPDATE cctv_ingest.incident_focus SET closed_at = :at WHERE incident_id = :id"),
+                               {"at": long_ago, "id": expiring.incident_id})
+        monkeypatch.setenv("CCTV_INGEST_BLOB_DIR", cctv_settings.blob_dir)  # the run's own settings, as in a CronJob
+        outcomes = await apply(engine, rules_for(["cctv-ingest"]), RetentionSettings())
+        async with engine.connect() as conn:
+            kept = set(await conn.scalars(text("SELECT incident_id FROM cctv_ingest.snapshot_images "
+                                               "WHERE incident_id IN (:a, :b)"),
+                                          {"a": expiring.incident_id, "b": recent.incident_id}))
+    finally:
+        await engine.dispose()
+    assert next(o.rows for o in outcomes if o.rule.kind == "snapshot image") >= 1
+    assert kept == {recent.incident_id}
+    assert not files[expiring.incident_id].exists() and files[recent.incident_id].exists()
+    gone = await cctv.get(f"/v1/cameras/{near['id']}/snapshot", params={"ref": refs[expiring.incident_id]},
+                          headers=operator)
+    assert gone.status_code == 404

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from dispatch.deliveries.schemas import DeliveryCount
 from dispatch.incidents.priority import ESCALATION_LADDER
 from kentongan.paging import Page
-from kentongan.text import Text
+from kentongan.text import Line, Text
 
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 ACTIVE_STATUSES = ("open", "acknowledged", "assigned", "en_route", "on_scene")
@@ -128,7 +128,7 @@ class NotePage(Page[Note]):
 
 
 class AssignRequest(BaseModel):
-    unit_id: str = Field(min_length=1, max_length=64)
+    unit_id: Annotated[str, Line(64)]
 
 
 class StatusRequest(BaseModel):

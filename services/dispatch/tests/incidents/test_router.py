@@ -65,6 +65,8 @@ async def test_acknowledge_assign_and_resolve(dispatch_app, raise_alarm, unique_
 
     acked = await dispatch_app.post(f"/v1/incidents/{incident['id']}/acknowledge", headers=ops)
     assert acked.json()["status"] == "acknowledged" and acked.json()["acknowledged_by"] == "dev-operator"
+    blank = await dispatch_app.post(f"/v1/incidents/{incident['id']}/assign", json={"unit_id": "  "}, headers=ops)
+    assert blank.status_code == 422 and blank.json()["detail"][0]["field"] == "unit_id"
     assigned = await dispatch_app.post(f"/v1/incidents/{incident['id']}/assign", json={"unit_id": unit_id},
                                        headers=ops)
     assert assigned.json()["status"] == "assigned" and assigned.json()["unit_id"] == unit_id

@@ -30,9 +30,7 @@ def _kind(envelope: Envelope, incident: IncidentChanged) -> str:
 
 
 def _place(home: Representative | None, incident: IncidentChanged) -> str:
-    if home is not None:
-        return f"Kel. {home.kelurahan}, Kec. {home.kecamatan}"
-    return f"Kec. {incident.area or kecamatan_of(incident.lat, incident.lon)}"
+    return registry.place_name(home, incident.area or kecamatan_of(incident.lat, incident.lon))
 
 
 def _time(at: datetime) -> str:

@@ -25,6 +25,13 @@ async def remember_device(session: AsyncSession, alarm_id: UUID, device_id: UUID
     ).returning(AlarmDevice))).one()
 
 
+async def forget_device(session: AsyncSession, device_id: UUID) -> None:
+    """The device erased itself: its alarms keep their incident and milestone (statistics), not the device or
+    its push token."""
+    await session.execute(update(AlarmDevice).where(AlarmDevice.device_id == device_id)
+                          .values(device_id=None, push_token=None))
+
+
 async def place(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID) -> None:
     """Remember which incident these alarms were placed in (a row per alarm, device known or not yet)."""
     if alarm_ids:

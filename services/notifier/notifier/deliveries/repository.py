@@ -5,13 +5,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, String, Uuid, func, or_, select, update
+from sqlalchemy import Row, String, Uuid, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.db import any_of
 from kentongan.paging import keyset
-from notifier.models import AlarmDevice, Delivery, DeliveryAttempt, Representative, Subscription
+from notifier.models import AlarmDevice, Delivery, DeliveryAttempt, DevMessage, Representative, Subscription
 from notifier.models.delivery import DUE
 
 WAKE_CHANNEL = "notifier_deliveries"
@@ -97,6 +97,20 @@ async def forget_final(session: AsyncSession, ids: list[UUID]) -> None:
         update(delivery_table)
         .where(chosen, delivery_table.c.payload_key_id.is_not(None), delivery_table.c.status == "delivered")
         .values(payload={}, payload_key_id=None))
+
+
+async def forget_recipient(session: AsyncSession, recipient: str) -> None:
+    """A person erased their data at the source: the messages to `recipient` (and to `recipient:<anyone>`, a
+    device's emergency contacts) keep their state only. What was still to be sent is not sent; the phone or
+    push token, the text and the development inbox's copy go."""
+    chosen = or_(delivery_table.c.recipient == recipient,
+                 delivery_table.c.recipient.startswith(f"{recipient}:", autoescape=True))
+    await session.execute(delete(DevMessage).where(DevMessage.delivery_id.in_(
+        select(delivery_table.c.id).where(chosen))))
+    await session.execute(update(delivery_table).where(chosen, DUE).values(
+        status="failed", last_error="erased on request", fallback_at=None))
+    await session.execute(update(delivery_table).where(chosen).values(
+        target=delivery_table.c.recipient, target_key_id=None, payload={}, payload_key_id=None))
 
 
 async def interrupt_stale(session: AsyncSession, claimed_before: datetime) -> list[tuple[UUID, int]]:

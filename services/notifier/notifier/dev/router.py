@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from kentongan.crypto import Keyring
 from kentongan.errors import NotFound
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit, Page, page_of, parse_cursor
 from kentongan.security import CurrentAdmin
 from kentongan.text import Line
 from notifier.channels.dev_inbox import open_message, target_digest
@@ -39,19 +40,24 @@ class OutboxMessage(BaseModel):
     received_at: datetime
 
 
-@router.get("/outbox", response_model=list[OutboxMessage], responses=raises(DevOutboxDisabled),
-            summary="Messages sent to the development inbox")
+class OutboxPage(Page[OutboxMessage]):
+    pass
+
+
+@router.get("/outbox", response_model=OutboxPage, responses=raises(DevOutboxDisabled, InvalidCursor),
+            summary="Messages sent to the development inbox, oldest first, a page at a time")
 async def dev_outbox(session: SessionDep, settings: SettingsDep, keyring: KeyringDep, _: CurrentAdmin,
                      event_id: Annotated[Annotated[str, Line(64)] | None, Query()] = None,
                      target: Annotated[Annotated[str, Line(2000)] | None, Query()] = None,
-                     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[OutboxMessage]:
+                     limit: Limit = 50, after: After = None) -> OutboxPage:
     """The messages opened (they are kept sealed); `target` finds a phone's or device's by keyed hash."""
     if not settings.dev_inbox:
         raise DevOutboxDisabled()
     target_hash = target and target_digest(keyring, target)
-    found = await repository.messages(session, event_id, target_hash, after, limit)
-    return [_shown(keyring, m, d) for m, d in found]
+    found = await repository.messages(session, event_id, target_hash, parse_cursor(after, int) if after else None,
+                                      limit)
+    page = page_of(found, limit, lambda row: (row[0].seq,))
+    return OutboxPage(items=[_shown(keyring, m, d) for m, d in page["items"]], next=page["next"])
 
 
 def _shown(keyring: Keyring, message: DevMessage, delivery: Delivery) -> OutboxMessage:

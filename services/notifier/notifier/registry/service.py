@@ -105,6 +105,21 @@ async def audience(session: AsyncSession, lat: float, lon: float, settings: Sett
     return Audience(home[0] if home else None, rts + polisi)
 
 
+async def home_rt(session: AsyncSession, lat: float, lon: float, settings: Settings) -> Representative | None:
+    """The RT whose centroid is nearest the coordinate, if one is within `home_rt_max_m`."""
+    candidates = [(haversine_m(lat, lon, rep.lat, rep.lon), rep) for rep in await repository.rts_within(
+        session, lat, lon, settings.home_rt_max_m)]
+    distance, home = min(candidates, key=lambda pair: pair[0], default=(None, None))
+    return home if distance is not None and distance <= settings.home_rt_max_m else None
+
+
+def place_name(home: Representative | None, kecamatan: str) -> str:
+    """Where something happened, for a message: the home RT's kelurahan and kecamatan, else the kecamatan."""
+    if home is not None:
+        return f"Kel. {home.kelurahan}, Kec. {home.kecamatan}"
+    return f"Kec. {kecamatan}"
+
+
 def _nearby(rep: Representative, distance: float) -> NearbyRepresentative:
     return NearbyRepresentative(code=rep.code, name=rep.name, role=rep.role, kecamatan=rep.kecamatan,
                                 kelurahan=rep.kelurahan, rw=rep.rw, rt=rep.rt, distance_m=round(distance, 1))

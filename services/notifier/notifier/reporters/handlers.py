@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events import Envelope
-from kentongan.events.reports import ReporterUpdate
+from kentongan.events.reports import ReportErased, ReporterUpdate
 from notifier import templates
+from notifier.deliveries import repository as delivery_rows
 from notifier.deliveries import service as deliveries
 
 
@@ -23,3 +24,9 @@ async def on_reporter_update(session: AsyncSession, envelope: Envelope, keyring:
         purpose="reporter", recipient=recipient, channel="sms", target=bus.open(envelope, "sms_to"),
         payload=templates.render("reporter.news"), dedup_key=f"{envelope.id}|{recipient}|sms", confidential=True,
     )], keyring)
+
+
+async def on_report_erased(session: AsyncSession, envelope: Envelope) -> None:
+    """The reporter erased the case: the phone texted and the texts go; what was not sent yet is not sent."""
+    erased: ReportErased = envelope.data  # type: ignore[assignment]
+    await delivery_rows.forget_recipient(session, f"reporter:{erased.report_id}")

@@ -39,8 +39,10 @@ async def test_an_emergency_contact_alert_names_the_caller_and_the_place(notifie
                     device_id=device_id, recipient="contact-0")
     envelope = await publish(event)
     [sms] = await outbox_of(envelope.id, 1)
-    assert sms["payload"]["body"].startswith("Sri menekan tombol darurat Kentongan di sekitar Tembalang")
-    assert "Sri pressed the Kentongan panic button near Tembalang; the police are informed." in sms["payload"]["body"]
+    # No coordinate, or no RT of the registry near it: the kecamatan the gateway sent.
+    assert sms["payload"]["body"].startswith("Sri menekan tombol darurat Kentongan di sekitar Kec. Tembalang")
+    assert ("Sri pressed the Kentongan panic button near Kec. Tembalang; the police are informed."
+            in sms["payload"]["body"])
 
     async def forgotten():
         async with notifier.app.state.sessionmaker() as session:
@@ -56,3 +58,15 @@ async def test_a_redelivered_message_is_sent_once(notifier, publish, outbox_of):
     await publish(envelope=envelope)
     [sms] = await outbox_of(envelope.id, 1)
     assert "Pesan Anda diterima Pusat Komando." in sms["payload"]["body"]
+
+
+async def test_an_emergency_contact_alert_names_the_kelurahan_of_the_nearest_rt(publish, outbox_of, area,
+                                                                              place_representative):
+    lat, lon = area
+    await place_representative(lat + 0.004, lon, kelurahan="Sendangmulyo", kecamatan="Tembalang")  # ~450 m
+    event = message("emergency_contact", "+6281234500004",
+                    {"name": "Sri", "place": "Tembalang", "lat": str(lat), "lon": str(lon)}, recipient="contact-0")
+    [sms] = await outbox_of((await publish(event)).id, 1)
+    assert sms["payload"]["body"].startswith(
+        "Sri menekan tombol darurat Kentongan di sekitar Kel. Sendangmulyo, Kec. Tembalang; polisi sudah diberi tahu.")
+    assert "near Kel. Sendangmulyo, Kec. Tembalang; the police are informed." in sms["payload"]["body"]

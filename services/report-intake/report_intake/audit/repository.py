@@ -1,8 +1,11 @@
 """Every query on the audit log."""
 
+from typing import Any
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.paging import keyset
 from report_intake.audit.schemas import AuditQuery
 from report_intake.models import AuditEntry
 
@@ -12,8 +15,10 @@ async def add_rows(session: AsyncSession, rows: list[dict]) -> None:
         await session.execute(insert(AuditEntry), rows)
 
 
-async def search(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
-    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(query.limit)
+async def search(session: AsyncSession, query: AuditQuery, limit: int, after: tuple[Any, ...] | None
+                 ) -> list[AuditEntry]:
+    """Up to limit + 1 rows matching the query, newest first, after the position `after`."""
+    statement = select(AuditEntry)
     filters = {"resource_id": query.resource_id, "actor": query.actor, "action": query.action,
                "actor_kind": query.actor_kind}
     for column, value in filters.items():
@@ -21,7 +26,7 @@ async def search(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
             statement = statement.where(getattr(AuditEntry, column) == value)
     if query.since is not None:
         statement = statement.where(AuditEntry.at >= query.since)
-    return list(await session.scalars(statement))
+    return list(await session.scalars(keyset(statement, (AuditEntry.id,), after, limit, descending=True)))
 
 
 async def drop_reasons(session: AsyncSession, resource_ids: list[str]) -> None:

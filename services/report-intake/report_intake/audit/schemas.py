@@ -1,16 +1,18 @@
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kentongan.paging import Page
+from kentongan.text import Line
+
 
 class AuditQuery(BaseModel):
-    resource_id: str | None = Field(None, max_length=64, description="A report or referral id")
-    actor: str | None = Field(None, max_length=200)
+    resource_id: Annotated[str, Line(64)] | None = Field(None, description="A report or referral id")
+    actor: Annotated[str, Line(200)] | None = None
     actor_kind: Literal["reporter", "staff", "partner"] | None = None
-    action: str | None = Field(None, max_length=64)
+    action: Annotated[str, Line(64)] | None = None
     since: datetime | None = None
-    limit: int = Field(100, ge=1, le=1000)
 
 
 class AuditRecord(BaseModel):
@@ -24,3 +26,7 @@ class AuditRecord(BaseModel):
     resource_type: str
     resource_id: str
     reason: str | None
+
+
+class AuditPage(Page[AuditRecord]):
+    pass

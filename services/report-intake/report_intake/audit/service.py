@@ -7,8 +7,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.crypto import Keyring, Sealed
+from kentongan.paging import page_of, parse_cursor
 from report_intake.audit import repository
-from report_intake.audit.schemas import AuditQuery, AuditRecord
+from report_intake.audit.schemas import AuditPage, AuditQuery, AuditRecord
 from report_intake.models import AuditEntry
 
 
@@ -41,11 +42,18 @@ async def forget_what_it_held(session: AsyncSession, resource_ids: Iterable[UUID
     await repository.drop_reasons(session, [str(resource_id) for resource_id in resource_ids])
 
 
-async def search(session: AsyncSession, keyring: Keyring, query: AuditQuery) -> list[AuditRecord]:
-    """Audit rows matching the query, newest first, their reasons opened."""
-    return [AuditRecord(id=e.id, at=e.at, actor_kind=e.actor_kind, actor=e.actor, action=e.action,
-                        resource_type=e.resource_type, resource_id=e.resource_id, reason=_opened_reason(keyring, e))
-            for e in await repository.search(session, query)]
+async def search(session: AsyncSession, keyring: Keyring, query: AuditQuery, limit: int,
+                 after: str | None) -> AuditPage:
+    """A page of audit rows matching the query, newest first, their reasons opened."""
+    rows = await repository.search(session, query, limit, parse_cursor(after, int) if after else None)
+    page = page_of(rows, limit, lambda entry: (entry.id,))
+    return AuditPage(items=[_record(keyring, entry) for entry in page["items"]], next=page["next"])
+
+
+def _record(keyring: Keyring, entry: AuditEntry) -> AuditRecord:
+    return AuditRecord(id=entry.id, at=entry.at, actor_kind=entry.actor_kind, actor=entry.actor,
+                       action=entry.action, resource_type=entry.resource_type, resource_id=entry.resource_id,
+                       reason=_opened_reason(keyring, entry))
 
 
 def _sealed_reason(actor: Actor, action: str, resource_id: str) -> dict:

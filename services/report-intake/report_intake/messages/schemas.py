@@ -4,6 +4,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from kentongan.paging import Page
 from kentongan.text import Text
 from report_intake.reports.schemas import Strict
 
@@ -19,3 +20,7 @@ class MessageOut(BaseModel):
     author: str  # "reporter", "dp3a", "disdik"
     body: str
     created_at: datetime
+
+
+class MessagePage(Page[MessageOut]):
+    pass

@@ -9,9 +9,10 @@ from uuid6 import uuid7
 
 from kentongan.crypto import Sealed, associated_data
 from kentongan.datakeys import Sealer
+from kentongan.paging import page_of, parse_cursor
 from report_intake.crypto import seal_json
 from report_intake.messages import repository
-from report_intake.messages.schemas import MessageOut
+from report_intake.messages.schemas import MessageOut, MessagePage
 from report_intake.models import Message
 
 
@@ -26,12 +27,16 @@ async def post(session: AsyncSession, keyring: Sealer, report_id: UUID, author: 
     return MessageOut(id=message.id, author=author, body=body, created_at=message.created_at)
 
 
-async def thread(session: AsyncSession, keyring: Sealer, report_id: UUID,
-                 authors: list[str] | None = None) -> list[MessageOut]:
-    """A case's messages, oldest first; `authors` narrows them (an agency sees the reporter's and its own)."""
-    messages = await repository.list_for_report(session, report_id, authors)
-    return [MessageOut(id=m.id, author=m.author, created_at=m.created_at, body=_body(keyring, m))
-            for m in messages]
+async def thread(session: AsyncSession, keyring: Sealer, report_id: UUID, limit: int, after: str | None,
+                 authors: list[str] | None = None) -> MessagePage:
+    """A page of a case's messages, oldest first; `authors` narrows them (an agency sees the reporter's and
+    its own)."""
+    rows = await repository.list_for_report(session, report_id, authors, limit,
+                                            parse_cursor(after, datetime, UUID) if after else None)
+    page = page_of(rows, limit, lambda message: (message.created_at, message.id))
+    items = [MessageOut(id=m.id, author=m.author, created_at=m.created_at, body=_body(keyring, m))
+             for m in page["items"]]
+    return MessagePage(items=items, next=page["next"])
 
 
 def bound_to(message_id: UUID, report_id: UUID, author: str) -> bytes:

@@ -9,7 +9,7 @@ from kentongan.events.referrals import ReferralStatus
 from kentongan.openapi import raises
 from kentongan.paging import After, InvalidCursor, Limit
 from report_intake.dependencies import BusDep, KeyringDep, PartnerActor, SessionDep
-from report_intake.messages.schemas import MessageCreate, MessageOut
+from report_intake.messages.schemas import MessageCreate, MessageOut, MessagePage
 from report_intake.referrals import service
 from report_intake.referrals.errors import ReferralStateConflict
 from report_intake.referrals.schemas import (
@@ -70,11 +70,11 @@ async def post_message(referral_id: UUID, body: MessageCreate, actor: PartnerAct
     return await service.post_message(session, keyring, bus, actor, referral_id, body.body)
 
 
-@router.get("/{referral_id}/messages", response_model=list[MessageOut],
-            summary="The reporter's messages and this agency's (audited)")
+@router.get("/{referral_id}/messages", response_model=MessagePage, responses=raises(InvalidCursor),
+            summary="The reporter's messages and this agency's, oldest first, a page at a time (audited)")
 async def read_referral_messages(referral_id: UUID, actor: PartnerActor, session: SessionDep,
-                        keyring: KeyringDep) -> list[MessageOut]:
-    return await service.read_messages(session, keyring, actor, referral_id)
+                                 keyring: KeyringDep, limit: Limit = 50, after: After = None) -> MessagePage:
+    return await service.read_messages(session, keyring, actor, referral_id, limit, after)
 
 
 async def _step(session, keyring, bus, actor, referral_id: UUID,

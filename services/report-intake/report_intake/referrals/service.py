@@ -28,7 +28,7 @@ from kentongan.paging import page_of, parse_cursor
 from report_intake.audit.service import Actor, record
 from report_intake.crypto import open_json, seal_json
 from report_intake.messages import service as messages
-from report_intake.messages.schemas import MessageOut
+from report_intake.messages.schemas import MessageOut, MessagePage
 from report_intake.models import Referral, Report, outbox
 from report_intake.referrals import repository
 from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
@@ -189,13 +189,13 @@ async def announce_attachment(session: AsyncSession, report: Report, attachment_
                 changed_at=at, version=referral.version, attachment_id=attachment_id))
 
 
-async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor,
-                        referral_id: UUID) -> list[MessageOut]:
-    """The reporter's messages and this agency's own, never another agency's."""
+async def read_messages(session: AsyncSession, keyring: Keyring, actor: Actor, referral_id: UUID, limit: int,
+                        after: str | None) -> MessagePage:
+    """A page of the reporter's messages and this agency's own, never another agency's."""
     referral, report = await _owned(session, actor, referral_id)
     await record(session, actor, "referral.messages.read", "referral", [referral.id])
-    return await messages.thread(session, await case_keyring(session, keyring, report), report.id,
-                                 ["reporter", referral.agency])
+    case = await case_keyring(session, keyring, report)
+    return await messages.thread(session, case, report.id, limit, after, ["reporter", referral.agency])
 
 
 async def _owned(session: AsyncSession, actor: Actor, referral_id: UUID,

@@ -3,16 +3,21 @@ in SQL (kentongan.retention: its data key, messages and sealed parts go, a stati
 
 The case's data key is destroyed (crypto-shredding: every copy of its ciphertext, backups included, stops
 opening), its sealed content, messages and the published events about it are deleted, its referrals are
-withdrawn with an event telling each agency to erase its copy, its attachments' objects deleted, and the audit log keeps that all this happened,
-not what it held. What stays is the statistical row: category, victim age group, kelurahan/kecamatan, dates.
+withdrawn with an event telling each agency to erase its copy, its attachments' objects deleted,
+`kentongan.report.erased` (the id only) tells dispatch and notifier to drop theirs, and the audit log keeps
+that all this happened, not what it held. What stays is the statistical row: category, victim age group,
+kelurahan/kecamatan, dates.
 """
 
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.events import topics
+from kentongan.events.reports import ReportErased
+from kentongan.outbox import add_event
 from report_intake.attachments import repository as attachments
 from report_intake.audit.service import REPORTER, Actor, forget_what_it_held, record
 from report_intake.messages import repository as messages
@@ -35,6 +40,7 @@ async def erase_case(session: AsyncSession, report: Report, actor: Actor = REPOR
     await forget_what_it_held(session, [report.id, *referral_ids, *attachment_ids])
     report.status, report.key_id, report.sealed = "erased", None, None
     report.case_token_hash, report.erased_at = ERASED_TOKEN, datetime.now(UTC)
+    await add_event(session, outbox, ReportErased(report_id=report.id, erased_at=report.erased_at))
     await record(session, actor, "report.erased", "report", [report.id])
     await session.flush()
     return object_keys
@@ -42,6 +48,8 @@ async def erase_case(session: AsyncSession, report: Report, actor: Actor = REPOR
 
 async def _delete_published_events(session: AsyncSession, keys_: list[UUID]) -> None:
     # Published events may hold the case's sealed contact or notes (bus keyring): gone with the case. Pending
-    # ones, the withdrawals among them, are still sent.
-    await session.execute(delete(outbox).where(outbox.c.key.in_([str(key) for key in keys_]),
-                                               outbox.c.published_at.is_not(None)))
+    # ones, the withdrawals among them, are still sent, except an SMS to the reporter that there is news on a
+    # case that no longer exists (it would reach notifier after the erasure, on its own topic).
+    await session.execute(delete(outbox).where(outbox.c.key.in_([str(key) for key in keys_]), or_(
+        outbox.c.published_at.is_not(None),
+        and_(outbox.c.topic == topics.REPORTER_UPDATES, outbox.c.published_at.is_(None)))))

@@ -1,10 +1,12 @@
 """Every query on reports."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.paging import keyset
 from report_intake.models import Report
 
 
@@ -15,10 +17,13 @@ async def get(session: AsyncSession, report_id: UUID, for_update: bool = False) 
     return await session.scalar(statement)
 
 
-async def list_recent(session: AsyncSession, status: str | None, category: str | None, limit: int) -> list[Report]:
-    statement = select(Report).order_by(Report.created_at.desc()).limit(limit)
+async def list_recent(session: AsyncSession, status: str | None, category: str | None, limit: int,
+                      after: tuple[Any, ...] | None) -> list[Report]:
+    """Up to limit + 1 reports, newest first (created_at, id), after the position `after`."""
+    statement = select(Report)
     if status is not None:
         statement = statement.where(Report.status == status)
     if category is not None:
         statement = statement.where(Report.category == category)
-    return list(await session.scalars(statement))
+    return list(await session.scalars(keyset(statement, (Report.created_at, Report.id), after, limit,
+                                             descending=True)))

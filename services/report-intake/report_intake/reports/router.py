@@ -6,13 +6,14 @@ from uuid import UUID
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
 from kentongan.errors import TooManyRequests
-from kentongan.openapi import documents
+from kentongan.openapi import documents, raises
+from kentongan.paging import After, InvalidCursor, Limit
 from kentongan.ratelimit import client_key
 from kentongan.retention import ErasureConfirmation
 from report_intake.attachments.storage import delete_objects
 from report_intake.crypto import source_fingerprint
 from report_intake.dependencies import BusDep, CaseToken, KeyringDep, SessionDep
-from report_intake.messages.schemas import MessageCreate, MessageOut
+from report_intake.messages.schemas import MessageCreate, MessageOut, MessagePage
 from report_intake.reports import service
 from report_intake.reports.schemas import CaseStatus, ReportCreate, ReportReceipt
 
@@ -54,11 +55,11 @@ async def erase_case(report_id: UUID, body: ErasureConfirmation, token: CaseToke
     tasks.add_task(delete_objects, request.app.state.evidence.store, object_keys)  # once the erasure committed
 
 
-@router.get("/{report_id}/messages", response_model=list[MessageOut],
-            summary="Messages between the reporter and case workers (case token)")
-async def read_messages(report_id: UUID, token: CaseToken, session: SessionDep,
-                        keyring: KeyringDep) -> list[MessageOut]:
-    return await service.reporter_messages(session, keyring, report_id, token)
+@router.get("/{report_id}/messages", response_model=MessagePage, responses=raises(InvalidCursor),
+            summary="Messages between the reporter and case workers, oldest first, a page at a time (token)")
+async def read_messages(report_id: UUID, token: CaseToken, session: SessionDep, keyring: KeyringDep,
+                        limit: Limit = 50, after: After = None) -> MessagePage:
+    return await service.reporter_messages(session, keyring, report_id, token, limit, after)
 
 
 @router.post("/{report_id}/messages", status_code=201, response_model=MessageOut,

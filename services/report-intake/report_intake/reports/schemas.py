@@ -6,7 +6,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kentongan.text import Name, Text
+from kentongan.paging import Page
+from kentongan.text import Line, Name, Text
 
 Category = Literal["sexual_violence", "domestic_violence", "child_abuse", "bullying", "other"]
 AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
@@ -30,7 +31,7 @@ class Location(Strict):
     lon: float | None = Field(None, ge=-180, le=180)
     kecamatan: Name | None = None
     kelurahan: Name | None = None
-    rt: str | None = Field(None, max_length=10, pattern=r"^[0-9/ ]+$", description="RT/RW, e.g. 003/005")
+    rt: Annotated[str, Line(10)] | None = Field(None, pattern=r"^[0-9][0-9/ ]*$", description="RT/RW, e.g. 003/005")
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> "Location":
@@ -53,7 +54,8 @@ class Victim(Strict):
 
 
 class Contact(Strict):
-    phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{6,20}$")
+    # Starts with a digit (after an optional + and parenthesis): "------" or spaces are no number.
+    phone: str | None = Field(None, pattern=r"^\+?\(?[0-9][0-9 ()-]{5,19}$")
     email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     safe_to_contact: bool = False
 
@@ -138,6 +140,10 @@ class ReportSummary(BaseModel):
     consent_contact: bool
     triaged_agencies: list[str]
     created_at: datetime
+
+
+class ReportPage(Page[ReportSummary]):
+    pass
 
 
 class ReportDetail(ReportSummary):

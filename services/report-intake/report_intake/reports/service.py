@@ -10,13 +10,14 @@ from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
+from kentongan.paging import page_of, parse_cursor
 from kentongan.placement import await_placement
 from kentongan.retention import ErasureConfirmation
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
 from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
 from report_intake.messages import service as messages
-from report_intake.messages.schemas import MessageOut
+from report_intake.messages.schemas import MessageOut, MessagePage
 from report_intake.models import Report, awaiting, outbox
 from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
@@ -36,6 +37,7 @@ from report_intake.reports.schemas import (
     ReferralProgress,
     ReportCreate,
     ReportDetail,
+    ReportPage,
     ReportReceipt,
     ReportSummary,
 )
@@ -116,11 +118,13 @@ async def case_status(session: AsyncSession, report_id: UUID, token: str | None)
                       created_at=report.created_at, referrals=[_progress(r) for r in referrals])
 
 
-async def reporter_messages(session: AsyncSession, keyring: Keyring, report_id: UUID,
-                            token: str | None) -> list[MessageOut]:
+async def reporter_messages(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
+                            limit: int, after: str | None) -> MessagePage:
+    """A page of the case's messages, oldest first, as its reporter sees them (audited)."""
     report = await case_for_token(session, report_id, token)
     await record(session, REPORTER, "report.messages.read", "report", [report.id])
-    return await messages.thread(session, await case_keyring(session, keyring, report), report.id)
+    case = await case_keyring(session, keyring, report)
+    return await messages.thread(session, case, report.id, limit, after)
 
 
 async def reporter_writes(session: AsyncSession, keyring: Keyring, report_id: UUID, token: str | None,
@@ -134,11 +138,13 @@ async def reporter_writes(session: AsyncSession, keyring: Keyring, report_id: UU
 
 
 async def list_for_staff(session: AsyncSession, actor: Actor, status: str | None, category: str | None,
-                         limit: int) -> list[ReportSummary]:
-    """Reports' metadata for any operator, newest first (each listed report is an audited read)."""
-    reports = await repository.list_recent(session, status, category, limit)
-    await record(session, actor, "report.list", "report", [report.id for report in reports])
-    return [ReportSummary.model_validate(report) for report in reports]
+                         limit: int, after: str | None) -> ReportPage:
+    """A page of reports' metadata for any operator, newest first (each listed report is an audited read)."""
+    rows = await repository.list_recent(session, status, category, limit,
+                                        parse_cursor(after, datetime, UUID) if after else None)
+    page = page_of(rows, limit, lambda report: (report.created_at, report.id))
+    await record(session, actor, "report.list", "report", [report.id for report in page["items"]])
+    return ReportPage.model_validate(page)
 
 
 async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, operator: Operator,

@@ -3,12 +3,12 @@
 Every read is audited; send `X-Access-Reason` to say why you open a case.
 """
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from kentongan.openapi import raises
+from kentongan.paging import After, InvalidCursor, Limit
 from kentongan.security import CurrentOperator, CurrentSupervisor
 from report_intake.dependencies import BusDep, KeyringDep, SessionDep, StaffActor
 from report_intake.reports import service
@@ -18,6 +18,7 @@ from report_intake.reports.schemas import (
     ConsentOverride,
     ReferralProgress,
     ReportDetail,
+    ReportPage,
     ReportStatus,
     ReportSummary,
 )
@@ -25,11 +26,12 @@ from report_intake.reports.schemas import (
 router = APIRouter(prefix="/v1/staff/reports", tags=["staff"])
 
 
-@router.get("", response_model=list[ReportSummary], summary="Recent reports' metadata (operators and above)")
+@router.get("", response_model=ReportPage, responses=raises(InvalidCursor),
+            summary="Reports' metadata, newest first, a page at a time (operators and above)")
 async def list_reports(_: CurrentOperator, actor: StaffActor, session: SessionDep,
                        status: ReportStatus | None = None, category: Category | None = None,
-                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ReportSummary]:
-    return await service.list_for_staff(session, actor, status, category, limit)
+                       limit: Limit = 50, after: After = None) -> ReportPage:
+    return await service.list_for_staff(session, actor, status, category, limit, after)
 
 
 @router.get("/{report_id}", response_model=ReportDetail | ReportSummary,

@@ -17,7 +17,7 @@ async def test_every_read_leaves_an_audit_row(intake, submit, report_body, opera
     await intake.get(f"/v1/referrals/{referral_id}", headers=partner_headers("disdik"))
     supervisor = operator_headers("supervisor")
     for_report = await intake.get("/v1/audit", params={"resource_id": report_id}, headers=supervisor)
-    assert sorted((a["action"], a["actor"], a["reason"]) for a in for_report.json()) == sorted([
+    assert sorted((a["action"], a["actor"], a["reason"]) for a in for_report.json()["items"]) == sorted([
         ("report.status.read", "reporter", None), ("report.messages.read", "reporter", None),
         ("report.metadata.read", "opr-budi", None), ("report.detail.read", "spv-sari", "verifikasi kasus"),
     ])
@@ -26,15 +26,15 @@ async def test_every_read_leaves_an_audit_row(intake, submit, report_body, opera
                                           "AND action = 'report.detail.read'"), {"id": report_id})).mappings().one()
     assert b"verifikasi" not in stored["reason_sealed"] and stored["reason_key_id"] == "dev-only"
     for_referral = await intake.get("/v1/audit", params={"resource_id": referral_id}, headers=supervisor)
-    assert sorted(a["action"] for a in for_referral.json()) == ["referral.list", "referral.read"]
-    assert {a["actor"] for a in for_referral.json()} == {"disdik/disdik-client"}
+    assert sorted(a["action"] for a in for_referral.json()["items"]) == ["referral.list", "referral.read"]
+    assert {a["actor"] for a in for_referral.json()["items"]} == {"disdik/disdik-client"}
 
 
 async def test_failed_reads_leave_no_trace_of_a_case(intake, operator_headers):
     missing = str(uuid4())
     assert (await intake.get(f"/v1/reports/{missing}", headers={"X-Case-Token": "x"})).status_code == 404
     audit = await intake.get("/v1/audit", params={"resource_id": missing}, headers=operator_headers("supervisor"))
-    assert audit.status_code == 200 and audit.json() == []
+    assert audit.status_code == 200 and audit.json() == {"items": [], "next": None}
 
 
 async def test_only_supervisors_query_the_audit_log(intake, operator_headers, partner_headers):

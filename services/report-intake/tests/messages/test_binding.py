@@ -35,14 +35,14 @@ async def test_a_message_relabelled_as_the_reporters_no_longer_opens(intake, sub
     async with sessions() as session:
         written = await messages.post(session, keyring, report_id, "disdik", "Mohon datang ke sekolah besok.")
         await session.commit()
-        assert [m.body for m in await messages.thread(session, keyring, report_id)] == [
+        assert [m.body for m in (await messages.thread(session, keyring, report_id, 50, None)).items] == [
             "Mohon datang ke sekolah besok."]
     async with database.begin() as conn:
         await conn.execute(text("UPDATE report_intake.messages SET author = 'reporter' WHERE id = :id"),
                            {"id": written.id})
     async with sessions() as session:
         with pytest.raises(InvalidTag):
-            await messages.thread(session, keyring, report_id)
+            await messages.thread(session, keyring, report_id, 50, None)
 
 
 async def test_a_message_sealed_before_the_binding_was_widened_still_opens(intake, submit, report_body,
@@ -55,4 +55,5 @@ async def test_a_message_sealed_before_the_binding_was_widened_still_opens(intak
         session.add(Message(id=message_id, report_id=report_id, author="reporter", key_id=sealed.key_id,
                             sealed=sealed.blob, created_at=datetime.now(UTC)))
         await session.commit()
-        assert [m.body for m in await messages.thread(session, keyring, report_id)] == ["pesan lama"]
+        thread = await messages.thread(session, keyring, report_id, 50, None)
+        assert [m.body for m in thread.items] == ["pesan lama"]

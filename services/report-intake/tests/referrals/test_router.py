@@ -176,7 +176,7 @@ async def test_without_consent_no_referral_leaves_until_a_supervisor_overrides(
     assert referral_id is not None
     audit = await intake.get("/v1/audit", params={"resource_id": report_id, "action": "report.consent_override"},
                              headers=operator_headers("supervisor"))
-    assert [(a["actor"], a["reason"]) for a in audit.json()] == [
+    assert [(a["actor"], a["reason"]) for a in audit.json()["items"]] == [
         ("spv-ana", "anak dalam bahaya, perlu pendampingan segera")]
     twice = await intake.post(path, json={"reason": "lagi"}, headers=operator_headers("supervisor"))
     assert twice.status_code == 409

@@ -85,10 +85,10 @@ async def test_a_reporter_erases_the_case_with_the_token_and_agencies_are_told(
     supervisor = operator_headers("supervisor")
     for resource in (report_id, referral_id):
         audit = (await intake.get("/v1/audit", params={"resource_id": resource},
-                                  headers=supervisor)).json()
+                                  headers=supervisor)).json()["items"]
         assert audit and all(entry["reason"] is None for entry in audit)
     report_audit = (await intake.get("/v1/audit", params={"resource_id": report_id},
-                                     headers=supervisor)).json()
+                                     headers=supervisor)).json()["items"]
     assert ("report.erased", "reporter") in {(entry["action"], entry["actor"]) for entry in report_audit}
     rows = await _rows(database, report_id, referral_id)
     assert rows["report"] == (None, None) and rows["referral"] == (None, None)

@@ -33,7 +33,7 @@ async def test_wrong_or_missing_token_is_the_same_404_as_no_case(intake, submit,
                                headers={"X-Case-Token": other_token})
     assert sneaky.status_code == 404
     thread = await intake.get(f"/v1/reports/{report_id}/messages", headers={"X-Case-Token": token})
-    assert thread.json() == []
+    assert thread.json()["items"] == []
 
 
 async def test_the_token_is_stored_only_as_a_hash_and_the_story_only_encrypted(intake, submit, report_body,
@@ -66,10 +66,10 @@ async def test_reporter_and_agency_talk_through_the_case(intake, submit, report_
                                headers=partner_headers("disdik"))
     assert answer.status_code == 201
     thread = await intake.get(f"/v1/reports/{report_id}/messages", headers=case)
-    assert [(m["author"], m["body"]) for m in thread.json()] == [
+    assert [(m["author"], m["body"]) for m in thread.json()["items"]] == [
         ("reporter", "Tolong bantu kami 🙏"), ("disdik", "Kami akan menghubungi sekolah besok pagi.")]
     seen_by_agency = await intake.get(f"/v1/referrals/{referral_id}/messages", headers=partner_headers("disdik"))
-    assert [m["author"] for m in seen_by_agency.json()] == ["reporter", "disdik"]
+    assert [m["author"] for m in seen_by_agency.json()["items"]] == ["reporter", "disdik"]
     events = await eventually(lambda: _of_type(topic_events(topics.REFERRALS, referral_id),
                                                "kentongan.referral.message_posted"))
     assert events[0].data.message_id == UUID(written.json()["id"])

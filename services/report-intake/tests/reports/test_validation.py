@@ -18,6 +18,7 @@ async def test_invalid_fields_are_422_naming_the_field_and_store_nothing(intake,
         "narrative": report_body(narrative="   "),
         "location.lat": report_body(location={"lat": 123, "lon": 110}),
         "contact.phone": report_body(contact={"phone": "call me maybe"}),
+        "location.rt": report_body(location={"kecamatan": "Tembalang", "rt": "   "}),
         "consent": {k: v for k, v in report_body().items() if k != "consent"},
         "occurred_at": report_body(occurred_at="2999-01-01T00:00:00+07:00"),
         "surprise": report_body(surprise="extra field"),
@@ -56,4 +57,13 @@ async def test_oversize_or_blank_messages_are_refused(intake, submit, report_bod
         response = await intake.post(f"/v1/reports/{report_id}/messages", json=body, headers=case)
         assert response.status_code == 422, body
     thread = await intake.get(f"/v1/reports/{report_id}/messages", headers=case)
-    assert thread.json() == []
+    assert thread.json()["items"] == []
+
+
+async def test_blank_text_is_refused_naming_the_field(intake, report_body, operator_headers):
+    for contact in ({"phone": "      "}, {"phone": "------"}):
+        response = await intake.post("/v1/reports", json=report_body(contact=contact))
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "contact.phone", contact
+    for field in ("actor", "action", "resource_id"):
+        response = await intake.get("/v1/audit", params={field: "  "}, headers=operator_headers("supervisor"))
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == field, field
