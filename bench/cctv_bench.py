@@ -19,7 +19,6 @@ from pathlib import Path
 
 import av
 
-from cctv_ingest.fakecam import CLIP_NAME, make_clip
 from cctv_ingest.ingest.grabber import (
     PROBE_OPTIONS,
     ReadLimits,
@@ -30,7 +29,8 @@ from cctv_ingest.ingest.grabber import (
 )
 from cctv_ingest.snapshots.blobs import latest_key
 from kentongan.blobs import BlockingBlobs, FilesystemBlobStore
-from kentongan.devstack import EmbeddedPostgres, free_port, wait_for_port
+from kentongan.dev.fakecam import CLIP_NAME, make_clip
+from kentongan.dev.stack import EmbeddedPostgres, free_port, wait_for_port
 
 CAMERAS = 11_000
 HEALTH_INTERVAL_S = 60.0

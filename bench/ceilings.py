@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from bench.support import KeepAliveConnection, cpu_seconds, summary_ms
-from kentongan.devstack import free_port, wait_for_port
+from kentongan.dev.stack import free_port, wait_for_port
 
 SCHEMA = "bench_ceiling"
 TABLES = f"""

@@ -29,13 +29,13 @@ import orjson
 
 from bench.ceilings import cpu_ratio, kafka_ceiling, ratio
 from bench.support import cpu_seconds, tree_cpu_seconds
-from kentongan.devstack import DevStack, free_port
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.receivers import disconnected_within, read_body, serving
+from kentongan.dev.stack import DevStack, free_port
 from kentongan.events import Envelope, encode
 from kentongan.events.incidents import IncidentOpened
 from kentongan.kafka import create_producer, ensure_topics
 from kentongan.migrations import upgrade
-from kentongan.platform import ServiceProcess
-from kentongan.receivers import disconnected_within, read_body, serving
 from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 from notifier.main import SPEC

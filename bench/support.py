@@ -10,8 +10,9 @@ from pathlib import Path
 
 import orjson
 
-from kentongan.devstack import DevStack, free_port
-from kentongan.platform import ServiceProcess, prepare
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.stack import DevStack, free_port
+from kentongan.migrations import prepare
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
 

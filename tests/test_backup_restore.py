@@ -14,12 +14,13 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from kentongan.devstack import DevStack, free_port
-from kentongan.platform import ServiceProcess, prepare
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.stack import DevStack, free_port
+from kentongan.dev.testing import eventually
+from kentongan.migrations import prepare
 from kentongan.security import operator_token
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
-from kentongan.testing import eventually
 
 SERVICES = ("alarm-gateway", "dispatch", "report-intake")
 

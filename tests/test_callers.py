@@ -8,7 +8,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 PINS = {"cancel_pin": "2468", "duress_pin": "1357"}
 

@@ -18,12 +18,12 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from cctv_ingest.fakecam import serve_clip
 from kentongan import dlq
+from kentongan.dev.fakecam import serve_clip
+from kentongan.dev.testing import eventually
 from kentongan.events import decode
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.topics import ALARMS, CCTV_SNAPSHOTS, dead_letter
-from kentongan.testing import eventually
 
 CROWD = 1_000
 SPREAD_M = 100  # every alarm within 100 m of the first: all within the 300 m merge radius of the incident

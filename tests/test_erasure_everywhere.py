@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kentongan.dev.testing import eventually
 from kentongan.retention import ERASED_DEVICE
-from kentongan.testing import eventually
 
 
 @pytest.fixture(scope="module")

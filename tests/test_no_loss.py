@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 ALL_STATUSES = ["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 

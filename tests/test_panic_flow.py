@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 async def _incident_with(operator, alarm_id: str) -> dict | None:

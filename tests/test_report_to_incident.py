@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 async def test_immediate_danger_report_opens_an_incident_in_dispatch(services, operator, settings):

@@ -5,7 +5,7 @@ import random
 
 import httpx
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 async def test_a_consenting_reporter_is_texted_when_referred_and_when_the_agency_answers(

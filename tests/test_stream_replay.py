@@ -5,7 +5,7 @@ import json
 
 import httpx
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 async def _read(dispatch_url: str, headers: dict[str, str], wanted, timeout_s: float = 20.0,

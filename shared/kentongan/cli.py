@@ -1,34 +1,23 @@
-"""`kentongan`: run the platform locally, migrate, check production settings, mint development tokens, and
-inspect and replay dead letters."""
+"""`kentongan`: migrate, check production settings, back up and restore, inspect and replay dead letters,
+apply retention, rotate keys; and whatever commands installed packages add (`kentongan.commands` entry points:
+kentongan.dev adds `up` and `token`)."""
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-import time
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kentongan.settings import ServiceSettings
 
-if TYPE_CHECKING:  # the platform runner is development tooling, imported only when `up` runs
-    from kentongan.platform import Platform
+Command = Callable[[argparse.Namespace], None]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="kentongan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="start the embedded stack and every service; Ctrl-C stops all")
-    up.add_argument("--data-dir", default=os.environ.get("KENTONGAN_DATA_DIR", ".devstack"))
-    up.add_argument("--host", default=os.environ.get("KENTONGAN_HOST", "127.0.0.1"))
-    up.add_argument("--no-demo", action="store_true", help="skip loading demo data")
     commands.add_parser("migrate", help="migrate every installed service's schema and create topics")
-    token = commands.add_parser("token", help="print a development bearer token (last line)")
-    token.add_argument("--role", default="operator",
-                       help="operator | supervisor | admin | partner")
-    token.add_argument("--agency", help="with --role partner: dp3a | disdik | ...")
-    token.add_argument("--subject", help="the user name inside the token")
     check = commands.add_parser("check", help="list what makes each installed service's settings unsafe for "
                                 "production; exits 1 if anything does (in production, or with --production)")
     check.add_argument("--production", action="store_true",
@@ -44,10 +33,13 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument("file")
     restore.add_argument("--offsets-wait-s", type=float, default=30.0,
                          help="how long to wait for a stopped consumer group to empty before leaving its offsets")
+    handlers: dict[str, Command] = {
+        "migrate": _migrate, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup, "restore": _restore,
+        "check": _check, "retention": _retention, "keys": _keys}
+    for plugin in entry_points(group="kentongan.commands"):
+        handlers.update(plugin.load()(commands))
     args = parser.parse_args(argv)
-    {"up": _up, "migrate": _migrate, "token": _token, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup,
-     "restore": _restore, "check": _check, "retention": _retention,
-     "keys": _keys}[args.command](args)
+    handlers[args.command](args)
 
 
 def _backup(args: argparse.Namespace) -> None:
@@ -247,103 +239,13 @@ def _asyncapi(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}")
 
 
-def _up(args: argparse.Namespace) -> None:
-    with contextlib.ExitStack() as stack:
-        identity = _identity_provider(stack, args.host)
-        _run_platform(args, identity)
-
-
-# The development OpenID provider's port under `make run` (the services take 8001-8005).
-DEV_IDENTITY_PORT = 8090
-
-
-def _identity_provider(stack: contextlib.ExitStack, host: str) -> dict[str, str]:
-    """Staff sign in through the embedded OpenID provider with the demo staff (kentongan.identity), unless a
-    provider is configured. Its settings for the services."""
-    if os.environ.get("KENTONGAN_OIDC_ISSUER"):
-        return {}
-    from kentongan.identity import running_provider
-
-    port = int(os.environ.get("KENTONGAN_DEV_OIDC_PORT", DEV_IDENTITY_PORT))
-    consoles = {f"http://{name}:8004" for name in ("127.0.0.1", "localhost", host)}
-    issuer = stack.enter_context(running_provider(port, audience=ServiceSettings().oidc_audience, origins=consoles))
-    return {"KENTONGAN_OIDC_ISSUER": issuer}
-
-
-def _run_platform(args: argparse.Namespace, identity: dict[str, str]) -> None:
-    from kentongan.platform import Platform
-
-    # The demo's receivers and any local gateway a developer points notifier at live on this machine: local
-    # runs allow private outbound targets unless told otherwise (production never sets this; see
-    # kentongan.outbound).
-    allow_private = os.environ.get("KENTONGAN_OUTBOUND_ALLOW_PRIVATE", "true")
-    platform = Platform(Path(args.data_dir).resolve(), host=args.host,
-                        extra_env={"KENTONGAN_OUTBOUND_ALLOW_PRIVATE": allow_private, **identity})
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started in the background
-    try:
-        print("Starting Kentongan ...", flush=True)
-        platform.start()
-        if not args.no_demo:
-            platform.load_demo_data()
-        _print_where(platform, identity.get("KENTONGAN_OIDC_ISSUER"))
-        while True:
-            # A service or the broker that crashed (or was killed to try a fault) is started again.
-            time.sleep(1.0)
-            for name in platform.revive():
-                print(f"{name} exited: started again", flush=True)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        # One Ctrl-C often arrives twice (the terminal signals the whole process group, and `uv run` forwards
-        # it again); stopping takes seconds and must not be cut short, or PostgreSQL and the broker are left
-        # running. Each stop step has its own timeout.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        print("\nStopping Kentongan ...", flush=True)
-        platform.stop()
-        print("Stopped.", flush=True)
-
-
-def _print_where(platform: "Platform", dev_issuer: str | None) -> None:
-    env = {**{k: os.environ.get(k, "") for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}, **platform.env}
-    print("\nKentongan is running:")
-    for name, service in platform.services.items():
-        print(f"  {name:<15} {service.url}   (API docs: {service.url}/docs)")
-    print(f"  PostgreSQL      {env['DATABASE_URL']}")
-    print(f"  Kafka           {env['KAFKA_BOOTSTRAP_SERVERS']}")
-    print(f"  logs            {platform.root / 'logs'}")
-    if dev_issuer:
-        from kentongan.identity import DEMO_STAFF
-
-        staff = ", ".join(f"{name} ({roles[0]})" for name, roles in DEMO_STAFF.items())
-        print(f"  sign-in         {dev_issuer} (development OpenID provider)")
-        print(f"Console: {platform.services['dispatch'].url}/console -> Sign in -> pick {staff}."
-              if "dispatch" in platform.services else f"Demo staff: {staff}.")
-    print("Scripts: make token ROLE=operator.  Press Ctrl-C to stop everything.", flush=True)
-
-
 def _migrate(_: argparse.Namespace) -> None:
-    from kentongan.platform import prepare
+    from kentongan.migrations import prepare
     from kentongan.service import installed_services
 
     specs = installed_services()
     prepare(ServiceSettings(), specs)
     print("migrated:", ", ".join(spec.name for spec in specs))
-
-
-def _token(args: argparse.Namespace) -> None:
-    from kentongan.security import operator_token, partner_token
-
-    settings = ServiceSettings()
-    if settings.environment == "production":  # the services refuse them there too (kentongan.security)
-        sys.exit("development tokens are refused in production: sign in through the OIDC provider")
-    if args.role == "partner":
-        if not args.agency:
-            sys.exit("--agency is required with --role partner")
-        print(partner_token(settings, args.agency.lower()))
-    else:
-        print(operator_token(settings, args.role, args.subject))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from sqlalchemy import Connection, MetaData, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kentongan.db import NAMING_CONVENTION
+from kentongan.events import topics
+from kentongan.kafka import ensure_topics
 from kentongan.service import ServiceSpec
+from kentongan.settings import ServiceSettings
 
 
 def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
@@ -26,6 +29,15 @@ def alembic_config(spec: ServiceSpec, database_url: str) -> Config:
 def upgrade(spec: ServiceSpec, database_url: str, revision: str = "head") -> None:
     """Bring the service's schema to `revision` (blocking; call from a thread inside an event loop)."""
     command.upgrade(alembic_config(spec, database_url), revision)
+
+
+def prepare(settings: ServiceSettings, specs: list[ServiceSpec]) -> None:
+    """Migrate every service's schema and create the topics unless they are managed elsewhere (idempotent):
+    `kentongan migrate` in production, the platform runner and the test plugin in development."""
+    for spec in specs:
+        upgrade(spec, settings.database_url)
+    if settings.kafka_manage_topics:
+        asyncio.run(ensure_topics(settings, topics.ALL))
 
 
 def run_env(metadata: MetaData) -> None:

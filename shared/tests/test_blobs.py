@@ -16,7 +16,7 @@ from kentongan.blobs import (
     put_bytes,
     read_all,
 )
-from kentongan.devstack import free_port
+from kentongan.dev.stack import free_port
 from kentongan.sealedstream import CHUNK_BYTES, open_stream, seal_stream, sealed_size
 
 

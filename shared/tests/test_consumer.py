@@ -14,13 +14,13 @@ from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, se
 
 from kentongan import metrics
 from kentongan.consumer import Batched, DeadLettered, EventConsumer
+from kentongan.dev.testing import eventually, tables_of
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.topics import dead_letter
 from kentongan.inbox import inbox_table
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
 from kentongan.placement import RESEND_HEADER
-from kentongan.testing import eventually, tables_of
 
 SCHEMA = "consumer_test"
 SERVICE = "consumer-test"

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 
 from kentongan.db import insert_rows, unit_of_work
-from kentongan.testing import tables_of
+from kentongan.dev.testing import tables_of
 
 metadata = MetaData(schema="db_test")
 notes = Table("notes", metadata, Column("id", Uuid, primary_key=True), Column("code", String(3), nullable=False),

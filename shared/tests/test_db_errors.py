@@ -7,7 +7,7 @@ from sqlalchemy import Column, MetaData, String, Table, Uuid, insert
 from sqlalchemy.exc import DBAPIError
 
 from kentongan.db import unit_of_work
-from kentongan.testing import tables_of
+from kentongan.dev.testing import tables_of
 
 metadata = MetaData(schema="db_errors_test")
 contacts = Table("contacts", metadata, Column("id", Uuid, primary_key=True), Column("phone", String(8)))

@@ -15,11 +15,11 @@ from sqlalchemy import BigInteger, Column, Identity, MetaData, String, Table, fu
 
 from kentongan import dlq
 from kentongan.consumer import EventConsumer
+from kentongan.dev.testing import eventually, tables_of
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.inbox import inbox_table
 from kentongan.kafka import create_producer, ensure_topics
-from kentongan.testing import eventually, tables_of
 
 SCHEMA = "dlq_test"
 metadata = MetaData(schema=SCHEMA)

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import MetaData
 
 from kentongan.consumer import EventConsumer
+from kentongan.dev.testing import eventually, tables_of
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.inbox import inbox_table
 from kentongan.kafka import create_producer, ensure_topics
 from kentongan.service import ServiceSpec, create_service_app
-from kentongan.testing import eventually, tables_of
 
 SCHEMA = "health_test"
 metadata = MetaData(schema=SCHEMA)

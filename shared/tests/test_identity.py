@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kentongan.devstack import free_port
+from kentongan.dev.identity import running_provider
+from kentongan.dev.stack import free_port
 from kentongan.errors import install_error_handlers
-from kentongan.identity import running_provider
 from kentongan.security import CurrentOperator
 from kentongan.settings import ServiceSettings
 

@@ -22,9 +22,9 @@ from pydantic import SecretStr
 
 from kentongan import security
 from kentongan.checks import production_problems
-from kentongan.devstack import free_port
+from kentongan.dev.receivers import read_body, serving
+from kentongan.dev.stack import free_port
 from kentongan.errors import install_error_handlers
-from kentongan.receivers import read_body, serving
 from kentongan.security import CurrentPartner, CurrentSupervisor, operator_token, partner_token
 from kentongan.settings import ServiceSettings
 

@@ -7,6 +7,7 @@ import socket
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from kentongan.dev.receivers import serving
 from kentongan.outbound import (
     OutboundPolicy,
     UnsafeUrl,
@@ -15,7 +16,6 @@ from kentongan.outbound import (
     outbound_client,
     url_problem,
 )
-from kentongan.receivers import serving
 from kentongan.settings import ServiceSettings
 
 STRICT = OutboundPolicy()
@@ -167,7 +167,7 @@ async def local_receiver():
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b"inside"})
 
-    from kentongan.devstack import free_port
+    from kentongan.dev.stack import free_port
 
     port = free_port()
     async with serving(app, port):

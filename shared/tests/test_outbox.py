@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from kentongan.db import unit_of_work
+from kentongan.dev.testing import eventually, tables_of
 from kentongan.events import decode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
 from kentongan.outbox import OutboxRelay, add_events, outbox_table
-from kentongan.testing import eventually, tables_of
 
 SCHEMA = "outbox_test"
 metadata = MetaData(schema=SCHEMA)

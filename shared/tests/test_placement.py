@@ -12,13 +12,13 @@ from sqlalchemy import MetaData, func, select
 
 from kentongan import metrics
 from kentongan.db import unit_of_work
+from kentongan.dev.testing import eventually, tables_of
 from kentongan.events import decode
 from kentongan.events.alarms import AlarmRaised
 from kentongan.health import Health
 from kentongan.kafka import create_consumer, create_producer, ensure_topics
 from kentongan.outbox import add_events, outbox_table
 from kentongan.placement import CHECK, PlacementWatch, await_placement, awaiting_table, confirm_placed
-from kentongan.testing import eventually, tables_of
 
 SCHEMA = "placement_test"
 SERVICE = "placement-test"

@@ -6,7 +6,7 @@ import secrets
 import httpx
 import pytest
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from kentongan.devstack import free_port
-from kentongan.identity import running_provider
+from kentongan.dev.identity import running_provider
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.settings import ServiceSettings
-from kentongan.testing import eventually
 
 TOKEN_TTL = timedelta(seconds=30)  # short, so that the renewal test sees the token change
 

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
 from kentongan.events.incidents import IncidentPlacementConfirmed
-from kentongan.testing import eventually
 
 ALL_STATUSES = ["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 

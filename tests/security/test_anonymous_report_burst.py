@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import httpx
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 BURST = 5
 

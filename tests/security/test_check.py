@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from kentongan.crypto import development_keys
-from kentongan.devstack import free_port
-from kentongan.platform import ServiceProcess
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.stack import free_port
 from kentongan.service import installed_services
 
 

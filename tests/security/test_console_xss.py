@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import text
 
 from kentongan.db import create_engine
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.reports import ReportUrgent
 from kentongan.kafka import create_producer
 from kentongan.security import operator_token
-from kentongan.testing import eventually
 
 IMG = "<img src=x onerror=__pwned=1>"  # 29 characters: fits the narrowest column (a category, 32)
 SCRIPT = "<script>__pwned=1</script>"

@@ -39,13 +39,14 @@ from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
 from kentongan.db import create_engine
-from kentongan.devstack import DevStack, free_port
-from kentongan.platform import ServiceProcess, prepare
-from kentongan.receivers import read_body, serving
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.receivers import read_body, serving
+from kentongan.dev.stack import DevStack, free_port
+from kentongan.dev.testing import eventually
+from kentongan.migrations import prepare
 from kentongan.security import operator_token, partner_token
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings
-from kentongan.testing import eventually
 
 SERVICES = ("report-intake", "alarm-gateway", "dispatch", "notifier")
 # alarm-gateway's development secret for inbound SMS (the test environment accepts it).

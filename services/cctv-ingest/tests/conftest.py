@@ -5,9 +5,9 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from cctv_ingest.fakecam import FakeCamera, serve_clip
 from cctv_ingest.main import create_app
 from cctv_ingest.settings import Settings
+from kentongan.dev.fakecam import FakeCamera, serve_clip
 from kentongan.events import decode
 
 

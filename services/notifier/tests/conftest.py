@@ -11,11 +11,11 @@ from uuid import uuid4
 
 import pytest
 
-from kentongan.devstack import free_port
+from kentongan.dev.receivers import read_body, serving
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode
 from kentongan.kafka import create_producer
-from kentongan.receivers import read_body, serving
-from kentongan.testing import eventually
 from notifier.main import create_app
 from notifier.settings import Settings
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 
-from kentongan.receivers import read_body
+from kentongan.dev.receivers import read_body
 
 WA_UNDELIVERABLE = "+620000000001"  # 131026: message undeliverable (not on WhatsApp)
 WA_RATE_LIMITED = "+620000000002"  # 130429: throughput reached

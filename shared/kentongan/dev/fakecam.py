@@ -12,8 +12,11 @@ from fractions import Fraction
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import av
+
+from kentongan.dev.stack import free_port
 
 CLIP_NAME = "stream.ts"
 
@@ -62,7 +65,7 @@ class FakeCamera:
 
     def __init__(self, folder: Path, port: int | None = None) -> None:
         self.folder = folder
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._server: ThreadingHTTPServer | None = None
         self._hung: socket.socket | None = None
 
@@ -101,7 +104,7 @@ class FakeCamera:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # one line per request would drown the test output
+    def log_message(self, *args: Any, **kwargs: Any) -> None:  # one line per request would drown the test output
         pass
 
     def handle(self) -> None:
@@ -109,13 +112,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             super().handle()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_clip(folder: Path, **clip_options) -> FakeCamera:
+def serve_clip(folder: Path, **clip_options: Any) -> FakeCamera:
     """A started fake camera over a fresh clip in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     make_clip(folder / CLIP_NAME, **clip_options)

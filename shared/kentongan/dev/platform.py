@@ -15,10 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from kentongan.devstack import DevStack
-from kentongan.events import topics
-from kentongan.kafka import ensure_topics
-from kentongan.migrations import upgrade
+from kentongan.dev.stack import DevStack
+from kentongan.migrations import prepare
 from kentongan.service import ServiceSpec, installed_services
 from kentongan.settings import ServiceSettings
 
@@ -115,14 +113,6 @@ class ServiceProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def prepare(settings: ServiceSettings, specs: list[ServiceSpec]) -> None:
-    """Migrate every service's schema and create the topics unless they are managed elsewhere (idempotent)."""
-    for spec in specs:
-        upgrade(spec, settings.database_url)
-    if settings.kafka_manage_topics:
-        asyncio.run(ensure_topics(settings, topics.ALL))
 
 
 class Platform:

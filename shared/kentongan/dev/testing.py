@@ -1,4 +1,4 @@
-"""pytest plugin (loaded with `-p kentongan.testing`): the real embedded stack, started once per session.
+"""pytest plugin (loaded with `-p kentongan.dev.testing`): the real embedded stack, started once per session.
 
 Fixtures:
 - `stack`: embedded PostgreSQL + Kafka-protocol broker on free ports, every installed service migrated and
@@ -24,8 +24,9 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan.db import create_engine, create_sessionmaker
-from kentongan.devstack import DevStack, free_port
-from kentongan.platform import DEVELOPMENT_SETTINGS, ServiceProcess, prepare
+from kentongan.dev.platform import DEVELOPMENT_SETTINGS, ServiceProcess
+from kentongan.dev.stack import DevStack, free_port
+from kentongan.migrations import prepare
 from kentongan.security import operator_token, partner_token
 from kentongan.service import installed_services
 from kentongan.settings import ServiceSettings

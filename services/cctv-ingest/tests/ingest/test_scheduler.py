@@ -1,8 +1,8 @@
 """A camera's life as the Command Center sees it: online with a snapshot, offline when it dies, back again."""
 
+from kentongan.dev.testing import eventually
 from kentongan.events.cctv import CameraHealthChanged
 from kentongan.events.topics import CCTV_HEALTH
-from kentongan.testing import eventually
 
 
 async def _health(cctv, operator, camera_id):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from cctv_ingest.models import Camera
 from cctv_ingest.ownership.repository import heartbeat
 from kentongan.db import unit_of_work
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 
 async def test_a_dead_workers_cameras_move_back_to_the_live_one(cctv, admin, camera_body, fake_camera):

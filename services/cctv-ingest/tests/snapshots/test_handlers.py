@@ -8,13 +8,13 @@ from uuid import uuid4
 from sqlalchemy import text
 
 from kentongan.db import create_engine
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode
 from kentongan.events.cctv import SnapshotCaptured
 from kentongan.events.incidents import IncidentAlarmMerged, IncidentOpened
 from kentongan.events.topics import CCTV_SNAPSHOTS
 from kentongan.kafka import create_producer
 from kentongan.retention import RetentionSettings, apply, rules_for
-from kentongan.testing import eventually
 
 
 async def _publish(settings, event) -> None:

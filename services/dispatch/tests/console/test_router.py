@@ -6,7 +6,7 @@ import pytest
 from dispatch.console.router import console_policy
 from dispatch.main import create_app
 from dispatch.settings import Settings
-from kentongan.devstack import free_port
+from kentongan.dev.stack import free_port
 
 
 @pytest.fixture

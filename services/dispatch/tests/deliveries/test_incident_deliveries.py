@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from dispatch.models import Incident
 from kentongan.db import unit_of_work
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.deliveries import DeliveryStatus, DeliveryStatusChanged
 from kentongan.kafka import create_producer
-from kentongan.testing import eventually
 
 
 async def _publish(settings, events: list[DeliveryStatusChanged]) -> None:

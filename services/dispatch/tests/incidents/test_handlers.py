@@ -15,6 +15,7 @@ from dispatch.incidents.sealing import opened_note, outcome_of
 from dispatch.models import Incident, IncidentAlarm, IncidentNote, IncidentReport, outbox
 from kentongan.bus_crypto import BusKeyring
 from kentongan.db import unit_of_work
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode, topics
 from kentongan.events.alarms import AlarmCancelled, AlarmLocationUpdated, AlarmRaised
 from kentongan.events.incidents import (
@@ -26,7 +27,6 @@ from kentongan.events.incidents import (
 from kentongan.events.reports import ReportUrgent
 from kentongan.geo import METRES_PER_DEGREE_LAT, haversine_m
 from kentongan.kafka import create_producer
-from kentongan.testing import eventually
 
 
 async def _incident_for(app, alarm_id) -> Incident:

@@ -9,13 +9,13 @@ from uuid import uuid4
 import orjson
 
 from kentongan import dlq
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmLocationUpdated, AlarmRaised
 from kentongan.events.reports import ReportUrgent
 from kentongan.events.sealed import SealedField
 from kentongan.events.topics import ALARMS, REPORTS, dead_letter
 from kentongan.kafka import create_producer
-from kentongan.testing import eventually
 
 ALL = ["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kentongan.devstack import free_port
+from kentongan.dev.stack import free_port
 from notifier.channels.base import Outgoing
 from notifier.channels.email import SUBJECT, EmailChannel
 

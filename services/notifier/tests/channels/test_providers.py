@@ -6,9 +6,9 @@ from uuid import uuid4
 import notifier_fakes as fake
 import pytest
 
-from kentongan.devstack import free_port
+from kentongan.dev.receivers import serving
+from kentongan.dev.stack import free_port
 from kentongan.outbound import OutboundPolicy, outbound_client
-from kentongan.receivers import serving
 from notifier.channels.base import Outgoing
 from notifier.channels.fcm import FcmChannel, ServiceAccountTokens
 from notifier.channels.sms import GatewaySmsChannel, TwilioSmsChannel

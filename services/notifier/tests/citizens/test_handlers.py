@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from kentongan.dev.testing import eventually
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import (
     IncidentAcknowledged,
@@ -13,7 +14,6 @@ from kentongan.events.incidents import (
     IncidentAssigned,
     IncidentOpened,
 )
-from kentongan.testing import eventually
 
 
 def alarm(push_token: str | None) -> AlarmRaised:

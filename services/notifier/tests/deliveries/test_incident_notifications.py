@@ -2,8 +2,8 @@
 
 from uuid import uuid4
 
+from kentongan.dev.testing import eventually
 from kentongan.events.incidents import IncidentEscalated, IncidentOpened
-from kentongan.testing import eventually
 
 
 async def test_operators_see_each_representative_alerted_and_how_it_went(

@@ -9,10 +9,10 @@ from uuid import uuid4
 
 import httpx
 
-from kentongan.devstack import free_port
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.events.referrals import ReferralCreated
-from kentongan.platform import ServiceProcess
-from kentongan.testing import eventually
 from notifier.main import SPEC
 
 # 4 requests in flight at most, 2 per host; a hanging request would hold its slot for 30 s.

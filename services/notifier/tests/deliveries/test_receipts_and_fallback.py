@@ -12,10 +12,10 @@ import notifier_fakes as fake
 import pytest
 import xmlschema
 
-from kentongan.devstack import free_port
+from kentongan.dev.receivers import serving
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.events.incidents import IncidentCancelled, IncidentEscalated, IncidentOpened
-from kentongan.receivers import serving
-from kentongan.testing import eventually
 from notifier.main import create_app
 from notifier.settings import Settings
 

@@ -12,10 +12,10 @@ from uuid import uuid4
 
 import httpx
 
-from kentongan.devstack import free_port
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.events.referrals import ReferralCreated
-from kentongan.platform import ServiceProcess
-from kentongan.testing import eventually
 from notifier.main import SPEC
 
 # A request may take 2 s; a claim older than 3 s belongs to a dead worker.

@@ -17,11 +17,11 @@ import notifier_fakes as fake
 from sqlalchemy import func, select
 
 from kentongan.db import create_engine, create_sessionmaker
-from kentongan.devstack import free_port
+from kentongan.dev.platform import ServiceProcess
+from kentongan.dev.receivers import serving
+from kentongan.dev.stack import free_port
+from kentongan.dev.testing import eventually
 from kentongan.events.incidents import IncidentOpened
-from kentongan.platform import ServiceProcess
-from kentongan.receivers import serving
-from kentongan.testing import eventually
 from notifier.main import SPEC
 from notifier.models import Delivery
 

@@ -7,9 +7,9 @@ from uuid import uuid4
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope
 from kentongan.events.referrals import ReferralCreated, ReferralDeclined, ReferralWithdrawn
-from kentongan.testing import eventually
 from notifier.models import Delivery
 from notifier.subscriptions.handlers import on_partner_event
 

@@ -7,8 +7,8 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from kentongan.bus_crypto import BusKeyring
+from kentongan.dev.testing import eventually
 from kentongan.events.devices import DeviceSms
-from kentongan.testing import eventually
 from notifier.models import Delivery
 from notifier.settings import Settings
 

@@ -9,9 +9,9 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from kentongan.bus_crypto import BusKeyring
+from kentongan.dev.testing import eventually
 from kentongan.events import Envelope
 from kentongan.events.reports import ReporterUpdate
-from kentongan.testing import eventually
 from notifier.deliveries.service import target_of
 from notifier.models import Delivery
 from notifier.reporters.handlers import on_reporter_update

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from kentongan.devstack import free_port
+from kentongan.dev.stack import free_port
 from report_intake.main import create_app
 from report_intake.settings import Settings
 

@@ -10,7 +10,7 @@ import av
 import media_samples as samples
 import pytest
 
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
-from kentongan.testing import eventually
 
 from .conftest import MAX_BYTES, MAX_FILES
 
@@ -256,7 +256,7 @@ async def test_a_wrong_token_reads_no_byte_and_gets_404(intake, case):
 
 
 async def test_a_scanner_that_is_configured_but_down_lets_nothing_through(tmp_path):
-    from kentongan.devstack import free_port
+    from kentongan.dev.stack import free_port
     from report_intake.attachments.scan import ClamdScanner, ScannerUnavailable
 
     sample = tmp_path / "a.png"

@@ -7,9 +7,9 @@ import jwt
 from sqlalchemy import text
 
 from kentongan.datakeys import DATA_KEY_ID
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
 from kentongan.security import partner_token
-from kentongan.testing import eventually
 
 
 async def test_a_referral_to_dp3a_is_seen_by_dp3a_only(intake, submit, report_body, partner_headers,

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from kentongan.crypto import NONCE_BYTES, Keyring, Sealed, parse_keys
 from kentongan.datakeys import DATA_KEY_ID, DataKeyring, WrappedKey, unwrap
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
-from kentongan.testing import eventually
 from report_intake.reports.keys import owner
 from report_intake.settings import Settings
 

@@ -5,8 +5,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 
 from kentongan.datakeys import DATA_KEY_ID
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
-from kentongan.testing import eventually
 
 
 async def test_anonymous_report_gets_a_token_that_opens_its_case(intake, submit, report_body):

@@ -9,9 +9,9 @@ from uuid import uuid4
 
 from sqlalchemy import text
 
+from kentongan.dev.testing import eventually
 from kentongan.events import topics
 from kentongan.events.reports import ReporterUpdate
-from kentongan.testing import eventually
 
 PHONE = "+62 813 7777 0202"
 CONSENTED = {"share_with_agencies": True, "contact_me": True}
