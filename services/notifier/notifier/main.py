@@ -20,7 +20,7 @@ from notifier.deliveries.router import router as deliveries_router
 from notifier.deliveries.worker import DeliveryWorker
 from notifier.dev.router import router as dev_router
 from notifier.models import SCHEMA, inbox, outbox
-from notifier.registry.router import router as registry_router
+from notifier.representatives.router import router as representatives_router
 from notifier.settings import Settings
 from notifier.subscriptions.router import router as subscriptions_router
 from notifier.webhook_urls import webhook_policy
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
         spec=SPEC, settings=settings,
-        routers=[registry_router, subscriptions_router, deliveries_router, incident_notifications_router,
+        routers=[representatives_router, subscriptions_router, deliveries_router, incident_notifications_router,
                  receipts_router, cap_router, dev_router],
         workers=[consume_events, deliver, relay_events], title="Kentongan notifier",
         description="Neighbourhood broadcast to RT representatives, citizen updates and signed partner webhooks.",

@@ -15,7 +15,7 @@ from kentongan.geo import kecamatan_of
 from notifier import templates
 from notifier.deliveries import service as deliveries
 from notifier.models import Representative
-from notifier.registry import service as registry
+from notifier.representatives import service as representatives
 from notifier.settings import Settings
 
 # Categories whose very mention could identify or endanger a victim.
@@ -65,7 +65,7 @@ async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings:
     """Queue one message per representative, on the first channel their contacts list, once per occasion (see
     `occasion`); if it is not delivered within `fallback_after_s`, the next one follows (`deliveries.fallback`)."""
     incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-    audience = await registry.audience(session, incident.lat, incident.lon, settings)
+    audience = await representatives.audience(session, incident.lat, incident.lon, settings)
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
     await deliveries.enqueue(session, envelope, [
         deliveries.NewDelivery(

@@ -16,7 +16,7 @@ from kentongan.db import any_of
 from notifier.deliveries import repository
 from notifier.deliveries.service import target_host
 from notifier.models import Delivery
-from notifier.registry import repository as registry_repository
+from notifier.representatives import repository as representatives_repository
 
 ARRIVED = ("delivered", "read")
 
@@ -56,7 +56,7 @@ async def fall_back_due(session: AsyncSession, fallback_after_s: float, limit: i
                    Delivery.purpose, Delivery.dedup_key))).all()
     waiting = [(row, rep_id) for row in taken
                if row.status not in ARRIVED and (rep_id := _rep_id(row.recipient)) is not None]
-    reps = await registry_repository.by_ids(session, {rep_id for _, rep_id in waiting})
+    reps = await representatives_repository.by_ids(session, {rep_id for _, rep_id in waiting})
     then = datetime.now(UTC) + timedelta(seconds=fallback_after_s)
     rows = []
     for row, rep_id in waiting:

@@ -22,7 +22,7 @@ from notifier.deliveries.errors import DeliveryNotFound, DeliveryNotReplayable
 from notifier.deliveries.schemas import Delivery as DeliverySchema
 from notifier.deliveries.schemas import DeliveryPage, IncidentNotification
 from notifier.models import Delivery, Representative
-from notifier.registry import repository as registry_repository
+from notifier.representatives import repository as representatives_repository
 from notifier.settings import Settings
 
 REPLAYABLE = ("dead", "interrupted", "retrying")
@@ -165,7 +165,7 @@ async def incident_notifications(session: AsyncSession, incident_id: UUID, limit
     page = page_of(rows, limit, lambda d: (d.created_at, d.recipient, d.id))
     deliveries: list[Delivery] = page["items"]
     rep_of = {d.id: _rep_id(d) for d in deliveries}
-    reps = await registry_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
+    reps = await representatives_repository.by_ids(session, {rep for rep in rep_of.values() if rep is not None})
     return Page(next=page["next"], items=[IncidentNotification(
         id=d.id, purpose=d.purpose, event_type=d.event_type, recipient=d.recipient,
         recipient_name=_described(reps.get(rep) if (rep := rep_of[d.id]) else None), channel=d.channel,

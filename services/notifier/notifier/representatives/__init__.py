@@ -1,1 +1,1 @@
-"""The registry of RT representatives and Polisi RW: who to alert near a coordinate."""
+"""RT representatives and Polisi RW: who to alert near a coordinate."""

@@ -9,7 +9,7 @@ import io
 
 from pydantic import ValidationError
 
-from notifier.registry.schemas import RepresentativeIn
+from notifier.representatives.schemas import RepresentativeIn
 
 # In the order a representative is tried: WhatsApp, then SMS, then push (see deliveries/fallback.py).
 CONTACT_COLUMNS = ("whatsapp", "sms", "push", "email", "webhook")

@@ -1,4 +1,4 @@
-"""The registry API: representatives (admin writes, operators read), CSV import and area lookup."""
+"""The representatives API: admin writes, operators read, CSV import and area lookup."""
 
 from typing import Annotated, Any
 
@@ -10,10 +10,10 @@ from kentongan.security import CurrentAdmin, CurrentOperator
 from kentongan.text import Line
 from notifier.dependencies import SessionDep, SettingsDep
 from notifier.models.representative import Representative as RepresentativeRow
-from notifier.registry import service
-from notifier.registry.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn
+from notifier.representatives import service
+from notifier.representatives.schemas import AreaLookup, ImportResult, Representative, RepresentativeIn
 
-router = APIRouter(tags=["registry"])
+router = APIRouter(tags=["representatives"])
 CsvBody = Annotated[str, Body(media_type="text/csv", description="code,name,role,kecamatan,kelurahan,rw,rt,"
                                                                  "lat,lon,language,sms,push,webhook",
                               examples=["code,name,role,kecamatan,kelurahan,rw,rt,lat,lon,language,sms,push,webhook\n"

@@ -1,4 +1,4 @@
-"""The rules of the registry: save and import representatives, and find who to alert near a coordinate."""
+"""The rules about representatives: save and import them, and find who to alert near a coordinate."""
 
 import asyncio
 from dataclasses import dataclass
@@ -10,9 +10,9 @@ from uuid6 import uuid7
 from kentongan.geo import haversine_m, kecamatan_of
 from kentongan.paging import page_of, parse_cursor
 from notifier.models import Representative
-from notifier.registry import csv_import, repository
-from notifier.registry.errors import InvalidCsv, RepresentativeNotFound
-from notifier.registry.schemas import AreaLookup, NearbyRepresentative, RepresentativeIn
+from notifier.representatives import csv_import, repository
+from notifier.representatives.errors import InvalidCsv, RepresentativeNotFound
+from notifier.representatives.schemas import AreaLookup, NearbyRepresentative, RepresentativeIn
 from notifier.settings import Settings
 from notifier.webhook_urls import check_webhook_url, webhook_url_problem
 

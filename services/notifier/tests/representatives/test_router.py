@@ -1,4 +1,4 @@
-"""The registry API: CSV bulk import (all rows or none, errors by line and field) and area lookup."""
+"""The representatives API: CSV bulk import (all rows or none, errors by line and field) and area lookup."""
 
 from uuid import uuid4
 
