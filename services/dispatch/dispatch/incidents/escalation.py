@@ -5,7 +5,7 @@ import asyncio
 from fastapi import FastAPI
 
 from dispatch import metrics
-from dispatch.incidents import repository, service
+from dispatch.incidents import actions, repository
 from kentongan.db import unit_of_work
 
 
@@ -13,7 +13,7 @@ async def escalate_forever(app: FastAPI) -> None:
     settings = app.state.settings
     while True:
         async with unit_of_work(app.state.sessionmaker) as session:
-            await service.escalate_overdue(session, settings.escalate_after_s)
+            await actions.escalate_overdue(session, settings.escalate_after_s)
             counts = await repository.count_by_status(session)
         for status in ("open", "acknowledged", "assigned", "en_route", "on_scene"):
             metrics.OPEN_INCIDENTS.labels(status).set(counts.get(status, 0))

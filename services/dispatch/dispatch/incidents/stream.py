@@ -118,3 +118,14 @@ def _event(item: dict) -> dict:
 
 def _seconds_left(until: float | None) -> float:
     return HEARTBEAT_S if until is None else until - time.time()
+
+
+async def missed_changes(sessionmaker: async_sessionmaker[AsyncSession], last_event_id: str) -> list[dict] | None:
+    """Live-stream notices for a client that last saw `last_event_id`: each incident changed since, once, as it
+    is now, with its latest change's id and type; None when that event is no longer known (reload)."""
+    async with sessionmaker() as session:
+        position = await repository.outbox_position(session, last_event_id)
+        if position is None:
+            return None
+        changed = await repository.changed_after(session, position)
+    return [notice(event_id, event_type, stream_view(incident)) for event_id, event_type, incident in changed]

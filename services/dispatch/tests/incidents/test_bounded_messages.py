@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from dispatch.incidents.changes import change, notice, stream_signal, stream_view
-from dispatch.incidents.handlers import _join_or_open
+from dispatch.incidents.intake import _join_or_open
 from dispatch.incidents.merging import Nearby
 from dispatch.settings import Settings
 from kentongan.events import Envelope, encode

@@ -9,7 +9,7 @@ from uuid import uuid4
 from sqlalchemy import func, select
 
 from dispatch.consumers import event_handlers, redelivery_handlers
-from dispatch.incidents import service
+from dispatch.incidents import actions
 from dispatch.incidents.merging import merge_cells
 from dispatch.incidents.sealing import opened_note, outcome_of
 from dispatch.models import Incident, IncidentAlarm, IncidentNote, IncidentReport, outbox
@@ -262,7 +262,7 @@ async def test_an_unacknowledged_incident_climbs_the_escalation_ladder_once_then
     rounds = 0
     while True:  # every period elapsed at once: escalation must come to an end by itself
         async with unit_of_work(app.state.sessionmaker) as session:
-            escalated = await service.escalate_overdue(session, escalate_after_s=0)
+            escalated = await actions.escalate_overdue(session, escalate_after_s=0)
         rounds += 1
         if not escalated:
             break
@@ -280,7 +280,7 @@ async def test_the_queue_shows_who_an_incident_is_escalated_to(dispatch_app, rai
                                                               operator_headers):
     alarm = await raise_alarm(*unique_place(), at=datetime.now(UTC) - timedelta(minutes=30))
     async with unit_of_work(dispatch_app.app.state.sessionmaker) as session:
-        await service.escalate_overdue(session, escalate_after_s=0)
+        await actions.escalate_overdue(session, escalate_after_s=0)
     incident = await _incident_for(dispatch_app.app, alarm.alarm_id)
     shown = (await dispatch_app.get(f"/v1/incidents/{incident.id}", headers=operator_headers())).json()
     assert shown["escalation_level"] >= 1
