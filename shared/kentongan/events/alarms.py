@@ -1,7 +1,7 @@
 """Events of panic alarms, produced by alarm-gateway on `alarms.v1` (key: alarm id)."""
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 from uuid import UUID
 
 from kentongan.crypto import associated_data
@@ -15,6 +15,9 @@ AlarmCategory = Literal["sexual_violence", "violence", "child_abuse", "medical",
 # very person the alarm was about (operators see that it was cancelled, never a reason to stand down).
 PRIVATE_CATEGORIES = frozenset({"sexual_violence", "violence", "child_abuse"})
 AlarmSource = Literal["app", "sms"]
+# What the app shows about an alarm, in the order an alarm goes through them (alarm-gateway's API).
+AlarmStatus = Literal["received", "acknowledged", "unit_dispatched", "resolved", "cancelled"]
+ALARM_STATUSES: tuple[AlarmStatus, ...] = get_args(AlarmStatus)
 
 
 def note_aad(alarm_id: UUID) -> bytes:

@@ -10,17 +10,73 @@ every alarm of an incident remembers each `alarm_id` it sees (events of one inci
 """
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 from uuid import UUID
 
 from pydantic import Field
 
 from kentongan.events import topics
+from kentongan.events.alarms import PRIVATE_CATEGORIES, AlarmStatus
 from kentongan.events.envelope import EventModel
 
 ALARM_IDS_SHOWN = 5  # alarm ids an event (and dispatch's queue view) lists at most
 
+# The vocabulary of incidents, written once: dispatch, alarm-gateway, notifier and the console (through
+# dispatch's /console/config.json) read it from here.
+
+# The statuses in the order an incident goes through them.
 IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
+INCIDENT_STATUSES: tuple[IncidentStatus, ...] = get_args(IncidentStatus)
+CLOSED_STATUSES: frozenset[IncidentStatus] = frozenset({"resolved", "cancelled"})
+ACTIVE_STATUSES: tuple[IncidentStatus, ...] = tuple(s for s in INCIDENT_STATUSES if s not in CLOSED_STATUSES)
+
+# What an operator may move an incident to, and from which statuses: taking it, sending a unit (again, by a
+# supervisor), the unit's progress, resolving, and (supervisors) reopening a closed one. An incident is
+# opened by an alarm or an urgent report and cancelled when its every alarm is, never by an operator.
+STATUS_TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    "acknowledged": frozenset({"open"}),
+    "assigned": frozenset(ACTIVE_STATUSES),
+    "en_route": frozenset({"assigned"}),
+    "on_scene": frozenset({"assigned", "en_route"}),
+    "resolved": frozenset(ACTIVE_STATUSES),
+    "open": CLOSED_STATUSES,
+}
+
+# What the caller's app shows while the incident holding their alarm is in each status.
+ALARM_STATUS_OF: dict[IncidentStatus, AlarmStatus] = {
+    "open": "received",
+    "acknowledged": "acknowledged",
+    "assigned": "unit_dispatched",
+    "en_route": "unit_dispatched",
+    "on_scene": "unit_dispatched",
+    "resolved": "resolved",
+    "cancelled": "cancelled",
+}
+
+# An incident's category: its alarm's or its urgent report's, in the console's order.
+IncidentCategory = Literal["sexual_violence", "child_abuse", "violence", "domestic_violence", "fire", "medical",
+                           "crime", "bullying", "other"]
+INCIDENT_CATEGORIES: tuple[IncidentCategory, ...] = get_args(IncidentCategory)
+
+# How urgent each category is (1 low .. MAX_PRIORITY highest); a silent alarm is one step more urgent.
+MAX_PRIORITY = 5
+CATEGORY_PRIORITY: dict[str, int] = {  # by IncidentCategory; read with any category name
+    "sexual_violence": 4,
+    "child_abuse": 4,
+    "violence": 4,
+    "domestic_violence": 4,
+    "fire": 4,
+    "medical": 4,
+    "crime": 3,
+    "bullying": 3,
+    "other": 2,
+}
+
+# Categories whose details stay with supervisors and out of every broadcast (victim privacy): dispatch withholds
+# callers' notes from operators, notifier alerts RTs and the public (CAP) without naming them.
+SENSITIVE_CATEGORIES: frozenset[IncidentCategory] = frozenset({"sexual_violence", "child_abuse", "domestic_violence"})
+# Categories whose callers' emergency contacts are never told about the alarm (an abuser may be one of them).
+NEVER_TOLD_CATEGORIES: frozenset[str] = PRIVATE_CATEGORIES | SENSITIVE_CATEGORIES
 
 
 class IncidentChanged(EventModel):

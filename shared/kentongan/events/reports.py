@@ -12,6 +12,9 @@ from kentongan.events import topics
 from kentongan.events.envelope import EventModel
 from kentongan.events.sealed import SealedField
 
+# What a report is about (report-intake's form); the urgent ones become incidents of the same category.
+ReportCategory = Literal["sexual_violence", "domestic_violence", "child_abuse", "bullying", "other"]
+
 
 class ReportUrgent(EventModel):
     """A reporter said they are in immediate danger: dispatch opens an incident."""

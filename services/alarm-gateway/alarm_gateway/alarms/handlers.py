@@ -12,19 +12,10 @@ from alarm_gateway.alarms import repository
 from alarm_gateway.alarms.service import timeline_entry
 from alarm_gateway.models import awaiting
 from kentongan.events import Envelope
-from kentongan.events.incidents import IncidentChanged
+from kentongan.events.incidents import ALARM_STATUS_OF, IncidentChanged
 from kentongan.placement import confirm_placed
 
-# Incident status -> what the citizen sees. Escalations and notes change nothing for them.
-ALARM_STATUS = {
-    "open": "received",
-    "acknowledged": "acknowledged",
-    "assigned": "unit_dispatched",
-    "en_route": "unit_dispatched",
-    "on_scene": "unit_dispatched",
-    "resolved": "resolved",
-    "cancelled": "cancelled",
-}
+# Incident status -> what the citizen sees (ALARM_STATUS_OF). Escalations and notes change nothing for them.
 
 
 def _placed(change: IncidentChanged) -> set[UUID]:
@@ -47,7 +38,7 @@ async def on_incidents_changed(session: AsyncSession, envelopes: list[Envelope])
     first_placed: dict[UUID, str] = {}
     for incident in changes:
         placed = _placed(incident)
-        status = ALARM_STATUS.get(incident.status)
+        status = ALARM_STATUS_OF.get(incident.status)
         for alarm in alarms.values():
             if alarm.id not in placed and (incident.alarm_id is not None or alarm.incident_id != incident.incident_id):
                 continue

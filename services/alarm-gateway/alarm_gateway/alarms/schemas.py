@@ -1,18 +1,16 @@
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from kentongan.events.alarms import AlarmCategory, AlarmSource
+from kentongan.events.alarms import AlarmCategory, AlarmSource, AlarmStatus
 from kentongan.paging import Page
 from kentongan.text import Text
 
 # A device clock may run this far ahead; a press older than MAX_PRESS_AGE is not an emergency to dispatch.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_PRESS_AGE = timedelta(hours=24)
-
-AlarmStatus = Literal["received", "acknowledged", "unit_dispatched", "resolved", "cancelled"]
 
 Latitude = Field(ge=-90, le=90, description="WGS84 latitude in degrees")
 Longitude = Field(ge=-180, le=180, description="WGS84 longitude in degrees")

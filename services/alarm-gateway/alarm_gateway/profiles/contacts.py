@@ -18,14 +18,13 @@ from alarm_gateway.profiles.messages import device_sms
 from alarm_gateway.profiles.service import open_fields
 from kentongan.db import any_param
 from kentongan.events.devices import DeviceSms
+from kentongan.events.incidents import NEVER_TOLD_CATEGORIES
 from kentongan.outbox import add_events
-
-NEVER_TOLD = ("sexual_violence", "violence", "child_abuse", "domestic_violence")
 
 _TO_ALERT = (select(Alarm.id, Alarm.created_at, Alarm.lat, Alarm.lon, DeviceProfile)
              .join(DeviceProfile, DeviceProfile.device_id == Alarm.device_id)
              .where(Alarm.id == any_param("alarm_ids", Uuid), Alarm.silent.is_(False),
-                    Alarm.category.not_in(NEVER_TOLD), Alarm.status != "cancelled", Alarm.duress_at.is_(None)))
+                    Alarm.category.not_in(NEVER_TOLD_CATEGORIES), Alarm.status != "cancelled", Alarm.duress_at.is_(None)))
 
 
 async def alert_contacts(session: AsyncSession, keys: ProfileKeys, placed: dict[UUID, str]) -> None:

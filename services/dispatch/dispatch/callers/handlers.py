@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.callers import repository
 from dispatch.incidents import repository as incidents
 from dispatch.incidents.changes import record_change
-from dispatch.incidents.priority import MAX_PRIORITY
 from dispatch.incidents.sealing import new_note, set_outcome
 from kentongan.callers import open_profile
 from kentongan.crypto import Keyring
@@ -15,6 +14,7 @@ from kentongan.events import Envelope
 from kentongan.events import incidents as events
 from kentongan.events.alarms import AlarmDuress
 from kentongan.events.devices import DeviceProfileUpdated
+from kentongan.events.incidents import MAX_PRIORITY
 
 DURESS_NOTE = ("DURESS: penelepon dipaksa membatalkan alarm (PIN darurat). Di ponselnya alarm tampak batal; "
                "jangan ungkapkan ini saat menelepon. / The caller was forced to cancel (duress PIN). Their phone "

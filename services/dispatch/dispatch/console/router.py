@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from dispatch.console.errors import CamerasUnavailable, NotProxied
+from dispatch.console.vocabulary import console_vocabulary
 from dispatch.settings import Settings
 from kentongan.geo import KECAMATAN
 from kentongan.headers import content_security_policy
@@ -44,13 +45,15 @@ async def console_page(request: Request) -> FileResponse:
 
 @router.get("/config.json")
 async def console_config(request: Request) -> dict[str, object]:
-    """Settings the page needs, and the kecamatan centres that label a map without tiles; nothing secret."""
+    """Settings the page needs, the kecamatan centres that label a map without tiles, and the incident
+    vocabulary (statuses, categories, transitions, labels); nothing secret."""
     settings: Settings = request.app.state.settings
     # Staff sign in at the OIDC provider (Authorization Code + PKCE, a public client); without one, in
     # development, the page asks for a `make token` token instead.
     return {"tile_url": settings.map_tile_url, "tile_attribution": settings.map_tile_attribution,
             "areas": {name: list(centre) for name, centre in KECAMATAN.items()},
-            "oidc_issuer": settings.oidc_issuer, "oidc_client_id": settings.oidc_client_id}
+            "oidc_issuer": settings.oidc_issuer, "oidc_client_id": settings.oidc_client_id,
+            "vocabulary": console_vocabulary()}
 
 
 @router.get("/cctv/v1/cameras/{path:path}")

@@ -17,16 +17,11 @@ from dispatch.models import Incident
 from dispatch.units import service as units
 from kentongan.crypto import Keyring
 from kentongan.events import incidents as events
+from kentongan.events.incidents import STATUS_TRANSITIONS
 from kentongan.security import Operator
 
 STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.IncidentStatusChanged,
                  "resolved": events.IncidentResolved}
-# Which statuses each new status may follow.
-ALLOWED_FROM = {
-    "en_route": {"assigned"},
-    "on_scene": {"assigned", "en_route"},
-    "resolved": {"open", "acknowledged", "assigned", "en_route", "on_scene"},
-}
 
 
 async def _load_for_change(session: AsyncSession, incident_id: UUID, expected_version: int | None) -> Incident:
@@ -41,7 +36,7 @@ async def _load_for_change(session: AsyncSession, incident_id: UUID, expected_ve
 async def acknowledge(session: AsyncSession, incident_id: UUID, operator: Operator,
                       expected_version: int | None = None) -> Incident:
     incident = await _load_for_change(session, incident_id, expected_version)
-    if incident.status != "open":
+    if incident.status not in STATUS_TRANSITIONS["acknowledged"]:
         raise InvalidTransition(f"incident is already {incident.status}")
     _mark_acknowledged(incident, operator)
     incident.status = "acknowledged"
@@ -60,7 +55,7 @@ async def assign(session: AsyncSession, incident_id: UUID, unit_id: str, operato
                  expected_version: int | None = None) -> Incident:
     """Send a unit; an incident that has one already can only be reassigned by a supervisor."""
     incident = await _load_for_change(session, incident_id, expected_version)
-    if incident.status in ("resolved", "cancelled"):
+    if incident.status not in STATUS_TRANSITIONS["assigned"]:
         raise InvalidTransition(f"incident is {incident.status}")
     if incident.unit_id is not None:
         if incident.unit_id == unit_id:
@@ -79,7 +74,7 @@ async def assign(session: AsyncSession, incident_id: UUID, unit_id: str, operato
 async def change_status(session: AsyncSession, keyring: Keyring, incident_id: UUID, request: StatusRequest,
                         operator: Operator, expected_version: int | None = None) -> Incident:
     incident = await _load_for_change(session, incident_id, expected_version)
-    if incident.status not in ALLOWED_FROM[request.status]:
+    if incident.status not in STATUS_TRANSITIONS[request.status]:
         raise InvalidTransition(f"cannot go from {incident.status} to {request.status}")
     if request.status == "resolved":
         if not request.outcome:
@@ -98,7 +93,7 @@ async def reopen(session: AsyncSession, keyring: Keyring, incident_id: UUID, rea
                  operator: Operator) -> Incident:
     """Supervisors only: a closed incident goes back to the queue."""
     incident = await _load_for_change(session, incident_id, None)
-    if incident.status not in ("resolved", "cancelled"):
+    if incident.status not in STATUS_TRANSITIONS["open"]:
         raise InvalidTransition(f"incident is still {incident.status}")
     incident.status, incident.unit_id, incident.resolved_at = "open", None, None
     set_outcome(keyring, incident, None)

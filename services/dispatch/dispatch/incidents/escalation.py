@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from dispatch import metrics
 from dispatch.incidents import actions, repository
 from kentongan.db import unit_of_work
+from kentongan.events.incidents import ACTIVE_STATUSES
 
 
 async def escalate_forever(app: FastAPI) -> None:
@@ -15,6 +16,6 @@ async def escalate_forever(app: FastAPI) -> None:
         async with unit_of_work(app.state.sessionmaker) as session:
             await actions.escalate_overdue(session, settings.escalate_after_s)
             counts = await repository.count_by_status(session)
-        for status in ("open", "acknowledged", "assigned", "en_route", "on_scene"):
+        for status in ACTIVE_STATUSES:
             metrics.OPEN_INCIDENTS.labels(status).set(counts.get(status, 0))
         await asyncio.sleep(settings.escalation_check_interval_s)

@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch import metrics
 from dispatch.incidents.changes import change, record_changes
-from dispatch.incidents.priority import CATEGORY_PRIORITY, MAX_PRIORITY
 from dispatch.models import Incident, IncidentAlarm
 from kentongan.consumer import DeadLettered, DeadLetterHook
 from kentongan.db import unit_of_work
 from kentongan.events import incidents as events
 from kentongan.events import topics
 from kentongan.events.alarms import AlarmCancelled
+from kentongan.events.incidents import CATEGORY_PRIORITY, MAX_PRIORITY
 from kentongan.geo import kecamatan_of
 
 log = logging.getLogger(__name__)

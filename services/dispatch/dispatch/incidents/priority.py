@@ -1,27 +1,13 @@
-"""How urgent an incident is (1 low .. 5 highest). Rules as data, so the Command Center can tune them."""
+"""How urgent an incident is (1 low .. 5 highest), from the categories' priorities (kentongan.events.incidents),
+and how it escalates while nobody takes it."""
 
-MAX_PRIORITY = 5
-
-CATEGORY_PRIORITY = {
-    "sexual_violence": 4,
-    "child_abuse": 4,
-    "violence": 4,
-    "domestic_violence": 4,
-    "fire": 4,
-    "medical": 4,
-    "crime": 3,
-    "bullying": 3,
-    "other": 2,
-}
+from kentongan.events.incidents import CATEGORY_PRIORITY, MAX_PRIORITY
 
 # Who an unacknowledged incident is brought to, one step per escalation period (DISPATCH_ESCALATE_AFTER_S): it
 # opens in the operators' queue, then goes to the supervisor, then to the duty officer, and stays there. Each
 # step is announced once (an `escalated` event); the queue shows how long the incident has waited.
 ESCALATION_LADDER = ("operator", "supervisor", "duty_officer")
 TOP_ESCALATION_LEVEL = len(ESCALATION_LADDER) - 1
-
-# Categories whose alarm notes only supervisors and admins may read (victim privacy).
-SENSITIVE_CATEGORIES = frozenset({"sexual_violence", "child_abuse", "domestic_violence"})
 
 
 def priority_of(category: str, silent: bool = False) -> int:

@@ -8,16 +8,15 @@ from fastapi import APIRouter, Query
 from dispatch.dependencies import KeyringDep, SessionDep
 from dispatch.incidents import PREFIX, reads
 from dispatch.incidents.schemas import (
-    ACTIVE_STATUSES,
     AlarmPage,
     IncidentDetail,
     IncidentPage,
-    IncidentStatus,
     LocationPage,
     NotePage,
 )
 from dispatch.units import service as units
 from dispatch.units.schemas import SuggestedUnit
+from kentongan.events.incidents import ACTIVE_STATUSES, IncidentStatus
 from kentongan.openapi import raises
 from kentongan.paging import DEFAULT_PAGE, After, InvalidCursor, Limit
 from kentongan.security import CurrentOperator

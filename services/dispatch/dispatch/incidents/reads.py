@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.deliveries import repository as deliveries
 from dispatch.incidents import repository
 from dispatch.incidents.errors import IncidentNotFound
-from dispatch.incidents.priority import SENSITIVE_CATEGORIES
 from dispatch.incidents.schemas import (
     AlarmPage,
     AlarmView,
@@ -22,6 +21,7 @@ from dispatch.incidents.sealing import opened_note, outcome_of
 from dispatch.models import Incident, IncidentAlarm
 from kentongan.crypto import Keyring, open_text
 from kentongan.events.alarms import cancel_reason_aad, note_aad
+from kentongan.events.incidents import SENSITIVE_CATEGORIES
 from kentongan.paging import DEFAULT_PAGE, cursor_of, page_of, parse_cursor
 from kentongan.security import Operator
 

@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dispatch.incidents.schemas import ACTIVE_STATUSES
 from dispatch.models import (
     ACTIVE,
     Base,
@@ -38,7 +37,7 @@ from dispatch.models import (
 )
 from kentongan.db import any_param, insert_rows
 from kentongan.events import topics
-from kentongan.events.incidents import IncidentPlacementConfirmed
+from kentongan.events.incidents import ACTIVE_STATUSES, IncidentPlacementConfirmed
 from kentongan.geo import bounding_box
 from kentongan.paging import keyset
 

@@ -6,11 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from dispatch.deliveries.schemas import DeliveryCount
 from dispatch.incidents.priority import ESCALATION_LADDER
+from kentongan.events.incidents import IncidentStatus
 from kentongan.paging import Page
 from kentongan.text import Line, Text
-
-IncidentStatus = Literal["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
-ACTIVE_STATUSES = ("open", "acknowledged", "assigned", "en_route", "on_scene")
 
 
 class Incident(BaseModel):

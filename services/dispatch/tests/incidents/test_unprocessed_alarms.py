@@ -12,12 +12,13 @@ from kentongan import dlq
 from kentongan.dev.testing import eventually
 from kentongan.events import Envelope, encode
 from kentongan.events.alarms import AlarmLocationUpdated, AlarmRaised
+from kentongan.events.incidents import INCIDENT_STATUSES
 from kentongan.events.reports import ReportUrgent
 from kentongan.events.sealed import SealedField
 from kentongan.events.topics import ALARMS, REPORTS, dead_letter
 from kentongan.kafka import create_producer
 
-ALL = ["open", "acknowledged", "assigned", "en_route", "on_scene", "resolved", "cancelled"]
+ALL = list(INCIDENT_STATUSES)
 
 
 async def _send(settings, key: str, headers: dict, value: bytes, topic: str = ALARMS) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.events import Envelope
-from kentongan.events.incidents import IncidentChanged, IncidentEscalated
+from kentongan.events.incidents import SENSITIVE_CATEGORIES, IncidentChanged, IncidentEscalated
 from kentongan.geo import kecamatan_of
 from notifier import templates
 from notifier.deliveries import service as deliveries
@@ -18,13 +18,11 @@ from notifier.models import Representative
 from notifier.representatives import service as representatives
 from notifier.settings import Settings
 
-# Categories whose very mention could identify or endanger a victim.
-NO_DETAILS_CATEGORIES = frozenset({"sexual_violence", "child_abuse"})
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
 def _kind(envelope: Envelope, incident: IncidentChanged) -> str:
-    if incident.category in NO_DETAILS_CATEGORIES or incident.silent:
+    if incident.category in SENSITIVE_CATEGORIES or incident.silent:
         return "broadcast.standby"
     return "broadcast.escalated" if isinstance(incident, IncidentEscalated) else "broadcast.opened"
 

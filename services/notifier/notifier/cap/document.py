@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from kentongan.events.incidents import SENSITIVE_CATEGORIES
+
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 WIB = timezone(timedelta(hours=7))
-NO_DETAILS_CATEGORIES = frozenset({"sexual_violence", "child_abuse", "domestic_violence"})
 CAP_CATEGORY = {"fire": "Fire", "medical": "Health", "crime": "Security", "violence": "Security"}
 EVENT = {
     "id": {"fire": "Kebakaran", "medical": "Darurat medis", "crime": "Tindak kejahatan", "violence": "Kekerasan",
@@ -50,7 +51,7 @@ def cap_time(at: datetime) -> str:
 
 
 def public_category(category: str, silent: bool) -> str:
-    if silent or category in NO_DETAILS_CATEGORIES or category not in CAP_CATEGORY:
+    if silent or category in SENSITIVE_CATEGORIES or category not in CAP_CATEGORY:
         return "other"
     return category
 

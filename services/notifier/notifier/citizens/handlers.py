@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.events import Envelope
 from kentongan.events.alarms import AlarmRaised
-from kentongan.events.incidents import IncidentChanged
+from kentongan.events.incidents import SENSITIVE_CATEGORIES, IncidentChanged, IncidentStatus
 from notifier import templates
-from notifier.broadcast.handlers import NO_DETAILS_CATEGORIES
 from notifier.citizens import repository
 from notifier.deliveries import service as deliveries
 from notifier.models import AlarmDevice
 
-MILESTONES = {"open": "received", "acknowledged": "acknowledged", "assigned": "unit_on_the_way",
+# What the caller's phone is told as the incident holding their alarm moves along; later statuses say nothing more.
+MILESTONES: dict[IncidentStatus, str] = {"open": "received", "acknowledged": "acknowledged", "assigned": "unit_on_the_way",
               "en_route": "unit_on_the_way"}
 
 
@@ -57,7 +57,7 @@ async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> Non
         return
     if incident.duress:
         return  # someone forced a caller to cancel: a push saying help is coming could be seen by them
-    discreet = incident.silent or incident.category in NO_DETAILS_CATEGORIES
+    discreet = incident.silent or incident.category in SENSITIVE_CATEGORIES
     whole = incident.incident_id if incident.alarm_id is None else None
     moved = await repository.advance(session, placed, whole, milestone, discreet)
     await deliveries.enqueue(session, envelope, [_push(row, incident.incident_id) for row in moved

@@ -57,7 +57,7 @@ async def test_an_escalation_alerts_the_area_again(publish, place_representative
     assert "ditingkatkan" in message["payload"]["title"]
 
 
-@pytest.mark.parametrize("category", ["sexual_violence", "child_abuse"])
+@pytest.mark.parametrize("category", ["sexual_violence", "child_abuse", "domestic_violence"])
 async def test_sensitive_incidents_only_ask_to_stand_by(publish, place_representative, incident_event,
                                                         outbox_of, area, category):
     lat, lon = area

@@ -6,10 +6,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kentongan.events.reports import ReportCategory
 from kentongan.paging import Page
 from kentongan.text import Line, Name, Text
 
-Category = Literal["sexual_violence", "domestic_violence", "child_abuse", "bullying", "other"]
+Category = ReportCategory
 AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
 Gender = Literal["female", "male", "other"]
 Relation = Literal["family", "partner", "neighbour", "teacher", "classmate", "employer", "stranger", "other",

@@ -6,10 +6,6 @@ import { el, label } from "./dom.js";
 import { idleLock, oidcSession } from "./signin.js";
 
 const SEMARANG = [-6.99, 110.42];
-const ACTIVE = ["open", "acknowledged", "assigned", "en_route", "on_scene"];
-const CLOSED = new Set(["resolved", "cancelled"]);
-// Categories whose alarm notes dispatch withholds from operators (victim privacy): say so, never guess.
-const SENSITIVE = new Set(["sexual_violence", "child_abuse", "domestic_violence"]);
 const OPENED = "kentongan.incident.opened";
 const ESCALATED = "kentongan.incident.escalated";
 const IDLE_LOCK_MS = 15 * 60 * 1000;  // shared workstations: lock after 15 minutes without input
@@ -48,11 +44,6 @@ const DICT = {
     lastKnown: "posisi terakhir diketahui", callbacks: "Panggilan balik", callerCancelled: "dibatalkan",
     duressBanner: "DURESS — penelepon dipaksa membatalkan. Di ponselnya alarm tampak batal: jangan ungkapkan.",
     outcomes: { reached: "Tersambung", no_answer: "Tidak diangkat", busy: "Sibuk", wrong_number: "Nomor salah" },
-    cats: { sexual_violence: "Kekerasan seksual", child_abuse: "Kekerasan anak", violence: "Kekerasan",
-      domestic_violence: "KDRT", fire: "Kebakaran", medical: "Medis", crime: "Kejahatan",
-      bullying: "Perundungan", other: "Lainnya" },
-    statuses: { open: "baru", acknowledged: "diterima", assigned: "unit dikirim", en_route: "dalam perjalanan",
-      on_scene: "di lokasi", resolved: "selesai", cancelled: "dibatalkan" },
   },
   en: {
     title: "Command Center", signOut: "Sign out", signInTitle: "Operator sign-in", signIn: "Sign in",
@@ -87,11 +78,6 @@ const DICT = {
     lastKnown: "last known position", callbacks: "Call-backs", callerCancelled: "cancelled",
     duressBanner: "DURESS — the caller was forced to cancel. Their phone shows it cancelled: do not reveal otherwise.",
     outcomes: { reached: "Reached", no_answer: "No answer", busy: "Busy", wrong_number: "Wrong number" },
-    cats: { sexual_violence: "Sexual violence", child_abuse: "Child abuse", violence: "Violence",
-      domestic_violence: "Domestic violence", fire: "Fire", medical: "Medical", crime: "Crime",
-      bullying: "Bullying", other: "Other" },
-    statuses: { open: "open", acknowledged: "acknowledged", assigned: "assigned", en_route: "en route",
-      on_scene: "on scene", resolved: "resolved", cancelled: "cancelled" },
   },
 };
 
@@ -106,15 +92,19 @@ const state = {
   pages: null, // what "load more" brought of the selected incident's alarms, trail and notes (see loadMore)
   suggested: [],
   units: [],
-  config: { tile_url: "" },
+  // Settings and the incident vocabulary (statuses, categories, transitions, labels) from /console/config.json,
+  // written once in the kentongan event models.
+  config: { tile_url: "", vocabulary: { statuses: [], active: [], closed: [], transitions: {}, sensitive: [], labels: {} } },
   stream: null,
   reconnectTimer: null,
 };
 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => DICT[state.lang][key] ?? key;
-const category = (c) => DICT[state.lang].cats[c] ?? c;
-const statusName = (s) => DICT[state.lang].statuses[s] ?? s;
+const vocabulary = () => state.config.vocabulary;
+const category = (c) => vocabulary().labels[state.lang]?.categories[c] ?? c;
+const statusName = (s) => vocabulary().labels[state.lang]?.statuses[s] ?? s;
+const mayBecome = (to, from) => (vocabulary().transitions[to] ?? []).includes(from);
 const outcomeName = (o) => DICT[state.lang].outcomes[o] ?? o;
 
 // ---------- API ----------
@@ -185,7 +175,7 @@ function banner(text, kind = "") {
 
 function sortedQueue() {
   return [...state.incidents.values()]
-    .filter((i) => !CLOSED.has(i.status))
+    .filter((i) => !vocabulary().closed.includes(i.status))
     .sort((a, b) => (b.unprocessed ? 1 : 0) - (a.unprocessed ? 1 : 0)
       || b.priority - a.priority
       || (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1)
@@ -223,7 +213,7 @@ function renderQueue() {
 async function loadQueue() {
   // The first page of the queue in its own order: the 500 most urgent active incidents (the stream adds the rest
   // as they change).
-  const { items: incidents } = await api(`/v1/incidents?limit=500&${ACTIVE.map((s) => `status=${s}`).join("&")}`);
+  const { items: incidents } = await api(`/v1/incidents?limit=500&${vocabulary().active.map((s) => `status=${s}`).join("&")}`);
   state.incidents = new Map(incidents.map((i) => [i.id, i]));
   renderQueue();
   if (!state.framed) frameCity();
@@ -454,7 +444,8 @@ function listOr(items, render) {
 
 function alarmNote(alarm, incident) {
   if (alarm.note) return el("span", {}, alarm.note);
-  if (SENSITIVE.has(incident.category)) return el("span", { class: "withheld" }, t("withheld"));
+  // Categories whose alarm notes dispatch withholds from operators (victim privacy): say so, never guess.
+  if (vocabulary().sensitive.includes(incident.category)) return el("span", { class: "withheld" }, t("withheld"));
   return el("span", { class: "muted" }, t("noNote"));
 }
 
@@ -480,8 +471,9 @@ function renderDetail(cameras) {
 function renderDetailNow(cameras) {
   const d = state.detail;
   const can = (status) => ({
-    ack: d.status === "open", en_route: d.status === "assigned", on_scene: ["assigned", "en_route"].includes(d.status),
-    resolve: ACTIVE.includes(d.status), assign: ACTIVE.includes(d.status) && !d.unit_id,
+    ack: mayBecome("acknowledged", d.status), en_route: mayBecome("en_route", d.status),
+    on_scene: mayBecome("on_scene", d.status), resolve: mayBecome("resolved", d.status),
+    assign: mayBecome("assigned", d.status) && !d.unit_id,
   })[status];
   const time = (iso) => new Date(iso).toLocaleTimeString(state.lang === "id" ? "id-ID" : "en-GB");
   $("#detail").replaceChildren(
@@ -634,7 +626,7 @@ async function act(path, body) {
   loadUnits().catch(() => {});
 }
 
-const acknowledge = () => state.detail?.status === "open" && act("acknowledge");
+const acknowledge = () => state.detail && mayBecome("acknowledged", state.detail.status) && act("acknowledge");
 const assign = (unitId) => act("assign", { unit_id: unitId });
 const setStatus = (status) => act("status", { status });
 
