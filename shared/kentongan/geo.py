@@ -1,31 +1,34 @@
 """Geography of Semarang: distances and the district (kecamatan) of a coordinate."""
 
+import json
+from importlib.resources import files
 from math import asin, cos, radians, sin, sqrt
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = 111_320.0  # a degree of latitude, near enough everywhere for a pre-filter
 
-# Approximate centroids of Semarang's 16 kecamatan (lat, lon).
-KECAMATAN: dict[str, tuple[float, float]] = {
-    "Semarang Tengah": (-6.9785, 110.4180),
-    "Semarang Utara": (-6.9620, 110.4100),
-    "Semarang Timur": (-6.9800, 110.4350),
-    "Semarang Selatan": (-6.9960, 110.4260),
-    "Semarang Barat": (-6.9850, 110.3850),
-    "Gayamsari": (-6.9930, 110.4480),
-    "Candisari": (-7.0120, 110.4220),
-    "Gajahmungkur": (-7.0150, 110.4060),
-    "Genuk": (-6.9700, 110.4800),
-    "Pedurungan": (-7.0050, 110.4700),
-    "Tembalang": (-7.0530, 110.4380),
-    "Banyumanik": (-7.0650, 110.4150),
-    "Gunungpati": (-7.0800, 110.3700),
-    "Mijen": (-7.0450, 110.3100),
-    "Ngaliyan": (-7.0000, 110.3450),
-    "Tugu": (-6.9750, 110.3300),
-}
-# The city's bounding box; coordinates outside belong to no kecamatan.
-CITY_BOUNDS = (-7.16, -6.90, 110.25, 110.52)
+# The kecamatan and the city's bounds, from a GeoJSON file shipped in the package (kentongan/data). Today each
+# kecamatan is its approximate centroid (a Point) and a coordinate belongs to the nearest; boundary polygons can
+# replace the points in the file without changing what callers read.
+KECAMATAN_FILE = "kecamatan.geojson"
+
+
+def load_kecamatan(text: str) -> tuple[dict[str, tuple[float, float]], tuple[float, float, float, float]]:
+    """The (lat, lon) centroid of each kecamatan by name, and the city's (south, north, west, east) bounds, from
+    a GeoJSON FeatureCollection of named Points with a `bbox`."""
+    collection = json.loads(text)
+    centroids: dict[str, tuple[float, float]] = {}
+    for feature in collection["features"]:
+        if feature["geometry"]["type"] != "Point":
+            raise ValueError(f"{feature['properties']['name']}: only Point kecamatan are supported")
+        lon, lat = feature["geometry"]["coordinates"]
+        centroids[feature["properties"]["name"]] = (lat, lon)
+    west, south, east, north = collection["bbox"]
+    return centroids, (south, north, west, east)
+
+
+# Semarang's 16 kecamatan (lat, lon) and the city's bounding box; coordinates outside belong to no kecamatan.
+KECAMATAN, CITY_BOUNDS = load_kecamatan(files("kentongan.data").joinpath(KECAMATAN_FILE).read_text("utf-8"))
 OUTSIDE = "luar-semarang"
 
 
