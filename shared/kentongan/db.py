@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import ARRAY, MetaData, String, Table, any_, bindparam, cast, func, select
@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import CollectionAggregate, ColumnElement
 from sqlalchemy.sql.expression import TableValuedAlias
 from sqlalchemy.types import TypeEngine
+
+if TYPE_CHECKING:  # kentongan.errors imports this module (is_transient)
+    from kentongan.errors import ServiceError
 
 # A column type as SQLAlchemy accepts it: an instance (`String(20)`) or the class itself (`Uuid`).
 SqlType = TypeEngine[Any] | type[TypeEngine[Any]]
@@ -85,6 +88,18 @@ async def unit_of_work(sessionmaker: Callable[[], AsyncSession]) -> AsyncIterato
         except BaseException:
             await session.rollback()
             raise
+
+
+Row = TypeVar("Row")
+
+
+async def get_for_update_or_404(session: AsyncSession, model: type[Row], key: Any, error: "ServiceError") -> Row:
+    """The row of `model` with this primary key, locked (`SELECT ... FOR UPDATE`) until the transaction ends, so
+    two requests changing it take turns; `error` (the caller's typed 404) when there is none."""
+    row = await session.get(model, key, with_for_update=True)
+    if row is None:
+        raise error
+    return row
 
 
 def any_of(values: Iterable[Any], item_type: SqlType) -> CollectionAggregate[Any]:

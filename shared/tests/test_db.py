@@ -1,20 +1,34 @@
 """Rows sent as arrays (`kentongan.db.insert_rows`) on the real database: stored as the table types them,
-and a value the column cannot hold is refused, never cut to fit."""
+and a value the column cannot hold is refused, never cut to fit. A row fetched for update
+(`get_for_update_or_404`) makes concurrent changes take turns, and a missing one is the caller's 404."""
 
-from uuid import uuid4
+import asyncio
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, Uuid, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kentongan.db import insert_rows, unit_of_work
+from kentongan.db import get_for_update_or_404, insert_rows, unit_of_work
 from kentongan.dev.testing import tables_of
+from kentongan.errors import NotFound
 
 metadata = MetaData(schema="db_test")
 notes = Table("notes", metadata, Column("id", Uuid, primary_key=True), Column("code", String(3), nullable=False),
               Column("detail", JSONB, nullable=True))
 COLUMNS = ("id", "code", "detail")
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    value: Mapped[int]
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +64,24 @@ async def test_a_database_error_never_shows_the_values_it_was_given(sessionmaker
         async with unit_of_work(sessionmaker) as session:
             await insert_rows(session, notes, COLUMNS, [(uuid4(), "abcdef", {"note": secret})])
     assert "too long" in str(failed.value) and secret not in str(failed.value) and secret not in repr(failed.value)
+
+
+async def test_rows_fetched_for_update_take_turns_and_a_missing_one_is_the_callers_404(sessionmaker):
+    counter = uuid4()
+    async with unit_of_work(sessionmaker) as session:
+        session.add(Counter(id=counter, value=0))
+
+    async def increment() -> None:
+        async with unit_of_work(sessionmaker) as session:
+            row = await get_for_update_or_404(session, Counter, counter, NotFound("no counter"))
+            seen = row.value
+            await asyncio.sleep(0.2)  # without the lock, both would read 0 and write 1
+            row.value = seen + 1
+
+    await asyncio.gather(increment(), increment())
+    async with sessionmaker() as session:
+        assert (await session.get(Counter, counter)).value == 2
+
+    async with sessionmaker() as session:
+        with pytest.raises(NotFound, match="no counter"):
+            await get_for_update_or_404(session, Counter, uuid4(), NotFound("no counter"))

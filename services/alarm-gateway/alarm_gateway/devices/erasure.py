@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.alarms.repository import CLOSED
 from alarm_gateway.models import Alarm, Base, Device, outbox
+from kentongan.db import get_for_update_or_404
 from kentongan.errors import NotFound
 from kentongan.events import topics
 from kentongan.events.devices import DeviceErased
@@ -29,9 +30,7 @@ ANONYMOUS_DEVICE = ERASED_DEVICE
 
 async def erase_device(session: AsyncSession, device_id: UUID) -> None:
     """Erase the device in the current transaction (404 if it is already gone)."""
-    device = await session.get(Device, device_id, with_for_update=True)
-    if device is None:
-        raise NotFound("unknown device")
+    device = await get_for_update_or_404(session, Device, device_id, NotFound("unknown device"))
     await session.execute(delete(Alarm).where(Alarm.device_id == device_id, Alarm.status.in_(CLOSED)))
     await session.execute(insert(Device).values(id=ANONYMOUS_DEVICE, platform="erased").on_conflict_do_nothing())
     await session.execute(update(Alarm).where(Alarm.device_id == device_id)

@@ -12,6 +12,7 @@ from alarm_gateway.alarms.errors import AlarmNotFound
 from alarm_gateway.devices.schemas import DeviceBlock, DeviceBlockCreate, DeviceRegistration, RegisteredDevice
 from alarm_gateway.models import Alarm, Device
 from alarm_gateway.settings import Settings
+from kentongan.db import get_for_update_or_404
 from kentongan.errors import NotFound
 from kentongan.paging import Page, keyset, page_of, parse_cursor
 from kentongan.security import DEVICE, Operator, decode_token, issue_token
@@ -46,9 +47,10 @@ async def block(session: AsyncSession, request: DeviceBlockCreate, supervisor: O
 
 
 async def unblock(session: AsyncSession, device_id: UUID, supervisor: Operator) -> None:
-    device = await session.get(Device, device_id, with_for_update=True)
-    if device is None or device.blocked_at is None:
-        raise NotFound("this device is not blocked")
+    not_blocked = NotFound("this device is not blocked")
+    device = await get_for_update_or_404(session, Device, device_id, not_blocked)
+    if device.blocked_at is None:
+        raise not_blocked
     device.blocked_at = device.blocked_by = device.blocked_reason = None
     await session.flush()
     log.info("device %s unblocked by %s", device_id, supervisor.subject)

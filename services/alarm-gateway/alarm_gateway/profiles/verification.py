@@ -11,13 +11,13 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import DeviceProfile, outbox
-from alarm_gateway.profiles import repository
 from alarm_gateway.profiles.errors import NoCodePending, ProfileNotFound, VerificationLocked, WrongCode
 from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.messages import device_sms
 from alarm_gateway.profiles.phones import phone_hash
 from alarm_gateway.profiles.schemas import VerificationStarted, Verified
 from alarm_gateway.profiles.service import open_fields, publish
+from kentongan.db import get_for_update_or_404
 from kentongan.outbox import add_event
 
 CODE_TTL = timedelta(minutes=10)
@@ -54,9 +54,7 @@ async def confirm(session: AsyncSession, keys: ProfileKeys, device_id: UUID,
 
 
 async def _unlocked_profile(session: AsyncSession, device_id: UUID) -> tuple[DeviceProfile, datetime]:
-    row = await repository.get(session, device_id, for_update=True)
-    if row is None:
-        raise ProfileNotFound()
+    row = await get_for_update_or_404(session, DeviceProfile, device_id, ProfileNotFound())
     now = datetime.now(UTC)
     if row.locked_until is not None and row.locked_until > now:
         raise _locked(row.locked_until, now)

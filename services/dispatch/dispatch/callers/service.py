@@ -12,9 +12,10 @@ from dispatch.incidents import repository as incidents
 from dispatch.incidents.changes import record_change
 from dispatch.incidents.errors import IncidentNotFound
 from dispatch.incidents.sealing import new_note
-from dispatch.models import CallbackAttempt, CallerRead
+from dispatch.models import CallbackAttempt, CallerRead, Incident
 from kentongan.callers import CallerProfile, open_profile
 from kentongan.crypto import Keyring, Sealed
+from kentongan.db import get_for_update_or_404
 from kentongan.events import incidents as events
 from kentongan.paging import page_of, parse_cursor
 from kentongan.security import ROLE_ORDER, Operator
@@ -42,9 +43,7 @@ async def record_callback(session: AsyncSession, keyring: Keyring, notes: Keyrin
                           request: CallbackCreate, operator: Operator) -> Callback:
     """A call-back attempt: stored (number and note sealed with the callers' `keyring`) and on the incident's
     timeline as a note (sealed with dispatch's own, `notes`)."""
-    incident = await incidents.get(session, incident_id, for_update=True)
-    if incident is None:
-        raise IncidentNotFound()
+    incident = await get_for_update_or_404(session, Incident, incident_id, IncidentNotFound())
     sealed = keyring.seal(json.dumps({"caller_phone": request.caller_phone, "note": request.note}).encode(),
                           incident_id.bytes)
     attempt = CallbackAttempt(incident_id=incident_id, operator=operator.subject, outcome=request.outcome,

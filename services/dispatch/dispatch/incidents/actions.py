@@ -16,6 +16,7 @@ from dispatch.incidents.sealing import new_note, opened_note, set_outcome
 from dispatch.models import Incident
 from dispatch.units import service as units
 from kentongan.crypto import Keyring
+from kentongan.db import get_for_update_or_404
 from kentongan.events import incidents as events
 from kentongan.events.incidents import STATUS_TRANSITIONS
 from kentongan.security import Operator
@@ -25,9 +26,7 @@ STATUS_EVENTS = {"en_route": events.IncidentStatusChanged, "on_scene": events.In
 
 
 async def _load_for_change(session: AsyncSession, incident_id: UUID, expected_version: int | None) -> Incident:
-    incident = await repository.get(session, incident_id, for_update=True)
-    if incident is None:
-        raise IncidentNotFound()
+    incident = await get_for_update_or_404(session, Incident, incident_id, IncidentNotFound())
     if expected_version is not None and incident.version != expected_version:
         raise IncidentChanged({"current_version": incident.version})
     return incident

@@ -11,6 +11,7 @@ from dispatch.units import repository
 from dispatch.units.errors import UnitNotFound, UnitUnavailable
 from dispatch.units.schemas import SuggestedUnit, UnitCreate, UnitUpdate
 from dispatch.units.schemas import Unit as UnitView
+from kentongan.db import get_for_update_or_404
 from kentongan.geo import haversine_m
 from kentongan.paging import page_of, parse_cursor
 
@@ -30,9 +31,7 @@ async def register(session: AsyncSession, data: UnitCreate) -> Unit:
 
 
 async def update(session: AsyncSession, unit_id: str, data: UnitUpdate) -> Unit:
-    unit = await repository.get(session, unit_id, for_update=True)
-    if unit is None:
-        raise UnitNotFound()
+    unit = await get_for_update_or_404(session, Unit, unit_id, UnitNotFound())
     if data.lat is not None and data.lon is not None:
         unit.lat, unit.lon = data.lat, data.lon
     if data.status is not None:
@@ -52,9 +51,7 @@ async def list_units(session: AsyncSession, status: str | None, limit: int, afte
 
 async def take(session: AsyncSession, unit_id: str, incident_id: UUID) -> Unit:
     """Book an available unit for an incident."""
-    unit = await repository.get(session, unit_id, for_update=True)
-    if unit is None:
-        raise UnitNotFound()
+    unit = await get_for_update_or_404(session, Unit, unit_id, UnitNotFound())
     if unit.status != "available":
         raise UnitUnavailable(f"unit {unit_id} is {unit.status}")
     unit.status, unit.incident_id = "busy", incident_id

@@ -8,6 +8,7 @@ from uuid6 import uuid7
 
 from kentongan.bus_crypto import BusKeyring
 from kentongan.crypto import Keyring
+from kentongan.db import get_for_update_or_404
 from kentongan.events.reports import ReportUrgent
 from kentongan.outbox import add_event
 from kentongan.paging import page_of, parse_cursor
@@ -166,9 +167,7 @@ async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, 
 async def release_without_consent(session: AsyncSession, keyring: Keyring, bus: BusKeyring, actor: Actor,
                                   report_id: UUID, data: ConsentOverride) -> list[ReferralProgress]:
     """A supervisor refers a case the reporter did not consent to share; who and why are recorded."""
-    report = await repository.get(session, report_id, for_update=True)
-    if report is None:
-        raise ReportNotFound()
+    report = await get_for_update_or_404(session, Report, report_id, ReportNotFound())
     if report.erased_at is not None:
         raise CaseErased()
     existing = {r.agency for r in await referrals_repository.list_for_report(session, report.id)}
