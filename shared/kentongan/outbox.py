@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -123,16 +123,14 @@ class OutboxRelay:
 
     def __init__(self, *, settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession],
                  outbox: Table, producer_factory: Callable[[], AIOKafkaProducer], batch_size: int = 500, poll_interval_s: float = 1.0,
-                 retention: timedelta | None = timedelta(days=1)) -> None:
+                 keep_published: bool = True) -> None:
         self._settings = settings
         self._sessionmaker = sessionmaker
         self._outbox = outbox
         self._producer_factory = producer_factory
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
-        self._retention = retention
         self._wake = asyncio.Event()
-        self._last_purge = float("-inf")
         self._service = outbox.schema or "default"
         # Built once: building and keying the statements on every batch cost more CPU than running them.
         # One relay per schema publishes at a time, so events of one key keep their order: the pending rows are
@@ -142,13 +140,14 @@ class OutboxRelay:
                                 outbox.c.event_type, outbox.c.created_at)
                          .where(outbox.c.published_at.is_(None), relay_lock)
                          .order_by(outbox.c.seq).limit(batch_size))
-        # Published rows stay `retention` (dispatch replays its live stream from them; for the others they are
-        # a day of what was sent, to inspect). With None they are deleted at once: marking one sent writes a
-        # new row version and two index entries per event, and autovacuum then vacuums and analyzes a table
+        # Published rows are kept (dispatch replays its live stream from them; for the others they are what was
+        # sent, to inspect) for as long as the retention policy says: KENTONGAN_RETENTION_OUTBOX_DAYS, whose one
+        # owner is kentongan.retention. Without keep_published they are deleted at once: marking one sent writes
+        # a new row version and two index entries per event, and autovacuum then vacuums and analyzes a table
         # that only grows. The alarm gateway, whose outbox takes every alarm, does that.
         published = outbox.c.seq == any_param("seqs", BigInteger)
         self._settle_published: Delete | Update
-        if retention is None:
+        if not keep_published:
             self._settle_published = delete(outbox).where(published)
         else:
             self._settle_published = update(outbox).where(published).values(published_at=func.now())
@@ -165,7 +164,6 @@ class OutboxRelay:
                         await producer.start()
                     while await self._publish_batch(producer) == self._batch_size:
                         pass
-                    await self._purge_published_now_and_then()
                 except (TimeoutError, KafkaError, OSError) as exc:
                     # A new producer after any broker trouble: after a broker restart the old one's producer id
                     # and sequence numbers may be unknown to it (OutOfOrderSequenceNumber, ProducerFenced,
@@ -206,16 +204,6 @@ class OutboxRelay:
         oldest = (datetime.now(UTC) - rows[0].created_at).total_seconds() if rows else 0.0
         metrics.OUTBOX_OLDEST_AGE.labels(self._service).set(oldest)
         metrics.OUTBOX_BACKLOG.labels(self._service).set(len(rows))
-
-    async def _purge_published_now_and_then(self) -> None:
-        """Delete rows published longer ago than the retention, at most once a minute (it scans the table)."""
-        now = asyncio.get_running_loop().time()
-        if self._retention is None or now - self._last_purge < 60:
-            return
-        self._last_purge = now
-        cutoff = datetime.now(UTC) - self._retention
-        async with self._sessionmaker() as session, session.begin():
-            await session.execute(delete(self._outbox).where(self._outbox.c.published_at < cutoff))
 
     async def _listen_for_commits(self) -> None:
         """Wake the relay on every commit that staged events."""

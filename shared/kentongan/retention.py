@@ -49,7 +49,9 @@ class RetentionSettings(ServiceSettings):
     audit_days: float = _days("audit", 3650)
     delivery_payload_days: float = _days("delivery_payload", 0)
     delivery_days: float = _days("delivery", 90)
-    outbox_days: float = _days("outbox", 2)
+    # The one setting for how long published outbox rows stay (the relays only mark them published): dispatch's
+    # live stream replays what a reconnecting console missed from them, so this is how far back it can.
+    outbox_days: float = _days("outbox", 1)
     # Longer than any topic keeps its events: a redelivered event must still find its inbox row.
     inbox_days: float = _days("inbox", 14)
     # A resumable upload nobody resumed for this long is abandoned (its sealed parts with it).

@@ -38,7 +38,7 @@ SPEC = ServiceSpec(
 async def relay_outbox(app: FastAPI) -> None:
     # Nothing reads an alarm's event here once it is on the broker: its row goes as soon as it is published.
     await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
-                      producer_factory=app.state.producer_factory, retention=None).run()
+                      producer_factory=app.state.producer_factory, keep_published=False).run()
 
 
 async def consume_incidents(app: FastAPI) -> None:

@@ -1,6 +1,5 @@
 """dispatch: the operators' API, fed by alarms, urgent reports, CCTV snapshots and how alerts were delivered."""
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,8 +21,6 @@ from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
 from kentongan.service import ServiceSpec, create_service_app
 
-STREAM_REPLAY = timedelta(days=1)
-
 SPEC = ServiceSpec(
     name="dispatch", schema=SCHEMA, port=8004, app="dispatch.main:create_app",
     migrations=Path(__file__).parent / "migrations",
@@ -34,9 +31,10 @@ SPEC = ServiceSpec(
 
 
 async def relay_outbox(app: FastAPI) -> None:
-    # Published changes must stay: a console reconnecting with Last-Event-ID is sent what it missed from them.
+    # Published changes stay (KENTONGAN_RETENTION_OUTBOX_DAYS): a console reconnecting with Last-Event-ID is
+    # sent what it missed from them.
     await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
-                      producer_factory=app.state.producer_factory, retention=STREAM_REPLAY).run()
+                      producer_factory=app.state.producer_factory).run()
 
 
 async def consume_events(app: FastAPI) -> None:

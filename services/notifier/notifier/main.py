@@ -59,7 +59,7 @@ async def deliver(app: FastAPI) -> None:
 async def relay_events(app: FastAPI) -> None:
     """Publishes what notifier tells others (how the alerts about an incident went) from its outbox."""
     await OutboxRelay(settings=app.state.settings, sessionmaker=app.state.sessionmaker, outbox=outbox,
-                      producer_factory=app.state.producer_factory, retention=None).run()
+                      producer_factory=app.state.producer_factory, keep_published=False).run()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -6,7 +6,8 @@ sees every change the moment it commits, whichever replica made it. A NOTIFY onl
 changes that arrived meanwhile (one query per batch, whatever the number of clients), and fans them out.
 Each client gets a bounded queue; a client too slow to keep up is disconnected (its EventSource reconnects
 and reloads the queue) rather than slowing everyone else. A client reconnecting with `Last-Event-ID` first
-gets what it missed: the current state of each incident changed since, from the outbox (kept a day).
+gets what it missed: the current state of each incident changed since, from the outbox (kept
+KENTONGAN_RETENTION_OUTBOX_DAYS, a day by default; kentongan.retention deletes older rows).
 A stream ends when the token that opened it expires.
 """
 
