@@ -29,7 +29,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     topics=(topics.REPORTS, topics.REFERRALS, topics.REPORTER_UPDATES, topics.INCIDENTS),
     consumes=(topics.INCIDENTS,), demo="report_intake.demo:load",
-    data_keys="report_intake.reports.keys:DATA_KEYS",
+    data_keys="report_intake.cases.keys:DATA_KEYS",
 )
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from kentongan.cli import main
 from kentongan.crypto import Keyring, Sealed
 from kentongan.datakeys import DataKeyring, WrappedKey, unwrap
+from report_intake.cases.keys import owner
 from report_intake.crypto import seal_json
 from report_intake.main import create_app
-from report_intake.reports.keys import owner
 from report_intake.settings import Settings
 
 NEW_KEY = base64.b64encode(os.urandom(32)).decode()

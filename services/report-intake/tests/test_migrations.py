@@ -75,9 +75,9 @@ async def test_cases_sealed_with_the_keyring_get_their_own_data_key_and_back(set
 
     from kentongan.datakeys import DATA_KEY_ID, DataKeyring, WrappedKey, unwrap
     from kentongan.migrations import alembic_config
+    from report_intake.cases.keys import owner
     from report_intake.crypto import seal_json
     from report_intake.messages.service import bound_to
-    from report_intake.reports.keys import owner
 
     keyring = Keyring.from_settings(Settings())
     report_id, referral_id, message_id = uuid4(), uuid4(), uuid4()

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kentongan import datakeys
 from kentongan.crypto import Keyring
 from kentongan.datakeys import DataKeyring, DataKeyTable, WrappedKey
+from report_intake.cases.errors import CaseErased
 from report_intake.models import CaseKey, Report
-from report_intake.reports.errors import CaseErased
 
 
 def new_case_keyring(session: AsyncSession, keyring: Keyring, report_id: UUID) -> DataKeyring:

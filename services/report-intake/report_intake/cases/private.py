@@ -1,10 +1,10 @@
 """The sealed part of a report: the story and everything that could identify someone."""
 
 from kentongan.datakeys import Sealer
+from report_intake.cases.errors import CaseErased
+from report_intake.cases.schemas import Contact
 from report_intake.crypto import open_json
 from report_intake.models import Report
-from report_intake.reports.errors import CaseErased
-from report_intake.reports.schemas import Contact
 
 
 def open_report(keyring: Sealer, report: Report) -> dict:

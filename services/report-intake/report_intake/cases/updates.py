@@ -13,9 +13,9 @@ from kentongan.bus_crypto import BusKeyring
 from kentongan.datakeys import Sealer
 from kentongan.events.reports import ReporterUpdate
 from kentongan.outbox import add_event
+from report_intake.cases.private import open_report, reachable_contact
+from report_intake.cases.schemas import Contact
 from report_intake.models import Report, outbox
-from report_intake.reports.private import open_report, reachable_contact
-from report_intake.reports.schemas import Contact
 
 
 async def tell_referred(session: AsyncSession, bus: BusKeyring, report: Report, contact: Contact | None) -> None:

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from kentongan.paging import Page
 from kentongan.text import Text
-from report_intake.reports.schemas import Strict
+from report_intake.cases.schemas import Strict
 
 MESSAGE_MAX_CHARS = 4_000
 

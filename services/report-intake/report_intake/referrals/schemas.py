@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from kentongan.events.referrals import ReferralStatus
 from kentongan.paging import Page
 from kentongan.text import Text
-from report_intake.reports.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
+from report_intake.cases.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
 
 Step = Literal["accept", "decline", "progress", "close"]
 

@@ -26,6 +26,10 @@ from kentongan.events.referrals import (
 from kentongan.outbox import add_event
 from kentongan.paging import page_of, parse_cursor
 from report_intake.audit.service import Actor, record
+from report_intake.cases import updates
+from report_intake.cases.keys import case_keyring
+from report_intake.cases.private import open_report, reachable_contact
+from report_intake.cases.schemas import Contact
 from report_intake.crypto import open_json, seal_json
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut, MessagePage
@@ -33,10 +37,6 @@ from report_intake.models import Referral, Report, outbox
 from report_intake.referrals import repository
 from report_intake.referrals.errors import ReferralNotFound, ReferralStateConflict
 from report_intake.referrals.schemas import ReferralDetail, ReferralPage, ReferralSummary, Step
-from report_intake.reports import updates
-from report_intake.reports.keys import case_keyring
-from report_intake.reports.private import open_report, reachable_contact
-from report_intake.reports.schemas import Contact
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from kentongan.events.reports import ReportErased
 from kentongan.outbox import add_event
 from report_intake.attachments import repository as attachments
 from report_intake.audit.service import REPORTER, Actor, forget_what_it_held, record
+from report_intake.cases import keys
 from report_intake.messages import repository as messages
 from report_intake.models import Report, outbox
 from report_intake.referrals.service import withdraw_all
-from report_intake.reports import keys
 
 ERASED_TOKEN = b"\0" * 32  # no case token hashes to this: the erased case answers 404 like any unknown one
 

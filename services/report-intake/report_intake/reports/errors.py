@@ -18,9 +18,3 @@ class NothingToRelease(Conflict):
 
     error = "nothing_to_release"
 
-
-class CaseErased(NotFound):
-    """The case was erased: nothing of it can be read any more."""
-
-    error = "case_erased"
-

@@ -6,25 +6,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kentongan.events.reports import ReportCategory
 from kentongan.paging import Page
 from kentongan.text import Line, Name, Text
+from report_intake.cases.schemas import AgeGroup, Category, Contact, Gender, Relation, Strict
 
-Category = ReportCategory
-AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
-Gender = Literal["female", "male", "other"]
-Relation = Literal["family", "partner", "neighbour", "teacher", "classmate", "employer", "stranger", "other",
-                   "unknown"]
+__all__ = ["AgeGroup", "Category", "Contact", "Gender", "Relation", "Strict"]  # the case's words, for reports
 ReportStatus = Literal["received", "referred", "awaiting_consent", "erased"]
 Agency = Literal["dp3a", "disdik"]
 
 NARRATIVE_MAX_CHARS = 10_000
-
-
-class Strict(BaseModel):
-    """Unknown fields are refused, so a typo never silently drops what the reporter meant to say."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Location(Strict):
@@ -52,19 +42,6 @@ class Victim(Strict):
     age_group: AgeGroup
     gender: Gender | None = None
     is_reporter: bool
-
-
-class Contact(Strict):
-    # Starts with a digit (after an optional + and parenthesis): "------" or spaces are no number.
-    phone: str | None = Field(None, pattern=r"^\+?\(?[0-9][0-9 ()-]{5,19}$")
-    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    safe_to_contact: bool = False
-
-    @model_validator(mode="after")
-    def _something_to_reach(self) -> "Contact":
-        if not (self.phone or self.email):
-            raise ValueError("give a phone number or an email")
-        return self
 
 
 class Consent(Strict):

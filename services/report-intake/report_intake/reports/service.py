@@ -16,22 +16,23 @@ from kentongan.placement import await_placement
 from kentongan.retention import ErasureConfirmation
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
+from report_intake.cases import updates
+from report_intake.cases.errors import CaseErased
+from report_intake.cases.keys import case_keyring, new_case_keyring
+from report_intake.cases.private import open_report, reachable_contact
 from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut, MessagePage
 from report_intake.models import Report, awaiting, outbox
 from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
-from report_intake.reports import repository, updates
+from report_intake.reports import repository
 from report_intake.reports.erasure import erase_case
 from report_intake.reports.errors import (
-    CaseErased,
     CaseNotFound,
     NothingToRelease,
     ReportNotFound,
 )
-from report_intake.reports.keys import case_keyring, new_case_keyring
-from report_intake.reports.private import open_report, reachable_contact
 from report_intake.reports.schemas import (
     CaseStatus,
     ConsentOverride,

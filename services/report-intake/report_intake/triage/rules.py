@@ -8,27 +8,47 @@ Minimum necessary sharing: Disdik (the education office) receives a case only wh
 named or the reporter chose Disdik; a child abused at home by a relative is DP3A's alone.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from report_intake.reports.schemas import ReportCreate
+
+class Victim(Protocol):
+    @property
+    def age_group(self) -> str: ...
+    @property
+    def gender(self) -> str | None: ...
+
+
+class Case(Protocol):
+    """What triage reads of a report (report_intake.reports.schemas.ReportCreate is one): triage depends on no
+    other folder, so reports can call it without a cycle."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def victim(self) -> Victim: ...
+    @property
+    def school(self) -> str | None: ...
+    @property
+    def refer_to(self) -> Sequence[str]: ...
 
 VIOLENCE = frozenset({"sexual_violence", "domestic_violence", "child_abuse"})
 
 
-def _woman_or_child(report: ReportCreate) -> bool:
+def _woman_or_child(report: Case) -> bool:
     return report.victim.age_group == "child" or report.victim.gender == "female"
 
 
-def _child(report: ReportCreate) -> bool:
+def _child(report: Case) -> bool:
     return report.victim.age_group == "child"
 
 
-def _at_school(report: ReportCreate) -> bool:
+def _at_school(report: Case) -> bool:
     return report.school is not None
 
 
-def _child_at_school(report: ReportCreate) -> bool:
+def _child_at_school(report: Case) -> bool:
     return _child(report) and _at_school(report)
 
 
@@ -36,10 +56,10 @@ def _child_at_school(report: ReportCreate) -> bool:
 class Rule:
     agency: str
     categories: frozenset[str]
-    applies: Callable[[ReportCreate], bool]  # who or where the rule is for
+    applies: Callable[[Case], bool]  # who or where the rule is for
     why: str
 
-    def matches(self, report: ReportCreate) -> bool:
+    def matches(self, report: Case) -> bool:
         return report.category in self.categories and self.applies(report)
 
 
@@ -53,6 +73,6 @@ RULES: tuple[Rule, ...] = (
 AGENCIES = frozenset(rule.agency for rule in RULES)
 
 
-def agencies_for(report: ReportCreate, rules: tuple[Rule, ...] = RULES) -> list[str]:
+def agencies_for(report: Case, rules: tuple[Rule, ...] = RULES) -> list[str]:
     """The agencies a report goes to, each once: the rules' in rule order, then those the reporter chose."""
     return list(dict.fromkeys([*(rule.agency for rule in rules if rule.matches(report)), *report.refer_to]))

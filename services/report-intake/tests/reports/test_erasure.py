@@ -12,7 +12,7 @@ from kentongan.crypto import NONCE_BYTES, Keyring, Sealed, parse_keys
 from kentongan.datakeys import DATA_KEY_ID, DataKeyring, WrappedKey, unwrap
 from kentongan.dev.testing import eventually
 from kentongan.events import topics
-from report_intake.reports.keys import owner
+from report_intake.cases.keys import owner
 from report_intake.settings import Settings
 
 CONTACT = {"phone": "+62 812 7777 0303", "safe_to_contact": True}

@@ -27,7 +27,7 @@ CASES_WITHOUT_KEY = (f"SELECT id FROM {SCHEMA}.reports r WHERE sealed IS NOT NUL
 
 
 def upgrade() -> None:
-    from report_intake.reports.keys import owner
+    from report_intake.cases.keys import owner
 
     connection, keyring = op.get_bind(), _keyring()
     for (report_id,) in connection.execute(sa.text(CASES_WITHOUT_KEY)).all():
@@ -42,7 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from report_intake.reports.keys import owner
+    from report_intake.cases.keys import owner
 
     connection, keyring = op.get_bind(), _keyring()
     keys = connection.execute(sa.text(f"SELECT report_id, key_id, wrapped FROM {SCHEMA}.case_keys")).all()  # noqa: S608

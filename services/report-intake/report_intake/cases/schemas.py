@@ -1,0 +1,33 @@
+"""The words of a case that reports and referrals both use: who the victim is, who did it, how to reach the
+reporter."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kentongan.events.reports import ReportCategory
+
+Category = ReportCategory
+AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
+Gender = Literal["female", "male", "other"]
+Relation = Literal["family", "partner", "neighbour", "teacher", "classmate", "employer", "stranger", "other",
+                   "unknown"]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a typo never silently drops what the reporter meant to say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contact(Strict):
+    # Starts with a digit (after an optional + and parenthesis): "------" or spaces are no number.
+    phone: str | None = Field(None, pattern=r"^\+?\(?[0-9][0-9 ()-]{5,19}$")
+    email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    safe_to_contact: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_reach(self) -> "Contact":
+        if not (self.phone or self.email):
+            raise ValueError("give a phone number or an email")
+        return self
