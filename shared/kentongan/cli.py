@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> None:
                        help="judge the settings as production would, whatever KENTONGAN_ENV says")
     asyncapi = commands.add_parser("asyncapi", help="write the AsyncAPI document of every topic and event")
     asyncapi.add_argument("--output", default="docs/asyncapi.json")
+    topics_doc = commands.add_parser("topics-doc", help="rewrite the topics of docs/architecture.md from the "
+                                     "AsyncAPI document")
+    topics_doc.add_argument("--asyncapi", default="docs/asyncapi.json")
+    topics_doc.add_argument("--doc", default="docs/architecture.md")
     _add_dlq_commands(commands)
     _add_retention_commands(commands)
     _add_keys_commands(commands)
@@ -34,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument("--offsets-wait-s", type=float, default=30.0,
                          help="how long to wait for a stopped consumer group to empty before leaving its offsets")
     handlers: dict[str, Command] = {
-        "migrate": _migrate, "asyncapi": _asyncapi, "dlq": _dlq, "backup": _backup, "restore": _restore,
+        "migrate": _migrate, "asyncapi": _asyncapi, "topics-doc": _topics_doc, "dlq": _dlq, "backup": _backup,
+        "restore": _restore,
         "check": _check, "retention": _retention, "keys": _keys}
     for plugin in entry_points(group="kentongan.commands"):
         handlers.update(plugin.load()(commands))
@@ -237,6 +242,16 @@ def _asyncapi(args: argparse.Namespace) -> None:
 
     Path(args.output).write_text(json.dumps(document(), indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.output}")
+
+
+def _topics_doc(args: argparse.Namespace) -> None:
+    import json
+
+    from kentongan.events.topic_doc import with_topics
+
+    doc = Path(args.doc)
+    doc.write_text(with_topics(doc.read_text(), json.loads(Path(args.asyncapi).read_text())))
+    print(f"wrote the topics of {args.doc} from {args.asyncapi}")
 
 
 def _migrate(_: argparse.Namespace) -> None:
