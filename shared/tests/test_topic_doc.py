@@ -19,10 +19,11 @@ def test_the_architecture_page_shows_the_topics_of_the_asyncapi_document():
 
 
 def test_each_topic_row_names_its_key_senders_receivers_and_events():
+    rows = {row.split(" | ")[0]: row for row in topics_markdown(document()).splitlines() if row.startswith("| `")}
+    assert rows["| `alarms.v1`"].startswith("| `alarms.v1` | `alarm_id` | alarm-gateway | dispatch, notifier | ")
+    assert "`alarm.raised`" in rows["| `alarms.v1`"] and "`incident.opened`" in rows["| `incidents.v1`"]
+    assert rows["| `cctv.health.v1`"].startswith("| `cctv.health.v1` | `camera_id` | cctv-ingest | no service | ")
     table = topics_markdown(document())
-    assert ("| `alarms.v1` | `alarm_id` | alarm-gateway | dispatch, notifier | `alarm.cancelled`, `alarm.duress`, "
-            in table)
-    assert "| `reports.v1` | `report_id` | report-intake | dispatch | `report.urgent` |" in table
     assert "  dispatch[dispatch] --> incidents_v1" in table and "  incidents_v1 --> notifier[notifier]" in table
 
 

@@ -28,7 +28,7 @@ def _kind(envelope: Envelope, incident: IncidentChanged) -> str:
 
 
 def _place(home: Representative | None, incident: IncidentChanged) -> str:
-    return registry.place_name(home, incident.area or kecamatan_of(incident.lat, incident.lon))
+    return representatives.place_name(home, incident.area or kecamatan_of(incident.lat, incident.lon))
 
 
 def _time(at: datetime) -> str:

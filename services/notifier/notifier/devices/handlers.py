@@ -17,7 +17,7 @@ from notifier import templates
 from notifier.citizens import repository as citizens
 from notifier.deliveries import repository as delivery_rows
 from notifier.deliveries import service as deliveries
-from notifier.registry import service as registry
+from notifier.representatives import service as representatives
 from notifier.settings import Settings
 
 
@@ -41,8 +41,8 @@ async def _place(session: AsyncSession, fields: dict[str, str], settings: Settin
     sent. (Older events carry no coordinate.)"""
     home = None
     if "lat" in fields and "lon" in fields:
-        home = await registry.home_rt(session, float(fields["lat"]), float(fields["lon"]), settings)
-    return registry.place_name(home, fields["place"])
+        home = await representatives.home_rt(session, float(fields["lat"]), float(fields["lon"]), settings)
+    return representatives.place_name(home, fields["place"])
 
 
 async def on_device_erased(session: AsyncSession, envelope: Envelope) -> None:
