@@ -31,15 +31,13 @@ from report_intake.attachments.receive import Received, ReceivedFile, private_fo
 from report_intake.attachments.scan import ClamdScanner
 from report_intake.attachments.schemas import AttachmentOut, AttachmentPage, Copy, DeletionOutcome
 from report_intake.audit.service import REPORTER, Actor, record
+from report_intake.cases.keys import case_keyring
+from report_intake.cases.service import case_for_token, report_for_staff
 from report_intake.crypto import open_json, seal_json
 from report_intake.models import Attachment, Report
 from report_intake.referrals import repository as referrals
 from report_intake.referrals.errors import ReferralNotFound
 from report_intake.referrals.service import announce_attachment
-from report_intake.reports import repository as reports
-from report_intake.reports.errors import ReportNotFound
-from report_intake.reports.keys import case_keyring
-from report_intake.reports.service import case_for_token
 from report_intake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -285,10 +283,7 @@ async def _agency_case(session: AsyncSession, actor: Actor, referral_id: UUID) -
 
 
 async def _staff_case(session: AsyncSession, report_id: UUID) -> Report:
-    report = await reports.get(session, report_id)
-    if report is None:
-        raise ReportNotFound()
-    return report
+    return await report_for_staff(session, report_id)
 
 
 def _metadata(case: DataKeyring, attachment: Attachment) -> dict:

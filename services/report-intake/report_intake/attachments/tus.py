@@ -32,9 +32,9 @@ from report_intake.attachments.media import SNIFF_BYTES, sniff
 from report_intake.attachments.receive import FileWriter, ReceivedFile, parse_flag, private_folder
 from report_intake.attachments.service import Evidence, release_while_streaming, reporter_case, store_files
 from report_intake.audit.service import REPORTER, record
+from report_intake.cases.keys import case_keyring
+from report_intake.cases.service import case_for_token
 from report_intake.models import AttachmentUpload, Report
-from report_intake.reports.keys import case_keyring
-from report_intake.reports.service import case_for_token
 
 METADATA_KEYS = ("filename", "keep_original")
 

@@ -1,16 +1,4 @@
-from kentongan.errors import Conflict, NotFound
-
-
-class CaseNotFound(NotFound):
-    """No case matches this id and token."""
-
-    error = "case_not_found"
-
-
-class ReportNotFound(NotFound):
-    """No such report."""
-
-    error = "report_not_found"
+from kentongan.errors import Conflict
 
 
 class NothingToRelease(Conflict):

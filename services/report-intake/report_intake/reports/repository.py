@@ -1,20 +1,12 @@
 """Every query on reports."""
 
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.paging import keyset
 from report_intake.models import Report
-
-
-async def get(session: AsyncSession, report_id: UUID, for_update: bool = False) -> Report | None:
-    statement = select(Report).where(Report.id == report_id)
-    if for_update:
-        statement = statement.with_for_update()
-    return await session.scalar(statement)
 
 
 async def list_recent(session: AsyncSession, status: str | None, category: str | None, limit: int,

@@ -17,10 +17,11 @@ from kentongan.retention import ErasureConfirmation
 from kentongan.security import Operator
 from report_intake.audit.service import REPORTER, Actor, record
 from report_intake.cases import updates
-from report_intake.cases.errors import CaseErased
+from report_intake.cases.errors import CaseErased, ReportNotFound
 from report_intake.cases.keys import case_keyring, new_case_keyring
 from report_intake.cases.private import open_report, reachable_contact
-from report_intake.crypto import new_case_token, seal_json, token_digest, token_matches
+from report_intake.cases.service import case_for_token, report_for_staff
+from report_intake.crypto import new_case_token, seal_json, token_digest
 from report_intake.messages import service as messages
 from report_intake.messages.schemas import MessageOut, MessagePage
 from report_intake.models import Report, awaiting, outbox
@@ -28,11 +29,7 @@ from report_intake.referrals import repository as referrals_repository
 from report_intake.referrals.service import Override, announce_reporter_message, open_referral
 from report_intake.reports import repository
 from report_intake.reports.erasure import erase_case
-from report_intake.reports.errors import (
-    CaseNotFound,
-    NothingToRelease,
-    ReportNotFound,
-)
+from report_intake.reports.errors import NothingToRelease
 from report_intake.reports.schemas import (
     CaseStatus,
     ConsentOverride,
@@ -94,16 +91,6 @@ async def _raise_urgent(session: AsyncSession, report: Report, data: ReportCreat
     await await_placement(session, awaiting, outbox, [envelope])
 
 
-async def case_for_token(session: AsyncSession, report_id: UUID, token: str | None,
-                         for_update: bool = False) -> Report:
-    """The reporter's case; a wrong or missing token is the same 404 as a missing (or erased) case."""
-    report = await repository.get(session, report_id, for_update)
-    # The digest is compared even when the case is missing, so timing does not tell them apart.
-    if not token_matches(token, report.case_token_hash if report else b"\0" * 32) or report is None:
-        raise CaseNotFound()
-    return report
-
-
 async def erase_on_request(session: AsyncSession, report_id: UUID, token: str | None,
                            request: ErasureConfirmation) -> list[str]:
     """The reporter withdraws and erases the case (`request` is the confirmation); see
@@ -152,9 +139,7 @@ async def list_for_staff(session: AsyncSession, actor: Actor, status: str | None
 async def read_for_staff(session: AsyncSession, keyring: Keyring, actor: Actor, operator: Operator,
                          report_id: UUID) -> ReportSummary | ReportDetail:
     """Operators see metadata; supervisors and admins see the decrypted case. Both reads are audited."""
-    report = await repository.get(session, report_id)
-    if report is None:
-        raise ReportNotFound()
+    report = await report_for_staff(session, report_id)
     if not operator.has_role("supervisor") or report.erased_at is not None:
         await record(session, actor, "report.metadata.read", "report", [report.id])
         return ReportSummary.model_validate(report)
