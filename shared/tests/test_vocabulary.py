@@ -4,7 +4,7 @@ only name statuses."""
 
 from typing import get_args
 
-from kentongan.events.alarms import ALARM_STATUSES, AlarmCategory
+from kentongan.events.alarms import ALARM_STATUSES, CLOSED_ALARM_STATUSES, AlarmCategory
 from kentongan.events.incidents import (
     ACTIVE_STATUSES,
     ALARM_STATUS_OF,
@@ -31,6 +31,8 @@ def test_statuses_are_active_or_closed_and_each_tells_the_app_something():
     assert not set(ACTIVE_STATUSES) & CLOSED_STATUSES
     assert list(ALARM_STATUS_OF) == list(INCIDENT_STATUSES)
     assert set(ALARM_STATUS_OF.values()) == set(ALARM_STATUSES)
+    # An alarm is over exactly when the incident holding it is.
+    assert {ALARM_STATUS_OF[status] for status in CLOSED_STATUSES} == set(CLOSED_ALARM_STATUSES)
 
 
 def test_transitions_name_only_statuses_and_a_closed_incident_only_reopens():

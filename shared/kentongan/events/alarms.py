@@ -18,6 +18,8 @@ AlarmSource = Literal["app", "sms"]
 # What the app shows about an alarm, in the order an alarm goes through them (alarm-gateway's API).
 AlarmStatus = Literal["received", "acknowledged", "unit_dispatched", "resolved", "cancelled"]
 ALARM_STATUSES: tuple[AlarmStatus, ...] = get_args(AlarmStatus)
+# An alarm in one of these is over: nothing more happens to it (its caller's contacts are not alerted, etc.).
+CLOSED_ALARM_STATUSES: tuple[AlarmStatus, ...] = ("resolved", "cancelled")
 
 
 def note_aad(alarm_id: UUID) -> bytes:

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alarm_gateway.models import Alarm, Device
 from kentongan.db import any_param, insert_rows, row_arrays, unnest_rows
+from kentongan.events.alarms import CLOSED_ALARM_STATUSES
 from kentongan.paging import keyset
 
-CLOSED = ("resolved", "cancelled")
+CLOSED = CLOSED_ALARM_STATUSES
 
 
 # The statements every batch of new alarms runs, built once: building and keying a statement per batch cost

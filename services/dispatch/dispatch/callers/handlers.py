@@ -14,7 +14,7 @@ from kentongan.events import Envelope
 from kentongan.events import incidents as events
 from kentongan.events.alarms import AlarmDuress
 from kentongan.events.devices import DeviceProfileUpdated
-from kentongan.events.incidents import MAX_PRIORITY
+from kentongan.events.incidents import CLOSED_STATUSES, MAX_PRIORITY
 
 DURESS_NOTE = ("DURESS: penelepon dipaksa membatalkan alarm (PIN darurat). Di ponselnya alarm tampak batal; "
                "jangan ungkapkan ini saat menelepon. / The caller was forced to cancel (duress PIN). Their phone "
@@ -41,7 +41,7 @@ async def on_alarm_duress(session: AsyncSession, envelope: Envelope, keyring: Ke
     incident.priority = MAX_PRIORITY
     if signal.trigger == "duress_pin":
         incident.duress = True
-    if incident.status in ("resolved", "cancelled"):
+    if incident.status in CLOSED_STATUSES:
         incident.status, incident.resolved_at = "open", None
         set_outcome(keyring, incident, None)
     session.add(new_note(keyring, incident.id, "system",

@@ -13,9 +13,8 @@ from dispatch.models import (
     IncidentLocation,
     IncidentReport,
 )
+from kentongan.events.incidents import CLOSED_STATUSES
 from kentongan.retention import ERASED_DEVICE
-
-CLOSED = ("resolved", "cancelled")
 
 
 async def pop_profile(session: AsyncSession, device_id: UUID) -> tuple[str, bytes] | None:
@@ -43,7 +42,7 @@ async def forget_device_alarms(session: AsyncSession, device_id: UUID) -> None:
     """The device's trail goes where its incident is closed (an open one still needs it to find the caller);
     its alarms stay for statistics under nobody's device, without the caller's words."""
     closed_alarms = (select(IncidentAlarm.alarm_id).join(Incident, Incident.id == IncidentAlarm.incident_id)
-                     .where(IncidentAlarm.device_id == device_id, Incident.status.in_(CLOSED)))
+                     .where(IncidentAlarm.device_id == device_id, Incident.status.in_(CLOSED_STATUSES)))
     await session.execute(delete(IncidentLocation).where(IncidentLocation.alarm_id.in_(closed_alarms)))
     await session.execute(update(IncidentAlarm).where(IncidentAlarm.device_id == device_id).values(
         device_id=ERASED_DEVICE, note_key_id=None, note_sealed=None, cancel_reason_key_id=None,
@@ -56,6 +55,6 @@ async def forget_report(session: AsyncSession, report_id: UUID) -> None:
     linked = or_(Incident.report_id == report_id,
                  Incident.id.in_(select(IncidentReport.incident_id).where(IncidentReport.report_id == report_id)))
     await session.execute(update(Incident).where(linked).values(source_fingerprint=None))
-    await session.execute(update(Incident).where(linked, Incident.status.in_(CLOSED)).values(
+    await session.execute(update(Incident).where(linked, Incident.status.in_(CLOSED_STATUSES)).values(
         lat=cast(func.round(cast(Incident.lat, Numeric), 2), Float),
         lon=cast(func.round(cast(Incident.lon, Numeric), 2), Float)))
