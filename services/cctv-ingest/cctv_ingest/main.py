@@ -8,11 +8,12 @@ from fastapi import FastAPI
 
 from cctv_ingest.cameras.router import IMPORT_PATH
 from cctv_ingest.cameras.router import router as cameras_router
-from cctv_ingest.cameras.urls import camera_policy
 from cctv_ingest.consumers import handlers
 from cctv_ingest.health.router import router as health_router
-from cctv_ingest.ingest.grabber import ReadLimits
+from cctv_ingest.ingest.limits import read_limits
 from cctv_ingest.ingest.scheduler import IngestScheduler
+from cctv_ingest.live.hub import HubLimits, LiveHub
+from cctv_ingest.live.router import router as live_router
 from cctv_ingest.metrics import export_camera_states
 from cctv_ingest.models import SCHEMA, inbox, outbox
 from cctv_ingest.settings import Settings
@@ -39,8 +40,7 @@ async def relay_outbox(app: FastAPI) -> None:
 
 async def consume_incidents(app: FastAPI) -> None:
     settings: Settings = app.state.settings
-    limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
-                        camera_policy(settings))
+    limits = read_limits(settings)
     blobs = BlockingBlobs(app.state.blob_store, asyncio.get_running_loop())
     with ThreadPoolExecutor(settings.incident_cameras, thread_name_prefix="incident-capture") as pool:
         capture = SnapshotCapture(blobs, limits, pool)
@@ -60,14 +60,30 @@ async def close_blob_store(app: FastAPI) -> None:
     await close_at_shutdown(app.state.blob_store)
 
 
+async def serve_live(app: FastAPI) -> None:
+    """Nothing to do but close every live upstream when the worker stops."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        app.state.live_hub.stop()
+
+
+def live_hub(settings: Settings) -> LiveHub:
+    return LiveHub(read_limits(settings), HubLimits(
+        settings.max_live_cameras, settings.max_live_viewers, settings.live_grace_s, settings.live_viewer_buffer,
+        settings.live_jpeg_interval_s, settings.open_timeout_s + settings.read_timeout_s))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(
-        spec=SPEC, settings=settings, routers=[health_router, cameras_router, snapshots_router],
-        workers=[relay_outbox, consume_incidents, ingest_cameras, export_camera_states, close_blob_store],
+        spec=SPEC, settings=settings, routers=[health_router, cameras_router, snapshots_router, live_router],
+        workers=[relay_outbox, consume_incidents, ingest_cameras, export_camera_states, close_blob_store,
+                 serve_live],
         title="Kentongan cctv-ingest",
         description="11,000 cameras: registry, nearby search, health, and snapshots near incidents.",
         body_limits={IMPORT_PATH: settings.max_import_bytes},
     )
     app.state.blob_store = blob_store_from_settings(settings)
+    app.state.live_hub = live_hub(settings)
     return app

@@ -2,11 +2,13 @@
 
 import os
 import socket
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kentongan.blobs import BlobSettings
+from kentongan.settings import PLACEHOLDER_SECRET
 
 
 def _default_worker_id() -> str:
@@ -50,5 +52,24 @@ class Settings(BlobSettings):
     incident_cameras: int = 5
     incident_radius_m: float = 1000.0
 
+    # RTSP transport: tcp (default: UDP loses packets behind NAT and firewalls), or udp for cameras that
+    # only speak RTP over UDP (the test camera).
+    rtsp_transport: Literal["tcp", "udp"] = "tcp"
+
+    # Live video (cctv_ingest.live): tickets signed with this key, valid `live_ticket_ttl_s` to start.
+    live_ticket_key: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET))
+    live_ticket_ttl_s: float = Field(60.0, gt=0, le=600)
+    max_live_cameras: int = Field(16, ge=1)  # upstreams per worker; each is a PyAV thread remuxing one camera
+    max_live_viewers: int = Field(8, ge=1)  # viewers per camera
+    live_grace_s: float = Field(10.0, ge=0)  # the upstream stays open this long after its last viewer
+    live_viewer_buffer: int = Field(4, ge=1)  # fragments (GOPs) a viewer may fall behind before it is dropped
+    live_jpeg_interval_s: float = Field(1.0, gt=0)  # the JPEG fallback's rate for codecs browsers cannot play
+    # This worker's own base URL as other workers and dispatch reach it (e.g. http://10.1.2.3:8003): a live
+    # stream asked of another worker is redirected here when this one owns the camera. Empty: one worker.
+    live_url: str = ""
+
     # Demo data.
     demo_cameras: int = 11_000
+
+    def secret_values(self) -> dict[str, str]:
+        return {**super().secret_values(), "CCTV_INGEST_LIVE_TICKET_KEY": self.live_ticket_key.get_secret_value()}

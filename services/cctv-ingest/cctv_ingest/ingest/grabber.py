@@ -29,6 +29,8 @@ class ReadLimits:
     snapshot_width: int
     # Where reads may connect (cameras.urls.camera_policy); None only for local files (benchmarks).
     policy: OutboundPolicy | None = None
+    # tcp by default: UDP loses packets behind NAT and firewalls, and a lost keyframe costs a whole GOP.
+    rtsp_transport: str = "tcp"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class CameraReadError(Exception):
 def grab_keyframe(url: str, limits: ReadLimits) -> Keyframe:
     """Open the stream, take its first keyframe, measure the frame rate from a few packets, close."""
     try:
-        with _open(url, limits) as container:
+        with open_stream(url, limits) as container:
             stream = _video_stream(container)
             for frame in _keyframes(container, stream, PacketRate()):
                 fps = _measured_fps(container, stream) or _nominal_fps(stream)
@@ -65,7 +67,7 @@ def watch_frames(url: str, limits: ReadLimits,
     """Hold the stream open and yield (keyframe, codec, measured fps) for each keyframe arriving while
     `wanted()`; the others are demuxed but never decoded (continuous mode at the cost of the keyframes used)."""
     try:
-        with _open(url, limits) as container:
+        with open_stream(url, limits) as container:
             stream = _video_stream(container)
             rate = PacketRate()
             for frame in _keyframes(container, stream, rate, wanted):
@@ -74,13 +76,14 @@ def watch_frames(url: str, limits: ReadLimits,
         raise CameraReadError(redact_text(f"{type(exc).__name__}: {exc}")) from None
 
 
-def _open(url: str, limits: ReadLimits):
+def open_stream(url: str, limits: ReadLimits):
+    """The camera's stream opened with timeouts, after its resolved host passed the outbound policy."""
     # The URL was judged when stored; its host is judged again, resolved, right before FFmpeg connects.
     problem = limits.policy and resolved_url_problem(url, limits.policy, credentials=True)
     if problem:
         raise CameraReadError(f"refused by the outbound policy: {problem}")
-    # rtsp over TCP: UDP loses packets behind NAT and firewalls, and a lost keyframe costs a whole GOP.
-    options = {**PROBE_OPTIONS, "rtsp_transport": "tcp"} if url.startswith("rtsp") else dict(PROBE_OPTIONS)
+    options = {**PROBE_OPTIONS, "rtsp_transport": limits.rtsp_transport} if url.startswith("rtsp") \
+        else dict(PROBE_OPTIONS)
     return av.open(url, timeout=(limits.open_timeout_s, limits.read_timeout_s), options=options)
 
 
@@ -142,12 +145,12 @@ def _nominal_fps(stream) -> float | None:
 
 def describe(frame: av.VideoFrame, codec: str, fps: float | None, snapshot_width: int) -> Keyframe:
     """The snapshot JPEG, size, codec, rate and motion sample of a decoded keyframe."""
-    small = _scaled(frame, snapshot_width)  # scale the big frame once; the grey sample comes from the small one
+    small = scaled(frame, snapshot_width)  # scale the big frame once; the grey sample comes from the small one
     return Keyframe(jpeg=encode_jpeg(small), width=frame.width, height=frame.height, codec=codec, fps=fps,
                     grey=grey_thumbnail(small))
 
 
-def _scaled(frame: av.VideoFrame, width: int) -> av.VideoFrame:
+def scaled(frame: av.VideoFrame, width: int) -> av.VideoFrame:
     width = min(width, frame.width) // 2 * 2
     height = max(2, round(frame.height * width / frame.width) // 2 * 2)
     # Fast bilinear is plenty for a small snapshot and ~3x cheaper than the default bicubic at 1080p.

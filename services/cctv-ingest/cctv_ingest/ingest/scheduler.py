@@ -22,10 +22,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cctv_ingest.cameras.urls import camera_policy
 from cctv_ingest.health import service as health
 from cctv_ingest.health.state import Observation, Rules
 from cctv_ingest.ingest.grabber import CameraReadError, Keyframe, ReadLimits, grab_keyframe, motion_score
+from cctv_ingest.ingest.limits import read_limits
 from cctv_ingest.ingest.watcher import StreamWatcher
 from cctv_ingest.ownership import repository as ownership
 from cctv_ingest.ownership.rendezvous import owned_by
@@ -59,8 +59,7 @@ class IngestScheduler:
         self._sessionmaker = sessionmaker
         self._blobs = blobs
         self._read = read
-        self._limits = ReadLimits(settings.open_timeout_s, settings.read_timeout_s, settings.snapshot_width,
-                                  camera_policy(settings))
+        self._limits = read_limits(settings)
         self._rules = Rules(timedelta(seconds=settings.offline_grace_s), settings.degraded_below_fps)
         self._pool = ThreadPoolExecutor(settings.max_concurrent_reads, thread_name_prefix="camera-read")
         self._slots = asyncio.Semaphore(settings.max_concurrent_reads)
@@ -102,12 +101,13 @@ class IngestScheduler:
             try:
                 async with unit_of_work(self._sessionmaker) as session:
                     live = await ownership.heartbeat(session, self.settings.worker_id,
-                                                     timedelta(seconds=self.settings.worker_ttl_s))
+                                                     timedelta(seconds=self.settings.worker_ttl_s),
+                                                     self.settings.live_url or None)
                     if live != workers or time.monotonic() >= next_registry:
                         workers = live
                         await self._reload(session, workers)
                         next_registry = time.monotonic() + self.settings.registry_refresh_s
-            except Exception as exc:  # noqa: BLE001 # the database is back soon; keep reading the cameras we have
+            except Exception as exc:  # the database is back soon; keep reading the cameras we have
                 log.warning("ingest membership refresh failed: %r", exc)
             await asyncio.sleep(min(self.settings.heartbeat_interval_s, self.settings.registry_refresh_s))
 
@@ -224,7 +224,7 @@ class IngestScheduler:
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 await health.record(session, batch, self._rules)
-        except Exception as exc:  # noqa: BLE001 # whatever failed, the observations are kept for the next try
+        except Exception as exc:  # whatever failed, the observations are kept for the next try
             log.warning("could not record %d camera observations, retrying: %r", len(batch), exc)
             self._observations = batch + self._observations
 
@@ -232,5 +232,5 @@ class IngestScheduler:
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 await ownership.leave(session, self.settings.worker_id)
-        except Exception as exc:  # noqa: BLE001 # the heartbeat will expire instead
+        except Exception as exc:  # the heartbeat will expire instead
             log.warning("could not leave the worker list: %r", exc)

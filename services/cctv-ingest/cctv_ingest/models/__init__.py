@@ -23,7 +23,9 @@ inbox = inbox_table(Base.metadata)
 from cctv_ingest.models.camera import Camera
 from cctv_ingest.models.camera_health import CameraHealth
 from cctv_ingest.models.incident_focus import IncidentFocus
+from cctv_ingest.models.live_session import LiveSession
 from cctv_ingest.models.snapshot_image import SnapshotImage
 from cctv_ingest.models.worker import IngestWorker
 
-__all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "SnapshotImage", "inbox", "outbox"]
+__all__ = ["Base", "Camera", "CameraHealth", "IncidentFocus", "IngestWorker", "LiveSession", "SnapshotImage", "inbox",
+           "outbox"]

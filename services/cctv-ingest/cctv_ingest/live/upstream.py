@@ -1,0 +1,153 @@
+"""One camera's live upstream, read with PyAV in a thread of its own (FFmpeg blocks).
+
+H.264 cameras are remuxed without re-encoding into fragmented MP4 (`ftyp`/`moov` once, then one
+`moof`/`mdat` fragment per GOP, each starting at a keyframe), which Chromium plays in a plain <video>. Other
+codecs (H.265, MJPEG, MPEG-4) are decoded at most once per `jpeg_interval_s` into JPEGs (multipart
+x-mixed-replace), because browsers cannot play them. The thread only reports what it made to a `Sink`;
+fan-out to viewers is the hub's business.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import av
+
+from cctv_ingest.ingest.grabber import CameraReadError, ReadLimits, encode_jpeg, open_stream, scaled
+from cctv_ingest.redaction import redact_text
+
+Mode = Literal["fmp4", "jpeg"]
+# frag_keyframe: a fragment ends at each keyframe, so every fragment a late viewer gets starts decodable;
+# empty_moov: the init segment is complete before the first sample; default_base_moof: fragments are
+# self-contained (what browsers' MP4 parsers expect of a live stream).
+MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+PLAYABLE_CODECS = ("h264",)
+FALLBACK_WIDTH = 960
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    mode: Mode
+    width: int
+    height: int
+    codec: str
+    init: bytes  # fMP4: ftyp+moov; jpeg: empty
+
+
+class Sink(Protocol):
+    def started(self, info: StreamInfo) -> None: ...
+
+    def chunk(self, data: bytes) -> None: ...
+
+    def ended(self, reason: str) -> None: ...
+
+
+def mode_for(codec: str | None) -> Mode:
+    """How a camera with this codec is served (unknown codecs are tried as H.264 and told at GET)."""
+    return "fmp4" if codec is None or codec in PLAYABLE_CODECS else "jpeg"
+
+
+class BoxSplitter:
+    """A write-only file for the MP4 muxer that cuts its output into top-level boxes: the init segment
+    (everything up to and including `moov`), then each fragment (`moof` + `mdat`, with any box before it)."""
+
+    def __init__(self, on_init, on_fragment) -> None:
+        self._on_init, self._on_fragment = on_init, on_fragment
+        self._buffer = bytearray()
+        self._pending = bytearray()
+        self._init_done = False
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        while (size := self._next_box_size()) and len(self._buffer) >= size:
+            kind = bytes(self._buffer[4:8])
+            self._pending += self._buffer[:size]
+            del self._buffer[:size]
+            if kind == b"moov" and not self._init_done:
+                self._init_done = True
+                self._on_init(bytes(self._pending))
+                self._pending.clear()
+            elif kind == b"mdat" and self._init_done:
+                self._on_fragment(bytes(self._pending))
+                self._pending.clear()
+        return len(data)
+
+    def _next_box_size(self) -> int | None:
+        if len(self._buffer) < 8:
+            return None
+        size = int.from_bytes(self._buffer[:4], "big")
+        if size == 1:  # 64-bit size follows the type
+            return int.from_bytes(self._buffer[8:16], "big") if len(self._buffer) >= 16 else None
+        return size if size >= 8 else None  # 0 ("to the end of file") never comes from a fragmenting muxer
+
+
+def read_live(url: str, limits: ReadLimits, sink: Sink, stop: threading.Event, jpeg_interval_s: float) -> None:
+    """Read the camera until `stop` is set or it fails; always ends with `sink.ended(reason)`."""
+    reason = "stopped"
+    try:
+        with open_stream(url, limits) as container:
+            if not container.streams.video:
+                raise CameraReadError("no video stream")
+            stream = container.streams.video[0]
+            if stream.codec_context.name in PLAYABLE_CODECS:
+                _remux(container, stream, sink, stop)
+            else:
+                _jpegs(container, stream, sink, stop, jpeg_interval_s)
+        reason = "stopped" if stop.is_set() else "camera stream ended"
+    except CameraReadError as exc:
+        reason = str(exc)
+    except (av.FFmpegError, OSError) as exc:
+        reason = redact_text(f"{type(exc).__name__}: {exc}")
+    finally:
+        sink.ended(reason[:300])
+
+
+def _remux(container, stream, sink: Sink, stop: threading.Event) -> None:
+    codec = stream.codec_context
+    info: dict[str, StreamInfo] = {}
+
+    def on_init(init: bytes) -> None:
+        info["stream"] = StreamInfo("fmp4", codec.width, codec.height, codec.name, init)
+        sink.started(info["stream"])
+
+    output = av.open(BoxSplitter(on_init, sink.chunk), "w", format="mp4", options={"movflags": MOVFLAGS})
+    try:
+        out_stream = output.add_stream_from_template(stream)
+        base: int | None = None
+        for packet in container.demux(stream):
+            if stop.is_set():
+                return
+            if packet.dts is None or not packet.size:
+                continue
+            if base is None:
+                if not packet.is_keyframe:
+                    continue  # a viewer's first frame must decode on its own
+                base = packet.dts
+            packet.dts -= base
+            packet.pts = packet.dts if packet.pts is None else packet.pts - base
+            packet.stream = out_stream
+            output.mux(packet)
+    finally:
+        if "stream" in info:
+            output.close()
+
+
+def _jpegs(container, stream, sink: Sink, stop: threading.Event, interval_s: float) -> None:
+    """Keyframes only (each decodes alone), at most one per `interval_s`: MJPEG gives one per frame wanted,
+    H.265 one per GOP at best."""
+    codec = stream.codec_context
+    codec.skip_frame, codec.thread_count = "NONKEY", 1
+    announced = False
+    next_at = 0.0
+    for packet in container.demux(stream):
+        if stop.is_set():
+            return
+        if not packet.size or not packet.is_keyframe or time.monotonic() < next_at:
+            continue
+        for frame in packet.decode():
+            if not announced:
+                sink.started(StreamInfo("jpeg", frame.width, frame.height, codec.name, b""))
+                announced = True
+            sink.chunk(encode_jpeg(scaled(frame, FALLBACK_WIDTH)))
+            next_at = time.monotonic() + interval_s
