@@ -247,6 +247,9 @@ POLICY: tuple[Rule, ...] = (
          "snapshot_days", "none"),
     Rule("ingest worker lease", "cctv-ingest", "cctv_ingest.workers", "share the cameras among replicas; one "
          "row per live replica", "snapshot_days", "none"),
+    Rule("live viewing session (audit)", "cctv-ingest", "cctv_ingest.live_sessions", "who watched which camera "
+         "live, from when to when (watching the city is itself sensitive); no pixels are kept", "audit_days",
+         "delete", "t.issued_at < :cutoff"),
     *_plumbing("cctv-ingest"),
 )
 
