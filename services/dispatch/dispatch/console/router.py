@@ -6,17 +6,20 @@ Command Center's screens. The proxy forwards the operator's own bearer token, so
 
 The page runs under a strict Content-Security-Policy (`console_policy`): scripts and styles from this origin
 only, no inline script and no eval, requests to this origin only, images from here (and `blob:` for snapshots
-fetched with the token) plus the tile server when one is configured. Every server string reaches the page
+fetched with the token) plus the tile server when one is configured, and media (live camera video, through
+the proxy below) from here only. Every server string reaches the page
 as text (console.js renders through DOM nodes), so a hostile unit or camera name stays a name.
 """
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from dispatch.console.errors import CamerasUnavailable, NotProxied
@@ -56,6 +59,68 @@ async def console_config(request: Request) -> dict[str, object]:
             "vocabulary": console_vocabulary()}
 
 
+CAMERA_ID = re.compile(r"(?!\.+$)[A-Za-z0-9_.:-]{1,64}")
+TICKET = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# A live stream sends a fragment per GOP (a few seconds at most); silence longer than this is a dead stream.
+LIVE_READ_TIMEOUT_S = 30.0
+
+
+def _camera_id(camera_id: str) -> str:
+    if not CAMERA_ID.fullmatch(camera_id):
+        raise NotProxied()
+    return camera_id
+
+
+@router.post("/cctv/v1/cameras/{camera_id}/live-sessions")
+async def live_session_proxy(camera_id: str, request: Request, _: CurrentOperator) -> Response:
+    """A live ticket for the operator (cctv-ingest authorises the forwarded token and audits the session)."""
+    settings: Settings = request.app.state.settings
+    headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+    try:
+        async with httpx.AsyncClient(base_url=settings.cctv_ingest_url, timeout=settings.cctv_timeout_s) as client:
+            upstream = await client.post(f"/v1/cameras/{_camera_id(camera_id)}/live-sessions", headers=headers)
+    except httpx.HTTPError as exc:
+        raise CamerasUnavailable(f"cctv-ingest unreachable: {type(exc).__name__}") from exc
+    return Response(upstream.content, status_code=upstream.status_code,
+                    media_type=upstream.headers.get("content-type"), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/cctv/v1/cameras/{camera_id}/live")
+async def live_proxy(camera_id: str, request: Request) -> Response:
+    """The camera's live stream, relayed byte for byte (a <video> cannot send the operator's token: the signed
+    ticket in the URL is the authority, checked by cctv-ingest). Redirects to the camera's owning worker are
+    followed here, so the browser only ever talks to this origin (CSP media-src 'self')."""
+    ticket = request.query_params.get("ticket", "")
+    if not TICKET.fullmatch(ticket) or len(ticket) > 1000:
+        raise NotProxied()
+    settings: Settings = request.app.state.settings
+    client = httpx.AsyncClient(base_url=settings.cctv_ingest_url, follow_redirects=True, timeout=httpx.Timeout(
+        settings.cctv_timeout_s, read=LIVE_READ_TIMEOUT_S))
+    try:
+        upstream = await client.send(client.build_request(
+            "GET", f"/v1/cameras/{_camera_id(camera_id)}/live", params={"ticket": ticket}), stream=True)
+    except httpx.HTTPError as exc:
+        await client.aclose()
+        raise CamerasUnavailable(f"cctv-ingest unreachable: {type(exc).__name__}") from exc
+
+    async def relay() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        except httpx.HTTPError:
+            return  # the camera's stream ended uncleanly: end ours
+        finally:
+            with anyio.CancelScope(shield=True):  # the viewer left: close the upstream so cctv-ingest sees it
+                await upstream.aclose()
+                await client.aclose()
+
+    headers = {"Cache-Control": "no-store"}
+    if "retry-after" in upstream.headers:
+        headers["Retry-After"] = upstream.headers["retry-after"]
+    return StreamingResponse(relay(), status_code=upstream.status_code,
+                             media_type=upstream.headers.get("content-type"), headers=headers)
+
+
 @router.get("/cctv/v1/cameras/{path:path}")
 async def cameras_proxy(path: str, request: Request, _: CurrentOperator) -> Response:
     matched = PROXIED_PATH.fullmatch(path)
@@ -79,8 +144,9 @@ def console_policy(tile_url: str, issuer: str | None = None) -> str:
     OIDC provider's origin (discovery, token requests) only when sign-in goes through one."""
     tiles = f" {tile_source(tile_url)}" if tile_url else ""
     provider = f" {issuer_source(issuer)}" if issuer else ""
+    # media-src: live video comes through this origin's camera proxy (JPEG fallbacks are images from it too).
     return content_security_policy(script_src="'self'", style_src="'self'", img_src=f"'self' blob:{tiles}",
-                                   connect_src=f"'self'{provider}")
+                                   connect_src=f"'self'{provider}", media_src="'self'")
 
 
 def issuer_source(issuer: str) -> str:

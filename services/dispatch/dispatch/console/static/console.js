@@ -36,6 +36,8 @@ const DICT = {
     alarms: "Alarm", trail: "Jejak lokasi", notes: "Catatan", snapshots: "Cuplikan CCTV",
     deliveries: "Pemberitahuan ke RT dan pelapor",
     deliveryStates: { sent: "dikirim", delivered: "diterima", read: "dibaca", failed: "gagal" },
+    liveVideo: "Video langsung", pin: "Sematkan", unpin: "Lepas", pinned: "Kamera disematkan",
+    liveUnavailable: "Video tidak tersedia",
     nearbyCameras: "Kamera terdekat", none: "—", withheld: "Disembunyikan (privasi korban)",
     noNote: "tanpa catatan", conflict: "Orang lain sudah bertindak lebih dulu. Tampilan diperbarui.",
     failed: "Gagal", newAlarm: "Alarm baru", escalated: "Eskalasi", outcomeRequired: "Isi hasil penanganan.",
@@ -70,6 +72,8 @@ const DICT = {
     alarms: "Alarms", trail: "Location trail", notes: "Notes", snapshots: "CCTV snapshots",
     deliveries: "Alerts to RTs and the caller",
     deliveryStates: { sent: "sent", delivered: "delivered", read: "read", failed: "failed" },
+    liveVideo: "Live video", pin: "Pin", unpin: "Unpin", pinned: "Pinned cameras",
+    liveUnavailable: "Video unavailable",
     nearbyCameras: "Nearby cameras", none: "—", withheld: "Withheld (victim privacy)",
     noNote: "no note", conflict: "Someone else acted first. The view has been refreshed.",
     failed: "Failed", newAlarm: "New alarm", escalated: "Escalated", outcomeRequired: "Enter the outcome.",
@@ -89,6 +93,8 @@ const state = {
   detail: null,
   callers: null,  // the selected incident's callers: read (and audited) when selected or called back, not on every update
   cameras: [],
+  opened: [],  // cameras the operator opened from the map, shown first in the live grid
+  pinned: JSON.parse(localStorage.getItem("kentongan.pinned") || "[]"),  // wall screen: [{id, name}]
   pages: null, // what "load more" brought of the selected incident's alarms, trail and notes (see loadMore)
   suggested: [],
   units: [],
@@ -351,7 +357,8 @@ async function loadNearbyCameras(incident) {
   for (const c of cameras) {
     L.circleMarker([c.lat, c.lon], {
       radius: 5, color: "#000", weight: 1, fillColor: CAMERA_COLOURS[c.state] ?? "#8b949e", fillOpacity: 1,
-    }).bindTooltip(label(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`)).addTo(layers.cameras);
+    }).bindTooltip(label(`${c.name} · ${c.state} · ${Math.round(c.distance_m)} m`))
+      .on("click", () => openLive(c)).addTo(layers.cameras);
   }
   return cameras;
 }
@@ -359,6 +366,7 @@ async function loadNearbyCameras(incident) {
 // ---------- detail ----------
 
 async function select(id) {
+  if (id !== state.selectedId) state.opened = [];
   state.selectedId = id;
   state.callers = null;
   renderQueue();
@@ -510,6 +518,7 @@ function renderDetailNow(cameras) {
     section(t("deliveries"), listOr(d.deliveries ?? [], (x) => el("li", { class: `delivery ${x.status}` },
       el("span", {}, `${x.channel}: ${x.count} ${t("deliveryStates")[x.status] ?? x.status}`),
       el("span", { class: "muted" }, time(x.last_at))))),
+    section(t("liveVideo"), liveGrid(cameras)),
     section(t("snapshots"), d.snapshots.length
       ? el("div", { class: "snapshots" }, d.snapshots.map((s) => snapshotFigure(s)))
       : el("p", { class: "muted" }, t("none"))),
@@ -650,6 +659,109 @@ async function addNote() {
   await loadDetail();
 }
 
+// ---------- live video ----------
+// Each tile asks cctv-ingest (through dispatch) for a ticket, then plays its URL in a <video> (fragmented MP4)
+// or an <img> (JPEG fallback for cameras browsers cannot play). Tiles are kept across re-renders of the
+// detail (a live update must not restart the streams); removing a tile stops its stream at once.
+
+const LIVE_GRID = 4;
+const LIVE_PATH = /^\/v1\/cameras\/[A-Za-z0-9_.:-]{1,64}\/live$/;
+const tiles = new Map();  // camera id -> tile element
+
+function liveGrid(cameras) {
+  const pinned = new Set(state.pinned.map((c) => c.id));  // those play in the pinned strip instead
+  const wanted = [...state.opened, ...cameras.filter((c) => !["offline", "disabled"].includes(c.state))]
+    .filter((c, index, all) => !pinned.has(c.id) && all.findIndex((x) => x.id === c.id) === index)
+    .slice(0, LIVE_GRID);
+  for (const [id, tile] of tiles) {
+    if (!wanted.some((c) => c.id === id) && !pinned.has(id)) stopTile(id, tile);
+  }
+  return el("div", { class: "live-grid", id: "live-grid" }, wanted.map((c) => tileFor(c)));
+}
+
+function tileFor(camera) {
+  let tile = tiles.get(camera.id);
+  if (!tile) {
+    tile = el("figure", { class: "live-tile", "data-camera": camera.id },
+      el("div", { class: "live-media" }),
+      el("figcaption", {}, el("span", {}, `${camera.id} ${camera.name ?? ""}`),
+        el("button", { class: "pin", type: "button", onclick: () => togglePin(camera) }, t("pin")),
+        el("button", { class: "close", type: "button", "aria-label": t("close"),
+          onclick: () => closeLive(camera.id) }, "✕")));
+    tiles.set(camera.id, tile);
+    startTile(camera.id, tile);
+  }
+  tile.querySelector(".pin").textContent = state.pinned.some((c) => c.id === camera.id) ? t("unpin") : t("pin");
+  return tile;
+}
+
+async function startTile(cameraId, tile) {
+  const media = tile.querySelector(".live-media");
+  let session;
+  try {
+    session = await api(cctv(`/v1/cameras/${encodeURIComponent(cameraId)}/live-sessions`), { method: "POST" });
+  } catch (error) {
+    media.replaceChildren(el("p", { class: "muted" }, `${t("liveUnavailable")}: ${error.message}`));
+    return;
+  }
+  const url = new URL(session.url, window.location.origin);
+  if (!LIVE_PATH.test(url.pathname) || tiles.get(cameraId) !== tile) return;
+  const src = cctv(`${url.pathname}${url.search}`);
+  media.replaceChildren(session.mode === "jpeg"
+    ? el("img", { class: "live", alt: cameraId, src })
+    : el("video", { class: "live", muted: "", autoplay: "", playsinline: "", src }));
+  const video = media.querySelector("video");
+  if (video) { video.muted = true; video.play().catch(() => {}); }
+}
+
+function stopTile(cameraId, tile) {
+  for (const media of tile.querySelectorAll("video, img.live")) {
+    media.removeAttribute("src");  // aborts the request: cctv-ingest sees the viewer leave
+    if (media.load) media.load();
+  }
+  tile.remove();
+  tiles.delete(cameraId);
+}
+
+function closeLive(cameraId) {
+  state.opened = state.opened.filter((c) => c.id !== cameraId);
+  state.pinned = state.pinned.filter((c) => c.id !== cameraId);
+  savePins();
+  const tile = tiles.get(cameraId);
+  if (tile) stopTile(cameraId, tile);
+}
+
+function openLive(camera) {
+  state.opened = [camera, ...state.opened.filter((c) => c.id !== camera.id)];
+  if (state.detail) renderDetail(state.cameras ?? []);
+  else renderPinned();
+  tiles.get(camera.id)?.scrollIntoView({ block: "nearest" });
+}
+
+function togglePin(camera) {
+  const pinned = state.pinned.some((c) => c.id === camera.id);
+  state.pinned = pinned ? state.pinned.filter((c) => c.id !== camera.id)
+    : [...state.pinned, { id: camera.id, name: camera.name ?? "" }];
+  savePins();
+  renderPinned();
+  if (state.detail) renderDetail(state.cameras ?? []);
+}
+
+function savePins() {
+  localStorage.setItem("kentongan.pinned", JSON.stringify(state.pinned));
+}
+
+// Pinned cameras stay live beside the health table whatever incident is selected (the wall screen's view).
+function renderPinned() {
+  const grid = state.pinned.map((c) => tileFor(c));
+  $("#pinned").replaceChildren(grid.length ? el("h2", {}, t("pinned")) : "",
+    el("div", { class: "live-grid" }, grid));
+}
+
+function stopAllLive() {
+  for (const [id, tile] of tiles) stopTile(id, tile);
+}
+
 // ---------- camera health ----------
 
 async function loadHealth() {
@@ -713,6 +825,7 @@ function onKey(event) {
 }
 
 function signOut() {
+  stopAllLive();
   state.token = null;
   auth?.forget();
   clearTimeout(state.reconnectTimer);
@@ -740,6 +853,7 @@ async function start() {
   connectStream();
   loadUnits().catch(() => {});
   loadHealth();
+  renderPinned();
 }
 
 $("#signin-form").addEventListener("submit", (event) => {
