@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from cctv_ingest.cameras.errors import CameraNotFound
@@ -9,12 +9,23 @@ from cctv_ingest.dependencies import SessionDep, SettingsDep
 from cctv_ingest.live import service
 from cctv_ingest.live.errors import CameraNotLive, CameraUnavailable, LiveCapacity, TicketRefused
 from cctv_ingest.live.schemas import LiveSessionGrant
-from kentongan.openapi import raises
+from kentongan.openapi import SecurityScheme, documents, raises
 from kentongan.security import CurrentOperator, Operator, current_operator
 
 router = APIRouter(prefix="/v1/cameras", tags=["live"])
-Ticket = Annotated[str, Query(min_length=10, max_length=1000, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
-                              description="The signed ticket of POST /live-sessions")]
+LIVE_TICKET = SecurityScheme("liveTicket", {
+    "type": "apiKey", "in": "query", "name": "ticket",
+    "description": "The signed live ticket of POST /v1/cameras/{id}/live-sessions (a <video> cannot send "
+                   "headers): bound to the camera and the user, valid 60 s to start one stream."})
+
+
+@documents(security=LIVE_TICKET, errors=(TicketRefused,))
+async def live_ticket(ticket: Annotated[str, Query(
+        min_length=10, max_length=1000, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]) -> str:
+    return ticket
+
+
+Ticket = Annotated[str, Depends(live_ticket)]
 STREAM_CONTENT = {200: {"content": {"video/mp4": {}, "multipart/x-mixed-replace": {}}},
                   307: {"description": "Served by the worker that owns the camera"}}
 
@@ -28,7 +39,7 @@ async def create_live_session(camera_id: CameraIdPath, operator: CurrentOperator
 
 
 @router.get("/{camera_id}/live", response_class=StreamingResponse, responses={
-    **STREAM_CONTENT, **raises(TicketRefused, CameraNotFound, CameraNotLive, LiveCapacity, CameraUnavailable)},
+    **STREAM_CONTENT, **raises(CameraNotFound, CameraNotLive, LiveCapacity, CameraUnavailable)},
     summary="The camera live: fragmented MP4 (H.264) or multipart JPEGs, authorised by the ticket in the URL")
 async def watch_live(camera_id: CameraIdPath, ticket: Ticket, request: Request, settings: SettingsDep) -> Response:
     caller: Operator | None = await current_operator(request) if "authorization" in request.headers else None

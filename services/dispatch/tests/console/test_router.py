@@ -85,3 +85,21 @@ def test_the_map_tile_host_is_allowed_only_when_tiles_are_configured():
     for bad in ("javascript:alert(1)//{z}", "https://tiles.example.org'; script-src *", "//no-scheme/{z}"):
         with pytest.raises(ValueError, match="DISPATCH_MAP_TILE_URL"):
             console_policy(bad)
+
+
+async def test_live_sessions_need_a_token_and_the_live_stream_only_a_well_formed_ticket(
+        console_client, operator_headers):
+    assert (await console_client.post("/console/cctv/v1/cameras/CAM-1/live-sessions")).status_code == 401
+    granted = await console_client.post("/console/cctv/v1/cameras/CAM-1/live-sessions", headers=operator_headers())
+    assert granted.status_code == 502  # let through, to a cctv-ingest that is down here
+    for url in ("/console/cctv/v1/cameras/CAM-1/live", "/console/cctv/v1/cameras/CAM-1/live?ticket=a.b%0a",
+                "/console/cctv/v1/cameras/CAM-1/live?ticket=no-dot", "/console/cctv/v1/cameras/CAM%201/live?ticket=a.b"):
+        refused = await console_client.get(url)
+        assert refused.status_code == 404 and refused.json()["error"] == "not_proxied", url
+    # The ticket is the authority (a <video> sends no token): a well-formed one is relayed to cctv-ingest.
+    relayed = await console_client.get("/console/cctv/v1/cameras/CAM-1/live?ticket=abc.def")
+    assert relayed.status_code == 502
+
+
+def test_live_video_may_come_from_this_origin_only():
+    assert "media-src 'self'" in console_policy("")
