@@ -3,12 +3,15 @@
 import asyncio
 
 from fastapi import FastAPI
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from cctv_ingest.health import repository
 from kentongan.db import unit_of_work
 
 CAMERAS = Gauge("cctv_ingest_cameras", "Registered cameras by health state and kecamatan", ["state", "area"])
+LIVE_CAMERAS = Gauge("cctv_ingest_live_cameras", "Cameras this worker streams live (one upstream each)")
+LIVE_VIEWERS = Gauge("cctv_ingest_live_viewers", "Live viewers this worker serves")
+LIVE_DROPPED = Counter("cctv_ingest_live_dropped_viewers_total", "Live viewers dropped for falling behind")
 REFRESH_S = 15.0
 
 

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 import av
 import rtsp
@@ -71,7 +72,7 @@ def file_camera(folder: Path, codec: str) -> FakeCamera:
     """fakecam's HTTP camera serving a short MPEG-TS clip in another codec (what browsers cannot play)."""
     folder.mkdir(parents=True, exist_ok=True)
     with av.open(str(folder / CLIP_NAME), "w", format="mpegts") as container:
-        stream = container.add_stream(codec, rate=10)
+        stream = cast(av.VideoStream, container.add_stream(codec, rate=10))
         stream.width, stream.height, stream.pix_fmt = 320, 180, "yuvj420p" if codec == "mjpeg" else "yuv420p"
         for index in range(30):
             frame = av.VideoFrame(320, 180, "yuv420p")

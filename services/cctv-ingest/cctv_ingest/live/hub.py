@@ -18,6 +18,7 @@ from typing import Any
 from cctv_ingest.ingest.grabber import ReadLimits
 from cctv_ingest.live.errors import CameraUnavailable, LiveCapacity
 from cctv_ingest.live.upstream import StreamInfo, read_live
+from cctv_ingest.metrics import LIVE_CAMERAS, LIVE_DROPPED, LIVE_VIEWERS
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Feed:
         self.last = data
         for viewer in list(self.viewers):
             if not viewer.offer(data):
+                LIVE_DROPPED.inc()
                 self.leave(viewer)
                 viewer.finish("dropped: the viewer fell too far behind", discard=True)
 
@@ -123,7 +125,7 @@ class Feed:
         self.ready.set()  # a viewer waiting for the start learns it failed
         for viewer in self.viewers:
             viewer.finish(reason)
-        self.viewers.clear()
+        self._clear()
         self._close()
 
     def _prime(self, viewer: Viewer) -> None:
@@ -140,12 +142,15 @@ class Feed:
             self._idle = None
         viewer = Viewer(self, self._limits.viewer_buffer + 2)  # + init and the cached fragment
         self.viewers.add(viewer)
+        LIVE_VIEWERS.inc()
         if self.info is not None:
             self._prime(viewer)
         return viewer
 
     def leave(self, viewer: Viewer) -> None:
-        self.viewers.discard(viewer)
+        if viewer in self.viewers:
+            self.viewers.discard(viewer)
+            LIVE_VIEWERS.dec()
         if not self.viewers and self.end_reason is None and self._idle is None:
             self._idle = self._loop.call_later(self._limits.grace_s, self.stop)
 
@@ -154,8 +159,12 @@ class Feed:
         self._stop.set()
         for viewer in self.viewers:
             viewer.finish("stopped")
-        self.viewers.clear()
+        self._clear()
         self._close()
+
+    def _clear(self) -> None:
+        LIVE_VIEWERS.dec(len(self.viewers))
+        self.viewers.clear()
 
     def _close(self) -> None:
         if self._idle is not None:
@@ -200,6 +209,7 @@ class LiveHub:
             idle.stop()  # one in its grace period makes room
         feed = Feed(camera_id, url, self._read_limits, self.limits, self._forget)
         self.feeds[camera_id] = feed
+        LIVE_CAMERAS.set(len(self.feeds))
         self.upstreams_opened += 1
         feed.thread.start()
         return feed
@@ -207,6 +217,7 @@ class LiveHub:
     def _forget(self, feed: Feed) -> None:
         if self.feeds.get(feed.camera_id) is feed:
             del self.feeds[feed.camera_id]
+            LIVE_CAMERAS.set(len(self.feeds))
 
     def stop(self) -> None:
         for feed in list(self.feeds.values()):

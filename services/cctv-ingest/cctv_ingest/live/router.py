@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -26,7 +26,7 @@ async def live_ticket(ticket: Annotated[str, Query(
 
 
 Ticket = Annotated[str, Depends(live_ticket)]
-STREAM_CONTENT = {200: {"content": {"video/mp4": {}, "multipart/x-mixed-replace": {}}},
+STREAM_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {"video/mp4": {}, "multipart/x-mixed-replace": {}}},
                   307: {"description": "Served by the worker that owns the camera"}}
 
 

@@ -9,8 +9,11 @@ from uuid import uuid4
 import av
 import httpx
 import pytest
+from sqlalchemy import text
 
 from cctv_ingest.live import repository, tickets
+from cctv_ingest.ownership import repository as ownership
+from cctv_ingest.ownership.rendezvous import owner
 from cctv_ingest.rtspcam import file_camera
 from kentongan.db import unit_of_work
 from kentongan.testing import eventually
@@ -183,3 +186,40 @@ async def test_a_camera_browsers_cannot_play_is_served_as_jpegs(live, client, re
         assert b"Content-Type: image/jpeg" in body and b"\xff\xd8" in body
     finally:
         camera.stop()
+
+
+async def test_a_camera_owned_by_another_worker_is_redirected_there_with_its_ticket(
+        live, client, register, rtsp_camera, operator_headers):
+    """The owning worker serves a camera live (its upstream is opened once, there); any other worker sends
+    the player to it, ticket unspent."""
+    async with unit_of_work(live.app.state.sessionmaker) as session:
+        await session.execute(text("INSERT INTO cctv_ingest.workers (id, live_url) VALUES ('peer-1', "
+                                   "'http://10.0.0.7:8003')"))
+    try:
+        async with unit_of_work(live.app.state.sessionmaker) as session:
+            workers = await ownership.live_urls(session, timedelta(seconds=20))
+        camera_id = await register(rtsp_camera().url)
+        while owner(camera_id, sorted(workers)) != "peer-1":  # a camera id that hashes to the peer
+            camera_id = await register("rtsp://127.0.0.1:9/none")
+        session = await grant(client, operator_headers, camera_id)
+        answer = await client.get(session["url"])
+        assert answer.status_code == 307
+        assert answer.headers["location"] == f"http://10.0.0.7:8003{session['url']}"
+        assert not [r for r in await audit(live, camera_id) if r.started_at]
+    finally:
+        async with unit_of_work(live.app.state.sessionmaker) as session:
+            await session.execute(text("DELETE FROM cctv_ingest.workers WHERE id = 'peer-1'"))
+
+
+async def test_the_grant_says_when_a_camera_is_served_as_jpegs(live, client, register, operator_headers):
+    camera_id = await register("rtsp://127.0.0.1:9/none")
+    async with unit_of_work(live.app.state.sessionmaker) as session:
+        await session.execute(text("INSERT INTO cctv_ingest.camera_health (camera_id, state, codec, "
+                                   "consecutive_failures) VALUES (:id, 'online', 'hevc', 0)"), {"id": camera_id})
+    assert (await grant(client, operator_headers, camera_id))["mode"] == "jpeg"
+
+
+async def test_a_disabled_camera_cannot_be_watched(client, register, operator_headers):
+    camera_id = await register("rtsp://127.0.0.1:9/none", enabled=False)
+    answer = await client.post(f"/v1/cameras/{camera_id}/live-sessions", headers=operator_headers())
+    assert answer.status_code == 409 and answer.json()["error"] == "camera_not_live"

@@ -1,0 +1,278 @@
+"""cctv-ingest live video benchmark: remux cost against bare PyAV, time to the first decodable frame, fan-out cost
+per viewer, and the 11,000-camera health polling while 20 live views run.
+
+- Remux: a 1080p H.264 clip at 25 fps (GOP 25: a keyframe a second), read as fast as PyAV goes; the live path
+  (`upstream.read_live`: demux, timestamp shift, fMP4 mux, box splitting) against bare PyAV demux + fMP4 mux
+  of the same clip. Video seconds per CPU second = live cameras one core can remux.
+- Latency, fan-out and health use a live RTSP camera (rtsp-rs, in a child process so its CPU is not counted)
+  and the real hub and upstreams behind a minimal HTTP app served by uvicorn in this process: a ticket is signed
+  and checked as in the service, but the two audit writes (~1-2 ms each) are left out (no database).
+  Viewers of the fan-out phase are `curl` child processes.
+
+    python bench/live_bench.py [--quick]
+"""
+
+import asyncio
+import io
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from statistics import quantiles
+from uuid import uuid4
+
+import av
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
+
+from cctv_ingest.fakecam import make_clip
+from cctv_ingest.ingest.grabber import PROBE_OPTIONS, ReadLimits
+from cctv_ingest.live import tickets
+from cctv_ingest.live.hub import HubLimits, LiveHub
+from cctv_ingest.live.upstream import MOVFLAGS, StreamInfo, read_live
+
+QUICK = "--quick" in sys.argv
+FPS, GOP = 25, 25
+ROUND_CPU_S = 2.0 if QUICK else 6.0
+TRIALS = 6 if QUICK else 30
+FANOUT_VIEWERS = (1, 4, 16) if QUICK else (1, 2, 4, 8, 16, 32)
+FANOUT_WINDOW_S = 4.0 if QUICK else 10.0
+LIVE_VIEWS = 20
+KEY = b"bench-live-ticket-key"
+
+
+class _Discard(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return len(data)
+
+
+class _NullSink:
+    def started(self, info: StreamInfo) -> None: ...
+
+    def chunk(self, data: bytes) -> None: ...
+
+    def ended(self, reason: str) -> None: ...
+
+
+def _clip(folder: Path, seconds: float = 4) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_clip(folder / "live.ts", width=1920, height=1080, seconds=seconds, fps=FPS, gop=GOP, detail=6,
+                     preset="veryfast")
+
+
+def _bare_round(clip: Path) -> None:
+    with av.open(str(clip), options=PROBE_OPTIONS) as container:
+        stream = container.streams.video[0]
+        output = av.open(_Discard(), "w", format="mp4", options={"movflags": MOVFLAGS})
+        target = output.add_stream_from_template(stream)
+        for packet in container.demux(stream):
+            if packet.dts is None:
+                continue
+            packet.stream = target
+            output.mux(packet)
+        output.close()
+
+
+def _live_round(clip: Path) -> None:
+    read_live(str(clip), ReadLimits(5, 5, 640, None), _NullSink(), threading.Event(), 1.0)
+
+
+def _video_s_per_cpu_s(one_round, clip: Path, seconds: float) -> float:
+    rounds, started = 0, time.process_time()
+    while time.process_time() - started < ROUND_CPU_S:
+        one_round(clip)
+        rounds += 1
+    return rounds * seconds / (time.process_time() - started)
+
+
+def remux(folder: Path) -> dict:
+    seconds = 8.0
+    clip = _clip(folder, seconds)
+    bare = _video_s_per_cpu_s(_bare_round, clip, seconds)
+    live = _video_s_per_cpu_s(_live_round, clip, seconds)
+    return {"clip": f"1080p H.264, {FPS} fps, GOP {GOP} ({GOP / FPS:g} s)",
+            "bare_pyav_remux_cameras_per_core": round(bare, 1), "live_path_cameras_per_core": round(live, 1),
+            "ratio": round(live / bare, 3)}
+
+
+# ---------- a live RTSP camera in a child process, and the hub behind a minimal HTTP app ----------
+
+CAMERA_CHILD = """
+import sys, time
+from pathlib import Path
+from cctv_ingest.rtspcam import RtspCamera
+camera = RtspCamera(Path(sys.argv[1])).start()
+print(camera.url, flush=True)
+sys.stdin.read()
+camera.stop()
+"""
+
+
+def _camera(clip: Path) -> tuple[subprocess.Popen, str]:
+    child = subprocess.Popen([sys.executable, "-c", CAMERA_CHILD, str(clip)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    return child, child.stdout.readline().strip()
+
+
+def _app(hub: LiveHub, camera_url: str) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/session/{camera_id}")
+    async def session(camera_id: str) -> dict[str, str]:
+        ticket = tickets.Ticket(uuid4(), camera_id, "bench", datetime.now(UTC) + timedelta(seconds=60))
+        return {"url": f"/live/{camera_id}?ticket={tickets.sign(ticket, KEY)}"}
+
+    @app.get("/live/{camera_id}")
+    async def live(camera_id: str, ticket: str) -> StreamingResponse:
+        tickets.verify(ticket, KEY, camera_id)
+        viewer = await hub.watch(camera_id, camera_url)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in viewer.chunks():
+                    yield chunk
+            finally:
+                viewer.feed.leave(viewer)
+
+        return StreamingResponse(body(), media_type="video/mp4")
+
+    return app
+
+
+async def _serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    return server, task, f"http://127.0.0.1:{port}"
+
+
+async def _first_frame_s(client: httpx.AsyncClient, camera_id: str) -> float:
+    """From asking for a session to holding bytes that decode to a frame."""
+    started = time.perf_counter()
+    url = (await client.post(f"/session/{camera_id}")).json()["url"]
+    body = b""
+    async with client.stream("GET", url) as answer:
+        async for chunk in answer.aiter_bytes():
+            body += chunk
+            if b"mdat" in body and _decodes(body):
+                return time.perf_counter() - started
+    raise RuntimeError("the stream ended before a frame")
+
+
+def _decodes(body: bytes) -> bool:
+    try:
+        with av.open(io.BytesIO(body), "r") as container:
+            return next(container.decode(video=0), None) is not None
+    except av.FFmpegError:
+        return False
+
+
+def _percentiles(values: list[float]) -> dict:
+    cuts = quantiles(values, n=100, method="inclusive")
+    return {"p50_s": round(cuts[49], 3), "p99_s": round(cuts[98], 3), "max_s": round(max(values), 3),
+            "trials": len(values)}
+
+
+async def latency(base: str, hub: LiveHub) -> dict:
+    async with httpx.AsyncClient(base_url=base, timeout=20) as client:
+        cold = [await _first_frame_s(client, f"cold-{index}") for index in range(TRIALS)]
+        # Warm: the camera's upstream is already open for another viewer (the incident's second operator).
+        async with client.stream("GET", (await client.post("/session/warm")).json()["url"]) as holder:
+            await anext(holder.aiter_bytes())
+            warm = [await _first_frame_s(client, "warm") for _ in range(TRIALS)]
+    return {"gop_s": GOP / FPS, "fresh_upstream (RTSP open + first keyframe + one fragment)": _percentiles(cold),
+            "upstream_already_open (cached init + last fragment)": _percentiles(warm)}
+
+
+def _cpu_window(seconds: float) -> float:
+    started_cpu, started = time.process_time(), time.perf_counter()
+    time.sleep(seconds)
+    return (time.process_time() - started_cpu) / (time.perf_counter() - started)
+
+
+async def fanout(base: str) -> dict:
+    """Process CPU (uvicorn + hub + the upstream thread) with N curl viewers of one 1080p camera."""
+    async with httpx.AsyncClient(base_url=base, timeout=20) as client:
+        url = (await client.post("/session/fan")).json()["url"]  # a ticket is not spent here: reuse it
+    cores: dict[int, float] = {}
+    for viewers in FANOUT_VIEWERS:
+        curls = [subprocess.Popen(["curl", "-sN", "-o", "/dev/null", f"{base}{url}"]) for _ in range(viewers)]
+        await asyncio.sleep(3)  # every viewer started, past the first fragment
+        cores[viewers] = await asyncio.to_thread(_cpu_window, FANOUT_WINDOW_S)
+        for curl in curls:
+            curl.terminate()
+            curl.wait()
+    one = cores[FANOUT_VIEWERS[0]]
+    most = FANOUT_VIEWERS[-1]
+    per_viewer = max((cores[most] - one) / (most - 1), 1e-9)
+    return {"cores_by_viewers": {n: round(c, 4) for n, c in cores.items()},
+            "cpu_per_extra_viewer_cores": round(per_viewer, 5),
+            "viewers_at_10_percent_extra_cpu": round(1 + 0.10 * one / per_viewer, 1)}
+
+
+async def health_with_live_views(root: Path, base: str) -> dict:
+    """bench/cctv_bench.py's 11,000-camera scheduling, alone and while 20 cameras are watched live."""
+    from bench import cctv_bench
+
+    if QUICK:
+        cctv_bench.SCHEDULER_WINDOW_S = 8.0
+    alone = await cctv_bench.scheduling(root / "alone")
+    curls = []
+    async with httpx.AsyncClient(base_url=base, timeout=20) as client:
+        for index in range(LIVE_VIEWS):
+            url = (await client.post(f"/session/view-{index}")).json()["url"]
+            curls.append(subprocess.Popen(["curl", "-sN", "-o", "/dev/null", f"{base}{url}"]))
+    try:
+        with_live = await cctv_bench.scheduling(root / "live")
+    finally:
+        for curl in curls:
+            curl.terminate()
+            curl.wait()
+    keys = ("reads_per_s", "expected_reads_per_s",
+            "worker_cores_without_pyav (scheduling + snapshot files + health writes)")
+    return {"alone": {k: alone[k] for k in keys},
+            f"with_{LIVE_VIEWS}_live_views (cores include the live remux)": {k: with_live[k] for k in keys}}
+
+
+async def main() -> dict:
+    with tempfile.TemporaryDirectory(prefix="live-bench-") as folder:
+        root = Path(folder)
+        figures: dict = {"remux": await asyncio.to_thread(remux, root)}
+        camera, camera_url = _camera(_clip(root / "rtsp", 4))
+        hub = LiveHub(ReadLimits(5, 5, 640, None, "udp"), HubLimits(
+            max_cameras=64, max_viewers=64, grace_s=0, viewer_buffer=8, jpeg_interval_s=1, start_timeout_s=10))
+        server, task, base = await _serve(_app(hub, camera_url))
+        try:
+            figures["first_decodable_frame"] = await latency(base, hub)
+            figures["fanout_one_1080p_camera"] = await fanout(base)
+            figures["health_polling_11000_cameras"] = await health_with_live_views(root, base)
+        finally:
+            server.should_exit = True
+            await task
+            hub.stop()
+            assert camera.stdin is not None
+            camera.stdin.close()
+            camera.wait(timeout=10)
+    figures["machine"] = "2-core development machine, busy (other engineers' tests running): re-run quiet"
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
