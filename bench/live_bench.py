@@ -15,6 +15,7 @@ per viewer, and the 11,000-camera health polling while 20 live views run.
 import asyncio
 import io
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -47,6 +48,7 @@ FANOUT_VIEWERS = (1, 4, 16) if QUICK else (1, 2, 4, 8, 16, 32)
 FANOUT_WINDOW_S = 4.0 if QUICK else 10.0
 LIVE_VIEWS = 20
 KEY = b"bench-live-ticket-key"
+CURL = shutil.which("curl") or "/usr/bin/curl"
 
 
 class _Discard(io.RawIOBase):
@@ -170,9 +172,25 @@ async def _first_frame_s(client: httpx.AsyncClient, camera_id: str) -> float:
     async with client.stream("GET", url) as answer:
         async for chunk in answer.aiter_bytes():
             body += chunk
-            if b"mdat" in body and _decodes(body):
+            if _ends_with_mdat(body) and _decodes(body):
                 return time.perf_counter() - started
     raise RuntimeError("the stream ended before a frame")
+
+
+def _ends_with_mdat(body: bytes) -> bool:
+    """True when `body` is whole top-level MP4 boxes, the last an `mdat` (a fragment fully received)."""
+    offset, kind = 0, b""
+    while offset + 8 <= len(body):
+        size, kind = int.from_bytes(body[offset:offset + 4], "big"), body[offset + 4:offset + 8]
+        if size < 8:
+            return False
+        offset += size
+    return offset == len(body) and kind == b"mdat"
+
+
+async def _drain(answer: httpx.Response) -> None:
+    async for _chunk in answer.aiter_bytes():
+        pass
 
 
 def _decodes(body: bytes) -> bool:
@@ -192,10 +210,13 @@ def _percentiles(values: list[float]) -> dict:
 async def latency(base: str, hub: LiveHub) -> dict:
     async with httpx.AsyncClient(base_url=base, timeout=20) as client:
         cold = [await _first_frame_s(client, f"cold-{index}") for index in range(TRIALS)]
-        # Warm: the camera's upstream is already open for another viewer (the incident's second operator).
+        # Warm: the camera's upstream is already open for another viewer (the incident's second operator),
+        # who keeps reading; the first warm trial waits for that viewer's first fragment to be cached.
         async with client.stream("GET", (await client.post("/session/warm")).json()["url"]) as holder:
-            await anext(holder.aiter_bytes())
+            reading = asyncio.create_task(_drain(holder))
+            await asyncio.sleep(2.5)
             warm = [await _first_frame_s(client, "warm") for _ in range(TRIALS)]
+            reading.cancel()
     return {"gop_s": GOP / FPS, "fresh_upstream (RTSP open + first keyframe + one fragment)": _percentiles(cold),
             "upstream_already_open (cached init + last fragment)": _percentiles(warm)}
 
@@ -206,18 +227,27 @@ def _cpu_window(seconds: float) -> float:
     return (time.process_time() - started_cpu) / (time.perf_counter() - started)
 
 
+async def _curl(url: str) -> asyncio.subprocess.Process:
+    """A viewer in a child process (its CPU is not counted): curl reading the stream into /dev/null."""
+    return await asyncio.create_subprocess_exec(CURL, "-sN", "-o", "/dev/null", url)
+
+
+async def _stop(viewers: list[asyncio.subprocess.Process]) -> None:
+    for viewer in viewers:
+        viewer.terminate()
+        await viewer.wait()
+
+
 async def fanout(base: str) -> dict:
     """Process CPU (uvicorn + hub + the upstream thread) with N curl viewers of one 1080p camera."""
     async with httpx.AsyncClient(base_url=base, timeout=20) as client:
         url = (await client.post("/session/fan")).json()["url"]  # a ticket is not spent here: reuse it
     cores: dict[int, float] = {}
     for viewers in FANOUT_VIEWERS:
-        curls = [subprocess.Popen(["curl", "-sN", "-o", "/dev/null", f"{base}{url}"]) for _ in range(viewers)]
+        curls = [await _curl(f"{base}{url}") for _ in range(viewers)]
         await asyncio.sleep(3)  # every viewer started, past the first fragment
         cores[viewers] = await asyncio.to_thread(_cpu_window, FANOUT_WINDOW_S)
-        for curl in curls:
-            curl.terminate()
-            curl.wait()
+        await _stop(curls)
     one = cores[FANOUT_VIEWERS[0]]
     most = FANOUT_VIEWERS[-1]
     per_viewer = max((cores[most] - one) / (most - 1), 1e-9)
@@ -237,13 +267,11 @@ async def health_with_live_views(root: Path, base: str) -> dict:
     async with httpx.AsyncClient(base_url=base, timeout=20) as client:
         for index in range(LIVE_VIEWS):
             url = (await client.post(f"/session/view-{index}")).json()["url"]
-            curls.append(subprocess.Popen(["curl", "-sN", "-o", "/dev/null", f"{base}{url}"]))
+            curls.append(await _curl(f"{base}{url}"))
     try:
         with_live = await cctv_bench.scheduling(root / "live")
     finally:
-        for curl in curls:
-            curl.terminate()
-            curl.wait()
+        await _stop(curls)
     keys = ("reads_per_s", "expected_reads_per_s",
             "worker_cores_without_pyav (scheduling + snapshot files + health writes)")
     return {"alone": {k: alone[k] for k in keys},
@@ -256,7 +284,7 @@ async def main() -> dict:
         figures: dict = {"remux": await asyncio.to_thread(remux, root)}
         camera, camera_url = _camera(_clip(root / "rtsp", 4))
         hub = LiveHub(ReadLimits(5, 5, 640, None, "udp"), HubLimits(
-            max_cameras=64, max_viewers=64, grace_s=0, viewer_buffer=8, jpeg_interval_s=1, start_timeout_s=10))
+            max_cameras=64, max_viewers=64, grace_s=0, viewer_buffer_bytes=16 * 1024 * 1024, jpeg_interval_s=1, start_timeout_s=10))
         server, task, base = await _serve(_app(hub, camera_url))
         try:
             figures["first_decodable_frame"] = await latency(base, hub)

@@ -30,7 +30,7 @@ async def _incident_of(operator, alarm_id: str) -> dict | None:
     return next((i for i in queue if alarm_id in i["alarm_ids"]), None)
 
 
-async def test_the_incident_detail_plays_the_nearest_camera_live_and_stops_it_when_closed(
+async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_and_stops_it_when_closed(
         console, citizens, alarm_body, operator, operator_headers, cctv_url, camera):
     body = alarm_body("violence", note="teriakan di gang")
     camera_id = f"LIVE-{uuid4().hex[:6]}"
@@ -52,8 +52,16 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_and_stops_it_wh
     assert await handle.evaluate("v => [v.videoWidth, v.videoHeight]") == [WIDTH, HEIGHT]
     assert camera.viewers == 1
 
-    await page.locator(f'#live-grid figure[data-camera="{camera_id}"] button.close').click()
-    await page.locator(f'#live-grid figure[data-camera="{camera_id}"]').wait_for(state="detached")
+    # Pinned for the wall screen: the same stream moves beside the health table and keeps playing.
+    await page.locator(f'#live-grid figure[data-camera="{camera_id}"] button.pin').click()
+    pinned = page.locator(f'#pinned figure[data-camera="{camera_id}"]')
+    await pinned.wait_for()
+    played = await handle.evaluate("v => v.currentTime")
+    await page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, played], timeout=10_000)
+    assert camera.viewers == 1
+
+    await pinned.locator("button.close").click()
+    await pinned.wait_for(state="detached")
     # The browser's request ended, so dispatch's relay, the viewer and (after 1 s of grace) the upstream did.
     assert await eventually(lambda: _no_viewers(camera), timeout_s=10)
 

@@ -70,7 +70,7 @@ async def serve_live(app: FastAPI) -> None:
 
 def live_hub(settings: Settings) -> LiveHub:
     return LiveHub(read_limits(settings), HubLimits(
-        settings.max_live_cameras, settings.max_live_viewers, settings.live_grace_s, settings.live_viewer_buffer,
+        settings.max_live_cameras, settings.max_live_viewers, settings.live_grace_s, settings.live_viewer_buffer_bytes,
         settings.live_jpeg_interval_s, settings.open_timeout_s + settings.read_timeout_s))
 
 

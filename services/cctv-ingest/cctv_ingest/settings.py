@@ -62,7 +62,8 @@ class Settings(BlobSettings):
     max_live_cameras: int = Field(16, ge=1)  # upstreams per worker; each is a PyAV thread remuxing one camera
     max_live_viewers: int = Field(8, ge=1)  # viewers per camera
     live_grace_s: float = Field(10.0, ge=0)  # the upstream stays open this long after its last viewer
-    live_viewer_buffer: int = Field(4, ge=1)  # fragments (GOPs) a viewer may fall behind before it is dropped
+    # Bytes a viewer may fall behind (queued, beyond its socket) before it is dropped: ~8 s at 4 Mbit/s.
+    live_viewer_buffer_bytes: int = Field(4 * 1024 * 1024, ge=64 * 1024)
     live_jpeg_interval_s: float = Field(1.0, gt=0)  # the JPEG fallback's rate for codecs browsers cannot play
     # This worker's own base URL as other workers and dispatch reach it (e.g. http://10.1.2.3:8003): a live
     # stream asked of another worker is redirected here when this one owns the camera. Empty: one worker.

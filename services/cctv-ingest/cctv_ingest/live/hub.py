@@ -1,9 +1,9 @@
 """Fan-out: one upstream per camera in this worker, shared by all its viewers.
 
 The upstream (a thread running `upstream.read_live`) hands each init segment and fragment to the event loop;
-the feed keeps the init segment and the last fragment for viewers who join late (they start at a keyframe at
-once), and offers every fragment to each viewer's bounded buffer. A viewer whose buffer is full is dropped (its
-stream ends) rather than slowing the upstream or the others. The upstream is stopped `grace_s` after its last
+the feed keeps the init segment and the fragments since the last keyframe for viewers who join late (they
+start at that keyframe at once), and offers every fragment to each viewer's buffer, bounded in bytes. A viewer
+whose buffer is full is dropped (its stream ends) rather than slowing the upstream or the others. The upstream is stopped `grace_s` after its last
 viewer leaves; when the camera fails, every viewer's stream ends cleanly and the next viewer opens it again.
 """
 
@@ -26,7 +26,7 @@ class HubLimits:
     max_cameras: int
     max_viewers: int
     grace_s: float
-    viewer_buffer: int
+    viewer_buffer_bytes: int
     jpeg_interval_s: float
     start_timeout_s: float  # open + first keyframe
 
@@ -34,23 +34,27 @@ class HubLimits:
 class Viewer:
     """One viewer's bounded buffer of chunks; `chunks()` yields them until the stream ends."""
 
-    def __init__(self, feed: "Feed", limit: int) -> None:
+    def __init__(self, feed: "Feed", limit_bytes: int) -> None:
         self.feed = feed
         self._chunks: deque[bytes] = deque()
-        self._limit = limit
+        self._limit = limit_bytes
+        self._queued = 0
         self._wake = asyncio.Event()
         self.end_reason: str | None = None
 
     @property
     def info(self) -> StreamInfo:
-        assert self.feed.info is not None  # joined viewers always see a started feed
+        if self.feed.info is None:
+            raise RuntimeError("a viewer is handed out only once its feed has started")
         return self.feed.info
 
-    def offer(self, chunk: bytes) -> bool:
-        """Queue a chunk; False (and nothing queued) when this viewer is too far behind."""
-        if len(self._chunks) >= self._limit:
+    def offer(self, chunk: bytes, *, force: bool = False) -> bool:
+        """Queue a chunk; False (and nothing queued) when this viewer is too far behind (`force`: the start
+        a new viewer needs, whatever its size)."""
+        if not force and self._queued + len(chunk) > self._limit:
             return False
         self._chunks.append(chunk)
+        self._queued += len(chunk)
         self._wake.set()
         return True
 
@@ -59,12 +63,15 @@ class Viewer:
             self.end_reason = reason
         if discard:
             self._chunks.clear()
+            self._queued = 0
         self._wake.set()
 
     async def chunks(self) -> AsyncIterator[bytes]:
         while True:
             while self._chunks:
-                yield self._chunks.popleft()
+                chunk = self._chunks.popleft()
+                self._queued -= len(chunk)
+                yield chunk
             if self.end_reason is not None:
                 return
             self._wake.clear()
@@ -81,7 +88,7 @@ class Feed:
         self.ready = asyncio.Event()
         self.end_reason: str | None = None
         self.viewers: set[Viewer] = set()
-        self.last: bytes | None = None
+        self.gop: list[bytes] = []  # the fragments since the last keyframe, the first one starting with it
         self._read_limits, self._limits, self._on_closed = read_limits, limits, on_closed
         self._stop = threading.Event()
         self._idle: asyncio.TimerHandle | None = None
@@ -95,15 +102,15 @@ class Feed:
     def started(self, info: StreamInfo) -> None:
         self._call(self._on_started, info)
 
-    def chunk(self, data: bytes) -> None:
-        self._call(self._on_chunk, data)
+    def chunk(self, data: bytes, keyframe: bool) -> None:
+        self._call(self._on_chunk, data, keyframe)
 
     def ended(self, reason: str) -> None:
         self._call(self._on_ended, reason)
 
-    def _call(self, handler: Callable[[Any], None], value: Any) -> None:
+    def _call(self, handler: Callable[..., None], *values: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed at shutdown
-            self._loop.call_soon_threadsafe(handler, value)
+            self._loop.call_soon_threadsafe(handler, *values)
 
     def _on_started(self, info: StreamInfo) -> None:
         self.info = info
@@ -111,8 +118,11 @@ class Feed:
             self._prime(viewer)
         self.ready.set()
 
-    def _on_chunk(self, data: bytes) -> None:
-        self.last = data
+    def _on_chunk(self, data: bytes, keyframe: bool) -> None:
+        if keyframe:
+            self.gop = [data]
+        elif self.gop:
+            self.gop.append(data)
         for viewer in list(self.viewers):
             if not viewer.offer(data):
                 LIVE_DROPPED.inc()
@@ -129,18 +139,16 @@ class Feed:
         self._close()
 
     def _prime(self, viewer: Viewer) -> None:
-        """A new viewer starts with the init segment and the last fragment (which starts at a keyframe)."""
-        assert self.info is not None
-        if self.info.init:
-            viewer.offer(self.info.init)
-        if self.last is not None:
-            viewer.offer(self.last)
+        """A new viewer starts with the init segment and the current GOP (from its keyframe on)."""
+        for chunk in [self.info.init if self.info else b"", *self.gop]:
+            if chunk:
+                viewer.offer(chunk, force=True)
 
     def join(self) -> Viewer:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
-        viewer = Viewer(self, self._limits.viewer_buffer + 2)  # + init and the cached fragment
+        viewer = Viewer(self, self._limits.viewer_buffer_bytes)
         self.viewers.add(viewer)
         LIVE_VIEWERS.inc()
         if self.info is not None:

@@ -1,7 +1,9 @@
 """One camera's live upstream, read with PyAV in a thread of its own (FFmpeg blocks).
 
 H.264 cameras are remuxed without re-encoding into fragmented MP4 (`ftyp`/`moov` once, then one
-`moof`/`mdat` fragment per GOP, each starting at a keyframe), which Chromium plays in a plain <video>. Other
+`moof`/`mdat` fragment per frame, a new GOP's first fragment starting at its keyframe), which Chromium plays in
+a plain <video>. A fragment per frame leaves the muxer one frame after it came in; a fragment per GOP would
+hold every frame back until the next keyframe (a whole GOP of latency). Other
 codecs (H.265, MJPEG, MPEG-4) are decoded at most once per `jpeg_interval_s` into JPEGs (multipart
 x-mixed-replace), because browsers cannot play them. The thread only reports what it made to a `Sink`;
 fan-out to viewers is the hub's business.
@@ -9,6 +11,7 @@ fan-out to viewers is the hub's business.
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -18,10 +21,11 @@ from cctv_ingest.ingest.grabber import CameraReadError, ReadLimits, encode_jpeg,
 from cctv_ingest.redaction import redact_text
 
 Mode = Literal["fmp4", "jpeg"]
-# frag_keyframe: a fragment ends at each keyframe, so every fragment a late viewer gets starts decodable;
-# empty_moov: the init segment is complete before the first sample; default_base_moof: fragments are
-# self-contained (what browsers' MP4 parsers expect of a live stream).
-MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+# frag_keyframe: a fragment ends at each keyframe, so a GOP starts a fragment (a late viewer starts there);
+# frag_every_frame: and at every frame, so nothing waits for the next keyframe; empty_moov: the init segment
+# is complete before the first sample; default_base_moof: fragments are self-contained (what browsers' MP4
+# parsers expect of a live stream).
+MOVFLAGS = "frag_keyframe+frag_every_frame+empty_moov+default_base_moof"
 PLAYABLE_CODECS = ("h264",)
 FALLBACK_WIDTH = 960
 
@@ -38,7 +42,8 @@ class StreamInfo:
 class Sink(Protocol):
     def started(self, info: StreamInfo) -> None: ...
 
-    def chunk(self, data: bytes) -> None: ...
+    def chunk(self, data: bytes, keyframe: bool) -> None:
+        """A fragment (fMP4) or a JPEG; `keyframe`: a viewer may start with it."""
 
     def ended(self, reason: str) -> None: ...
 
@@ -111,7 +116,14 @@ def _remux(container, stream, sink: Sink, stop: threading.Event) -> None:
         info["stream"] = StreamInfo("fmp4", codec.width, codec.height, codec.name, init)
         sink.started(info["stream"])
 
-    output = av.open(BoxSplitter(on_init, sink.chunk), "w", format="mp4", options={"movflags": MOVFLAGS})
+    # The muxer writes a frame's fragment when the next frame comes in: the frames muxed and not yet written
+    # tell whether a fragment starts with a keyframe.
+    keys: deque[bool] = deque()
+
+    def on_fragment(fragment: bytes) -> None:
+        sink.chunk(fragment, keys.popleft() if keys else False)
+
+    output = av.open(BoxSplitter(on_init, on_fragment), "w", format="mp4", options={"movflags": MOVFLAGS})
     try:
         out_stream = output.add_stream_from_template(stream)
         base: int | None = None
@@ -127,6 +139,7 @@ def _remux(container, stream, sink: Sink, stop: threading.Event) -> None:
             packet.dts -= base
             packet.pts = packet.dts if packet.pts is None else packet.pts - base
             packet.stream = out_stream
+            keys.append(packet.is_keyframe)
             output.mux(packet)
     finally:
         if "stream" in info:
@@ -149,5 +162,5 @@ def _jpegs(container, stream, sink: Sink, stop: threading.Event, interval_s: flo
             if not announced:
                 sink.started(StreamInfo("jpeg", frame.width, frame.height, codec.name, b""))
                 announced = True
-            sink.chunk(encode_jpeg(scaled(frame, FALLBACK_WIDTH)))
+            sink.chunk(encode_jpeg(scaled(frame, FALLBACK_WIDTH)), True)
             next_at = time.monotonic() + interval_s

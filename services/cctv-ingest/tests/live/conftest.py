@@ -19,7 +19,7 @@ WIDTH, HEIGHT, FPS, GOP = 320, 180, 10, 10  # a keyframe every second
 def live_settings(stack, tmp_path_factory) -> Settings:
     # The ingest scheduler stays off: these tests are about live viewing (and its worker would poll cameras).
     return Settings(ingest_enabled=False, rtsp_transport="udp", open_timeout_s=4, read_timeout_s=2,
-                    max_live_cameras=2, max_live_viewers=2, live_grace_s=0.5, live_viewer_buffer=2,
+                    max_live_cameras=2, max_live_viewers=2, live_grace_s=0.5,
                     blob_dir=str(tmp_path_factory.mktemp("live-blobs")), worker_id="live-test-worker")
 
 
