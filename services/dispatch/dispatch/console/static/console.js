@@ -94,6 +94,7 @@ const state = {
   callers: null,  // the selected incident's callers: read (and audited) when selected or called back, not on every update
   cameras: [],
   opened: [],  // cameras the operator opened from the map, shown first in the live grid
+  closed: new Set(),  // cameras whose live view the operator closed for this incident
   pinned: JSON.parse(localStorage.getItem("kentongan.pinned") || "[]"),  // wall screen: [{id, name}]
   pages: null, // what "load more" brought of the selected incident's alarms, trail and notes (see loadMore)
   suggested: [],
@@ -366,7 +367,7 @@ async function loadNearbyCameras(incident) {
 // ---------- detail ----------
 
 async function select(id) {
-  if (id !== state.selectedId) state.opened = [];
+  if (id !== state.selectedId) { state.opened = []; state.closed = new Set(); }
   state.selectedId = id;
   state.callers = null;
   renderQueue();
@@ -670,7 +671,8 @@ const tiles = new Map();  // camera id -> tile element
 
 function liveGrid(cameras) {
   const pinned = new Set(state.pinned.map((c) => c.id));  // those play in the pinned strip instead
-  const wanted = [...state.opened, ...cameras.filter((c) => !["offline", "disabled"].includes(c.state))]
+  const wanted = [...state.opened,
+    ...cameras.filter((c) => !["offline", "disabled"].includes(c.state) && !state.closed.has(c.id))]
     .filter((c, index, all) => !pinned.has(c.id) && all.findIndex((x) => x.id === c.id) === index)
     .slice(0, LIVE_GRID);
   for (const [id, tile] of tiles) {
@@ -724,6 +726,7 @@ function stopTile(cameraId, tile) {
 }
 
 function closeLive(cameraId) {
+  state.closed.add(cameraId);
   state.opened = state.opened.filter((c) => c.id !== cameraId);
   state.pinned = state.pinned.filter((c) => c.id !== cameraId);
   savePins();
@@ -732,6 +735,7 @@ function closeLive(cameraId) {
 }
 
 function openLive(camera) {
+  state.closed.delete(camera.id);
   state.opened = [camera, ...state.opened.filter((c) => c.id !== camera.id)];
   if (state.detail) renderDetail(state.cameras ?? []);
   else renderPinned();
