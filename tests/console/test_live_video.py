@@ -44,7 +44,7 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     incident = await eventually(lambda: _incident_of(operator, body["id"]))
     await page.locator(f'#queue li[data-id="{incident["id"]}"]').click()
 
-    video = page.locator(f'#live-grid figure[data-camera="{camera_id}"] video')
+    video = page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] video')
     await video.wait_for()
     handle = await video.element_handle()
     # It plays: time advances past a second, at the camera's own size.
@@ -53,8 +53,8 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     assert camera.viewers == 1
 
     # Pinned for the wall screen: the same stream moves beside the health table and keeps playing.
-    await page.locator(f'#live-grid figure[data-camera="{camera_id}"] button.pin').click()
-    pinned = page.locator(f'#pinned figure[data-camera="{camera_id}"]')
+    await page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] button.pin').click()
+    pinned = page.locator(f'#pinned .live-tile[data-camera="{camera_id}"]')
     await pinned.wait_for()
     played = await handle.evaluate("v => v.currentTime")
     await page.wait_for_function("([v, t]) => v.currentTime > t + 0.5", arg=[handle, played], timeout=10_000)
@@ -64,16 +64,16 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     await pinned.wait_for(state="detached")
     # The browser's request ended, so dispatch's relay, the viewer and (after 1 s of grace) the upstream did.
     assert await eventually(lambda: _no_viewers(camera), timeout_s=10)
-    assert not await page.locator(f'figure[data-camera="{camera_id}"]').count(), "closed stays closed"
+    assert not await page.locator(f'.live-tile[data-camera="{camera_id}"]').count(), "closed stays closed"
 
     # A click on the camera on the map opens its live view again. Leaflet draws a camera as a circle of
     # radius 5 (incidents 9 or 13, units 7): the path's arc says which. (The click is dispatched on the path:
     # the selected incident's larger circle overlaps it on screen.)
     await page.locator('#map path.leaflet-interactive[d*="a5,5 "]').first.dispatch_event("click")
-    reopened = page.locator(f'#live-grid figure[data-camera="{camera_id}"] video')
+    reopened = page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] video')
     await reopened.wait_for()
     await page.wait_for_function("v => v.currentTime > 0.5", arg=await reopened.element_handle(), timeout=15_000)
-    await page.locator(f'#live-grid figure[data-camera="{camera_id}"] button.close').click()
+    await page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] button.close').click()
 
 
 async def _no_viewers(camera) -> bool:

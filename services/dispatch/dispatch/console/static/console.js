@@ -684,9 +684,9 @@ function liveGrid(cameras) {
 function tileFor(camera) {
   let tile = tiles.get(camera.id);
   if (!tile) {
-    tile = el("figure", { class: "live-tile", "data-camera": camera.id },
+    tile = el("div", { class: "live-tile", "data-camera": camera.id },
       el("div", { class: "live-media" }),
-      el("figcaption", {}, el("span", {}, `${camera.id} ${camera.name ?? ""}`),
+      el("div", { class: "live-caption" }, el("span", {}, `${camera.id} ${camera.name ?? ""}`),
         el("button", { class: "pin", type: "button", onclick: () => togglePin(camera) }, t("pin")),
         el("button", { class: "close", type: "button", "aria-label": t("close"),
           onclick: () => closeLive(camera.id) }, "✕")));
