@@ -47,6 +47,7 @@ GOOD = {
     "KENTONGAN_CALLER_KEYS": f"k2026:{_random_key()}",
     "KENTONGAN_CALLER_ACTIVE_KEY_ID": "k2026",
     "ALARM_GATEWAY_LOOKUP_KEY": secrets.token_urlsafe(32),
+    "CCTV_INGEST_LIVE_TICKET_KEY": secrets.token_urlsafe(32),
     "ALARM_GATEWAY_SMS_INBOUND_SECRET": f"whsec_{_random_key()}",
     "NOTIFIER_SMS_URL": "https://sms.example.co.id/send",
     "NOTIFIER_PUSH_URL": "https://push.example.co.id/v1/send",
