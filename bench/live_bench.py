@@ -34,11 +34,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
-from cctv_ingest.fakecam import make_clip
 from cctv_ingest.ingest.grabber import PROBE_OPTIONS, ReadLimits
 from cctv_ingest.live import tickets
 from cctv_ingest.live.hub import HubLimits, LiveHub
 from cctv_ingest.live.upstream import MOVFLAGS, StreamInfo, read_live
+from kentongan.dev.fakecam import make_clip
 
 QUICK = "--quick" in sys.argv
 FPS, GOP = 25, 25
@@ -113,7 +113,7 @@ def remux(folder: Path) -> dict:
 CAMERA_CHILD = """
 import sys, time
 from pathlib import Path
-from cctv_ingest.rtspcam import RtspCamera
+from kentongan.dev.rtspcam import RtspCamera
 camera = RtspCamera(Path(sys.argv[1])).start()
 print(camera.url, flush=True)
 sys.stdin.read()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from cctv_ingest.live import tickets
-from cctv_ingest.rtspcam import RtspCamera, make_rtsp_clip
+from kentongan.dev.rtspcam import RtspCamera, make_rtsp_clip
 from kentongan.settings import PLACEHOLDER_SECRET
 from kentongan.testing import eventually
 

@@ -9,8 +9,8 @@ import pytest
 import uvicorn
 
 from cctv_ingest.main import create_app
-from cctv_ingest.rtspcam import RtspCamera, make_rtsp_clip
 from cctv_ingest.settings import Settings
+from kentongan.dev.rtspcam import RtspCamera, make_rtsp_clip
 
 WIDTH, HEIGHT, FPS, GOP = 320, 180, 10, 10  # a keyframe every second
 

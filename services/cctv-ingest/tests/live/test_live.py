@@ -14,8 +14,8 @@ from sqlalchemy import text
 from cctv_ingest.live import repository, tickets
 from cctv_ingest.ownership import repository as ownership
 from cctv_ingest.ownership.rendezvous import owner
-from cctv_ingest.rtspcam import file_camera
 from kentongan.db import unit_of_work
+from kentongan.dev.rtspcam import file_camera
 from kentongan.testing import eventually
 
 from .conftest import HEIGHT, WIDTH

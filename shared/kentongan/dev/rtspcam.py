@@ -1,13 +1,13 @@
 """Test cameras for live video (tests, the benchmark; beside fakecam, dev tooling like it).
 
-A live RTSP test camera: the H.264 clip of `cctv_ingest.fakecam`, looped forever at its frame rate and
+A live RTSP test camera: the H.264 clip of `kentongan.dev.fakecam`, looped forever at its frame rate and
 served over RTSP (RTP over UDP) by `rtsp-rs`, a real RTSP server. It can be stopped (the camera is lost)."""
 
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import av
 import rtsp
@@ -62,7 +62,7 @@ class RtspCamera:
             time.sleep(max(0.0, started + index / self.fps - time.monotonic()))
 
 
-def make_rtsp_clip(folder: Path, **options) -> Path:
+def make_rtsp_clip(folder: Path, **options: Any) -> Path:
     """An H.264 clip for RtspCamera (fakecam's generator: a scrolling gradient, a keyframe every `gop`)."""
     folder.mkdir(parents=True, exist_ok=True)
     return make_clip(folder / "rtsp.ts", **options)
