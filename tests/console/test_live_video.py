@@ -9,8 +9,8 @@ import pytest
 
 from cctv_ingest.live import tickets
 from kentongan.dev.rtspcam import RtspCamera, make_rtsp_clip
+from kentongan.dev.testing import eventually
 from kentongan.settings import PLACEHOLDER_SECRET
-from kentongan.testing import eventually
 
 WIDTH, HEIGHT = 640, 360
 

@@ -23,9 +23,10 @@ def live_settings(stack, tmp_path_factory) -> Settings:
                     blob_dir=str(tmp_path_factory.mktemp("live-blobs")), worker_id="live-test-worker")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def live(live_settings):
-    """The app's base URL, the app in `.app`."""
+    """The app's base URL, the app in `.app`. One module long: its incident consumer joins the `cctv-ingest`
+    group, and must leave it before the snapshot tests' app needs every incident."""
     app = create_app(live_settings)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

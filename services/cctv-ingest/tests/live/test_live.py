@@ -16,7 +16,7 @@ from cctv_ingest.ownership import repository as ownership
 from cctv_ingest.ownership.rendezvous import owner
 from kentongan.db import unit_of_work
 from kentongan.dev.rtspcam import file_camera
-from kentongan.testing import eventually
+from kentongan.dev.testing import eventually
 
 from .conftest import HEIGHT, WIDTH
 
