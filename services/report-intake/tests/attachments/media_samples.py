@@ -58,6 +58,42 @@ def pdf() -> bytes:
     return out.getvalue()
 
 
+VICTIM = "Nama Korban"
+
+
+def pdf_with_author(text: str = "Ancaman lewat pesan") -> bytes:
+    """A one-page PDF saying `text`, whose document info and XMP packet name the survivor (as a phone's PDF
+    export or a scanner app writes the account's name)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 100)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"):
+                             NameObject("/Type1"), NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    content = DecodedStreamObject()
+    content.set_data(f"BT /F1 12 Tf 10 50 Td ({text}) Tj ET".encode())
+    page[NameObject("/Contents")] = writer._add_object(content)
+    writer.add_metadata({"/Author": VICTIM, "/Creator": f"Scanner of {VICTIM}", "/Producer": DEVICE,
+                         "/Title": f"Bukti {VICTIM}", "/CreationDate": "D:20261201211405+07'00'"})
+    xmp = DecodedStreamObject()
+    xmp.set_data(XMP.format(name=VICTIM).encode())
+    xmp.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:creator><rdf:Seq><rdf:li>{name}</rdf:li></rdf:Seq></dc:creator></rdf:Description>
+</rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""
+
+
 def mp4_with_location(path: Path, seconds: float = 1.0, size: tuple[int, int] = (64, 48)) -> bytes:
     """A short H.264 + AAC clip whose container says where and on what it was filmed."""
     with av.open(str(path), "w", format="mp4") as container:

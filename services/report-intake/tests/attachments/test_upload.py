@@ -10,6 +10,7 @@ import av
 import media_samples as samples
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from kentongan.dev.testing import eventually
@@ -103,6 +104,22 @@ async def test_the_photo_agencies_download_has_no_exif_gps(intake, case, partner
         assert not cleaned.getexif()
     thumbnail = await download(intake, partner_headers, referral_id, attachment["id"], "thumbnail")
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\xff\xd8\xff")
+
+
+async def test_the_pdf_agencies_download_names_nobody(intake, case, partner_headers):
+    report_id, token, referral_id = case
+    document = samples.pdf_with_author("Ancaman lewat pesan")
+    assert PdfReader(io.BytesIO(document)).metadata.author == samples.VICTIM  # the sample does name her
+    response = await upload(intake, report_id, token, ("bukti.pdf", document))
+    assert response.status_code == 201, response.text
+    got = await download(intake, partner_headers, referral_id, response.json()[0]["id"])
+    assert got.status_code == 200 and got.headers["content-type"].startswith("application/pdf")
+    assert samples.VICTIM.encode() not in got.content and b"Korban" not in got.content
+    assert samples.DEVICE.encode() not in got.content
+    cleaned = PdfReader(io.BytesIO(got.content))
+    assert not cleaned.metadata  # no document info: author, creator, producer, dates
+    assert cleaned.xmp_metadata is None
+    assert [page.extract_text() for page in cleaned.pages] == ["Ancaman lewat pesan"]  # the page is kept
 
 
 async def test_a_jpg_that_is_really_a_program_and_a_text_file_are_refused(intake, case):
