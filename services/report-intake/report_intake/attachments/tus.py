@@ -1,6 +1,6 @@
-"""Resumable uploads, the tus 1.0 core protocol with its creation extension, for big videos on weak
-connections: POST creates an upload of `Upload-Length` bytes, each PATCH appends from `Upload-Offset`, HEAD
-tells where to resume. Each PATCH's bytes are stored as one object sealed with the case's data key, so a
+"""Resumable uploads, the tus 1.0 core protocol with its creation and termination extensions, for big videos
+on weak connections: POST creates an upload of `Upload-Length` bytes, each PATCH appends from `Upload-Offset`,
+HEAD tells where to resume, DELETE gives an unfinished upload up (its parts deleted). Each PATCH's bytes are stored as one object sealed with the case's data key, so a
 connection dropped mid-PATCH keeps what arrived; the last byte turns the upload into an attachment like any
 other (scanned, cleaned, sealed) and its part objects are deleted."""
 
@@ -78,6 +78,22 @@ async def status(session: AsyncSession, report_id: UUID, token: str | None,
     return upload
 
 
+async def terminate(session: AsyncSession, report_id: UUID, token: str | None, upload_id: UUID) -> list[str]:
+    """Give up an unfinished upload (tus termination): its row goes now; the keys of its part objects are
+    returned, to delete once the transaction committed."""
+    report = await case_for_token(session, report_id, token)
+    upload = await repository.get_upload(session, report.id, upload_id, for_update=True)
+    if upload is None:
+        raise UploadNotFound()
+    await session.delete(upload)
+    await record(session, REPORTER, "attachment.upload.terminated", "report", [report.id])
+    return part_keys(upload)
+
+
+def part_keys(upload: AttachmentUpload) -> list[str]:
+    return [f"{upload.key_prefix}/{part}" for part in range(upload.parts)]
+
+
 async def append(session: AsyncSession, keyring: Keyring, evidence: Evidence, report_id: UUID,
                  token: str | None, client: str, upload_id: UUID, offset: int,
                  body: AsyncIterator[bytes]) -> Appended:
@@ -114,7 +130,7 @@ async def _finish(session: AsyncSession, case: DataKeyring, evidence: Evidence, 
                   upload: AttachmentUpload) -> Appended:
     """The parts, decrypted in order into one private file, become an attachment; the upload row goes now and
     its part objects once the transaction committed."""
-    keys = [f"{upload.key_prefix}/{part}" for part in range(upload.parts)]
+    keys = part_keys(upload)
     folder = private_folder(evidence.settings.upload_tmp_dir)
     filename = case.open(Sealed(upload.key_id, upload.sealed), upload.id.bytes).decode() if (
         upload.key_id and upload.sealed) else None
