@@ -114,6 +114,33 @@ def mp4_with_location(path: Path, seconds: float = 1.0, size: tuple[int, int] = 
     return path.read_bytes()
 
 
+IPHONE_LOCATION = "-06.9839+110.4093+012.000/"  # ISO 6709, as an iPhone writes where a video was filmed
+IPHONE_TAGS = {"com.apple.quicktime.location.ISO6709": IPHONE_LOCATION, "com.apple.quicktime.make": "Apple",
+               "com.apple.quicktime.model": "iPhone 15 Pro", "com.apple.quicktime.software": "18.1",
+               "com.apple.quicktime.creationdate": "2026-12-01T21:14:05+0700"}
+
+
+def iphone_mov(path: Path, codec: str = "libx265", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A QuickTime `.mov` as an iPhone films it: HEVC + AAC, and Apple's `mdta` keys saying where and on
+    which phone."""
+    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as container:
+        container.metadata.update(IPHONE_TAGS)
+        video = container.add_stream(codec, rate=10)
+        video.width, video.height, video.pix_fmt = *size, "yuv420p"
+        video.codec_context.options = {"x265-params": "log-level=error"} if codec == "libx265" else {}
+        audio = container.add_stream("aac", rate=16000)
+        for i in range(10):
+            frame = av.VideoFrame(size[0], size[1], "gray")
+            frame.planes[0].update(bytes([i * 20]) * (size[0] * size[1]))
+            frame.pts = i
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        for i in range(16):
+            container.mux(audio.encode(_tone(1024, 16000, i * 1024)))
+        container.mux(audio.encode())
+    return path.read_bytes()
+
+
 def audio(path: Path, container_format: str, codec: str) -> bytes:
     """One second of a tone in `container_format` (ogg/opus, mp3, ipod/aac), tagged with a title."""
     rate = 48000

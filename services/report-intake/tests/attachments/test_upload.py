@@ -122,6 +122,25 @@ async def test_the_pdf_agencies_download_names_nobody(intake, case, partner_head
     assert [page.extract_text() for page in cleaned.pages] == ["Ancaman lewat pesan"]  # the page is kept
 
 
+async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_filmed(
+        intake, case, partner_headers, tmp_path):
+    report_id, token, referral_id = case
+    movie = samples.iphone_mov(tmp_path / "IMG_0042.MOV")
+    with av.open(io.BytesIO(movie)) as original:  # the sample does say where, and on which phone
+        assert original.metadata["com.apple.quicktime.location.ISO6709"] == samples.IPHONE_LOCATION
+    response = await upload(intake, report_id, token, ("IMG_0042.MOV", movie))
+    assert response.status_code == 201, response.text
+    assert response.json()[0]["media_type"] == "video/mp4"  # remuxed from QuickTime into a fresh MP4
+    got = await download(intake, partner_headers, referral_id, response.json()[0]["id"])
+    for value in ("ISO6709", "110.4093", "iPhone", "com.apple"):
+        assert value.encode() not in got.content, value
+    with av.open(io.BytesIO(got.content)) as cleaned:
+        tags = {**cleaned.metadata, **{k: v for s in cleaned.streams for k, v in s.metadata.items()}}
+        assert not [key for key in tags if "location" in key or "apple" in key or key in ("make", "model")]
+        assert [s.codec_context.name for s in cleaned.streams] == ["hevc", "aac"]  # packets copied as they were
+        assert sum(1 for _ in cleaned.decode(video=0)) == 10
+
+
 async def test_a_jpg_that_is_really_a_program_and_a_text_file_are_refused(intake, case):
     report_id, token, _ = case
     for name, data in (("photo.jpg", samples.executable()), ("notes.txt", b"just some text " * 20)):
