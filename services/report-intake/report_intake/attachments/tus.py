@@ -1,8 +1,9 @@
 """Resumable uploads, the tus 1.0 core protocol with its creation and termination extensions, for big videos
 on weak connections: POST creates an upload of `Upload-Length` bytes, each PATCH appends from `Upload-Offset`,
-HEAD tells where to resume, DELETE gives an unfinished upload up (its parts deleted). Each PATCH's bytes are stored as one object sealed with the case's data key, so a
-connection dropped mid-PATCH keeps what arrived; the last byte turns the upload into an attachment like any
-other (scanned, cleaned, sealed) and its part objects are deleted."""
+HEAD tells where to resume, DELETE gives an unfinished upload up (its parts deleted). Each PATCH's bytes are
+stored as one object sealed with the case's data key, so a connection dropped mid-PATCH keeps what arrived;
+the last byte turns the upload into an attachment like any other (scanned, cleaned, sealed) and its part
+objects are deleted."""
 
 import asyncio
 import base64

@@ -39,7 +39,8 @@ async def tus_version(tus_resumable: Annotated[str | None, Header(max_length=20)
 
 @router.options("/{report_id}/uploads", include_in_schema=False)
 async def tus_options(report_id: UUID, evidence: EvidenceDep) -> Response:
-    return Response(status_code=204, headers={**TUS, "Tus-Version": TUS_VERSION, "Tus-Extension": "creation,termination",
+    return Response(status_code=204, headers={**TUS, "Tus-Version": TUS_VERSION,
+                                              "Tus-Extension": "creation,termination",
                                               "Tus-Max-Size": str(evidence.settings.attachment_max_bytes)})
 
 

@@ -1,5 +1,6 @@
 """The per-address upload quota: one address uploading to several cases (a new case token each time does not
-help) is stopped at the hourly limit, on the multipart and the resumable path alike; other addresses are not."""
+help) is stopped at the hourly limit, on the multipart and the resumable path alike; other addresses are
+not."""
 
 import media_samples as samples
 import pytest
@@ -27,7 +28,7 @@ async def test_one_address_with_several_case_tokens_is_stopped_at_its_quota(inta
     statuses = [(await upload(intake, *cases[i % 3], CLIENT)).status_code for i in range(PER_ADDRESS - 1)]
     resumable = await intake.post(f"/v1/reports/{cases[0][0]}/uploads", headers={
         "Tus-Resumable": "1.0.0", "X-Case-Token": cases[0][1], "Upload-Length": "100", **CLIENT})
-    assert statuses + [resumable.status_code] == [201] * (PER_ADDRESS - 1) + [201]  # the quota, all used
+    assert [*statuses, resumable.status_code] == [201] * PER_ADDRESS  # the quota, all used
     for report_id, token in cases:  # a case token it has not used yet does not reset the address's quota
         refused = await upload(intake, report_id, token, CLIENT)
         assert refused.status_code == 429, refused.text

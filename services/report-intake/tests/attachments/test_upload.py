@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import av
+import httpx
 import media_samples as samples
 import pytest
 from PIL import Image
@@ -137,7 +138,7 @@ async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_
     with av.open(io.BytesIO(got.content)) as cleaned:
         tags = {**cleaned.metadata, **{k: v for s in cleaned.streams for k, v in s.metadata.items()}}
         assert not [key for key in tags if "location" in key or "apple" in key or key in ("make", "model")]
-        assert [s.codec_context.name for s in cleaned.streams] == ["hevc", "aac"]  # packets copied as they were
+        assert [s.codec_context.name for s in cleaned.streams] == ["hevc", "aac"]  # packets copied as is
         assert sum(1 for _ in cleaned.decode(video=0)) == 10
 
 
@@ -300,3 +301,32 @@ async def test_a_scanner_that_is_configured_but_down_lets_nothing_through(tmp_pa
     with pytest.raises(ScannerUnavailable) as refused:
         await ClamdScanner(f"127.0.0.1:{free_port()}", 2).scan(sample)
     assert refused.value.status_code == 503
+
+
+async def test_a_commit_that_fails_leaves_no_object_behind(intake, listening, case, evidence_dir, database):
+    """The files are stored before their rows commit; PostgreSQL refusing the commit (a deferred constraint
+    trigger on this case's rows, checked only at COMMIT) must take the stored objects with it."""
+    report_id, token, _ = case
+    before = {path for path in evidence_dir.rglob("*") if path.is_file()}
+    async with database.begin() as conn:
+        await conn.execute(text(
+            "CREATE FUNCTION report_intake.test_refuse_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the commit is refused'; END $$"))
+        await conn.execute(text(
+            "CREATE CONSTRAINT TRIGGER test_refuse_commit AFTER INSERT ON report_intake.attachments "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.report_id = '{report_id}'::uuid) "
+            "EXECUTE FUNCTION report_intake.test_refuse_commit()"))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listening}") as client:  # a real server
+            response = await upload(client, report_id, token, ("a.png", samples.png()),
+                                    ("b.wav", samples.wav()), keep_original=True)
+    finally:
+        async with database.begin() as conn:
+            await conn.execute(text("DROP TRIGGER test_refuse_commit ON report_intake.attachments"))
+            await conn.execute(text("DROP FUNCTION report_intake.test_refuse_commit()"))
+    assert response.status_code == 500
+    assert {path for path in evidence_dir.rglob("*") if path.is_file()} == before  # no orphan object
+    listed = await intake.get(f"/v1/reports/{report_id}/attachments", headers={"X-Case-Token": token})
+    assert listed.json()["items"] == []
+    again = await upload(intake, report_id, token, ("a.png", samples.png()))
+    assert again.status_code == 201  # the case is usable: nothing half-made counts against it
