@@ -12,6 +12,7 @@ import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from uuid6 import uuid7
 
 from kentongan.crypto import Keyring, Sealed
 from kentongan.datakeys import DataKeyring
+from kentongan.db import on_rollback
 from report_intake.attachments import repository, storage
 from report_intake.attachments.errors import (
     AttachmentTooLarge,
@@ -112,6 +114,7 @@ async def append(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
     await evidence.store.put(key, case.seal_stream(_bounded(_until_disconnect(body), remaining, received,
                                                             sniff_head=offset == 0),
                                                    storage.object_aad(upload_id, f"part:{part}")))
+    on_rollback(session, partial(storage.delete_objects, evidence.store, [key]))  # no row would name it
     report = await case_for_token(session, report_id, token, for_update=True)
     upload = await repository.get_upload(session, report.id, upload_id, for_update=True)
     if upload is None or upload.offset != offset or received.bytes == 0:  # gone, raced, or nothing came
