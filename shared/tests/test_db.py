@@ -106,5 +106,5 @@ async def test_work_outside_the_database_is_undone_only_when_the_unit_of_work_do
         async with unit_of_work(sessionmaker) as session:
             on_rollback(session, lambda: undo("commit failed"))
             key = uuid4()
-            session.add_all([Counter(id=key, value=1), Counter(id=key, value=2)])  # fails at the commit's flush
+            session.add_all([Counter(id=key, value=1), Counter(id=key, value=2)])  # the commit flushes: fails
     assert undone == ["block failed", "commit failed"]
