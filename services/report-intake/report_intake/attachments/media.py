@@ -143,6 +143,8 @@ def _remux(media: MediaType, source: Path, target: Path) -> None:
         for stream in streams:
             out = copy.add_stream_from_template(stream)
             out.metadata.clear()
+            if stream.codec_context.name == "hevc":
+                out.codec_tag = "hvc1"  # as an iPhone tags it: QuickTime and iOS do not play `hev1` (ffmpeg's)
             mapping[stream.index] = out
         copy.metadata.clear()
         for packet in original.demux(streams):
@@ -167,6 +169,7 @@ def _rewrite_pdf(source: Path, target: Path) -> None:
     for page in reader.pages:
         added = writer.add_page(page)
         _drop_keys(added)
+        _drop_annotation_authors(added)
         for image in _xobjects(added):
             _drop_keys(image)
     writer.metadata = None  # no /Info at all (pypdf would name itself as the producer)
@@ -183,3 +186,15 @@ def _xobjects(page: DictionaryObject) -> list[DictionaryObject]:
 def _drop_keys(entry: DictionaryObject) -> None:
     for key in PAGE_METADATA:
         entry.pop(key, None)
+
+
+def _drop_annotation_authors(page: DictionaryObject) -> None:
+    """A comment's author (`/T` of a markup annotation: often the account's full name) and its dates; a form
+    field's `/T` is its name, not an author, and stays."""
+    annotations = page.get("/Annots")
+    for reference in annotations.get_object() if annotations is not None else ():
+        annotation = reference.get_object()
+        if annotation.get("/Subtype") != "/Widget":
+            annotation.pop("/T", None)
+        for key in ("/M", "/CreationDate"):
+            annotation.pop(key, None)

@@ -62,10 +62,17 @@ VICTIM = "Nama Korban"
 
 
 def pdf_with_author(text: str = "Ancaman lewat pesan") -> bytes:
-    """A one-page PDF saying `text`, whose document info and XMP packet name the survivor (as a phone's PDF
-    export or a scanner app writes the account's name)."""
+    """A one-page PDF saying `text`, whose document info, XMP packet and a comment's author name the survivor
+    (as a phone's PDF export, a scanner app or a PDF editor writes the account's name)."""
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     writer = PdfWriter()
     page = writer.add_blank_page(200, 100)
@@ -76,6 +83,12 @@ def pdf_with_author(text: str = "Ancaman lewat pesan") -> bytes:
     content = DecodedStreamObject()
     content.set_data(f"BT /F1 12 Tf 10 50 Td ({text}) Tj ET".encode())
     page[NameObject("/Contents")] = writer._add_object(content)
+    comment = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"):
+                                NameObject("/Text"), NameObject("/T"): TextStringObject(VICTIM),
+                                NameObject("/Contents"): TextStringObject("lihat pesan ini"),
+                                NameObject("/M"): TextStringObject("D:20261201211405+07'00'"),
+                                NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 30, 30)])})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(comment)])
     writer.add_metadata({"/Author": VICTIM, "/Creator": f"Scanner of {VICTIM}", "/Producer": DEVICE,
                          "/Title": f"Bukti {VICTIM}", "/CreationDate": "D:20261201211405+07'00'"})
     xmp = DecodedStreamObject()

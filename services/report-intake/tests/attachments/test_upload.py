@@ -121,6 +121,8 @@ async def test_the_pdf_agencies_download_names_nobody(intake, case, partner_head
     assert not cleaned.metadata  # no document info: author, creator, producer, dates
     assert cleaned.xmp_metadata is None
     assert [page.extract_text() for page in cleaned.pages] == ["Ancaman lewat pesan"]  # the page is kept
+    [comment] = [annotation.get_object() for annotation in cleaned.pages[0]["/Annots"]]
+    assert comment["/Contents"] == "lihat pesan ini" and "/T" not in comment and "/M" not in comment
 
 
 async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_filmed(
@@ -140,6 +142,7 @@ async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_
         assert not [key for key in tags if "location" in key or "apple" in key or key in ("make", "model")]
         assert [s.codec_context.name for s in cleaned.streams] == ["hevc", "aac"]  # packets copied as is
         assert sum(1 for _ in cleaned.decode(video=0)) == 10
+        assert cleaned.streams.video[0].codec_context.codec_tag == "hvc1"  # plays on the iPhones it came from
 
 
 async def test_a_jpg_that_is_really_a_program_and_a_text_file_are_refused(intake, case):
