@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 64 * 1024
 # S3 multipart parts are at least 5 MiB (but the last); one part is buffered per upload in flight.
 S3_PART_BYTES = 8 * 1024 * 1024
+OBJECT_STORE_DOWN = "the object store does not answer"  # /readyz's reason (the details are logged)
 
 
 class BlobNotFound(NotFound):

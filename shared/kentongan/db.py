@@ -1,6 +1,7 @@
 """Database access: one async engine per service, sessions that only the boundary commits."""
 
-from collections.abc import AsyncIterator, Callable, Iterable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +17,8 @@ from sqlalchemy.types import TypeEngine
 
 if TYPE_CHECKING:  # kentongan.errors imports this module (is_transient)
     from kentongan.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 # A column type as SQLAlchemy accepts it: an instance (`String(20)`) or the class itself (`Uuid`).
 SqlType = TypeEngine[Any] | type[TypeEngine[Any]]
@@ -80,14 +83,37 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 @asynccontextmanager
 async def unit_of_work(sessionmaker: Callable[[], AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session whose work commits when the block ends and rolls back when it raises."""
+    """A session whose work commits when the block ends and rolls back when it raises (in the block or in the
+    commit itself); then what `on_rollback` registered undoes the work done outside the database."""
     async with sessionmaker() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
-            await session.rollback()
+            try:
+                await session.rollback()
+            finally:
+                await _undo(session)
             raise
+        finally:
+            session.info.pop(ROLLBACK_UNDO, None)
+
+
+ROLLBACK_UNDO = "kentongan.rollback_undo"
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[None]]) -> None:
+    """Run `undo` if this unit of work does not commit: for effects outside the database that its rows stand
+    for (objects put in a store for rows that will now never exist)."""
+    session.info.setdefault(ROLLBACK_UNDO, []).append(undo)
+
+
+async def _undo(session: AsyncSession) -> None:
+    for undo in session.info.pop(ROLLBACK_UNDO, []):
+        try:
+            await undo()
+        except Exception:  # the next one is still tried; what is left is logged
+            log.exception("could not undo work outside the database after a rollback")
 
 
 Row = TypeVar("Row")

@@ -151,18 +151,22 @@ def health_router(settings: ServiceSettings) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: the database and the broker are reachable, and the service's "
-                                   "background work makes progress")
+    @router.get("/readyz", summary="Readiness: the database, the broker and the service's other stores (the "
+                                   "object store) are reachable, and its background work makes progress")
     async def readyz(request: Request) -> JSONResponse:
         reasons = {}
         if not await _database_ok(request):
             reasons["database"] = "the database does not answer"
         if not await broker_reachable(request.app.state.settings):
             reasons["broker"] = "no bootstrap server accepts a connection"
-        problems = request.app.state.health.problems()
+        health: Health = request.app.state.health
+        dependencies = await health.unreachable()
+        reasons.update(dependencies)
+        problems = health.problems()
         reasons.update({check: problem.reason for check, problem in problems.items()})
         ready = all(check in problems and not problems[check].blocking for check in reasons)
         checks = {"database": "database" not in reasons, "broker": "broker" not in reasons}
+        checks.update({check: check not in dependencies for check in health.dependencies})
         checks.update({check: False for check in problems})
         body: dict[str, object] = {"status": "unavailable" if not ready else "degraded" if reasons else "ready",
                                    "checks": checks}

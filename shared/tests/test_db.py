@@ -1,6 +1,8 @@
 """Rows sent as arrays (`kentongan.db.insert_rows`) on the real database: stored as the table types them,
 and a value the column cannot hold is refused, never cut to fit. A row fetched for update
-(`get_for_update_or_404`) makes concurrent changes take turns, and a missing one is the caller's 404."""
+(`get_for_update_or_404`) makes concurrent changes take turns, and a missing one is the caller's 404. Work
+outside the database registered with `on_rollback` is undone when the unit of work does not commit, whether
+its block or the commit itself fails, and only then."""
 
 import asyncio
 from uuid import UUID, uuid4
@@ -11,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kentongan.db import get_for_update_or_404, insert_rows, unit_of_work
+from kentongan.db import get_for_update_or_404, insert_rows, on_rollback, unit_of_work
 from kentongan.dev.testing import tables_of
 from kentongan.errors import NotFound
 
@@ -85,3 +87,24 @@ async def test_rows_fetched_for_update_take_turns_and_a_missing_one_is_the_calle
     async with sessionmaker() as session:
         with pytest.raises(NotFound, match="no counter"):
             await get_for_update_or_404(session, Counter, uuid4(), NotFound("no counter"))
+
+
+async def test_work_outside_the_database_is_undone_only_when_the_unit_of_work_does_not_commit(sessionmaker):
+    undone: list[str] = []
+
+    async def undo(name: str) -> None:
+        undone.append(name)
+
+    async with unit_of_work(sessionmaker) as session:
+        on_rollback(session, lambda: undo("committed"))
+        await insert_rows(session, notes, COLUMNS, [(uuid4(), "ok", None)])
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessionmaker) as session:
+            on_rollback(session, lambda: undo("block failed"))
+            raise RuntimeError("the request failed")
+    with pytest.raises(DBAPIError):
+        async with unit_of_work(sessionmaker) as session:
+            on_rollback(session, lambda: undo("commit failed"))
+            key = uuid4()
+            session.add_all([Counter(id=key, value=1), Counter(id=key, value=2)])  # the commit flushes: fails
+    assert undone == ["block failed", "commit failed"]

@@ -19,7 +19,7 @@ from cctv_ingest.models import SCHEMA, inbox, outbox
 from cctv_ingest.settings import Settings
 from cctv_ingest.snapshots.capture import SnapshotCapture
 from cctv_ingest.snapshots.router import router as snapshots_router
-from kentongan.blobs import BlockingBlobs, blob_store_from_settings, close_at_shutdown
+from kentongan.blobs import OBJECT_STORE_DOWN, BlockingBlobs, blob_store_from_settings, close_at_shutdown
 from kentongan.consumer import EventConsumer
 from kentongan.events import topics
 from kentongan.outbox import OutboxRelay
@@ -86,4 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.blob_store = blob_store_from_settings(settings)
     app.state.live_hub = live_hub(settings)
+    # Without it no snapshot near an incident can be kept or shown: not ready, as without the database.
+    app.state.health.depend_on("blob_store", app.state.blob_store.check, OBJECT_STORE_DOWN)
     return app

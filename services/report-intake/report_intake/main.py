@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from kentongan.blobs import blob_store_from_settings, close_at_shutdown
+from kentongan.blobs import OBJECT_STORE_DOWN, blob_store_from_settings, close_at_shutdown
 from kentongan.bus_crypto import BusKeyring
 from kentongan.consumer import EventConsumer
 from kentongan.crypto import Keyring
@@ -65,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.source_key = app.state.keyring.derive_key("report-intake source fingerprint")
     app.state.report_limiter = RateLimiter(settings.reports_per_minute, 60)
     app.state.evidence = Evidence.from_settings(settings, blob_store_from_settings(settings))
+    # Without it no evidence can be added or downloaded: not ready, as without the database.
+    app.state.health.depend_on("blob_store", app.state.evidence.store.check, OBJECT_STORE_DOWN)
     return app
 
 

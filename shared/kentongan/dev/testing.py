@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +186,20 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout_s: float = 15.
             return last
         await asyncio.sleep(interval_s)
     raise AssertionError(f"condition not met within {timeout_s} s (last value: {last!r})")
+
+
+@contextmanager
+def store_down(folder: Path) -> Iterator[None]:
+    """A filesystem blob store that is down for the block: its folder moved away and a file in its place (as
+    a volume that failed to mount), then put back as it was."""
+    away = folder.with_name(f"{folder.name}.away")
+    folder.rename(away)
+    folder.write_bytes(b"")
+    try:
+        yield
+    finally:
+        folder.unlink()
+        away.rename(folder)
 
 
 @asynccontextmanager

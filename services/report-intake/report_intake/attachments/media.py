@@ -1,12 +1,12 @@
 """What a file really is (sniffed from its first bytes, never from its name or Content-Type), and a copy of it
 without what could find the survivor: images re-encoded from their pixels (EXIF GPS, device serials, times and
-every other tag gone), video and audio remuxed into a fresh container without metadata tags.
+every other tag gone), video and audio remuxed into a fresh container without metadata tags, PDFs rewritten
+page by page without their document info (author, creator, producer, dates) or XMP metadata.
 
 Runs in a worker thread (it decodes and encodes); files stay on disk, never whole in memory.
 """
 
 import io
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,6 +14,9 @@ from typing import Literal
 import av
 import pillow_heif
 from PIL import Image, ImageOps
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import DictionaryObject
 
 pillow_heif.register_heif_opener()
 
@@ -95,17 +98,17 @@ class UnreadableMedia(ValueError):
 
 
 def clean_copy(media: MediaType, source: Path, target: Path) -> bytes | None:
-    """Write the copy without metadata to `target`; the image's thumbnail (JPEG bytes), else None.
-    A PDF is copied as it is (its document info is not rewritten: say so to the reporter)."""
+    """Write the copy without metadata to `target`; the image's thumbnail (JPEG bytes), else None."""
     try:
         if media.kind == "image":
             return _reencode_image(media, source, target)
         if media.kind in ("video", "audio"):
             _remux(media, source, target)
-            return None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, av.FFmpegError) as exc:
+        else:
+            _rewrite_pdf(source, target)
+    except (OSError, SyntaxError, ValueError, KeyError, Image.DecompressionBombError, av.FFmpegError,
+            PyPdfError) as exc:
         raise UnreadableMedia(str(exc)) from None
-    shutil.copyfile(source, target)
     return None
 
 
@@ -140,6 +143,8 @@ def _remux(media: MediaType, source: Path, target: Path) -> None:
         for stream in streams:
             out = copy.add_stream_from_template(stream)
             out.metadata.clear()
+            if stream.codec_context.name == "hevc":
+                out.codec_tag = "hvc1"  # as an iPhone tags it: QuickTime and iOS do not play `hev1` (ffmpeg's)
             mapping[stream.index] = out
         copy.metadata.clear()
         for packet in original.demux(streams):
@@ -147,3 +152,49 @@ def _remux(media: MediaType, source: Path, target: Path) -> None:
                 continue
             packet.stream = mapping[packet.stream_index]
             copy.mux(packet)
+
+
+# Where a PDF keeps what says who made it, beside the catalog's XMP and the document info: a page's or an
+# image's own XMP packet, and the private data of the application that last edited a page.
+PAGE_METADATA = ("/Metadata", "/PieceInfo", "/LastModified")
+
+
+def _rewrite_pdf(source: Path, target: Path) -> None:
+    """A new PDF holding the pages alone: only what the pages reach is written, so the document info, the
+    catalog's XMP packet and earlier revisions (incremental updates) stay behind; a new file id too."""
+    reader = PdfReader(source, strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise UnreadableMedia("the PDF needs a password")
+    writer = PdfWriter()
+    for page in reader.pages:
+        added = writer.add_page(page)
+        _drop_keys(added)
+        _drop_annotation_authors(added)
+        for image in _xobjects(added):
+            _drop_keys(image)
+    writer.metadata = None  # no /Info at all (pypdf would name itself as the producer)
+    with target.open("wb") as out:
+        writer.write(out)
+
+
+def _xobjects(page: DictionaryObject) -> list[DictionaryObject]:
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    return [entry.get_object() for entry in (xobjects.get_object().values() if xobjects is not None else ())]
+
+
+def _drop_keys(entry: DictionaryObject) -> None:
+    for key in PAGE_METADATA:
+        entry.pop(key, None)
+
+
+def _drop_annotation_authors(page: DictionaryObject) -> None:
+    """A comment's author (`/T` of a markup annotation: often the account's full name) and its dates; a form
+    field's `/T` is its name, not an author, and stays."""
+    annotations = page.get("/Annots")
+    for reference in annotations.get_object() if annotations is not None else ():
+        annotation = reference.get_object()
+        if annotation.get("/Subtype") != "/Widget":
+            annotation.pop("/T", None)
+        for key in ("/M", "/CreationDate"):
+            annotation.pop(key, None)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from uuid6 import uuid7
 from kentongan.blobs import BlobNotFound, BlobStore
 from kentongan.crypto import Keyring
 from kentongan.datakeys import DataKeyring
+from kentongan.db import on_rollback
 from kentongan.paging import page_of, parse_cursor
 from kentongan.ratelimit import RateLimiter
 from report_intake.attachments import repository, storage
@@ -110,13 +112,15 @@ async def upload(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
 async def store_files(session: AsyncSession, case: DataKeyring, evidence: Evidence, report: Report,
                       files: list[ReceivedFile], keep_original: bool) -> list[Attachment]:
     """Scan, clean and seal each received file into the store; the rows, audit and events in the session.
-    If any file fails, what was stored for the others is deleted again (the upload is all or nothing)."""
+    If the transaction does not commit (a file fails, or the commit itself), the objects stored are deleted
+    again: the upload is all or nothing, and no object outlives the rows that would have named it."""
     max_files = evidence.settings.attachment_max_files
     if await repository.count_for_report(session, report.id) + len(files) > max_files:
         raise TooManyAttachments(f"files: at most {max_files} files per case")
-    async with storage.undone_on_error(evidence.store) as stored:
-        attachments = [await _store_one(case, evidence, report, index, received, keep_original, stored)
-                       for index, received in enumerate(files)]
+    stored: list[str] = []
+    on_rollback(session, partial(storage.delete_objects, evidence.store, stored))
+    attachments = [await _store_one(case, evidence, report, index, received, keep_original, stored)
+                   for index, received in enumerate(files)]
     session.add_all(attachments)
     await session.flush()
     await record(session, REPORTER, "attachment.added", "attachment", [a.id for a in attachments])

@@ -3,7 +3,6 @@
 nothing about the case."""
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterable
@@ -61,13 +60,3 @@ async def delete_objects(store: BlobStore, keys: Iterable[str | None]) -> None:
         except Exception:  # best effort: the next object is still tried
             log.warning("could not delete an attachment object; the lifecycle rule will", exc_info=True)
 
-
-@contextlib.asynccontextmanager
-async def undone_on_error(store: BlobStore) -> AsyncIterator[list[str]]:
-    """Keys stored inside the block; deleted again if the block fails (no orphan of a refused upload)."""
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        await delete_objects(store, stored)
-        raise

@@ -1,8 +1,9 @@
-"""Resumable uploads, the tus 1.0 core protocol with its creation extension, for big videos on weak
-connections: POST creates an upload of `Upload-Length` bytes, each PATCH appends from `Upload-Offset`, HEAD
-tells where to resume. Each PATCH's bytes are stored as one object sealed with the case's data key, so a
-connection dropped mid-PATCH keeps what arrived; the last byte turns the upload into an attachment like any
-other (scanned, cleaned, sealed) and its part objects are deleted."""
+"""Resumable uploads, the tus 1.0 core protocol with its creation and termination extensions, for big videos
+on weak connections: POST creates an upload of `Upload-Length` bytes, each PATCH appends from `Upload-Offset`,
+HEAD tells where to resume, DELETE gives an unfinished upload up (its parts deleted). Each PATCH's bytes are
+stored as one object sealed with the case's data key, so a connection dropped mid-PATCH keeps what arrived;
+the last byte turns the upload into an attachment like any other (scanned, cleaned, sealed) and its part
+objects are deleted."""
 
 import asyncio
 import base64
@@ -11,6 +12,7 @@ import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,7 @@ from uuid6 import uuid7
 
 from kentongan.crypto import Keyring, Sealed
 from kentongan.datakeys import DataKeyring
+from kentongan.db import on_rollback
 from report_intake.attachments import repository, storage
 from report_intake.attachments.errors import (
     AttachmentTooLarge,
@@ -78,6 +81,22 @@ async def status(session: AsyncSession, report_id: UUID, token: str | None,
     return upload
 
 
+async def terminate(session: AsyncSession, report_id: UUID, token: str | None, upload_id: UUID) -> list[str]:
+    """Give up an unfinished upload (tus termination): its row goes now; the keys of its part objects are
+    returned, to delete once the transaction committed."""
+    report = await case_for_token(session, report_id, token)
+    upload = await repository.get_upload(session, report.id, upload_id, for_update=True)
+    if upload is None:
+        raise UploadNotFound()
+    await session.delete(upload)
+    await record(session, REPORTER, "attachment.upload.terminated", "report", [report.id])
+    return part_keys(upload)
+
+
+def part_keys(upload: AttachmentUpload) -> list[str]:
+    return [f"{upload.key_prefix}/{part}" for part in range(upload.parts)]
+
+
 async def append(session: AsyncSession, keyring: Keyring, evidence: Evidence, report_id: UUID,
                  token: str | None, client: str, upload_id: UUID, offset: int,
                  body: AsyncIterator[bytes]) -> Appended:
@@ -95,6 +114,7 @@ async def append(session: AsyncSession, keyring: Keyring, evidence: Evidence, re
     await evidence.store.put(key, case.seal_stream(_bounded(_until_disconnect(body), remaining, received,
                                                             sniff_head=offset == 0),
                                                    storage.object_aad(upload_id, f"part:{part}")))
+    on_rollback(session, partial(storage.delete_objects, evidence.store, [key]))  # no row would name it
     report = await case_for_token(session, report_id, token, for_update=True)
     upload = await repository.get_upload(session, report.id, upload_id, for_update=True)
     if upload is None or upload.offset != offset or received.bytes == 0:  # gone, raced, or nothing came
@@ -114,7 +134,7 @@ async def _finish(session: AsyncSession, case: DataKeyring, evidence: Evidence, 
                   upload: AttachmentUpload) -> Appended:
     """The parts, decrypted in order into one private file, become an attachment; the upload row goes now and
     its part objects once the transaction committed."""
-    keys = [f"{upload.key_prefix}/{part}" for part in range(upload.parts)]
+    keys = part_keys(upload)
     folder = private_folder(evidence.settings.upload_tmp_dir)
     filename = case.open(Sealed(upload.key_id, upload.sealed), upload.id.bytes).decode() if (
         upload.key_id and upload.sealed) else None

@@ -1,7 +1,8 @@
-"""The resumable upload (tus 1.0 core protocol and its creation extension) under a case, with the case token:
-`POST /v1/reports/{id}/uploads` (Upload-Length, Upload-Metadata) answers the upload's URL in `Location`;
-`PATCH` it with `Upload-Offset` and `Content-Type: application/offset+octet-stream`; `HEAD` it to learn the
-offset to resume from. The finished upload is an attachment (its id in `Attachment-Id`)."""
+"""The resumable upload (tus 1.0 core protocol, creation and termination extensions) under a case, with the
+case token: `POST /v1/reports/{id}/uploads` (Upload-Length, Upload-Metadata) answers the upload's URL in
+`Location`; `PATCH` it with `Upload-Offset` and `Content-Type: application/offset+octet-stream`; `HEAD` it to
+learn the offset to resume from; `DELETE` it to give it up. The finished upload is an attachment (its id in
+`Attachment-Id`)."""
 
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,7 +39,8 @@ async def tus_version(tus_resumable: Annotated[str | None, Header(max_length=20)
 
 @router.options("/{report_id}/uploads", include_in_schema=False)
 async def tus_options(report_id: UUID, evidence: EvidenceDep) -> Response:
-    return Response(status_code=204, headers={**TUS, "Tus-Version": TUS_VERSION, "Tus-Extension": "creation",
+    return Response(status_code=204, headers={**TUS, "Tus-Version": TUS_VERSION,
+                                              "Tus-Extension": "creation,termination",
                                               "Tus-Max-Size": str(evidence.settings.attachment_max_bytes)})
 
 
@@ -85,3 +87,15 @@ async def append_to_upload(report_id: UUID, upload_id: UUID, request: Request, t
     if appended.attachment_id is not None:
         headers["Attachment-Id"] = str(appended.attachment_id)
     return Response(status_code=204, headers=headers, background=tasks)
+
+
+@router.delete("/{report_id}/uploads/{upload_id}", status_code=204, response_class=Response,
+               responses=raises(UploadNotFound), summary="Give up an unfinished upload (tus termination; "
+                                                         "case token)")
+async def terminate_upload(report_id: UUID, upload_id: UUID, token: CaseToken, session: SessionDep,
+                           evidence: EvidenceDep, tasks: BackgroundTasks,
+                           _: Annotated[None, Depends(tus_version)]) -> Response:
+    """The bytes received so far are deleted; the upload's URL answers 404 from now on."""
+    keys = await tus.terminate(session, report_id, token, upload_id)
+    tasks.add_task(storage.delete_objects, evidence.store, keys)  # after the commit
+    return Response(status_code=204, headers=TUS, background=tasks)

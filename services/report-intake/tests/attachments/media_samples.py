@@ -58,6 +58,55 @@ def pdf() -> bytes:
     return out.getvalue()
 
 
+VICTIM = "Nama Korban"
+
+
+def pdf_with_author(text: str = "Ancaman lewat pesan") -> bytes:
+    """A one-page PDF saying `text`, whose document info, XMP packet and a comment's author name the survivor
+    (as a phone's PDF export, a scanner app or a PDF editor writes the account's name)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 100)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"):
+                             NameObject("/Type1"), NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    content = DecodedStreamObject()
+    content.set_data(f"BT /F1 12 Tf 10 50 Td ({text}) Tj ET".encode())
+    page[NameObject("/Contents")] = writer._add_object(content)
+    comment = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"):
+                                NameObject("/Text"), NameObject("/T"): TextStringObject(VICTIM),
+                                NameObject("/Contents"): TextStringObject("lihat pesan ini"),
+                                NameObject("/M"): TextStringObject("D:20261201211405+07'00'"),
+                                NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 30, 30)])})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(comment)])
+    writer.add_metadata({"/Author": VICTIM, "/Creator": f"Scanner of {VICTIM}", "/Producer": DEVICE,
+                         "/Title": f"Bukti {VICTIM}", "/CreationDate": "D:20261201211405+07'00'"})
+    xmp = DecodedStreamObject()
+    xmp.set_data(XMP.format(name=VICTIM).encode())
+    xmp.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:creator><rdf:Seq><rdf:li>{name}</rdf:li></rdf:Seq></dc:creator></rdf:Description>
+</rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""
+
+
 def mp4_with_location(path: Path, seconds: float = 1.0, size: tuple[int, int] = (64, 48)) -> bytes:
     """A short H.264 + AAC clip whose container says where and on what it was filmed."""
     with av.open(str(path), "w", format="mp4") as container:
@@ -73,6 +122,33 @@ def mp4_with_location(path: Path, seconds: float = 1.0, size: tuple[int, int] = 
             container.mux(video.encode(frame))
         container.mux(video.encode())
         for i in range(int(seconds * 16)):
+            container.mux(audio.encode(_tone(1024, 16000, i * 1024)))
+        container.mux(audio.encode())
+    return path.read_bytes()
+
+
+IPHONE_LOCATION = "-06.9839+110.4093+012.000/"  # ISO 6709, as an iPhone writes where a video was filmed
+IPHONE_TAGS = {"com.apple.quicktime.location.ISO6709": IPHONE_LOCATION, "com.apple.quicktime.make": "Apple",
+               "com.apple.quicktime.model": "iPhone 15 Pro", "com.apple.quicktime.software": "18.1",
+               "com.apple.quicktime.creationdate": "2026-12-01T21:14:05+0700"}
+
+
+def iphone_mov(path: Path, codec: str = "libx265", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A QuickTime `.mov` as an iPhone films it: HEVC + AAC, and Apple's `mdta` keys saying where and on
+    which phone."""
+    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as container:
+        container.metadata.update(IPHONE_TAGS)
+        video = container.add_stream(codec, rate=10)
+        video.width, video.height, video.pix_fmt = *size, "yuv420p"
+        video.codec_context.options = {"x265-params": "log-level=error"} if codec == "libx265" else {}
+        audio = container.add_stream("aac", rate=16000)
+        for i in range(10):
+            frame = av.VideoFrame(size[0], size[1], "gray")
+            frame.planes[0].update(bytes([i * 20]) * (size[0] * size[1]))
+            frame.pts = i
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        for i in range(16):
             container.mux(audio.encode(_tone(1024, 16000, i * 1024)))
         container.mux(audio.encode())
     return path.read_bytes()

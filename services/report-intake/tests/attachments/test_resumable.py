@@ -112,4 +112,26 @@ async def test_the_options_request_describes_the_server(intake, case):
     report_id, _, _ = case
     response = await intake.options(f"/v1/reports/{report_id}/uploads")
     assert response.status_code == 204
-    assert response.headers["Tus-Version"] == "1.0.0" and "creation" in response.headers["Tus-Extension"]
+    assert response.headers["Tus-Version"] == "1.0.0"
+    assert set(response.headers["Tus-Extension"].split(",")) == {"creation", "termination"}
+
+
+async def test_an_unfinished_upload_given_up_leaves_no_part_behind(intake, case, evidence_dir):
+    report_id, token, _ = case
+    parts = evidence_dir / "uploads"
+    before = set(parts.rglob("*")) if parts.exists() else set()
+    data = samples.wav() + b"\0" * 20_000
+    location = await create(intake, report_id, token, len(data))
+    for offset, end in ((0, 8000), (8000, 16_000)):  # two PATCHes: two sealed parts in the store
+        assert (await patch(intake, location, token, offset, data[offset:end])).status_code == 204
+    stored = {path for path in set(parts.rglob("*")) - before if path.is_file()}
+    assert len(stored) == 2
+
+    assert (await intake.delete(location, headers={**TUS, "X-Case-Token": "wrong"})).status_code == 404
+    assert (await intake.delete(location, headers={"X-Case-Token": token})).status_code == 412  # no version
+    gone = await intake.delete(location, headers={**TUS, "X-Case-Token": token})
+    assert gone.status_code == 204 and gone.headers["Tus-Resumable"] == "1.0.0"
+    assert not [path for path in stored if path.exists()]  # its parts are deleted
+    assert (await intake.head(location, headers={**TUS, "X-Case-Token": token})).status_code == 404
+    assert (await patch(intake, location, token, 16_000, data[16_000:])).status_code == 404
+    assert (await intake.delete(location, headers={**TUS, "X-Case-Token": token})).status_code == 404

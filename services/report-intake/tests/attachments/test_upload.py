@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 
 import av
+import httpx
 import media_samples as samples
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from kentongan.dev.testing import eventually
@@ -103,6 +105,44 @@ async def test_the_photo_agencies_download_has_no_exif_gps(intake, case, partner
         assert not cleaned.getexif()
     thumbnail = await download(intake, partner_headers, referral_id, attachment["id"], "thumbnail")
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\xff\xd8\xff")
+
+
+async def test_the_pdf_agencies_download_names_nobody(intake, case, partner_headers):
+    report_id, token, referral_id = case
+    document = samples.pdf_with_author("Ancaman lewat pesan")
+    assert PdfReader(io.BytesIO(document)).metadata.author == samples.VICTIM  # the sample does name her
+    response = await upload(intake, report_id, token, ("bukti.pdf", document))
+    assert response.status_code == 201, response.text
+    got = await download(intake, partner_headers, referral_id, response.json()[0]["id"])
+    assert got.status_code == 200 and got.headers["content-type"].startswith("application/pdf")
+    assert samples.VICTIM.encode() not in got.content and b"Korban" not in got.content
+    assert samples.DEVICE.encode() not in got.content
+    cleaned = PdfReader(io.BytesIO(got.content))
+    assert not cleaned.metadata  # no document info: author, creator, producer, dates
+    assert cleaned.xmp_metadata is None
+    assert [page.extract_text() for page in cleaned.pages] == ["Ancaman lewat pesan"]  # the page is kept
+    [comment] = [annotation.get_object() for annotation in cleaned.pages[0]["/Annots"]]
+    assert comment["/Contents"] == "lihat pesan ini" and "/T" not in comment and "/M" not in comment
+
+
+async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_filmed(
+        intake, case, partner_headers, tmp_path):
+    report_id, token, referral_id = case
+    movie = samples.iphone_mov(tmp_path / "IMG_0042.MOV")
+    with av.open(io.BytesIO(movie)) as original:  # the sample does say where, and on which phone
+        assert original.metadata["com.apple.quicktime.location.ISO6709"] == samples.IPHONE_LOCATION
+    response = await upload(intake, report_id, token, ("IMG_0042.MOV", movie))
+    assert response.status_code == 201, response.text
+    assert response.json()[0]["media_type"] == "video/mp4"  # remuxed from QuickTime into a fresh MP4
+    got = await download(intake, partner_headers, referral_id, response.json()[0]["id"])
+    for value in ("ISO6709", "110.4093", "iPhone", "com.apple"):
+        assert value.encode() not in got.content, value
+    with av.open(io.BytesIO(got.content)) as cleaned:
+        tags = {**cleaned.metadata, **{k: v for s in cleaned.streams for k, v in s.metadata.items()}}
+        assert not [key for key in tags if "location" in key or "apple" in key or key in ("make", "model")]
+        assert [s.codec_context.name for s in cleaned.streams] == ["hevc", "aac"]  # packets copied as is
+        assert sum(1 for _ in cleaned.decode(video=0)) == 10
+        assert cleaned.streams.video[0].codec_context.codec_tag == "hvc1"  # plays on the iPhones it came from
 
 
 async def test_a_jpg_that_is_really_a_program_and_a_text_file_are_refused(intake, case):
@@ -264,3 +304,32 @@ async def test_a_scanner_that_is_configured_but_down_lets_nothing_through(tmp_pa
     with pytest.raises(ScannerUnavailable) as refused:
         await ClamdScanner(f"127.0.0.1:{free_port()}", 2).scan(sample)
     assert refused.value.status_code == 503
+
+
+async def test_a_commit_that_fails_leaves_no_object_behind(intake, listening, case, evidence_dir, database):
+    """The files are stored before their rows commit; PostgreSQL refusing the commit (a deferred constraint
+    trigger on this case's rows, checked only at COMMIT) must take the stored objects with it."""
+    report_id, token, _ = case
+    before = {path for path in evidence_dir.rglob("*") if path.is_file()}
+    async with database.begin() as conn:
+        await conn.execute(text(
+            "CREATE FUNCTION report_intake.test_refuse_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the commit is refused'; END $$"))
+        await conn.execute(text(
+            "CREATE CONSTRAINT TRIGGER test_refuse_commit AFTER INSERT ON report_intake.attachments "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.report_id = '{report_id}'::uuid) "
+            "EXECUTE FUNCTION report_intake.test_refuse_commit()"))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listening}") as client:  # a real server
+            response = await upload(client, report_id, token, ("a.png", samples.png()),
+                                    ("b.wav", samples.wav()), keep_original=True)
+    finally:
+        async with database.begin() as conn:
+            await conn.execute(text("DROP TRIGGER test_refuse_commit ON report_intake.attachments"))
+            await conn.execute(text("DROP FUNCTION report_intake.test_refuse_commit()"))
+    assert response.status_code == 500
+    assert {path for path in evidence_dir.rglob("*") if path.is_file()} == before  # no orphan object
+    listed = await intake.get(f"/v1/reports/{report_id}/attachments", headers={"X-Case-Token": token})
+    assert listed.json()["items"] == []
+    again = await upload(intake, report_id, token, ("a.png", samples.png()))
+    assert again.status_code == 201  # the case is usable: nothing half-made counts against it
