@@ -10,7 +10,8 @@ all incidents at once (latency there is mostly queueing); phase "paced" offers 5
 delivery then waits as `sent` for its receipt).
 A small untimed burst warms the notifier up first. Each phase also reports the cores each process kept busy (the notifier, this process with its receivers
 and producer, PostgreSQL, the broker) and the load average.
-Run: `python -m bench notifier_bench`.
+Run: `python -m bench notifier_bench`. Knobs: `BENCH_NOTIFIER_AREAS` (incidents per phase, 300),
+`BENCH_NOTIFIER_PHASES` (comma-separated phase names, all by default) for a short run.
 """
 
 import asyncio
@@ -40,7 +41,9 @@ from kentongan.security import operator_token
 from kentongan.settings import ServiceSettings
 from notifier.main import SPEC
 
-AREAS = 300
+AREAS = int(os.environ.get("BENCH_NOTIFIER_AREAS", "300"))
+PHASES = os.environ.get("BENCH_NOTIFIER_PHASES",
+                        "baseline,with_slow_receiver,paced,whatsapp_burst").split(",")
 WARM_UP_AREAS = 40
 REPS_PER_AREA = 20
 SLOW_REPS_PER_AREA = 2
@@ -104,6 +107,7 @@ async def run_phase(phase: int, base_url: str, settings: ServiceSettings, gatewa
     await producer.start()
     published: dict[int, float] = {}
     cpu_before = {name: meter() for name, meter in meters.items()}
+    print(f"phase {phase}: publishing", flush=True)  # a mark for a profiler to start on
     started = time.time()
     try:
         for area in range(areas):
@@ -185,25 +189,28 @@ async def _measure(root: Path, stack: DevStack, settings: ServiceSettings, gatew
         # Untimed warm-up: connections, prepared statements and caches, so that the first measured phase does
         # not carry start-up costs the others do not.
         await run_phase(0, process.url, settings, gateway, None, meters, areas=WARM_UP_AREAS)
-        baseline = await run_phase(1, process.url, settings, gateway, None, meters)
-        with_slow = await run_phase(2, process.url, settings, gateway, slow, meters)
-        paced = await run_phase(3, process.url, settings, gateway, None, meters, pace_s=1 / PACED_INCIDENTS_PER_S)
-        whatsapp = await run_phase(4, process.url, settings, gateway, None, meters, channel="whatsapp")
+        runs = {"baseline": lambda: run_phase(1, process.url, settings, gateway, None, meters),
+                "with_slow_receiver": lambda: run_phase(2, process.url, settings, gateway, slow, meters),
+                "paced": lambda: run_phase(3, process.url, settings, gateway, None, meters,
+                                           pace_s=1 / PACED_INCIDENTS_PER_S),
+                "whatsapp_burst": lambda: run_phase(4, process.url, settings, gateway, None, meters,
+                                                    channel="whatsapp")}
+        phases = {name: await runs[name]() for name in PHASES}
     finally:
         process.stop()  # before the receivers, so that no request is cut off by them
     # The bare ceiling on the same broker, now: what aiokafka alone produces and consumes per second.
     ceiling = await kafka_ceiling(settings.kafka_bootstrap_servers, AREAS * REPS_PER_AREA)
-    incidents_per_s = baseline["notifications_per_s"] / REPS_PER_AREA
-    notifier_cpu_per_incident = baseline["cpu_ms_per_notification"]["notifier"] * REPS_PER_AREA
-    return {"ceiling_bare_aiokafka": ceiling,
-            "baseline_incidents_per_s_vs_bare_consume": ratio(incidents_per_s, ceiling["consume_per_s"]),
-            "notifier_cpu_per_incident_vs_bare_consume": cpu_ratio(notifier_cpu_per_incident,
-                                                                   ceiling["consume_cpu_ms_per_msg"]),
-            "cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA, "incidents": AREAS,
-            "baseline": baseline, "with_slow_receiver": {**with_slow, "slow_delay_s": SLOW_DELAY_S,
-                                                         "slow_receiver_deliveries": len(slow.arrivals)},
-            "paced": {**paced, "offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA},
-            "whatsapp_burst": whatsapp}
+    result: dict = {"ceiling_bare_aiokafka": ceiling, "cpus": os.cpu_count(), "fan_out_per_incident": REPS_PER_AREA,
+                    "incidents": AREAS}
+    if baseline := phases.get("baseline"):
+        incidents_per_s = baseline["notifications_per_s"] / REPS_PER_AREA
+        notifier_cpu_per_incident = baseline["cpu_ms_per_notification"]["notifier"] * REPS_PER_AREA
+        result["baseline_incidents_per_s_vs_bare_consume"] = ratio(incidents_per_s, ceiling["consume_per_s"])
+        result["notifier_cpu_per_incident_vs_bare_consume"] = cpu_ratio(notifier_cpu_per_incident,
+                                                                        ceiling["consume_cpu_ms_per_msg"])
+    extras = {"with_slow_receiver": {"slow_delay_s": SLOW_DELAY_S, "slow_receiver_deliveries": len(slow.arrivals)},
+              "paced": {"offered_per_s": PACED_INCIDENTS_PER_S * REPS_PER_AREA}}
+    return {**result, **{name: {**figures, **extras.get(name, {})} for name, figures in phases.items()}}
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def _fcm_error(body: object) -> tuple[str, str]:
 class FcmChannel:
     def __init__(self, client: httpx.AsyncClient, tokens: ServiceAccountTokens, api_url: str, project_id: str) -> None:
         self._client, self._tokens = client, tokens
-        self._url = f"{api_url.rstrip('/')}/v1/projects/{project_id}/messages:send"
+        self._url = httpx.URL(f"{api_url.rstrip('/')}/v1/projects/{project_id}/messages:send")
 
     async def send(self, message: Outgoing) -> SendResult:
         body = orjson.dumps(fcm_message(message.target, message.payload))

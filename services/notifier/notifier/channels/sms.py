@@ -23,7 +23,7 @@ class TwilioSmsChannel:
     def __init__(self, client: httpx.AsyncClient, *, api_url: str, account_sid: str, auth_token: str,
                  sender: str | None, messaging_service_sid: str | None, status_callback: str | None) -> None:
         self._client = client
-        self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._url = httpx.URL(f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json")
         self._auth = (account_sid, auth_token)
         self._form = {"From": sender} if sender else {"MessagingServiceSid": messaging_service_sid or ""}
         if status_callback:
@@ -76,7 +76,7 @@ class GatewaySmsChannel:
 
     def __init__(self, client: httpx.AsyncClient, url: str, api_key: str | None, request_template: str,
                  message_id_field: str | None, receipts: bool) -> None:
-        self._client, self._url = client, url
+        self._client, self._url = client, httpx.URL(url)
         self._headers = {"content-type": "application/json"}
         if api_key:
             self._headers["authorization"] = f"Bearer {api_key}"

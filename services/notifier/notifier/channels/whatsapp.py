@@ -41,7 +41,7 @@ def template_message(to: str, payload: dict) -> dict:
 class WhatsAppChannel:
     def __init__(self, client: httpx.AsyncClient, api_url: str, phone_number_id: str, token: str) -> None:
         self._client = client
-        self._url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self._url = httpx.URL(f"{api_url.rstrip('/')}/{phone_number_id}/messages")
         self._headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     async def send(self, message: Outgoing) -> SendResult:

@@ -2,14 +2,14 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, String, Uuid, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, String, Update, Uuid, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kentongan.db import any_of
+from kentongan.db import any_of, insert_rows, row_arrays, rows_insert, unnest_rows
 from kentongan.paging import keyset
 from notifier.models import AlarmDevice, Delivery, DeliveryAttempt, DevMessage, Representative, Subscription
 from notifier.models.delivery import DUE
@@ -22,12 +22,21 @@ CLAIMED_COLUMNS = [delivery_table.c[name] for name in (
     "event_time", "created_at", "incident_id", "recipient", "fallback_at")]
 
 
+# What a new delivery is inserted with (the rest takes its defaults).
+NEW_COLUMNS = ("id", "dedup_key", "event_id", "event_type", "event_time", "purpose", "recipient", "channel",
+               "target", "target_key_id", "target_host", "agency", "subscription_id", "incident_id", "payload",
+               "payload_key_id", "status", "attempts", "fallback_at")
+# One statement for a whole broadcast (its rows as arrays, `kentongan.db.rows_insert`), built once: an
+# executemany binds and runs the INSERT once per recipient.
+INSERT_NEW = rows_insert(delivery_table, NEW_COLUMNS).on_conflict_do_nothing(index_elements=["dedup_key"])
+
+
 async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
     """Insert deliveries, skipping any whose dedup key exists; wake the workers at commit."""
     if not rows:
         return
-    # executemany with one cached statement: compiling a fresh multi-row VALUES per event costs more.
-    await session.execute(insert(delivery_table).on_conflict_do_nothing(index_elements=["dedup_key"]), rows)
+    values = [tuple(row.get(name) for name in NEW_COLUMNS) for row in rows]
+    await session.execute(INSERT_NEW, row_arrays(delivery_table, NEW_COLUMNS, values))
     await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
 
 
@@ -54,11 +63,29 @@ async def mark_sending(session: AsyncSession, ids: list[UUID]) -> Sequence[Row]:
     return result.all()
 
 
+ATTEMPT_COLUMNS = ("delivery_id", "number", "outcome", "status_code", "error", "duration_ms")
+
+
 async def record_outcomes(session: AsyncSession, deliveries: list[dict], attempts: list[dict]) -> None:
-    """Bulk-write delivery states (by primary key) and their attempt rows."""
-    if deliveries:
-        await session.execute(update(Delivery), deliveries)
-    await session.execute(insert(DeliveryAttempt.__table__), attempts)
+    """Write delivery states (by primary key) and their attempt rows: one UPDATE per set of changed columns
+    (a batch has a handful: sent, delivered, retrying, ...) and one INSERT, whatever the batch's size."""
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
+    for state in deliveries:
+        by_columns.setdefault(tuple(sorted(state)), []).append(state)
+    for columns, states in by_columns.items():
+        values = [tuple(state[c] for c in columns) for state in states]
+        await session.execute(_state_update(columns), row_arrays(delivery_table, columns, values))
+    await insert_rows(session, DeliveryAttempt.__table__, ATTEMPT_COLUMNS,
+                      [tuple(a[c] for c in ATTEMPT_COLUMNS) for a in attempts])
+
+
+@cache
+def _state_update(columns: tuple[str, ...]) -> Update:
+    """`UPDATE deliveries SET <columns but id> FROM unnest(...) WHERE id = ...`: the states of a whole batch
+    in one execution (an executemany runs the UPDATE once per delivery), one statement per set of columns."""
+    rows = unnest_rows(delivery_table, columns)
+    return (update(delivery_table).where(delivery_table.c.id == rows.c.id)
+            .values({name: rows.c[name] for name in columns if name != "id"}))
 
 
 async def drop_push_token(session: AsyncSession, tokens: list[str]) -> None:
