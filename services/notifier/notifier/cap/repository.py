@@ -11,9 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifier.models import CapAlert
 
 
+# Built once, the row given at execution: `.values(**row)` made a new statement, and its cache key, per alert.
+INSERT_ALERT = insert(CapAlert).on_conflict_do_nothing(index_elements=["occasion"])
+
+
 async def add(session: AsyncSession, row: dict) -> None:
     """Publish an alert; one per occasion (a redelivered or repeated event adds nothing)."""
-    await session.execute(insert(CapAlert).values(**row).on_conflict_do_nothing(index_elements=["occasion"]))
+    await session.execute(INSERT_ALERT, row)
 
 
 async def of_incident(session: AsyncSession, incident_id: UUID) -> Sequence[Row[UUID, datetime, str]]:
