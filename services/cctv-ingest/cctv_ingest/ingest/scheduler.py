@@ -107,7 +107,7 @@ class IngestScheduler:
                         workers = live
                         await self._reload(session, workers)
                         next_registry = time.monotonic() + self.settings.registry_refresh_s
-            except Exception as exc:  # the database is back soon; keep reading the cameras we have
+            except Exception as exc:  # noqa: BLE001 # the database is back soon; keep reading the cameras we have
                 log.warning("ingest membership refresh failed: %r", exc)
             await asyncio.sleep(min(self.settings.heartbeat_interval_s, self.settings.registry_refresh_s))
 
@@ -224,7 +224,7 @@ class IngestScheduler:
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 await health.record(session, batch, self._rules)
-        except Exception as exc:  # whatever failed, the observations are kept for the next try
+        except Exception as exc:  # noqa: BLE001 # whatever failed, the observations are kept for the next try
             log.warning("could not record %d camera observations, retrying: %r", len(batch), exc)
             self._observations = batch + self._observations
 
@@ -232,5 +232,5 @@ class IngestScheduler:
         try:
             async with unit_of_work(self._sessionmaker) as session:
                 await ownership.leave(session, self.settings.worker_id)
-        except Exception as exc:  # the heartbeat will expire instead
+        except Exception as exc:  # noqa: BLE001 # the heartbeat will expire instead
             log.warning("could not leave the worker list: %r", exc)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier.models import CapAlert
 
-
 # Built once, the row given at execution: `.values(**row)` made a new statement, and its cache key, per alert.
 INSERT_ALERT = insert(CapAlert).on_conflict_do_nothing(index_elements=["occasion"])
 
