@@ -3,8 +3,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from alarm_gateway.profiles.phones import Phone
 from kentongan.callers import MAX_CONTACTS
+from kentongan.phones import Phone
 from kentongan.text import Name, Text
 
 

@@ -12,11 +12,11 @@ from alarm_gateway.models import DeviceProfile, outbox
 from alarm_gateway.profiles import repository
 from alarm_gateway.profiles.errors import ProfileNotFound
 from alarm_gateway.profiles.keys import ProfileKeys
-from alarm_gateway.profiles.phones import phone_hash
 from alarm_gateway.profiles.schemas import Profile, ProfileUpdate
 from kentongan.callers import CallerProfile, seal_profile
 from kentongan.crypto import Sealed
 from kentongan.outbox import add_event
+from kentongan.phones import phone_hash
 
 
 async def put_profile(session: AsyncSession, keys: ProfileKeys, device_id: UUID, update: ProfileUpdate) -> Profile:

@@ -14,11 +14,11 @@ from alarm_gateway.models import DeviceProfile, outbox
 from alarm_gateway.profiles.errors import NoCodePending, ProfileNotFound, VerificationLocked, WrongCode
 from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.messages import device_sms
-from alarm_gateway.profiles.phones import phone_hash
 from alarm_gateway.profiles.schemas import VerificationStarted, Verified
 from alarm_gateway.profiles.service import open_fields, publish
 from kentongan.db import get_for_update_or_404
 from kentongan.outbox import add_event
+from kentongan.phones import phone_hash
 
 CODE_TTL = timedelta(minutes=10)
 MAX_WRONG_CODES = 5

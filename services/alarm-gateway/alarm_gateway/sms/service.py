@@ -22,11 +22,11 @@ from alarm_gateway.models import outbox
 from alarm_gateway.profiles import repository as profiles
 from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.messages import device_sms
-from alarm_gateway.profiles.phones import phone_hash, to_e164
 from alarm_gateway.profiles.service import open_fields
 from alarm_gateway.sms.schemas import InboundResult, InboundSms, SmsOutcome
 from kentongan.group_commit import GroupCommit
 from kentongan.outbox import add_event
+from kentongan.phones import phone_hash, to_e164
 
 KEYWORDS = frozenset({"TOLONG", "SOS", "DARURAT", "HELP"})
 # Words naming a category, Bahasa Indonesia and English (the first found wins); otherwise `other`.

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kentongan.events.reports import ReportCategory
+from kentongan.phones import Phone
 
 Category = ReportCategory
 AgeGroup = Literal["child", "adult", "elderly"]  # child: under 18
@@ -21,8 +22,8 @@ class Strict(BaseModel):
 
 
 class Contact(Strict):
-    # Starts with a digit (after an optional + and parenthesis): "------" or spaces are no number.
-    phone: str | None = Field(None, pattern=r"^\+?\(?[0-9][0-9 ()-]{5,19}$")
+    # Normalised to E.164 (`0812-3456-7890` -> `+6281234567890`), as the SMS providers take it.
+    phone: Phone | None = None
     email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     safe_to_contact: bool = False
 

@@ -13,7 +13,8 @@ from kentongan.dev.testing import eventually
 from kentongan.events import topics
 from kentongan.events.reports import ReporterUpdate
 
-PHONE = "+62 813 7777 0202"
+PHONE = "0813-7777-0202"  # as a reporter types it
+E164 = "+6281377770202"  # as the SMS goes out
 CONSENTED = {"share_with_agencies": True, "contact_me": True}
 UPDATE_FIELDS = {"report_id", "update", "sms_to", "at"}
 
@@ -53,7 +54,7 @@ async def test_a_consenting_reporter_hears_once_of_a_referral_to_two_agencies_th
     dp3a = await referral_id_for("dp3a", report_id)
     assert dp3a is not None and await referral_id_for("disdik", report_id) is not None
     [(referred, phone)] = await _updates_on_topic(topic_events, bus, report_id, 1)
-    assert (str(referred.report_id), referred.update, phone) == (report_id, "referred", PHONE)
+    assert (str(referred.report_id), referred.update, phone) == (report_id, "referred", E164)
 
     accepted = await intake.post(f"/v1/referrals/{dp3a}/accept", headers=partner_headers("dp3a"))
     assert accepted.status_code == 200
@@ -62,8 +63,8 @@ async def test_a_consenting_reporter_hears_once_of_a_referral_to_two_agencies_th
     assert written.status_code == 201
 
     updates = await _updates_on_topic(topic_events, bus, report_id, 3)
-    assert [(u.update, phone) for u, phone in updates] == [("referred", PHONE), ("answered", PHONE),
-                                                            ("answered", PHONE)]
+    assert [(u.update, phone) for u, phone in updates] == [("referred", E164), ("answered", E164),
+                                                            ("answered", E164)]
     staged = await _staged(database, topics.REPORTER_UPDATES, [report_id])
     assert [payload["update"] for payload in staged] == ["referred", "answered", "answered"]
     assert all(set(payload) == UPDATE_FIELDS for payload in staged)
@@ -94,7 +95,7 @@ async def test_a_supervisor_release_tells_a_consenting_reporter_once(
         assert released.status_code == 201, released.text
 
     [(update, phone)] = await _updates_on_topic(topic_events, bus, report_id, 1)
-    assert (update.update, phone) == ("referred", PHONE)
+    assert (update.update, phone) == ("referred", E164)
     assert len(await _staged(database, topics.REPORTER_UPDATES, [report_id])) == 1
 
 

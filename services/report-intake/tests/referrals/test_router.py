@@ -148,13 +148,13 @@ async def test_contact_reaches_the_agency_only_with_consent(intake, submit, repo
                                                                       "contact_me": True}))
     withheld, _ = await submit(report_body(contact=contact, consent={"share_with_agencies": True,
                                                                      "contact_me": False}))
-    for report_id, expected in ((consented, "+62 811 2222 3333"), (withheld, None)):
+    for report_id, expected in ((consented, "+6281122223333"), (withheld, None)):  # normalised to E.164
         referral_id = await referral_id_for("disdik", report_id)
         detail = await intake.get(f"/v1/referrals/{referral_id}", headers=partner_headers("disdik"))
         assert (detail.json()["contact"] or {}).get("phone") == expected
         events = await eventually(lambda rid=referral_id: topic_events(topics.REFERRALS, rid))
         assert ((bus.open(events[0], "contact") or {}).get("phone")) == expected
-        assert "2222 3333" not in events[0].data.model_dump_json()
+        assert "22223333" not in events[0].data.model_dump_json()
 
 
 async def test_without_consent_no_referral_leaves_until_a_supervisor_overrides(

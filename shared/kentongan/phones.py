@@ -1,4 +1,6 @@
-"""Phone numbers as the Command Center dials them: E.164, Indonesian numbers written the local way accepted."""
+"""Phone numbers as the Command Center and the SMS providers dial them: E.164, Indonesian numbers written the
+local way accepted. One type for every phone a request carries (a caller's, an emergency contact's, a
+reporter's)."""
 
 import hashlib
 import hmac
