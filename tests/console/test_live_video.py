@@ -45,7 +45,7 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     await page.locator(f'#queue li[data-id="{incident["id"]}"]').click()
 
     video = page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] video')
-    await video.wait_for()
+    await video.wait_for(timeout=30_000)  # generous: the detail, the nearby cameras and a ticket on a busy CI machine
     handle = await video.element_handle()
     # It plays: time advances past a second, at the camera's own size.
     await page.wait_for_function("v => v.currentTime > 1.0 && v.videoWidth > 0", arg=handle, timeout=15_000)
@@ -71,7 +71,7 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     # the selected incident's larger circle overlaps it on screen.)
     await page.locator('#map path.leaflet-interactive[d*="a5,5 "]').first.dispatch_event("click")
     reopened = page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] video')
-    await reopened.wait_for()
+    await reopened.wait_for(timeout=30_000)
     await page.wait_for_function("v => v.currentTime > 0.5", arg=await reopened.element_handle(), timeout=15_000)
     await page.locator(f'#live-grid .live-tile[data-camera="{camera_id}"] button.close').click()
 
