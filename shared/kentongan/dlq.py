@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.cluster import ClusterMetadata
 
 from kentongan.events.topics import ALL, dead_letter
 from kentongan.kafka import connection_options, create_producer
@@ -50,10 +51,10 @@ async def depths(settings: ServiceSettings, topics: list[str] | None = None) -> 
     """How many messages each dead-letter topic holds (within its retention), by source topic."""
     topics = topics or ALL
     async with _reader(settings) as reader:
-        existing = await reader.topics()
+        cluster = await _cluster(reader)
         counts = {}
         for topic in topics:
-            partitions = _partitions(reader, dead_letter(topic)) if dead_letter(topic) in existing else []
+            partitions = _partitions(cluster, dead_letter(topic))
             if not partitions:
                 counts[topic] = 0
                 continue
@@ -67,9 +68,9 @@ async def read(settings: ServiceSettings, topic: str, limit: int | None = None) 
     """The messages parked for `topic`, oldest first (at most `limit`)."""
     dlq = dead_letter(source_topic(topic))
     async with _reader(settings) as reader:
-        if dlq not in await reader.topics():
+        partitions = _partitions(await _cluster(reader), dlq)
+        if not partitions:
             return []
-        partitions = _partitions(reader, dlq)
         reader.assign(partitions)
         end = await reader.end_offsets(partitions)
         await reader.seek_to_beginning(*partitions)
@@ -118,8 +119,16 @@ async def _caught_up(reader: AIOKafkaConsumer, end: dict[TopicPartition, int]) -
     return all([await reader.position(partition) >= offset for partition, offset in end.items()])
 
 
-def _partitions(reader: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    return [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or [])]
+async def _cluster(reader: AIOKafkaConsumer) -> ClusterMetadata:
+    """All topics and their partitions, asked of the broker now. (`AIOKafkaConsumer.partitions_for_topic()`
+    reads the client's own view instead, which a background refresh for a consumer subscribed to nothing
+    empties at any moment: a parked message then looked absent, now and then.)"""
+    cluster: ClusterMetadata = await reader._client.fetch_all_metadata()
+    return cluster
+
+
+def _partitions(cluster: ClusterMetadata, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or [])]
 
 
 def _dead_letter(topic: str, record: ConsumerRecord[bytes, bytes]) -> DeadLetter:

@@ -36,7 +36,9 @@ async def test_the_incident_detail_plays_the_nearest_camera_live_pins_it_stops_i
     camera_id = f"LIVE-{uuid4().hex[:6]}"
     async with httpx.AsyncClient(base_url=cctv_url, headers=operator_headers("supervisor"), timeout=10) as client:
         created = await client.post("/v1/cameras", json={
-            "id": camera_id, "name": "Gang Pinggir", "lat": body["lat"] + 0.0005, "lon": body["lon"],
+            # A metre from the caller: the nearest camera whatever the session put nearby before (the demo cameras
+            # loaded by cctv-ingest's own tests), so it gets a live tile and is the first camera on the map.
+            "id": camera_id, "name": "Gang Pinggir", "lat": body["lat"] + 0.00001, "lon": body["lon"],
             "stream_url": camera.url})
     assert created.status_code == 201, created.text
     page = await console()

@@ -20,11 +20,12 @@ def cctv_settings(stack, tmp_path_factory) -> Settings:
                     blob_dir=str(tmp_path_factory.mktemp("cctv-blobs")), max_concurrent_reads=8)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def cctv(serve, cctv_settings):
-    """cctv-ingest in-process, one camera worker for the whole session (the other services' test apps live one
-    module, so that they leave their consumer groups before the cross-service tests; no cross-service test
-    depends on cctv-ingest's)."""
+    """cctv-ingest in-process, one camera worker per module, like the other services' test apps: it leaves its
+    consumer groups, and stops reading cameras, before the cross-service tests. (A worker kept for the whole
+    session went on reading every camera the later tests registered, and marked the console's RTSP test camera
+    offline, which its tests cannot read over TCP.)"""
     app = create_app(cctv_settings)
     async with serve(app) as client:
         client.app = app
