@@ -16,7 +16,7 @@ import pillow_heif
 from PIL import Image, ImageOps
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 pillow_heif.register_heif_opener()
 
@@ -167,6 +167,7 @@ def _rewrite_pdf(source: Path, target: Path) -> None:
         raise UnreadableMedia("the PDF needs a password")
     writer = PdfWriter()
     for page in reader.pages:
+        _drop_active_content(page)  # before the copy: what it drops is then never copied at all
         added = writer.add_page(page)
         _drop_keys(added)
         _drop_annotation_authors(added)
@@ -186,6 +187,33 @@ def _xobjects(page: DictionaryObject) -> list[DictionaryObject]:
 def _drop_keys(entry: DictionaryObject) -> None:
     for key in PAGE_METADATA:
         entry.pop(key, None)
+
+
+# What a PDF runs or carries besides its pages: scripts, programs to launch, forms that post elsewhere, files
+# inside it. The catalog's (open action, named scripts, embedded files) stays behind with the catalog; these
+# are what a page and its annotations hold. The agency opens the file: it must only show what the pages show.
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"}
+CARRIER_ANNOTATIONS = {"/FileAttachment", "/Movie", "/Sound", "/Screen", "/RichMedia", "/3D"}
+
+
+def _drop_active_content(page: DictionaryObject) -> None:
+    """A page's own actions (open or close), annotations that carry files or media, and any action of an
+    annotation that would run a script, start a program or send the form; plain links stay."""
+    page.pop("/AA", None)
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return
+    kept = ArrayObject()
+    for reference in annotations.get_object():
+        annotation = reference.get_object()
+        if annotation.get("/Subtype") in CARRIER_ANNOTATIONS:
+            continue
+        annotation.pop("/AA", None)
+        action = annotation.get("/A")
+        if action is not None and action.get_object().get("/S") in ACTIVE_ACTIONS:
+            annotation.pop("/A")
+        kept.append(reference)
+    page[NameObject("/Annots")] = kept
 
 
 def _drop_annotation_authors(page: DictionaryObject) -> None:

@@ -100,6 +100,45 @@ def pdf_with_author(text: str = "Ancaman lewat pesan") -> bytes:
     return out.getvalue()
 
 
+def pdf_with_active_content(text: str = "Foto ancaman") -> bytes:
+    """A one-page PDF that would run scripts when opened (document and page open actions, a named script, a
+    link whose action is a script, a launch action) and carries a file inside it, twice over (the catalog's
+    embedded files and a file-attachment annotation): what an attacker posing as a reporter could send an
+    agency. One plain web link is there too."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    def script(code: str) -> DictionaryObject:
+        return DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"):
+                                 TextStringObject(code)})
+
+    def annotation(subtype: str, **entries: object) -> DictionaryObject:
+        entry = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"):
+                                  NameObject(subtype), NameObject("/Rect"):
+                                  ArrayObject([NumberObject(n) for n in (10, 10, 30, 30)])})
+        entry.update({NameObject(f"/{key}"): value for key, value in entries.items()})
+        return entry
+
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_with_author(text)))
+    page = writer.pages[0]
+    writer.add_attachment("payload.exe", b"MZ not really a program")
+    writer._root_object["/Names"][NameObject("/JavaScript")] = DictionaryObject({NameObject("/Names"): ArrayObject(
+        [TextStringObject("catalog"), writer._add_object(script("app.alert('catalog script')"))])})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(script("app.alert('open')"))
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): script("app.alert('page open')")})
+    launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"):
+                               TextStringObject("cmd.exe")})
+    web = DictionaryObject({NameObject("/S"): NameObject("/URI"), NameObject("/URI"):
+                            TextStringObject("https://semarangkota.go.id/")})
+    carried = annotation("/FileAttachment", Contents=TextStringObject("lampiran"))
+    page[NameObject("/Annots")].extend(writer._add_object(entry) for entry in (
+        annotation("/Link", A=script("app.alert('link')")), annotation("/Link", A=launch),
+        annotation("/Link", A=web), carried))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">

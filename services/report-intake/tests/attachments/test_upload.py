@@ -125,6 +125,24 @@ async def test_the_pdf_agencies_download_names_nobody(intake, case, partner_head
     assert comment["/Contents"] == "lihat pesan ini" and "/T" not in comment and "/M" not in comment
 
 
+async def test_a_pdf_reaches_the_agency_without_scripts_or_files_inside(intake, case, partner_headers):
+    report_id, token, referral_id = case
+    document = samples.pdf_with_active_content("Foto ancaman")
+    for marker in (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/FileAttachment"):
+        assert marker in document  # the sample does carry them
+    response = await upload(intake, report_id, token, ("bukti.pdf", document))
+    assert response.status_code == 201, response.text
+    got = await download(intake, partner_headers, referral_id, response.json()[0]["id"])
+    assert got.status_code == 200
+    for marker in (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction", b"/AA",
+                   b"/FileAttachment", b"MZ not really", b"cmd.exe", b"app.alert"):
+        assert marker not in got.content, marker
+    cleaned = PdfReader(io.BytesIO(got.content))
+    assert [page.extract_text() for page in cleaned.pages] == ["Foto ancaman"]  # the page is kept
+    links = [annotation.get_object() for annotation in cleaned.pages[0]["/Annots"]]
+    assert [link["/A"]["/URI"] for link in links if "/A" in link] == ["https://semarangkota.go.id/"]
+
+
 async def test_an_iphone_mov_reaches_the_agency_without_where_or_on_what_it_was_filmed(
         intake, case, partner_headers, tmp_path):
     report_id, token, referral_id = case
