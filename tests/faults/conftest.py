@@ -143,11 +143,17 @@ class Placements:
         await self._engine.dispose()
 
 
-def resends(gateway_url: str) -> float:
-    """The gateway's count of alarms published again (kentongan_placement_resends_total)."""
-    body = httpx.get(f"{gateway_url}/metrics", timeout=10).text
+def resends(service_url: str) -> float:
+    """A service's count of events published again (kentongan_placement_resends_total)."""
+    body = httpx.get(f"{service_url}/metrics", timeout=10).text
     return sum(float(value) for value in re.findall(
         r'^kentongan_placement_resends_total\{[^}]*\} ([0-9.e+]+)$', body, re.MULTILINE))
+
+
+@pytest.fixture
+def resends_of():
+    """`resends_of(url)`: a service's count of events published again (alarms, urgent reports) so far."""
+    return resends
 
 
 @pytest.fixture

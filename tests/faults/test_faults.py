@@ -6,7 +6,8 @@ accepted is placed in exactly one incident within a bounded time, the app never 
 The broker's crash is the case of issue 21: the embedded broker loses the last writes it had acknowledged,
 as a single Kafka node can; the gateway's outbox row of such an alarm is gone, and its re-send (the same
 event, published again until an incident takes the alarm) is what brings it to an operator. A plain SIGKILL
-loses such writes only now and then; `test_placement_lost.py` makes the loss certain and shows the re-send.
+loses such writes only now and then; `test_acknowledged_events_lost.py` makes the loss certain (alarms and
+urgent reports) and shows the re-send place every one, and `test_placement_lost.py` loses dispatch's answer.
 (Restoring the broker's state file from before the crash, tried here, lost nothing on this broker build and
 left the session's broker unusable for the tests after it.)
 """
