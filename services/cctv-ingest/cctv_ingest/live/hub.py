@@ -20,6 +20,8 @@ from cctv_ingest.live.errors import CameraUnavailable, LiveCapacity
 from cctv_ingest.live.upstream import StreamInfo, read_live
 from cctv_ingest.metrics import LIVE_CAMERAS, LIVE_DROPPED, LIVE_VIEWERS
 
+PREPARE_HOLD_S = 5.0  # a player asks for its stream within a second or two of its ticket
+
 
 @dataclass(frozen=True)
 class HubLimits:
@@ -28,7 +30,7 @@ class HubLimits:
     grace_s: float
     viewer_buffer_bytes: int
     jpeg_interval_s: float
-    start_timeout_s: float  # open + first keyframe
+    start_timeout_s: float  # open (the init segment), and then again for the first keyframe
 
 
 class Viewer:
@@ -96,7 +98,8 @@ class Feed:
         self.thread = threading.Thread(target=self._read, name=f"live-{camera_id}", daemon=True)
 
     def _read(self) -> None:
-        read_live(self.url, self._read_limits, self, self._stop, self._limits.jpeg_interval_s)
+        read_live(self.url, self._read_limits, self, self._stop, self._limits.jpeg_interval_s,
+                  self._limits.start_timeout_s)
 
     # The upstream's Sink: called from its thread, handled on the event loop.
     def started(self, info: StreamInfo) -> None:
@@ -143,6 +146,11 @@ class Feed:
         for chunk in [self.info.init if self.info else b"", *self.gop]:
             if chunk:
                 viewer.offer(chunk, force=True)
+
+    def hold(self, seconds: float) -> None:
+        """Keep the upstream open `seconds` for a viewer yet to come, then close it if none came."""
+        if not self.viewers and self._idle is None:
+            self._idle = self._loop.call_later(seconds, self.stop)
 
     def join(self) -> Viewer:
         if self._idle is not None:
@@ -192,6 +200,14 @@ class LiveHub:
         self._read_limits, self.limits = read_limits, limits
         self.feeds: dict[str, Feed] = {}
         self.upstreams_opened = 0  # for tests and the benchmark: how many times a camera was opened
+
+    def prepare(self, camera_id: str, url: str) -> None:
+        """Open the camera's upstream ahead of its viewer (a ticket was just issued), if this worker has room
+        without closing another feed; held the grace period, and at least `PREPARE_HOLD_S`, for the viewer to
+        come. The RTSP handshake and the wait for a keyframe then overlap the player's round trips."""
+        if camera_id in self.feeds or len(self.feeds) >= self.limits.max_cameras:
+            return
+        self._open(camera_id, url).hold(max(self.limits.grace_s, PREPARE_HOLD_S))
 
     async def watch(self, camera_id: str, url: str) -> Viewer:
         """A viewer of the camera once its stream has started (CameraUnavailable if it does not start)."""

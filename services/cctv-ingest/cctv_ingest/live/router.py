@@ -34,8 +34,8 @@ STREAM_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {"video/mp4"
              responses=raises(CameraNotFound, CameraNotLive),
              summary="A short-lived playback URL for the camera's live video (operator or above; audited)")
 async def create_live_session(camera_id: CameraIdPath, operator: CurrentOperator, session: SessionDep,
-                              settings: SettingsDep) -> LiveSessionGrant:
-    return await service.grant(session, settings, operator, camera_id)
+                              settings: SettingsDep, request: Request) -> LiveSessionGrant:
+    return await service.grant(session, settings, operator, camera_id, request.app.state.live_hub)
 
 
 @router.get("/{camera_id}/live", response_class=StreamingResponse, responses={

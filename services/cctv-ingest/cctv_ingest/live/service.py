@@ -28,8 +28,10 @@ def _key(settings: Settings) -> bytes:
     return settings.live_ticket_key.get_secret_value().encode()
 
 
-async def grant(session: AsyncSession, settings: Settings, operator: Operator, camera_id: str) -> LiveSessionGrant:
-    """A ticket to watch the camera live, valid `live_ticket_ttl_s` to start; the session is audited."""
+async def grant(session: AsyncSession, settings: Settings, operator: Operator, camera_id: str,
+                hub: LiveHub | None = None) -> LiveSessionGrant:
+    """A ticket to watch the camera live, valid `live_ticket_ttl_s` to start; the session is audited. When
+    this worker serves the camera, its upstream starts opening now (`hub.prepare`), not when the player comes."""
     camera, health = await cameras.get(session, camera_id)
     if not camera.enabled:
         raise CameraNotLive()
@@ -37,6 +39,8 @@ async def grant(session: AsyncSession, settings: Settings, operator: Operator, c
     ticket = tickets.Ticket(uuid4(), camera_id, operator.subject,
                             datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=settings.live_ticket_ttl_s))
     await repository.issued(session, ticket.session_id, camera_id, operator.subject, mode)
+    if hub is not None and await _owner_elsewhere(session, settings, camera_id) is None:
+        hub.prepare(camera.id, camera.stream_url)
     url = f"{settings.public_url}/v1/cameras/{quote(camera_id, safe='')}/live?ticket={tickets.sign(ticket, _key(settings))}"
     return LiveSessionGrant(url=url, expires_at=ticket.expires_at, mode=mode)
 
@@ -52,7 +56,11 @@ def check_ticket(settings: Settings, text: str, camera_id: str, caller: Operator
 async def owner_url(sessions: Sessions, settings: Settings, camera_id: str) -> str | None:
     """Where the camera's owning worker serves live video, when that is another worker; None: serve here."""
     async with unit_of_work(sessions) as session:
-        workers = await ownership.live_urls(session, timedelta(seconds=settings.worker_ttl_s))
+        return await _owner_elsewhere(session, settings, camera_id)
+
+
+async def _owner_elsewhere(session: AsyncSession, settings: Settings, camera_id: str) -> str | None:
+    workers = await ownership.live_urls(session, timedelta(seconds=settings.worker_ttl_s))
     boss = owner(camera_id, sorted(workers))
     url = workers.get(boss) if boss is not None else None
     return url if boss != settings.worker_id and url and url != settings.live_url else None

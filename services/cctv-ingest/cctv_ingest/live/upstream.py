@@ -17,7 +17,14 @@ from typing import Literal, Protocol
 
 import av
 
-from cctv_ingest.ingest.grabber import CameraReadError, ReadLimits, encode_jpeg, open_stream, scaled
+from cctv_ingest.ingest.grabber import (
+    LIVE_PROBE_OPTIONS,
+    CameraReadError,
+    ReadLimits,
+    encode_jpeg,
+    open_stream,
+    scaled,
+)
 from cctv_ingest.redaction import redact_text
 
 Mode = Literal["fmp4", "jpeg"]
@@ -87,16 +94,30 @@ class BoxSplitter:
         return size if size >= 8 else None  # 0 ("to the end of file") never comes from a fragmenting muxer
 
 
-def read_live(url: str, limits: ReadLimits, sink: Sink, stop: threading.Event, jpeg_interval_s: float) -> None:
+def open_live(url: str, limits: ReadLimits):
+    """The camera opened for live viewing: over RTSP without probing its packets (the SDP names the codec and
+    size), unless the SDP leaves the size out; other sources are probed as for snapshots."""
+    if not url.startswith("rtsp"):
+        return open_stream(url, limits)
+    container = open_stream(url, limits, LIVE_PROBE_OPTIONS)
+    video = container.streams.video
+    if not video or video[0].codec_context.width:
+        return container
+    container.close()  # no SPS in the SDP: learn the size from the packets
+    return open_stream(url, limits)
+
+
+def read_live(url: str, limits: ReadLimits, sink: Sink, stop: threading.Event, jpeg_interval_s: float,
+              keyframe_timeout_s: float = 10.0) -> None:
     """Read the camera until `stop` is set or it fails; always ends with `sink.ended(reason)`."""
     reason = "stopped"
     try:
-        with open_stream(url, limits) as container:
+        with open_live(url, limits) as container:
             if not container.streams.video:
                 raise CameraReadError("no video stream")
             stream = container.streams.video[0]
             if stream.codec_context.name in PLAYABLE_CODECS:
-                _remux(container, stream, sink, stop)
+                _remux(container, stream, sink, stop, time.monotonic() + keyframe_timeout_s)
             else:
                 _jpegs(container, stream, sink, stop, jpeg_interval_s)
         reason = "stopped" if stop.is_set() else "camera stream ended"
@@ -108,7 +129,7 @@ def read_live(url: str, limits: ReadLimits, sink: Sink, stop: threading.Event, j
         sink.ended(reason[:300])
 
 
-def _remux(container, stream, sink: Sink, stop: threading.Event) -> None:
+def _remux(container, stream, sink: Sink, stop: threading.Event, keyframe_by: float) -> None:
     codec = stream.codec_context
     info: dict[str, StreamInfo] = {}
 
@@ -126,17 +147,24 @@ def _remux(container, stream, sink: Sink, stop: threading.Event) -> None:
     output = av.open(BoxSplitter(on_init, on_fragment), "w", format="mp4", options={"movflags": MOVFLAGS})
     try:
         out_stream = output.add_stream_from_template(stream)
+        # empty_moov: the init segment needs no sample, so viewers get it (and their HTTP answer) while the
+        # camera's first keyframe is still on its way.
+        output.start_encoding()
         base: int | None = None
         for packet in container.demux(stream):
             if stop.is_set():
                 return
-            if packet.dts is None or not packet.size:
+            # The first packets over RTSP may lack a dts (no RTCP sender report yet): their pts will do.
+            ts = packet.dts if packet.dts is not None else packet.pts
+            if ts is None or not packet.size:
                 continue
             if base is None:
                 if not packet.is_keyframe:
+                    if time.monotonic() > keyframe_by:
+                        raise CameraReadError("the camera sent no keyframe in time")
                     continue  # a viewer's first frame must decode on its own
-                base = packet.dts
-            packet.dts -= base
+                base = ts
+            packet.dts = ts - base
             packet.pts = packet.dts if packet.pts is None else packet.pts - base
             packet.stream = out_stream
             keys.append(packet.is_keyframe)
