@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
@@ -99,14 +99,38 @@ def _video_s_per_cpu_s(one_round, clip: Path, seconds: float) -> float:
     return rounds * seconds / (time.process_time() - started)
 
 
+def _side_by_side(rounds: dict[str, Callable[[Path], None]], clip: Path, seconds: float) -> dict[str, float]:
+    """Video seconds per CPU second of each path, their rounds taken in turn (bare, live, bare, ...) so that
+    a change of load during the run weighs on both alike (all of one path's rounds, then the other's: the
+    ratio drifted 0.83-0.94 between runs)."""
+    spent = dict.fromkeys(rounds, 0.0)
+    count = 0
+    while sum(spent.values()) < ROUND_CPU_S * len(rounds):
+        for name, one_round in rounds.items():
+            started = time.process_time()
+            one_round(clip)
+            spent[name] += time.process_time() - started
+        count += 1
+    return {name: count * seconds / cpu for name, cpu in spent.items()}
+
+
+def _open_round(clip: Path) -> None:
+    with av.open(str(clip), options=PROBE_OPTIONS) as container:
+        assert container.streams.video[0].codec_context.width
+
+
 def remux(folder: Path) -> dict:
+    """Each round opens the clip as both paths do (probing decodes its first frames: `open_cpu_ms_per_round`,
+    most of an 8 s round), a cost both sides share: the live path's own cost per packet weighs more on a
+    camera already streaming (see docs/performance.md)."""
     seconds = 8.0
     clip = _clip(folder, seconds)
-    bare = _video_s_per_cpu_s(_bare_round, clip, seconds)
-    live = _video_s_per_cpu_s(_live_round, clip, seconds)
+    rates = _side_by_side({"bare": _bare_round, "live": _live_round}, clip, seconds)
+    bare, live = rates["bare"], rates["live"]
+    open_cpu_s = seconds / _video_s_per_cpu_s(_open_round, clip, seconds)
     return {"clip": f"1080p H.264, {FPS} fps, GOP {GOP} ({GOP / FPS:g} s)",
             "bare_pyav_remux_cameras_per_core": round(bare, 1), "live_path_cameras_per_core": round(live, 1),
-            "ratio": round(live / bare, 3)}
+            "ratio": round(live / bare, 3), "open_cpu_ms_per_round": round(open_cpu_s * 1000, 1)}
 
 
 # ---------- a live RTSP camera in a child process, and the hub behind a minimal HTTP app ----------

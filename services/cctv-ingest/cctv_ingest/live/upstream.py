@@ -12,6 +12,7 @@ fan-out to viewers is the hub's business.
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -62,36 +63,67 @@ def mode_for(codec: str | None) -> Mode:
 
 class BoxSplitter:
     """A write-only file for the MP4 muxer that cuts its output into top-level boxes: the init segment
-    (everything up to and including `moov`), then each fragment (`moof` + `mdat`, with any box before it)."""
+    (everything up to and including `moov`), then each fragment (`moof` + `mdat`, with any box before it).
 
-    def __init__(self, on_init, on_fragment) -> None:
+    The muxer flushes at every fragment's end, so a fragment is one write or a few (32 KiB each): they are
+    kept as they came and joined once when the fragment is complete (a one-write fragment is passed on as
+    is). Only box headers are read, in place; profiled, the former bytearray buffer (four copies of every
+    byte) cost ~7 % of the live remux."""
+
+    def __init__(self, on_init: Callable[[bytes], None], on_fragment: Callable[[bytes], None]) -> None:
         self._on_init, self._on_fragment = on_init, on_fragment
-        self._buffer = bytearray()
-        self._pending = bytearray()
+        self._parts: list[bytes] = []  # the segment being received: init segment or fragment
+        self._size = 0  # bytes in _parts
+        self._next = 0  # where the next box's header starts, from the segment's start
+        self._box: tuple[int, bytes] | None = None  # the box being received: its end and its type
         self._init_done = False
 
     def write(self, data: bytes) -> int:
-        self._buffer += data
-        while (size := self._next_box_size()) and len(self._buffer) >= size:
-            kind = bytes(self._buffer[4:8])
-            self._pending += self._buffer[:size]
-            del self._buffer[:size]
+        self._parts.append(data if type(data) is bytes else bytes(data))
+        self._size += len(data)
+        while True:
+            if self._box is None:
+                self._box = self._header(self._next)
+                if self._box is None:
+                    break
+            end, kind = self._box
+            if end > self._size:
+                break
+            self._next, self._box = end, None
             if kind == b"moov" and not self._init_done:
                 self._init_done = True
-                self._on_init(bytes(self._pending))
-                self._pending.clear()
+                self._on_init(self._cut(end))
             elif kind == b"mdat" and self._init_done:
-                self._on_fragment(bytes(self._pending))
-                self._pending.clear()
+                self._on_fragment(self._cut(end))
         return len(data)
 
-    def _next_box_size(self) -> int | None:
-        if len(self._buffer) < 8:
+    def _header(self, offset: int) -> tuple[int, bytes] | None:
+        """The end and type of the box starting at `offset`, once its header has come."""
+        last = self._parts[-1] if self._parts else b""
+        start = self._size - len(last)
+        header = last[offset - start:offset - start + 16] if offset >= start else \
+            b"".join(self._parts)[offset:offset + 16]  # a header split across writes: rare
+        if len(header) < 8:
             return None
-        size = int.from_bytes(self._buffer[:4], "big")
-        if size == 1:  # 64-bit size follows the type
-            return int.from_bytes(self._buffer[8:16], "big") if len(self._buffer) >= 16 else None
-        return size if size >= 8 else None  # 0 ("to the end of file") never comes from a fragmenting muxer
+        size = int.from_bytes(header[:4], "big")
+        if size == 1:  # a 64-bit size follows the type
+            if len(header) < 16:
+                return None
+            size = int.from_bytes(header[8:16], "big")
+        # 0 ("to the end of the file") never comes from a fragmenting muxer; less than 8 is no box
+        return (offset + size, header[4:8]) if size >= 8 else None
+
+    def _cut(self, end: int) -> bytes:
+        """The segment's first `end` bytes, removed from what was received."""
+        if end == self._size:
+            segment = self._parts[0] if len(self._parts) == 1 else b"".join(self._parts)
+            self._parts = []
+        else:
+            received = b"".join(self._parts)
+            segment, self._parts = received[:end], [received[end:]]
+        self._size -= end
+        self._next -= end
+        return segment
 
 
 def open_live(url: str, limits: ReadLimits):
