@@ -39,9 +39,8 @@ def gateway_url(services) -> str:
 @pytest.fixture(scope="session")
 def cctv_url(services) -> str:
     # The camera registry and its API only: no camera is polled in these tests. Live video (tests/console)
-    # plays the RTSP test camera, which speaks RTP over UDP only; its upstream closes 1 s after the last viewer.
-    return services.start("cctv-ingest", CCTV_INGEST_INGEST_ENABLED="false", CCTV_INGEST_RTSP_TRANSPORT="udp",
-                          CCTV_INGEST_LIVE_GRACE_S="1").url
+    # plays the RTSP test camera over TCP, the default transport; its upstream closes 1 s after the last viewer.
+    return services.start("cctv-ingest", CCTV_INGEST_INGEST_ENABLED="false", CCTV_INGEST_LIVE_GRACE_S="1").url
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""Live camera video in the console, in real Chromium: a real RTSP camera (rtsp-rs, H.264) remuxed by a real
-cctv-ingest process into fragmented MP4, relayed by dispatch, played in a <video>."""
+"""Live camera video in the console, in real Chromium: a real RTSP camera (H.264, RTP interleaved over TCP, the
+service's default transport) remuxed by a real cctv-ingest process into fragmented MP4, relayed by dispatch,
+played in a <video>."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def camera(tmp_path_factory):
     clip = make_rtsp_clip(tmp_path_factory.mktemp("live"), width=WIDTH, height=HEIGHT, seconds=4, fps=10, gop=10)
-    camera = RtspCamera(clip).start()
+    camera = RtspCamera(clip, transport="tcp").start()
     yield camera
     camera.stop()
 

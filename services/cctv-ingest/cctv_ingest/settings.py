@@ -52,9 +52,9 @@ class Settings(BlobSettings):
     incident_cameras: int = 5
     incident_radius_m: float = 1000.0
 
-    # RTSP transport: tcp (default: UDP loses packets behind NAT and firewalls), or udp for cameras that
-    # only speak RTP over UDP (the test camera).
-    rtsp_transport: Literal["tcp", "udp"] = "tcp"
+    # RTSP transport: tcp (default: UDP loses packets behind NAT and firewalls), udp for cameras that only
+    # speak RTP over UDP, or auto: UDP first, then TCP when the camera refuses UDP (461).
+    rtsp_transport: Literal["tcp", "udp", "auto"] = "tcp"
 
     # Live video (cctv_ingest.live): tickets signed with this key, valid `live_ticket_ttl_s` to start.
     live_ticket_key: SecretStr = Field(SecretStr(PLACEHOLDER_SECRET))

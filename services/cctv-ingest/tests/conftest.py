@@ -25,7 +25,7 @@ async def cctv(serve, cctv_settings):
     """cctv-ingest in-process, one camera worker per module, like the other services' test apps: it leaves its
     consumer groups, and stops reading cameras, before the cross-service tests. (A worker kept for the whole
     session went on reading every camera the later tests registered, and marked the console's RTSP test camera
-    offline, which its tests cannot read over TCP.)"""
+    offline: it spoke RTP over UDP only then, and workers read RTSP over TCP.)"""
     app = create_app(cctv_settings)
     async with serve(app) as client:
         client.app = app

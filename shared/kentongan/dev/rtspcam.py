@@ -1,18 +1,21 @@
 """Test cameras for live video (tests, the benchmark; beside fakecam, dev tooling like it).
 
 A live RTSP test camera: the H.264 clip of `kentongan.dev.fakecam`, looped forever at its frame rate and
-served over RTSP (RTP over UDP) by `rtsp-rs`, a real RTSP server. It can be stopped (the camera is lost)."""
+served over RTSP, with RTP over UDP by `rtsp-rs` (a real RTSP server, which refuses TCP: its SETUP answers 461
+to `interleaved=`), or interleaved in the RTSP connection (TCP) by `rtsp_tcp.InterleavedRtspServer`, which
+refuses UDP. It can be stopped (the camera is lost)."""
 
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import av
 import rtsp
 
 from kentongan.dev.fakecam import CLIP_NAME, FakeCamera, make_clip
+from kentongan.dev.rtsp_tcp import InterleavedRtspServer, parameter_sets
 
 
 def clip_packets(path: Path) -> tuple[list[bytes], float, tuple[int, int]]:
@@ -25,12 +28,16 @@ def clip_packets(path: Path) -> tuple[list[bytes], float, tuple[int, int]]:
 
 
 class RtspCamera:
-    """`rtsp://127.0.0.1:<port>/stream`, sending the clip's frames in real time until `stop()`."""
+    """`rtsp://127.0.0.1:<port>/stream`, sending the clip's frames in real time until `stop()`, with RTP over
+    `transport` only."""
 
-    def __init__(self, clip: Path) -> None:
+    def __init__(self, clip: Path, transport: Literal["udp", "tcp"] = "udp") -> None:
         self.frames, self.fps, self.size = clip_packets(clip)
         self.port = _free_port()
-        self._server = rtsp.Server(f"127.0.0.1:{self.port}")
+        self.transport = transport
+        address = f"127.0.0.1:{self.port}"
+        self._server = rtsp.Server(address) if transport == "udp" else \
+            InterleavedRtspServer(address, parameter_sets(self.frames))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pump, daemon=True)
 

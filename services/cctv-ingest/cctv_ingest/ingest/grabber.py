@@ -26,6 +26,10 @@ PROBE_OPTIONS = {"probesize": "65536", "analyzeduration": "500000"}
 # Measured on the 1080p25 test camera: open 0.66 -> 0.08-0.11 s. Cameras whose SDP lacks the SPS are probed
 # again with PROBE_OPTIONS (upstream.open_live).
 LIVE_PROBE_OPTIONS = {"probesize": "32", "analyzeduration": "0", "fflags": "nobuffer"}
+# FFmpeg's rtsp_transport flags: with udp+tcp it asks for UDP and takes TCP when the camera answers SETUP with
+# 461 Unsupported Transport. (Its other fallback, on UDP silence, needs FFmpeg's own socket `timeout`, which
+# PyAV's read timeout preempts: behind a firewall that drops UDP, use tcp, the default.)
+RTSP_TRANSPORTS = {"tcp": "tcp", "udp": "udp", "auto": "udp+tcp"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class ReadLimits:
     # Where reads may connect (cameras.urls.camera_policy); None only for local files (benchmarks).
     policy: OutboundPolicy | None = None
     # tcp by default: UDP loses packets behind NAT and firewalls, and a lost keyframe costs a whole GOP.
-    rtsp_transport: str = "tcp"
+    rtsp_transport: str = "tcp"  # or udp, or auto (RTSP_TRANSPORTS)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ def open_stream(url: str, limits: ReadLimits, probe: dict[str, str] = PROBE_OPTI
     problem = limits.policy and resolved_url_problem(url, limits.policy, credentials=True)
     if problem:
         raise CameraReadError(f"refused by the outbound policy: {problem}")
-    options = {**probe, "rtsp_transport": limits.rtsp_transport} if url.startswith("rtsp") else dict(probe)
+    options = dict(probe)
+    if url.startswith("rtsp"):
+        options["rtsp_transport"] = RTSP_TRANSPORTS[limits.rtsp_transport]
     return av.open(url, timeout=(limits.open_timeout_s, limits.read_timeout_s), options=options)
 
 

@@ -18,7 +18,7 @@ from kentongan.db import unit_of_work
 from kentongan.dev.rtspcam import file_camera
 from kentongan.dev.testing import eventually
 
-from .conftest import HEIGHT, WIDTH
+from .conftest import HEIGHT, WIDTH, free_port, served
 
 
 @pytest.fixture
@@ -70,9 +70,10 @@ async def audit(live, camera_id: str):
         return await repository.of_camera(session, camera_id, datetime.now(UTC) - timedelta(hours=1))
 
 
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
 async def test_a_ticket_plays_the_camera_as_fragmented_mp4_and_the_session_is_audited(
-        live, client, register, rtsp_camera, operator_headers):
-    camera = rtsp_camera()
+        live, client, register, rtsp_camera, operator_headers, transport):
+    camera = rtsp_camera(transport)
     camera_id = await register(camera.url)
     session = await grant(client, operator_headers, camera_id)
     assert session["mode"] == "fmp4" and "ticket=" in session["url"]
@@ -223,3 +224,41 @@ async def test_a_disabled_camera_cannot_be_watched(client, register, operator_he
     camera_id = await register("rtsp://127.0.0.1:9/none", enabled=False)
     answer = await client.post(f"/v1/cameras/{camera_id}/live-sessions", headers=operator_headers())
     assert answer.status_code == 409 and answer.json()["error"] == "camera_not_live"
+
+
+async def test_with_two_workers_the_owner_serves_the_camera_and_opens_it_once_whichever_worker_was_asked(
+        live, client, register, rtsp_camera, operator_headers, live_settings):
+    """Two real workers on one database: tickets from either play the camera from its owner (the other
+    redirects), one upstream for both viewers; the worker asked first opens nothing, not even ahead."""
+    port = free_port()
+    peer_settings = live_settings.model_copy(update={"worker_id": "live-peer", "live_url": f"http://127.0.0.1:{port}"})
+    ttl = timedelta(seconds=live_settings.worker_ttl_s)
+    async with served(peer_settings, port) as peer, httpx.AsyncClient(base_url=peer.url, timeout=15) as at_peer:
+        try:
+            async with unit_of_work(live.app.state.sessionmaker) as session:  # both workers' heartbeats
+                await ownership.heartbeat(session, "live-test-worker", ttl, live.url)
+                workers = await ownership.heartbeat(session, "live-peer", ttl, peer.url)
+            camera = rtsp_camera()
+            camera_id = await register(camera.url)
+            while owner(camera_id, workers) != "live-peer":
+                camera_id = await register(camera.url)
+            opened_here, opened_there = live.hub.upstreams_opened, peer.hub.upstreams_opened
+
+            asked_here = await grant(client, operator_headers, camera_id)
+            asked_there = await grant(at_peer, operator_headers, camera_id, subject="opr-budi")
+            assert camera_id not in live.hub.feeds, "only the owner opens the camera"
+            first = await client.get(asked_here["url"])
+            assert first.status_code == 307 and first.headers["location"].startswith(peer.url)
+            async with httpx.AsyncClient(timeout=15, follow_redirects=True) as player:
+                bodies = await asyncio.gather(read_stream(player, f"{live.url}{asked_here['url']}", 12),
+                                              read_stream(player, f"{peer.url}{asked_there['url']}", 12))
+                assert camera.viewers == 1
+            for body in bodies:
+                assert (decoded(body)[0].width, decoded(body)[0].height) == (WIDTH, HEIGHT)
+            assert (live.hub.upstreams_opened, peer.hub.upstreams_opened) == (opened_here, opened_there + 1)
+            rows = await eventually(lambda: _ended(live, camera_id))
+            assert sorted(r.subject for r in rows if r.started_at) == ["opr-budi", "opr-sari"]
+        finally:
+            async with unit_of_work(live.app.state.sessionmaker) as session:
+                await ownership.leave(session, "live-peer")
+                await ownership.leave(session, "live-test-worker")
