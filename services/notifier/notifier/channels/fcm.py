@@ -4,17 +4,18 @@ token minted from a service account and cached until shortly before it expires."
 import asyncio
 import time
 
-import httpx
 import orjson
 from google.auth import crypt, jwt
 
+from kentongan.outbound import OutboundClient
 from notifier.channels.base import Outgoing, SendResult
-from notifier.channels.http import exchange
+from notifier.channels.http import exchange, form_body
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 EXPIRY_MARGIN_S = 60  # renew a minute early: a token that expires in flight costs a retry
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 RETRYABLE = {"UNAVAILABLE", "INTERNAL", "QUOTA_EXCEEDED", "UNSPECIFIED_ERROR"}
 
 
@@ -26,7 +27,7 @@ class ServiceAccountTokens:
     """OAuth2 access tokens for a Google service account (RFC 7523 JWT bearer grant). The JWT is built and signed
     with `google-auth`; the token request goes through the notifier's outbound HTTP client like every other."""
 
-    def __init__(self, client: httpx.AsyncClient, info: dict, scope: str = SCOPE) -> None:
+    def __init__(self, client: OutboundClient, info: dict, scope: str = SCOPE) -> None:
         self._client = client
         self._signer = crypt.RSASigner.from_service_account_info(info)
         self._email = info["client_email"]
@@ -55,7 +56,7 @@ class ServiceAccountTokens:
         assertion = jwt.encode(self._signer, {"iss": self._email, "scope": self._scope, "aud": self._token_uri,
                                               "iat": now, "exp": now + 3600})
         answer = await exchange(self._client, self._token_uri,
-                                data={"grant_type": JWT_BEARER, "assertion": assertion.decode()})
+                                form_body({"grant_type": JWT_BEARER, "assertion": assertion.decode()}), FORM)
         body = answer.body if isinstance(answer.body, dict) else {}
         if not answer.ok or not body.get("access_token"):
             raise TokenError(f"token endpoint: {answer.error or 'no access_token'} {body.get('error', '')}".strip())
@@ -85,9 +86,9 @@ def _fcm_error(body: object) -> tuple[str, str]:
 
 
 class FcmChannel:
-    def __init__(self, client: httpx.AsyncClient, tokens: ServiceAccountTokens, api_url: str, project_id: str) -> None:
+    def __init__(self, client: OutboundClient, tokens: ServiceAccountTokens, api_url: str, project_id: str) -> None:
         self._client, self._tokens = client, tokens
-        self._url = httpx.URL(f"{api_url.rstrip('/')}/v1/projects/{project_id}/messages:send")
+        self._url = f"{api_url.rstrip('/')}/v1/projects/{project_id}/messages:send"
 
     async def send(self, message: Outgoing) -> SendResult:
         body = orjson.dumps(fcm_message(message.target, message.payload))
@@ -109,4 +110,4 @@ class FcmChannel:
 
     async def _post(self, body: bytes):
         headers = {"authorization": f"Bearer {await self._tokens.token()}", "content-type": "application/json"}
-        return await exchange(self._client, self._url, content=body, headers=headers)
+        return await exchange(self._client, self._url, body, headers)

@@ -1,15 +1,16 @@
 """The outbound HTTP client every channel uses, and the channels that only POST: partner webhooks (Standard
 Webhooks) and a generic FCM-style push URL. Providers with their own formats have modules of their own."""
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-import aiohttp
-import httpx
 import orjson
 from standardwebhooks.webhooks import Webhook
 
+from kentongan.outbound import OUTBOUND_ERRORS, OutboundClient
 from notifier.channels.base import Outgoing, SendResult
 
 MAX_ANSWER_BYTES = 64 * 1024
@@ -20,14 +21,12 @@ def webhook_id(message: Outgoing) -> str:
     return f"msg_{message.delivery_id.hex}"
 
 
-async def _post(client: httpx.AsyncClient, url: str | httpx.URL, body: bytes, headers: dict[str, str]) -> SendResult:
+async def _post(client: OutboundClient, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     # Redirects are not followed (a partner URL was checked, its redirect target was not). The body is
     # not read: the status is the answer, and a body still arriving just closes that connection.
     try:
-        async with client.stream("POST", url, content=body,
-                                 headers={"content-type": "application/json", **headers}) as response:
-            status = response.status_code
-    except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+        status, _ = await client.post_raw(url, body, {"content-type": "application/json", **headers}, max_bytes=0)
+    except OUTBOUND_ERRORS as exc:
         return SendResult(False, None, f"{type(exc).__name__}: {exc}"[:1000])
     if 200 <= status < 300:
         return SendResult(True, status)
@@ -47,29 +46,35 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
-async def exchange(client: httpx.AsyncClient, url: str | httpx.URL, *, content: bytes | None = None,
-                   data: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-                   auth: tuple[str, str] | None = None) -> Answer:
-    """POST to a provider through the outbound client and read its (bounded) JSON answer: providers say in the
-    body which message id they gave, or why they refused. A provider's `url` is best parsed once
-    (`httpx.URL`): parsing the string again for every message was ~6% of the notifier's CPU."""
+def form_body(data: dict[str, str]) -> bytes:
+    """An `application/x-www-form-urlencoded` body (Twilio, OAuth2 token endpoints)."""
+    return urlencode(data).encode()
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The value of an HTTP basic `authorization` header."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+async def exchange(client: OutboundClient, url: str, content: bytes, headers: dict[str, str]) -> Answer:
+    """POST to a provider through the outbound client (its policy, pool and keep-alive connections) and read
+    its (bounded) JSON answer: providers say in the body which message id they gave, or why they refused.
+    `headers` carry the content type; build them once per channel where they do not change."""
     try:
-        response = await client.post(url, content=content, data=data, headers=headers,
-                                     auth=httpx.BasicAuth(*auth) if auth else httpx.USE_CLIENT_DEFAULT)
-    except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+        status, raw = await client.post_raw(url, content, headers, max_bytes=MAX_ANSWER_BYTES)
+    except OUTBOUND_ERRORS as exc:
         return Answer(None, None, f"{type(exc).__name__}: {exc}"[:1000])
-    raw = response.content[:MAX_ANSWER_BYTES]
     try:
         body = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
         body = None
-    return Answer(response.status_code, body, None if response.is_success else f"HTTP {response.status_code}")
+    return Answer(status, body, None if 200 <= status < 300 else f"HTTP {status}")
 
 
 class WebhookChannel:
     """POSTs the payload to the target URL, signed with the subscription's secret when it has one."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: OutboundClient) -> None:
         self._client = client
 
     async def send(self, message: Outgoing) -> SendResult:
@@ -85,8 +90,8 @@ class WebhookChannel:
 class PushChannel:
     """An FCM-style HTTP push API: `{"message": {"token", "notification"?, "data"}}` to the configured URL."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, api_key: str | None) -> None:
-        self._client, self._url = client, httpx.URL(url)
+    def __init__(self, client: OutboundClient, url: str, api_key: str | None) -> None:
+        self._client, self._url = client, url
         self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
 
     async def send(self, message: Outgoing) -> SendResult:

@@ -3,10 +3,10 @@ when it is on, else nothing (a delivery on that channel fails and is retried unt
 
 import json
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kentongan.crypto import Keyring
+from kentongan.outbound import OutboundClient
 from notifier.channels.base import Channel, Outgoing, SendResult
 from notifier.channels.dev_inbox import DevInboxChannel
 from notifier.channels.email import EmailChannel
@@ -23,7 +23,7 @@ def _secret(value) -> str:
     return value.get_secret_value() if value is not None else ""
 
 
-def _sms(settings: Settings, client: httpx.AsyncClient, fallback: Channel) -> Channel:
+def _sms(settings: Settings, client: OutboundClient, fallback: Channel) -> Channel:
     if settings.twilio_configured():
         callback = f"{settings.public_url.rstrip('/')}{TWILIO_RECEIPTS_PATH}" if settings.public_url else None
         return TwilioSmsChannel(client, api_url=settings.twilio_api_url, account_sid=settings.twilio_account_sid or "",
@@ -36,7 +36,7 @@ def _sms(settings: Settings, client: httpx.AsyncClient, fallback: Channel) -> Ch
     return fallback
 
 
-def _push(settings: Settings, client: httpx.AsyncClient, fallback: Channel) -> Channel:
+def _push(settings: Settings, client: OutboundClient, fallback: Channel) -> Channel:
     if settings.fcm_configured():
         info = json.loads(_secret(settings.fcm_service_account_json))
         return FcmChannel(client, ServiceAccountTokens(client, info), settings.fcm_api_url,
@@ -46,7 +46,7 @@ def _push(settings: Settings, client: httpx.AsyncClient, fallback: Channel) -> C
     return fallback
 
 
-def build_channels(settings: Settings, webhook_client: httpx.AsyncClient, provider_client: httpx.AsyncClient,
+def build_channels(settings: Settings, webhook_client: OutboundClient, provider_client: OutboundClient,
                    sessionmaker: async_sessionmaker[AsyncSession], keyring: Keyring) -> dict[str, Channel]:
     """channel name -> transport. Webhooks (partners' and representatives' URLs) and the providers the
     platform is configured with (WhatsApp, SMS, push; possibly on an internal network) use separate clients,

@@ -1,11 +1,11 @@
 """SMS through a provider: a Twilio-compatible Messages API, or a generic HTTP gateway set up by settings."""
 
-import httpx
 import orjson
 
+from kentongan.outbound import OutboundClient
 from notifier.channels.base import Outgoing, SendResult
 from notifier.channels.gsm7 import sms_text
-from notifier.channels.http import Answer, exchange
+from notifier.channels.http import Answer, basic_auth, exchange, form_body
 
 # Twilio error codes that no retry can fix: the number is invalid, not a mobile, or opted out (STOP).
 TWILIO_PERMANENT = {21211, 21214, 21217, 21407, 21408, 21610, 21612, 21614, 21635}
@@ -20,18 +20,19 @@ class TwilioSmsChannel:
     HTTP basic auth with the account SID and auth token; `201` answers the message's `sid`, which the delivery
     receipts (`StatusCallback`) name."""
 
-    def __init__(self, client: httpx.AsyncClient, *, api_url: str, account_sid: str, auth_token: str,
+    def __init__(self, client: OutboundClient, *, api_url: str, account_sid: str, auth_token: str,
                  sender: str | None, messaging_service_sid: str | None, status_callback: str | None) -> None:
         self._client = client
-        self._url = httpx.URL(f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json")
-        self._auth = (account_sid, auth_token)
+        self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._headers = {"authorization": basic_auth(account_sid, auth_token),
+                         "content-type": "application/x-www-form-urlencoded"}
         self._form = {"From": sender} if sender else {"MessagingServiceSid": messaging_service_sid or ""}
         if status_callback:
             self._form["StatusCallback"] = status_callback
 
     async def send(self, message: Outgoing) -> SendResult:
         form = {"To": message.target, "Body": sms_text(message.payload), **self._form}
-        answer = await exchange(self._client, self._url, data=form, auth=self._auth)
+        answer = await exchange(self._client, self._url, form_body(form), self._headers)
         body = answer.body if isinstance(answer.body, dict) else {}
         if answer.ok and body.get("sid"):
             return SendResult(True, answer.status, provider_message_id=str(body["sid"]))
@@ -74,9 +75,9 @@ class GatewaySmsChannel:
     set) but no such field, the receipts name our own reference (the delivery id). Without either the gateway
     accepting the message is as far as anyone will know: it is `delivered`."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, api_key: str | None, request_template: str,
+    def __init__(self, client: OutboundClient, url: str, api_key: str | None, request_template: str,
                  message_id_field: str | None, receipts: bool) -> None:
-        self._client, self._url = client, httpx.URL(url)
+        self._client, self._url = client, url
         self._headers = {"content-type": "application/json"}
         if api_key:
             self._headers["authorization"] = f"Bearer {api_key}"
@@ -87,7 +88,7 @@ class GatewaySmsChannel:
         reference = str(message.delivery_id)
         body = _fill(self._template, {"to": message.target, "text": sms_text(message.payload),
                                       "reference": reference})
-        answer = await exchange(self._client, self._url, content=orjson.dumps(body), headers=self._headers)
+        answer = await exchange(self._client, self._url, orjson.dumps(body), self._headers)
         if not answer.ok:
             # A 4xx other than "too many" or "timeout" is the gateway refusing this message for good.
             refused = answer.status is not None and 400 <= answer.status < 500 and answer.status not in (408, 429)

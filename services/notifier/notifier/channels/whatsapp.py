@@ -3,9 +3,9 @@ id, with a bearer token. The answer carries the message's `wamid`, which the sta
 
 import re
 
-import httpx
 import orjson
 
+from kentongan.outbound import OutboundClient
 from notifier.channels.base import Outgoing, SendResult
 from notifier.channels.http import exchange
 
@@ -39,14 +39,14 @@ def template_message(to: str, payload: dict) -> dict:
 
 
 class WhatsAppChannel:
-    def __init__(self, client: httpx.AsyncClient, api_url: str, phone_number_id: str, token: str) -> None:
+    def __init__(self, client: OutboundClient, api_url: str, phone_number_id: str, token: str) -> None:
         self._client = client
-        self._url = httpx.URL(f"{api_url.rstrip('/')}/{phone_number_id}/messages")
+        self._url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
         self._headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     async def send(self, message: Outgoing) -> SendResult:
-        answer = await exchange(self._client, self._url, headers=self._headers,
-                                content=orjson.dumps(template_message(message.target, message.payload)))
+        body = orjson.dumps(template_message(message.target, message.payload))
+        answer = await exchange(self._client, self._url, body, self._headers)
         body = answer.body if isinstance(answer.body, dict) else {}
         messages = body.get("messages") or []
         if answer.ok and messages and messages[0].get("id"):
