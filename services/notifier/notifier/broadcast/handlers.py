@@ -62,14 +62,30 @@ async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings:
                             once_per_incident: bool = False) -> None:
     """Queue one message per representative, on the first channel their contacts list, once per occasion (see
     `occasion`); if it is not delivered within `fallback_after_s`, the next one follows (`deliveries.fallback`)."""
-    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-    audience = await representatives.audience(session, incident.lat, incident.lon, settings)
+    await on_incident_alerts(session, [envelope], settings, once_per_incident)
+
+
+async def on_incident_alerts(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
+                             once_per_incident: bool = False) -> None:
+    """`on_incident_alert` for a consumer's batch of incident events: their audiences in two queries and all
+    their messages in one insert, whatever the number of incidents."""
+    if not envelopes:
+        return
+    incidents: list[IncidentChanged] = [envelope.data for envelope in envelopes]  # type: ignore[misc]
+    found = await representatives.audiences(session, [(i.lat, i.lon) for i in incidents], settings)
+    await deliveries.enqueue_many(session, [
+        (envelope, _messages(envelope, incident, audience, settings, once_per_incident))
+        for envelope, incident, audience in zip(envelopes, incidents, found, strict=True)])
+
+
+def _messages(envelope: Envelope, incident: IncidentChanged, audience: representatives.Audience, settings: Settings,
+              once_per_incident: bool) -> list[deliveries.NewDelivery]:
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
-    await deliveries.enqueue(session, envelope, [
+    return [
         deliveries.NewDelivery(
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=rep.contacts[0]["channel"],
             target=rep.contacts[0]["address"], payload=message_for(rep, kind, incident, place),
             incident_id=incident.incident_id,
             dedup_key=f"{occasion(incident, once_per_incident)}|rep:{rep.id}|{rep.contacts[0]['channel']}",
             fallback_after_s=settings.fallback_after_s if len(rep.contacts) > 1 else None)
-        for rep, _ in audience.alerted if rep.contacts])
+        for rep, _ in audience.alerted if rep.contacts]

@@ -3,9 +3,9 @@ ends (resolved: Update with AllClear; cancelled: Cancel), each later one referen
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -24,7 +24,7 @@ def _identifier(alert_id: UUID) -> str:
     return f"urn:uuid:{alert_id}"
 
 
-def _references(earlier: Sequence[Row[UUID, datetime, str]]) -> str | None:
+def _references(earlier: Sequence["Earlier"]) -> str | None:
     if not earlier:
         return None
     return " ".join(f"{SENDER},{_identifier(a.id)},{document.cap_time(a.sent)}" for a in earlier)
@@ -38,17 +38,50 @@ def _msg_type(incident: IncidentChanged) -> tuple[str, bool]:
     return ("Update" if isinstance(incident, IncidentEscalated) else "Alert"), False
 
 
+class Earlier(NamedTuple):
+    """An alert already published for an incident: what a later one references."""
+
+    id: UUID
+    sent: datetime
+    occasion: str
+
+
 async def publish(session: AsyncSession, envelope: Envelope, settings: Settings, area_desc: str | None = None,
                   closing: bool = False) -> None:
     """The CAP alert of this incident event; a closing event (resolved, cancelled) only if one was published."""
-    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-    earlier = await repository.of_incident(session, incident.incident_id)
-    if closing and not earlier:
+    await publish_many(session, [envelope], settings, area_desc, closing)
+
+
+async def publish_many(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
+                       area_desc: str | None = None, closing: bool = False) -> None:
+    """`publish` for a consumer's batch of incident events, in order (a later event of one incident references
+    the alerts of the earlier ones): one query for what was published before, one insert."""
+    if not envelopes:
         return
+    ids = {envelope.data.incident_id for envelope in envelopes}  # type: ignore[attr-defined]
+    earlier: dict[UUID, list[Earlier]] = {i: [] for i in ids}
+    for row in await repository.of_incidents(session, ids):
+        earlier[row.incident_id].append(Earlier(row.id, row.sent, row.occasion))
+    rows = []
+    for envelope in envelopes:
+        incident: IncidentChanged = envelope.data  # type: ignore[assignment]
+        row = _alert(envelope, incident, settings, earlier[incident.incident_id], area_desc, closing)
+        if row is not None:
+            rows.append(row)
+            earlier[incident.incident_id].append(Earlier(row["id"], row["sent"], row["occasion"]))
+    await repository.add_many(session, rows)
+
+
+def _alert(envelope: Envelope, incident: IncidentChanged, settings: Settings, earlier: Sequence[Earlier],
+           area_desc: str | None, closing: bool) -> dict[str, Any] | None:
+    """The row of the alert this event publishes, or None: a closing event without an earlier alert, or an
+    occasion already published."""
+    if closing and not earlier:
+        return None
     # Once per broadcast occasion (a crowd's repeated or merged events announce nothing new), once per end.
     key = f"closed:{incident.incident_id}:{envelope.type}" if closing else occasion(incident)
     if any(alert.occasion == key for alert in earlier):
-        return
+        return None
     msg_type, all_clear = _msg_type(incident)
     if not earlier:
         msg_type = "Alert"
@@ -62,10 +95,9 @@ async def publish(session: AsyncSession, envelope: Envelope, settings: Settings,
                        severity="Severe" if isinstance(incident, IncidentEscalated) else "Moderate",
                        area_desc=place if vague else (area_desc or place), lat=lat, lon=lon, radius_km=radius_km,
                        all_clear=all_clear)
-    await repository.add(session, {
-        "id": alert_id, "incident_id": incident.incident_id, "event_id": envelope.id, "occasion": key, "msg_type": msg_type,
-        "references": facts.references[:2000] if facts.references else None,
-        "headline": document.headline(facts)[:300], "document": document.alert_xml(facts), "sent": sent})
+    return {"id": alert_id, "incident_id": incident.incident_id, "event_id": envelope.id, "occasion": key,
+            "msg_type": msg_type, "references": facts.references[:2000] if facts.references else None,
+            "headline": document.headline(facts)[:300], "document": document.alert_xml(facts), "sent": sent}
 
 
 async def feed(session: AsyncSession, base_url: str, limit: int = 50) -> str:

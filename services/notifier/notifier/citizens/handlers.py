@@ -6,8 +6,10 @@ sexual-violence or child-abuse incident, carry data only: nothing appears on a l
 may see. Once a caller of the incident cancelled under duress, no push goes to its callers at all.
 """
 
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.events import Envelope
@@ -23,7 +25,7 @@ MILESTONES: dict[IncidentStatus, str] = {"open": "received", "acknowledged": "ac
               "en_route": "unit_on_the_way"}
 
 
-def _push(alarm: AlarmDevice, incident_id: UUID | None = None) -> deliveries.NewDelivery:
+def _push(alarm: AlarmDevice | Row[Any], incident_id: UUID | None = None) -> deliveries.NewDelivery:
     data = {"kind": f"citizen.{alarm.milestone}", "alarm_id": str(alarm.alarm_id), "status": alarm.milestone}
     payload = {"data": data} if alarm.silent else {**templates.render(f"citizen.{alarm.milestone}"), "data": data}
     return deliveries.NewDelivery(

@@ -1,11 +1,14 @@
 """Every query on the alarm -> device memory."""
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, literal, or_, update
+from sqlalchemy import ColumnElement, Row, Uuid, case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.db import any_of
 from notifier.models import AlarmDevice
 
 MILESTONE_ORDER = ("received", "acknowledged", "unit_on_the_way")
@@ -20,9 +23,11 @@ async def remember_device(session: AsyncSession, alarm_id: UUID, device_id: UUID
     """Record the alarm's device; returns the row, with any milestone its incident already reached."""
     statement = insert(AlarmDevice).values(alarm_id=alarm_id, device_id=device_id, push_token=push_token,
                                            raised_at=raised_at, silent=False)
+    # populate_existing: the row as it is now, even if this transaction loaded it before `advance` (a Core
+    # UPDATE) moved it on.
     return (await session.scalars(statement.on_conflict_do_update(
         index_elements=["alarm_id"], set_={"device_id": device_id, "push_token": push_token, "raised_at": raised_at},
-    ).returning(AlarmDevice))).one()
+    ).returning(AlarmDevice).execution_options(populate_existing=True))).one()
 
 
 async def forget_device(session: AsyncSession, device_id: UUID) -> None:
@@ -42,12 +47,15 @@ async def place(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID) 
 
 
 async def advance(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID | None, milestone: str,
-                  silent: bool) -> list[AlarmDevice]:
+                  silent: bool) -> Sequence[Row[Any]]:
     """Move to `milestone` the alarms named and, with `incident_id`, every alarm placed in that incident,
-    unless they are past it; the rows that moved (device known or not)."""
-    concerned: ColumnElement[bool] = AlarmDevice.alarm_id.in_(alarm_ids)
+    unless they are past it; the rows that moved (device known or not). A Core statement: the ORM's bulk
+    UPDATE synchronises the session first, a cost on every incident event for nothing loaded."""
+    table = AlarmDevice.__table__
+    concerned: ColumnElement[bool] = table.c.alarm_id == any_of(alarm_ids, Uuid)
     if incident_id is not None:
-        concerned = or_(concerned, AlarmDevice.incident_id == incident_id)
-    moved = (update(AlarmDevice).where(concerned, _rank(AlarmDevice.milestone) < _rank(literal(milestone)))
-             .values(milestone=milestone, silent=AlarmDevice.silent | silent).returning(AlarmDevice))
-    return list(await session.scalars(moved))
+        concerned = or_(concerned, table.c.incident_id == incident_id)
+    moved = (update(table).where(concerned, _rank(table.c.milestone) < _rank(literal(milestone)))
+             .values(milestone=milestone, silent=table.c.silent | silent)
+             .returning(table.c.alarm_id, table.c.device_id, table.c.push_token, table.c.milestone, table.c.silent))
+    return (await session.execute(moved)).all()

@@ -59,29 +59,37 @@ async def enqueue(session: AsyncSession, envelope: Envelope, deliveries: list[Ne
                   keyring: Keyring | None = None) -> None:
     """Record deliveries for an event (a dedup key seen before is skipped); the workers send them. A
     confidential target and a private payload are sealed with `keyring` before they are stored."""
-    rows = []
+    await enqueue_many(session, [(envelope, deliveries)], keyring)
+
+
+async def enqueue_many(session: AsyncSession, batch: list[tuple[Envelope, list[NewDelivery]]],
+                       keyring: Keyring | None = None) -> None:
+    """`enqueue` for the deliveries of several events, in one statement (a consumer's batch of incidents)."""
     now = datetime.now(UTC)
-    for d in deliveries:
-        fallback_at = now + timedelta(seconds=d.fallback_after_s) if d.fallback_after_s is not None else None
-        delivery_id = uuid7()
-        row: dict[str, object] = {
-            "id": delivery_id, "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
-            "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
-            "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
-            "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
-            "payload": d.payload, "payload_key_id": None, "status": "pending", "attempts": 0,
-            "fallback_at": fallback_at,
-        }
-        if (d.confidential or d.private_payload) and keyring is None:
-            raise ValueError("a confidential delivery needs the keyring to seal it")
-        if d.confidential and keyring is not None:
-            sealed = keyring.seal(d.target.encode(), delivery_id.bytes)
-            row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
-        if d.private_payload and keyring is not None:
-            sealed = keyring.seal(orjson.dumps(d.payload), delivery_id.bytes + b"|payload")
-            row["payload"], row["payload_key_id"] = {"sealed": base64.b64encode(sealed.blob).decode()}, sealed.key_id
-        rows.append(row)
-    await repository.insert_new(session, rows)
+    await repository.insert_new(session, [_row(envelope, d, now, keyring)
+                                          for envelope, deliveries in batch for d in deliveries])
+
+
+def _row(envelope: Envelope, d: NewDelivery, now: datetime, keyring: Keyring | None) -> dict[str, object]:
+    fallback_at = now + timedelta(seconds=d.fallback_after_s) if d.fallback_after_s is not None else None
+    delivery_id = uuid7()
+    row: dict[str, object] = {
+        "id": delivery_id, "dedup_key": d.dedup_key[:300], "event_id": envelope.id, "event_type": envelope.type,
+        "event_time": envelope.time, "purpose": d.purpose, "recipient": d.recipient, "channel": d.channel,
+        "target": d.target, "target_key_id": None, "target_host": target_host(d.channel, d.target),
+        "agency": d.agency, "subscription_id": d.subscription_id, "incident_id": d.incident_id,
+        "payload": d.payload, "payload_key_id": None, "status": "pending", "attempts": 0,
+        "fallback_at": fallback_at,
+    }
+    if (d.confidential or d.private_payload) and keyring is None:
+        raise ValueError("a confidential delivery needs the keyring to seal it")
+    if d.confidential and keyring is not None:
+        sealed = keyring.seal(d.target.encode(), delivery_id.bytes)
+        row["target"], row["target_key_id"] = base64.b64encode(sealed.blob).decode(), sealed.key_id
+    if d.private_payload and keyring is not None:
+        sealed = keyring.seal(orjson.dumps(d.payload), delivery_id.bytes + b"|payload")
+        row["payload"], row["payload_key_id"] = {"sealed": base64.b64encode(sealed.blob).decode()}, sealed.key_id
+    return row
 
 
 def target_of(keyring: Keyring, delivery_id: UUID, target: str, key_id: str | None) -> str:

@@ -2,7 +2,10 @@
 
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
+from collections.abc import Sequence
+
+from sqlalchemy import Float, and_, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +27,24 @@ async def rts_within(session: AsyncSession, lat: float, lon: float, radius_m: fl
     return list(await session.scalars(select(Representative).where(
         Representative.role == "rt", Representative.lat.between(min_lat, max_lat),
         Representative.lon.between(min_lon, max_lon))))
+
+
+async def rts_within_boxes(session: AsyncSession,
+                           boxes: Sequence[tuple[float, float, float, float]]) -> list[list[Representative]]:
+    """RT representatives inside each box (min_lat, max_lat, min_lon, max_lon), in one query for all of them:
+    a consumer's batch of incidents asks once, not once per incident. A list per box, in the boxes' order."""
+    if not boxes:
+        return []
+    names = ("min_lat", "max_lat", "min_lon", "max_lon")
+    arrays = [bindparam(name, [box[i] for box in boxes], type_=ARRAY(Float)) for i, name in enumerate(names)]
+    box = func.unnest(*arrays).table_valued(*names, with_ordinality="n").render_derived()
+    inside = and_(Representative.role == "rt", Representative.lat.between(box.c.min_lat, box.c.max_lat),
+                  Representative.lon.between(box.c.min_lon, box.c.max_lon))
+    found: list[list[Representative]] = [[] for _ in boxes]
+    for n, rep in (await session.execute(select(box.c.n, Representative).select_from(box)
+                                         .join(Representative, inside))).all():
+        found[n - 1].append(rep)
+    return found
 
 
 async def polisi_of_rws(session: AsyncSession, rws: set[tuple[str, str, str]]) -> list[Representative]:

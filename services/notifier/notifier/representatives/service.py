@@ -1,13 +1,15 @@
 """The rules about representatives: save and import them, and find who to alert near a coordinate."""
 
 import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from kentongan.geo import haversine_m, kecamatan_of
+from kentongan.geo import bounding_box, haversine_m, kecamatan_of
 from kentongan.paging import page_of, parse_cursor
 from notifier.models import Representative
 from notifier.representatives import csv_import, repository
@@ -92,17 +94,39 @@ async def list_representatives(session: AsyncSession, kecamatan: str | None, kel
 
 async def audience(session: AsyncSession, lat: float, lon: float, settings: Settings) -> Audience:
     """The incident's own RT (nearest centroid), its neighbours within the radius, and their Polisi RW."""
+    return (await audiences(session, [(lat, lon)], settings))[0]
+
+
+async def audiences(session: AsyncSession, points: Sequence[tuple[float, float]], settings: Settings) -> list[Audience]:
+    """`audience` of each point, with two queries for all of them (a consumer's batch of incidents)."""
     reach = max(settings.broadcast_radius_m, settings.home_rt_max_m)
-    candidates = [(rep, haversine_m(lat, lon, rep.lat, rep.lon)) for rep in await repository.rts_within(
-        session, lat, lon, reach)]
-    candidates.sort(key=lambda pair: pair[1])
+    found = await repository.rts_within_boxes(session, [bounding_box(lat, lon, reach) for lat, lon in points])
+    nearby = [_rts_near(lat, lon, reps, settings) for (lat, lon), reps in zip(points, found, strict=True)]
+    wanted = {_rw_of(rep) for _, rts in nearby for rep, _ in rts}
+    polisi_of: dict[tuple[str, str, str], list[Representative]] = defaultdict(list)
+    for rep in await repository.polisi_of_rws(session, wanted):
+        polisi_of[_rw_of(rep)].append(rep)
+    result = []
+    for (lat, lon), (home, rts) in zip(points, nearby, strict=True):
+        polisi = [(rep, haversine_m(lat, lon, rep.lat, rep.lon))
+                  for rw in dict.fromkeys(_rw_of(rep) for rep, _ in rts) for rep in polisi_of[rw]]
+        result.append(Audience(home, rts + polisi))
+    return result
+
+
+def _rw_of(rep: Representative) -> tuple[str, str, str]:
+    return rep.kecamatan, rep.kelurahan, rep.rw
+
+
+def _rts_near(lat: float, lon: float, reps: list[Representative],
+              settings: Settings) -> tuple[Representative | None, list[tuple[Representative, float]]]:
+    """(the home RT if one is near enough, the RTs to alert with their distances: the home one first)."""
+    candidates = sorted(((rep, haversine_m(lat, lon, rep.lat, rep.lon)) for rep in reps), key=lambda pair: pair[1])
     home = candidates[0] if candidates and candidates[0][1] <= settings.home_rt_max_m else None
     rts = [pair for pair in candidates if pair[1] <= settings.broadcast_radius_m]
     if home is not None and home not in rts:
         rts.insert(0, home)
-    rws = {(rep.kecamatan, rep.kelurahan, rep.rw) for rep, _ in rts}
-    polisi = [(rep, haversine_m(lat, lon, rep.lat, rep.lon)) for rep in await repository.polisi_of_rws(session, rws)]
-    return Audience(home[0] if home else None, rts + polisi)
+    return (home[0] if home else None), rts
 
 
 async def home_rt(session: AsyncSession, lat: float, lon: float, settings: Settings) -> Representative | None:
