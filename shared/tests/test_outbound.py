@@ -195,3 +195,33 @@ async def test_the_client_refuses_an_inside_literal_before_connecting(local_rece
     result = await _reached(f"http://{host}:{port}/metrics", STRICT)
     assert isinstance(result, Exception) and "outbound policy" in str(result)
     assert calls == []
+
+
+async def _posted_raw(url: str, policy: OutboundPolicy, resolver=None):
+    async with outbound_client(policy, timeout_s=3, resolver=resolver) as client:
+        try:
+            return await client.post_raw(url, b"{}", {"content-type": "application/json"})
+        except Exception as exc:  # noqa: BLE001 - whatever the caller sees is what the test looks at
+            return exc
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f.0.0.1", "[::ffff:127.0.0.1]",
+                                  "localhost."])
+async def test_post_raw_refuses_an_inside_literal_before_connecting(local_receiver, host):
+    """The notifier's sends skip httpx's layers (`post_raw`), not the policy."""
+    port, calls = local_receiver
+    result = await _posted_raw(f"http://{host}:{port}/metrics", STRICT)
+    assert isinstance(result, Exception) and "outbound policy" in str(result)
+    assert calls == []
+
+
+async def test_post_raw_judges_a_name_at_connect_time_and_reads_the_answer(local_receiver):
+    port, calls = local_receiver
+    dns = RebindingDns()
+    await dns.resolve("rebind.example", port)  # public when it was checked; loopback from now on
+    result = await _posted_raw(f"http://rebind.example:{port}/secret", STRICT, resolver=dns)
+    assert isinstance(result, Exception) and "outbound policy" in str(result)
+    rebound = RebindingDns()
+    rebound.answers = ["127.0.0.1"]
+    assert await _posted_raw(f"http://rebind.example:{port}/fine", LOCAL, resolver=rebound) == (200, b"inside")
+    assert calls == ["/fine"]

@@ -8,7 +8,6 @@ from sqlalchemy import Row, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.db import any_of, row_arrays, rows_insert
-
 from notifier.models import CapAlert
 
 cap_table = CapAlert.__table__

@@ -60,16 +60,16 @@ async def publish_many(session: AsyncSession, envelopes: list[Envelope], setting
         return
     ids = {envelope.data.incident_id for envelope in envelopes}  # type: ignore[attr-defined]
     earlier: dict[UUID, list[Earlier]] = {i: [] for i in ids}
-    for row in await repository.of_incidents(session, ids):
-        earlier[row.incident_id].append(Earlier(row.id, row.sent, row.occasion))
-    rows = []
+    for found in await repository.of_incidents(session, ids):
+        earlier[found.incident_id].append(Earlier(found.id, found.sent, found.occasion))
+    alerts = []
     for envelope in envelopes:
         incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-        row = _alert(envelope, incident, settings, earlier[incident.incident_id], area_desc, closing)
-        if row is not None:
-            rows.append(row)
-            earlier[incident.incident_id].append(Earlier(row["id"], row["sent"], row["occasion"]))
-    await repository.add_many(session, rows)
+        alert = _alert(envelope, incident, settings, earlier[incident.incident_id], area_desc, closing)
+        if alert is not None:
+            alerts.append(alert)
+            earlier[incident.incident_id].append(Earlier(alert["id"], alert["sent"], alert["occasion"]))
+    await repository.add_many(session, alerts)
 
 
 def _alert(envelope: Envelope, incident: IncidentChanged, settings: Settings, earlier: Sequence[Earlier],

@@ -45,8 +45,8 @@ class WhatsAppChannel:
         self._headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     async def send(self, message: Outgoing) -> SendResult:
-        body = orjson.dumps(template_message(message.target, message.payload))
-        answer = await exchange(self._client, self._url, body, self._headers)
+        request = orjson.dumps(template_message(message.target, message.payload))
+        answer = await exchange(self._client, self._url, request, self._headers)
         body = answer.body if isinstance(answer.body, dict) else {}
         messages = body.get("messages") or []
         if answer.ok and messages and messages[0].get("id"):

@@ -1,12 +1,10 @@
 """Every query on representatives."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
-from collections.abc import Sequence
-
 from sqlalchemy import Float, and_, bindparam, func, select, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kentongan.geo import bounding_box

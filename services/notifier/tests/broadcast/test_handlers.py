@@ -1,8 +1,10 @@
 """The neighbourhood broadcast through the real broker: the right people, once, and nothing about a victim."""
 
+import random
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import select
 
 from kentongan.events.incidents import (
     IncidentAcknowledged,
@@ -10,6 +12,10 @@ from kentongan.events.incidents import (
     IncidentEscalated,
     IncidentOpened,
 )
+from kentongan.db import unit_of_work
+from kentongan.events import Envelope
+from notifier.consumers import handlers
+from notifier.models import CapAlert
 
 M = 1 / 111_320  # degrees of latitude per metre
 
@@ -113,3 +119,30 @@ async def test_an_unauthenticated_report_incident_is_broadcast_only_once_acknowl
     assert message["payload"]["data"]["kind"] == "broadcast.standby"
     for before_or_after in (opened, escalated, again):  # reopened and acknowledged again: still once
         assert await dev_outbox(event_id=before_or_after.id) == []
+
+
+async def test_a_batch_of_incidents_alerts_each_area_once_with_one_cap_alert_each(
+        notifier, place_representative, incident_event, operator_headers):
+    """A burst reaches the consumer as one batch, handled at once (one audience query and one insert for all):
+    each incident still alerts exactly its own area, an incident opened twice in the batch alerts once, and
+    each incident publishes one CAP alert."""
+    app = notifier.app
+    points = [(random.uniform(-50, 50), random.uniform(-170, 170)) for _ in range(3)]
+    people = [await _neighbourhood(place_representative, lat, lon, f"Batch {uuid4().hex[:6]}") for lat, lon in points]
+    events = [incident_event(IncidentOpened, lat, lon, category="fire") for lat, lon in points]
+    batch = [Envelope.wrap(event, "/tests/notifier") for event in events]
+    batch.append(Envelope.wrap(events[0], "/tests/notifier"))  # the same opening again, as a new event
+    handler = handlers(app.state.settings, app.state.keyring, app.state.bus)[IncidentOpened.ce_type]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await handler.handle_many(session, batch)
+
+    for event, (home, neighbour, _far, polisi, _far_polisi) in zip(events, people, strict=True):
+        response = await notifier.get(f"/v1/incidents/{event.incident_id}/notifications",
+                                      headers=operator_headers())
+        assert response.status_code == 200, response.text
+        alerted = sorted(item["recipient"] for item in response.json()["items"])
+        assert alerted == sorted(f"rep:{rep['id']}" for rep in (home, neighbour, polisi))
+    async with app.state.sessionmaker() as session:
+        alerts = (await session.execute(select(CapAlert.incident_id, CapAlert.msg_type).where(
+            CapAlert.incident_id.in_([event.incident_id for event in events])))).all()
+    assert sorted(alerts) == sorted((event.incident_id, "Alert") for event in events)
