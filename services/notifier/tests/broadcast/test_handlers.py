@@ -6,14 +6,14 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select
 
+from kentongan.db import unit_of_work
+from kentongan.events import Envelope
 from kentongan.events.incidents import (
     IncidentAcknowledged,
     IncidentAlarmMerged,
     IncidentEscalated,
     IncidentOpened,
 )
-from kentongan.db import unit_of_work
-from kentongan.events import Envelope
 from notifier.consumers import handlers
 from notifier.models import CapAlert
 
