@@ -13,7 +13,7 @@ from kentongan.events.devices import DeviceErased, DeviceSms
 from kentongan.events.reports import ReportErased, ReporterUpdate
 from notifier.broadcast.handlers import on_incident_alerts
 from notifier.cap import service as cap
-from notifier.citizens.handlers import on_alarm_raised, on_incident_progress
+from notifier.citizens.handlers import on_alarm_raised, on_incidents_progress
 from notifier.devices.handlers import on_device_erased, on_device_sms
 from notifier.reporters.handlers import on_report_erased, on_reporter_update
 from notifier.settings import Settings
@@ -41,8 +41,7 @@ def _incident_handler(settings: Settings, ce_type: str) -> Handler:
             await cap.publish_many(session, authenticated, settings)  # every RT broadcast is also a public CAP alert
         elif ce_type in CLOSING_TYPES:
             await cap.publish_many(session, authenticated, settings, closing=True)
-        for envelope in envelopes:
-            await on_incident_progress(session, envelope)
+        await on_incidents_progress(session, envelopes)
 
     return Batched(handle_many)
 

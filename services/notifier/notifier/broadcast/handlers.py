@@ -35,16 +35,16 @@ def _time(at: datetime) -> str:
     return at.astimezone(WIB).strftime("%H:%M WIB")
 
 
-def message_for(rep: Representative, kind: str, incident: IncidentChanged, place: str) -> dict:
-    """The rendered message and the little a recipient's app may show with it."""
+def message_in(language: str, kind: str, incident: IncidentChanged, place: str) -> dict:
+    """The rendered message in a language and the little a recipient's app may show with it."""
     if kind == "broadcast.standby":
-        text, params = templates.render(kind, rep.language), []
+        text, params = templates.render(kind, language), []
     else:
         fields = {"place": place, "time": _time(incident.opened_at)}
-        text = templates.render(kind, rep.language, fields, category=incident.category)
-        params = [templates.category_label(incident.category, rep.language), place, fields["time"]]
+        text = templates.render(kind, language, fields, category=incident.category)
+        params = [templates.category_label(incident.category, language), place, fields["time"]]
     # WhatsApp sends approved templates, not free text: the kind's template with these parameters.
-    template = {"kind": kind, "language": rep.language, "params": params}
+    template = {"kind": kind, "language": language, "params": params}
     return {**text, "template": template, "data": {"kind": kind, "incident_id": str(incident.incident_id)}}
 
 
@@ -81,11 +81,15 @@ async def on_incident_alerts(session: AsyncSession, envelopes: list[Envelope], s
 def _messages(envelope: Envelope, incident: IncidentChanged, audience: representatives.Audience, settings: Settings,
               once_per_incident: bool) -> list[deliveries.NewDelivery]:
     kind, place = _kind(envelope, incident), _place(audience.home, incident)
+    # The message depends on the recipient's language only: rendered once per language, not per recipient.
+    by_language = {language: message_in(language, kind, incident, place)
+                   for language in {rep.language for rep, _ in audience.alerted}}
+    occasion_key = occasion(incident, once_per_incident)
     return [
         deliveries.NewDelivery(
             purpose="broadcast", recipient=f"rep:{rep.id}", channel=rep.contacts[0]["channel"],
-            target=rep.contacts[0]["address"], payload=message_for(rep, kind, incident, place),
+            target=rep.contacts[0]["address"], payload=by_language[rep.language],
             incident_id=incident.incident_id,
-            dedup_key=f"{occasion(incident, once_per_incident)}|rep:{rep.id}|{rep.contacts[0]['channel']}",
+            dedup_key=f"{occasion_key}|rep:{rep.id}|{rep.contacts[0]['channel']}",
             fallback_after_s=settings.fallback_after_s if len(rep.contacts) > 1 else None)
         for rep, _ in audience.alerted if rep.contacts]

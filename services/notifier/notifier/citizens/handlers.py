@@ -6,6 +6,9 @@ sexual-violence or child-abuse incident, carry data only: nothing appears on a l
 may see. Once a caller of the incident cancelled under duress, no push goes to its callers at all.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 from uuid import UUID
 
@@ -49,18 +52,52 @@ async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> Non
     An event names the alarm it placed (opening, merging), not every alarm of the incident: the alarms placed
     are remembered with their incident, and any other change reaches every alarm of it. A crowd's merges so
     touch one alarm each, not the whole crowd."""
-    incident: IncidentChanged = envelope.data  # type: ignore[assignment]
-    if incident.source != "alarm":
-        return
-    placed = {*incident.alarm_ids, *([incident.alarm_id] if incident.alarm_id is not None else [])}
-    await repository.place(session, placed, incident.incident_id)
-    milestone = MILESTONES.get(incident.status)
-    if milestone is None:
-        return
-    if incident.duress:
-        return  # someone forced a caller to cancel: a push saying help is coming could be seen by them
-    discreet = incident.silent or incident.category in SENSITIVE_CATEGORIES
-    whole = incident.incident_id if incident.alarm_id is None else None
-    moved = await repository.advance(session, placed, whole, milestone, discreet)
-    await deliveries.enqueue(session, envelope, [_push(row, incident.incident_id) for row in moved
-                                                 if row.device_id is not None])
+    await on_incidents_progress(session, [envelope])
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one incident event does to the callers' devices."""
+
+    index: int
+    incident_id: UUID
+    placed: frozenset[UUID]  # the alarms it placed in the incident
+    milestone: str | None  # None: nothing to tell (no milestone at this status, or a duress cancel)
+    discreet: bool
+    whole: UUID | None  # the incident, when the change concerns every alarm of it
+
+
+def _step(index: int, incident: IncidentChanged) -> _Step:
+    placed = frozenset({*incident.alarm_ids, *([incident.alarm_id] if incident.alarm_id is not None else [])})
+    # After a duress cancel no push goes to the callers: one saying help is coming could be seen by the
+    # person who forced it.
+    milestone = None if incident.duress else MILESTONES.get(incident.status)
+    return _Step(index, incident.incident_id, placed, milestone,
+                 incident.silent or incident.category in SENSITIVE_CATEGORIES,
+                 incident.incident_id if incident.alarm_id is None else None)
+
+
+async def on_incidents_progress(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """`on_incident_progress` for a consumer's batch of events, in order: consecutive events telling the same
+    milestone share one placement and one update (a burst of incidents costs two statements, not two each)."""
+    steps = [_step(i, e.data) for i, e in enumerate(envelopes)  # type: ignore[arg-type]
+             if e.data.source == "alarm"]  # type: ignore[attr-defined]
+    for (milestone, discreet), run in groupby(steps, key=lambda step: (step.milestone, step.discreet)):
+        run_steps = list(run)
+        await repository.place_many(session, {alarm: step.incident_id for step in run_steps for alarm in step.placed})
+        if milestone is None:
+            continue
+        by_alarm: dict[UUID, _Step] = {}
+        by_incident: dict[UUID, _Step] = {}
+        for step in run_steps:
+            for alarm in step.placed:
+                by_alarm.setdefault(alarm, step)
+            if step.whole is not None:
+                by_incident.setdefault(step.whole, step)
+        moved = await repository.advance(session, set(by_alarm), set(by_incident), milestone, discreet)
+        pushes: dict[int, list[deliveries.NewDelivery]] = defaultdict(list)
+        for row in moved:
+            step = by_alarm.get(row.alarm_id) or by_incident[row.incident_id]
+            if row.device_id is not None:
+                pushes[step.index].append(_push(row, step.incident_id))
+        await deliveries.enqueue_many(session, [(envelopes[index], found) for index, found in pushes.items()])

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Uuid, case, literal, or_, update
+from sqlalchemy import Row, Uuid, case, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,23 +39,27 @@ async def forget_device(session: AsyncSession, device_id: UUID) -> None:
 
 async def place(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID) -> None:
     """Remember which incident these alarms were placed in (a row per alarm, device known or not yet)."""
-    if alarm_ids:
-        statement = insert(AlarmDevice).values([{"alarm_id": a, "incident_id": incident_id, "silent": False}
-                                                for a in sorted(alarm_ids)])
+    await place_many(session, dict.fromkeys(alarm_ids, incident_id))
+
+
+async def place_many(session: AsyncSession, incident_of: dict[UUID, UUID]) -> None:
+    """`place` for alarms of several incidents: alarm id -> the incident it was placed in."""
+    if incident_of:
+        statement = insert(AlarmDevice).values([{"alarm_id": a, "incident_id": incident_of[a], "silent": False}
+                                                for a in sorted(incident_of)])
         await session.execute(statement.on_conflict_do_update(index_elements=["alarm_id"],
-                                                              set_={"incident_id": incident_id}))
+                                                              set_={"incident_id": statement.excluded.incident_id}))
 
 
-async def advance(session: AsyncSession, alarm_ids: set[UUID], incident_id: UUID | None, milestone: str,
+async def advance(session: AsyncSession, alarm_ids: set[UUID], incident_ids: set[UUID], milestone: str,
                   silent: bool) -> Sequence[Row[Any]]:
-    """Move to `milestone` the alarms named and, with `incident_id`, every alarm placed in that incident,
-    unless they are past it; the rows that moved (device known or not). A Core statement: the ORM's bulk
-    UPDATE synchronises the session first, a cost on every incident event for nothing loaded."""
+    """Move to `milestone` the alarms named and every alarm placed in the incidents named, unless they are past
+    it; the rows that moved (device known or not). A Core statement: the ORM's bulk UPDATE synchronises the
+    session first, a cost on every incident event for nothing loaded."""
     table = AlarmDevice.__table__
-    concerned: ColumnElement[bool] = table.c.alarm_id == any_of(alarm_ids, Uuid)
-    if incident_id is not None:
-        concerned = or_(concerned, table.c.incident_id == incident_id)
+    concerned = or_(table.c.alarm_id == any_of(alarm_ids, Uuid), table.c.incident_id == any_of(incident_ids, Uuid))
     moved = (update(table).where(concerned, _rank(table.c.milestone) < _rank(literal(milestone)))
              .values(milestone=milestone, silent=table.c.silent | silent)
-             .returning(table.c.alarm_id, table.c.device_id, table.c.push_token, table.c.milestone, table.c.silent))
+             .returning(table.c.alarm_id, table.c.incident_id, table.c.device_id, table.c.push_token,
+                        table.c.milestone, table.c.silent))
     return (await session.execute(moved)).all()

@@ -6,7 +6,9 @@ from uuid import uuid4
 
 import pytest
 
+from kentongan.db import unit_of_work
 from kentongan.dev.testing import eventually
+from kentongan.events import Envelope
 from kentongan.events.alarms import AlarmRaised
 from kentongan.events.incidents import (
     IncidentAcknowledged,
@@ -14,6 +16,8 @@ from kentongan.events.incidents import (
     IncidentAssigned,
     IncidentOpened,
 )
+from notifier.consumers import handlers
+from notifier.models import AlarmDevice
 
 
 def alarm(push_token: str | None) -> AlarmRaised:
@@ -111,3 +115,40 @@ async def test_after_a_duress_cancel_the_callers_hear_nothing_more(dev_outbox, p
     await publish(incident_event(IncidentAssigned, *area, status="assigned", unit_id="R-1", **incident))
     pushes = await _pushes_to(dev_outbox, token, 2)
     assert [p["payload"]["data"]["status"] for p in pushes] == ["received", "unit_on_the_way"]
+
+
+async def test_a_batch_of_incident_events_tells_each_device_its_milestone_once(
+        notifier, dev_outbox, publish, incident_event, area):
+    """A burst handled as one batch: each incident's caller hears "received" once, with the event that placed
+    the alarm; a caller whose incident was cancelled under duress in the same batch hears nothing."""
+    raised = [alarm(f"push-{uuid4().hex}") for _ in range(3)]
+    for event in raised:
+        await publish(event)
+    for event in raised:
+        await _remembered(notifier, event.alarm_id)
+    lat, lon = area
+    events = [incident_event(IncidentAlarmMerged, lat, lon, incident_id=uuid4(), alarm_ids=[], alarm_id=a.alarm_id)
+              for a in raised]
+    events[1] = incident_event(IncidentAlarmMerged, lat, lon, incident_id=uuid4(), alarm_ids=[],
+                               alarm_id=raised[1].alarm_id, duress=True)
+    batch = [Envelope.wrap(event, "/tests/notifier") for event in [*events, events[0]]]  # the first one twice
+    app = notifier.app
+    handler = handlers(app.state.settings, app.state.keyring, app.state.bus)[IncidentAlarmMerged.ce_type]
+    async with unit_of_work(app.state.sessionmaker) as session:
+        await handler.handle_many(session, batch)
+
+    for index in (0, 2):
+        [push] = await _pushes_to(dev_outbox, raised[index].push_token, 1)
+        assert push["payload"]["data"]["status"] == "received"
+        assert push["event_id"] == str(batch[index].id)
+    await asyncio.sleep(0.5)
+    assert len(await dev_outbox(target=raised[0].push_token)) == 1
+    assert await dev_outbox(target=raised[1].push_token) == []
+
+
+async def _remembered(notifier, alarm_id) -> None:
+    async def known():
+        async with notifier.app.state.sessionmaker() as session:
+            return await session.get(AlarmDevice, alarm_id)
+
+    await eventually(known, timeout_s=20)
