@@ -8,10 +8,11 @@ written that id down, and the worker applies such early receipts right after it 
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import Uuid, and_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kentongan.db import any_of
 from kentongan.events.deliveries import advances
 from notifier.deliveries import timeline
 from notifier.models import Delivery, DeliveryReceipt
@@ -76,7 +77,7 @@ async def unapplied_for(session: AsyncSession, ids: list[UUID]) -> list[tuple[st
         select(Delivery.channel, Delivery.provider_message_id)
         .join(DeliveryReceipt, and_(Delivery.channel == DeliveryReceipt.channel,
                                     Delivery.provider_message_id == DeliveryReceipt.provider_message_id))
-        .where(Delivery.id.in_(ids), ~DeliveryReceipt.applied).distinct())
+        .where(Delivery.id == any_of(ids, Uuid), ~DeliveryReceipt.applied).distinct())
     return [(row.channel, row.provider_message_id) for row in rows]
 
 

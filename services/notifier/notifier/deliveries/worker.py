@@ -28,6 +28,8 @@ from notifier.subscriptions.secrets import open_secret
 
 log = logging.getLogger(__name__)
 CLAIM_INTERVAL_S = 0.01
+OUTCOME_BATCH = 500  # outcomes written in one transaction at most
+OUTCOME_LINGER_S = 0.05  # how long the first outcome of a batch waits for others (recorded, not sent, later)
 # Configured providers take the whole pool; the per-host cap is for partner and representative endpoints.
 PROVIDER_HOSTS = ("whatsapp", "sms", "push", "email", "dev")
 
@@ -130,10 +132,14 @@ class DeliveryWorker:
         await self._outcomes.put((delivery, result, (time.perf_counter() - started) * 1000))
 
     async def _record_outcomes(self) -> None:
-        """Write outcomes in batches: one transaction for many deliveries keeps up with the sends."""
+        """Write outcomes in batches: one transaction for many deliveries keeps up with the sends. After the
+        first outcome the others finishing meanwhile are waited for a moment: a transaction (five or six round
+        trips and a status event per incident) per handful of sends cost as much as the sends."""
         while True:
             batch = [await self._outcomes.get()]
-            while not self._outcomes.empty() and len(batch) < 500:
+            if self._outcomes.qsize() < OUTCOME_BATCH:
+                await asyncio.sleep(OUTCOME_LINGER_S)
+            while not self._outcomes.empty() and len(batch) < OUTCOME_BATCH:
                 batch.append(self._outcomes.get_nowait())
             await self._write(batch)
 
