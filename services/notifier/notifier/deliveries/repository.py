@@ -29,6 +29,8 @@ NEW_COLUMNS = ("id", "dedup_key", "event_id", "event_type", "event_time", "purpo
 # One statement for a whole broadcast (its rows as arrays, `kentongan.db.rows_insert`), built once: an
 # executemany binds and runs the INSERT once per recipient.
 INSERT_NEW = rows_insert(delivery_table, NEW_COLUMNS).on_conflict_do_nothing(index_elements=["dedup_key"])
+# The insert and the workers' wake-up (NOTIFY, delivered at commit) in one round trip.
+INSERT_NEW_AND_WAKE = select(func.pg_notify(WAKE_CHANNEL, "")).add_cte(INSERT_NEW.cte("inserted"))
 
 
 async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
@@ -36,8 +38,7 @@ async def insert_new(session: AsyncSession, rows: list[dict]) -> None:
     if not rows:
         return
     values = [tuple(row.get(name) for name in NEW_COLUMNS) for row in rows]
-    await session.execute(INSERT_NEW, row_arrays(delivery_table, NEW_COLUMNS, values))
-    await session.execute(select(func.pg_notify(WAKE_CHANNEL, "")))
+    await session.execute(INSERT_NEW_AND_WAKE, row_arrays(delivery_table, NEW_COLUMNS, values))
 
 
 async def lock_due(session: AsyncSession, limit: int, busy_hosts: list[str]) -> Sequence[Row]:

@@ -29,7 +29,7 @@ from notifier.subscriptions.secrets import open_secret
 log = logging.getLogger(__name__)
 CLAIM_INTERVAL_S = 0.01
 OUTCOME_BATCH = 500  # outcomes written in one transaction at most
-OUTCOME_LINGER_S = 0.05  # how long the first outcome of a batch waits for others (recorded, not sent, later)
+OUTCOME_LINGER_S = 0.1  # how long the first outcome of a batch waits for others (recorded, not sent, later)
 # Configured providers take the whole pool; the per-host cap is for partner and representative endpoints.
 PROVIDER_HOSTS = ("whatsapp", "sms", "push", "email", "dev")
 
@@ -42,6 +42,10 @@ class DeliveryWorker:
         self._channels = channels
         self._keyring = keyring  # opens the targets kept sealed
         self._wake = asyncio.Event()
+        # The last claim left due deliveries behind (no free slot, or their host at its cap): a finished send
+        # wakes the loop to claim again. Otherwise only NOTIFY and the poll do: a claim finding nothing costs
+        # four round trips, and every send finishing used to cause one.
+        self._more_due = False
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
         self._outcomes: asyncio.Queue[tuple[Row, SendResult, float]] = asyncio.Queue()
@@ -54,14 +58,14 @@ class DeliveryWorker:
             while True:
                 try:
                     await self._recover_stale()
-                    claimed = await self._claim()
+                    await self._claim()
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - a database restart and the like
                     log.warning("delivery worker error, retrying: %r", exc)
                     await asyncio.sleep(1.0)
                     continue
-                if not claimed or self._free_slots() == 0:
+                if not self._more_due or self._free_slots() == 0:
                     await self._wait()
                 # Let completions gather so one claim serves many of them, not one round trip each.
                 await asyncio.sleep(CLAIM_INTERVAL_S)
@@ -80,18 +84,21 @@ class DeliveryWorker:
         """Claim up to the free slots' worth of due deliveries, within each host's cap, and start them."""
         free = self._free_slots()
         if free <= 0:
+            self._more_due = True  # perhaps: a finished send claims again to see
             return 0
         busy = [host for host, n in self._in_flight.items() if n >= self._cap(host)]
         chosen: list[UUID] = []
         claimed: Sequence[Row] = []
         async with self._sessionmaker() as session, session.begin():
             planned = Counter(self._in_flight)
-            for row in await repository.lock_due(session, free * 2, busy):
+            due = await repository.lock_due(session, free * 2, busy)
+            for row in due:
                 if len(chosen) < free and planned[row.target_host] < self._cap(row.target_host):
                     planned[row.target_host] += 1
                     chosen.append(row.id)
             if chosen:
                 claimed = await repository.mark_sending(session, chosen)
+        self._more_due = len(due) > len(chosen) or bool(busy)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -112,7 +119,8 @@ class DeliveryWorker:
         self._in_flight[host] -= 1
         if self._in_flight[host] <= 0:
             del self._in_flight[host]
-        self._wake.set()
+        if self._more_due:
+            self._wake.set()
 
     async def _send(self, delivery: Row) -> None:
         started = time.perf_counter()
