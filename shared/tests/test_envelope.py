@@ -39,3 +39,36 @@ def test_consumers_ignore_fields_they_do_not_know():
     message = encode(Envelope.wrap(_raised(), "/test"))
     value = message.value[:-1] + b', "added_in_a_later_version": 1}'
     assert decode(message.headers, None, value).data.category == "fire"
+
+
+def test_records_are_the_ones_the_cloudevents_sdk_writes_and_reads():
+    # The envelope writes and reads binary mode itself (the SDK cost more than the payload); partners and
+    # tools use the SDK, so both must agree on every attribute.
+    from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent
+
+    envelope = Envelope.wrap(_raised(), "/services/alarm-gateway")
+    ours = encode(envelope)
+    theirs = to_binary(CloudEvent(attributes={
+        "id": envelope.id, "type": envelope.type, "source": envelope.source, "time": envelope.time,
+        "subject": envelope.subject, "datacontenttype": "application/json", "partitionkey": envelope.subject,
+    }, data=envelope.data.model_dump_json()), JSONFormat())
+    theirs.headers.pop("ce_partitionkey")
+    assert (ours.headers, ours.key, ours.value) == (theirs.headers, theirs.key, theirs.value)
+    record = KafkaMessage(headers=ours.headers, key=ours.key.encode(), value=ours.value)
+    read = from_binary(record, JSONFormat())
+    assert (read.get_id(), read.get_type(), read.get_time()) == (envelope.id, envelope.type, envelope.time)
+    back = decode(list(theirs.headers.items()), None, theirs.value)
+    assert (back.time, back.source, back.subject) == (envelope.time, envelope.source, envelope.subject)
+
+
+@pytest.mark.parametrize("broken", [
+    {"ce_id": b""}, {"ce_source": None}, {"ce_specversion": b"0.3"}, {"ce_time": b"yesterday"},
+    {"ce_time": b"2026-12-03T10:00:00"}, {"ce_subject": b""}, {"content-type": b"text/plain"},
+    {"ce_type": b"\xff"},
+])
+def test_broken_attributes_are_malformed_never_a_crash(broken):
+    message = encode(Envelope.wrap(_raised(), "/test"))
+    with pytest.raises(MalformedEvent):
+        decode({**message.headers, **broken}, None, message.value)

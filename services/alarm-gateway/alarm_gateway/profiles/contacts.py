@@ -15,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alarm_gateway.models import Alarm, DeviceProfile, outbox
 from alarm_gateway.profiles.keys import ProfileKeys
 from alarm_gateway.profiles.messages import device_sms
-from alarm_gateway.profiles.service import open_fields
+from alarm_gateway.profiles.service import open_sealed_fields
 from kentongan.db import any_param
 from kentongan.events.devices import DeviceSms
 from kentongan.events.incidents import NEVER_TOLD_CATEGORIES
 from kentongan.outbox import add_events
 
-_TO_ALERT = (select(Alarm.id, Alarm.created_at, Alarm.lat, Alarm.lon, DeviceProfile)
+# Plain columns, not the DeviceProfile entity: an ORM object per placed alarm cost more than opening the
+# profile.
+_TO_ALERT = (select(Alarm.id, Alarm.created_at, Alarm.lat, Alarm.lon,
+                    DeviceProfile.device_id, DeviceProfile.key_id, DeviceProfile.sealed)
              .join(DeviceProfile, DeviceProfile.device_id == Alarm.device_id)
              .where(Alarm.id == any_param("alarm_ids", Uuid), Alarm.silent.is_(False),
                     Alarm.category.not_in(NEVER_TOLD_CATEGORIES), Alarm.status != "cancelled", Alarm.duress_at.is_(None)))
@@ -36,9 +39,8 @@ async def alert_contacts(session: AsyncSession, keys: ProfileKeys, placed: dict[
 
 
 def _messages(keys: ProfileKeys, row: Row, area: str) -> list[DeviceSms]:
-    profile: DeviceProfile = row.DeviceProfile
-    fields = open_fields(keys, profile)
-    return [device_sms(keys, profile.device_id, "emergency_contact", contact.phone, language=fields.language,
+    fields = open_sealed_fields(keys, row.device_id, row.key_id, row.sealed)
+    return [device_sms(keys, row.device_id, "emergency_contact", contact.phone, language=fields.language,
                        fields={"name": fields.name, "place": area, "lat": str(row.lat), "lon": str(row.lon)},
                        recipient=f"{row.id}:contact-{index}",
                        at=row.created_at)
