@@ -8,6 +8,7 @@ covered, changes nothing. Kafka topics are append-only: a replayed message stays
 `list` counts what was ever parked there within the topic's retention.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,9 @@ class DeadLetter:
                 "subject": self.subject, "consumer_group": self.consumer_group, "error": self.error}
 
 
+READ_TIMEOUT_S = 30.0  # a dead-letter topic is small; a read that takes longer has lost its broker
+
+
 def source_topic(topic: str) -> str:
     """`alarms.v1` for `alarms.v1` or `alarms.v1.dlq`."""
     return topic.removesuffix(".dlq")
@@ -72,12 +76,23 @@ async def read(settings: ServiceSettings, topic: str, limit: int | None = None) 
         if not partitions:
             return []
         reader.assign(partitions)
+        first = await reader.beginning_offsets(partitions)
         end = await reader.end_offsets(partitions)
-        await reader.seek_to_beginning(*partitions)
+        # Sought explicitly: `seek_to_beginning` is a reset request that raced the reset to "latest" which
+        # `assign` starts, and position() then and again stood at the end before a record was read (an empty
+        # listing with a message parked).
+        for partition, offset in first.items():
+            reader.seek(partition, offset)
+        pending = {partition for partition in partitions if first[partition] < end[partition]}
         parked: list[DeadLetter] = []
-        while not await _caught_up(reader, end):
-            for records in (await reader.getmany(timeout_ms=1000)).values():
-                parked += [_dead_letter(source_topic(topic), record) for record in records]
+        deadline = time.monotonic() + READ_TIMEOUT_S
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dlq} could not be read to its end in {READ_TIMEOUT_S} s")
+            batches = await reader.getmany(*pending, timeout_ms=1000)
+            for partition, records in batches.items():
+                parked += [_dead_letter(source_topic(topic), r) for r in records if r.offset < end[partition]]
+            pending = {p for p in pending if await reader.position(p) < end[p]}
         parked.sort(key=lambda d: (d.parked_at, d.partition, d.offset))
         return parked[:limit] if limit is not None else parked
 
@@ -113,10 +128,6 @@ class _reader:
 
     async def __aexit__(self, *_: object) -> None:
         await self._consumer.stop()
-
-
-async def _caught_up(reader: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
-    return all([await reader.position(partition) >= offset for partition, offset in end.items()])
 
 
 async def _cluster(reader: AIOKafkaConsumer) -> ClusterMetadata:
