@@ -58,17 +58,12 @@ def occasion(incident: IncidentChanged, once_per_incident: bool = False) -> str:
     return f"broadcast:{incident.incident_id}:{incident.area}:{step}"
 
 
-async def on_incident_alert(session: AsyncSession, envelope: Envelope, settings: Settings,
-                            once_per_incident: bool = False) -> None:
-    """Queue one message per representative, on the first channel their contacts list, once per occasion (see
-    `occasion`); if it is not delivered within `fallback_after_s`, the next one follows (`deliveries.fallback`)."""
-    await on_incident_alerts(session, [envelope], settings, once_per_incident)
-
-
 async def on_incident_alerts(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
                              once_per_incident: bool = False) -> None:
-    """`on_incident_alert` for a consumer's batch of incident events: their audiences in two queries and all
-    their messages in one insert, whatever the number of incidents."""
+    """For each incident event, queue one message per representative, on the first channel their contacts
+    list, once per occasion (see `occasion`); if it is not delivered within `fallback_after_s`, the next one
+    follows (`deliveries.fallback`). A consumer's batch of events at once: their audiences in two queries and
+    all their messages in one insert, whatever the number of incidents."""
     if not envelopes:
         return
     incidents: list[IncidentChanged] = [envelope.data for envelope in envelopes]  # type: ignore[misc]

@@ -46,16 +46,11 @@ class Earlier(NamedTuple):
     occasion: str
 
 
-async def publish(session: AsyncSession, envelope: Envelope, settings: Settings, area_desc: str | None = None,
-                  closing: bool = False) -> None:
-    """The CAP alert of this incident event; a closing event (resolved, cancelled) only if one was published."""
-    await publish_many(session, [envelope], settings, area_desc, closing)
-
-
 async def publish_many(session: AsyncSession, envelopes: list[Envelope], settings: Settings,
                        area_desc: str | None = None, closing: bool = False) -> None:
-    """`publish` for a consumer's batch of incident events, in order (a later event of one incident references
-    the alerts of the earlier ones): one query for what was published before, one insert."""
+    """The CAP alert of each incident event; a closing event (resolved, cancelled) only if one was published.
+    A consumer's batch of events in order (a later event of one incident references the alerts of the earlier
+    ones): one query for what was published before, one insert."""
     if not envelopes:
         return
     ids = {envelope.data.incident_id for envelope in envelopes}  # type: ignore[attr-defined]

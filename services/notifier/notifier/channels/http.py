@@ -1,7 +1,6 @@
 """The outbound HTTP client every channel uses, and the channels that only POST: partner webhooks (Standard
 Webhooks) and a generic FCM-style push URL. Providers with their own formats have modules of their own."""
 
-import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,11 +48,6 @@ class Answer:
 def form_body(data: dict[str, str]) -> bytes:
     """An `application/x-www-form-urlencoded` body (Twilio, OAuth2 token endpoints)."""
     return urlencode(data).encode()
-
-
-def basic_auth(user: str, password: str) -> str:
-    """The value of an HTTP basic `authorization` header."""
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 async def exchange(client: OutboundClient, url: str, content: bytes, headers: dict[str, str]) -> Answer:

@@ -1,11 +1,12 @@
 """SMS through a provider: a Twilio-compatible Messages API, or a generic HTTP gateway set up by settings."""
 
+import aiohttp
 import orjson
 
 from kentongan.outbound import OutboundClient
 from notifier.channels.base import Outgoing, SendResult
 from notifier.channels.gsm7 import sms_text
-from notifier.channels.http import Answer, basic_auth, exchange, form_body
+from notifier.channels.http import Answer, exchange, form_body
 
 # Twilio error codes that no retry can fix: the number is invalid, not a mobile, or opted out (STOP).
 TWILIO_PERMANENT = {21211, 21214, 21217, 21407, 21408, 21610, 21612, 21614, 21635}
@@ -24,7 +25,7 @@ class TwilioSmsChannel:
                  sender: str | None, messaging_service_sid: str | None, status_callback: str | None) -> None:
         self._client = client
         self._url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
-        self._headers = {"authorization": basic_auth(account_sid, auth_token),
+        self._headers = {"authorization": aiohttp.encode_basic_auth(account_sid, auth_token),
                          "content-type": "application/x-www-form-urlencoded"}
         self._form = {"From": sender} if sender else {"MessagingServiceSid": messaging_service_sid or ""}
         if status_callback:

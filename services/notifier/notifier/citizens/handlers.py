@@ -46,15 +46,6 @@ async def on_alarm_raised(session: AsyncSession, envelope: Envelope) -> None:
         await deliveries.enqueue(session, envelope, [_push(row)])
 
 
-async def on_incident_progress(session: AsyncSession, envelope: Envelope) -> None:
-    """Tell each known device behind the incident's alarms about a milestone it has not heard.
-
-    An event names the alarm it placed (opening, merging), not every alarm of the incident: the alarms placed
-    are remembered with their incident, and any other change reaches every alarm of it. A crowd's merges so
-    touch one alarm each, not the whole crowd."""
-    await on_incidents_progress(session, [envelope])
-
-
 @dataclass(frozen=True)
 class _Step:
     """What one incident event does to the callers' devices."""
@@ -78,8 +69,13 @@ def _step(index: int, incident: IncidentChanged) -> _Step:
 
 
 async def on_incidents_progress(session: AsyncSession, envelopes: list[Envelope]) -> None:
-    """`on_incident_progress` for a consumer's batch of events, in order: consecutive events telling the same
-    milestone share one placement and one update (a burst of incidents costs two statements, not two each)."""
+    """Tell each known device behind the incidents' alarms about a milestone it has not heard.
+
+    An event names the alarm it placed (opening, merging), not every alarm of the incident: the alarms placed
+    are remembered with their incident, and any other change reaches every alarm of it. A crowd's merges so
+    touch one alarm each, not the whole crowd. A consumer's batch of events in order: consecutive events
+    telling the same milestone share one placement and one update (a burst of incidents costs two statements,
+    not two each)."""
     steps = [_step(i, e.data) for i, e in enumerate(envelopes)  # type: ignore[arg-type]
              if e.data.source == "alarm"]  # type: ignore[attr-defined]
     for (milestone, discreet), run in groupby(steps, key=lambda step: (step.milestone, step.discreet)):
